@@ -1,0 +1,123 @@
+import { Duration } from 'cdk8s';
+import { IConstruct } from 'constructs';
+
+/**
+ * Errors for a single bad prop name the construct path, the prop, the value given and what was expected,
+ * so the user knows exactly which line of their app to change.
+ */
+export function propError(scope: IConstruct, prop: string, value: unknown, expected: string): Error {
+  return new Error(`[${scope.node.path}] ${prop}: got ${describe(value)}, expected ${expected}`);
+}
+
+export function describe(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value instanceof Duration) return value.toHumanString();
+  if (typeof value === 'number') return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+// An OCI reference: [registry[:port]/]path[:tag][@sha256:digest]
+const IMAGE_REF = /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+const QUANTITY = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|e[0-9]+)?$/;
+const HOST = /^(?=.{1,253}$)[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$/;
+
+export function checkDnsLabel(scope: IConstruct, prop: string, value: string): string {
+  if (typeof value !== 'string' || value.length > 63 || !DNS_LABEL.test(value)) {
+    throw propError(scope, prop, value, 'a DNS-1123 label (at most 63 characters of a-z, 0-9 and "-", starting and ending with a letter or digit)');
+  }
+  return value;
+}
+
+export function checkDnsSubdomain(scope: IConstruct, prop: string, value: string): string {
+  if (typeof value !== 'string' || value.length > 253 || !DNS_SUBDOMAIN.test(value)) {
+    throw propError(scope, prop, value, 'a DNS-1123 subdomain (at most 253 characters of a-z, 0-9, "-" and ".", each part starting and ending with a letter or digit)');
+  }
+  return value;
+}
+
+export function checkMetricName(scope: IConstruct, prop: string, value: string): string {
+  if (typeof value !== 'string' || !METRIC_NAME.test(value)) {
+    throw propError(scope, prop, value, 'a Prometheus metric name matching [a-zA-Z_:][a-zA-Z0-9_:]*');
+  }
+  return value;
+}
+
+export function checkLabelName(scope: IConstruct, prop: string, value: string): string {
+  if (typeof value !== 'string' || !LABEL_NAME.test(value) || value.startsWith('__')) {
+    throw propError(scope, prop, value, 'a Prometheus label name matching [a-zA-Z_][a-zA-Z0-9_]* not starting with "__"');
+  }
+  return value;
+}
+
+export function checkInteger(scope: IConstruct, prop: string, value: number, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw propError(scope, prop, value, `a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+export function checkPort(scope: IConstruct, prop: string, value: number): number {
+  return checkInteger(scope, prop, value, 1, 65535);
+}
+
+export function checkPositive(scope: IConstruct, prop: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw propError(scope, prop, value, 'a finite number greater than 0');
+  }
+  return value;
+}
+
+/** Whole seconds within [min, max]; Kubernetes and Prometheus fields here take seconds. */
+export function checkDuration(scope: IConstruct, prop: string, value: Duration, min: Duration, max: Duration): Duration {
+  if (!(value instanceof Duration)) {
+    throw propError(scope, prop, value, 'a cdk8s Duration');
+  }
+  const ms = value.toMilliseconds();
+  if (!Number.isFinite(ms) || ms % 1000 !== 0 || ms < min.toMilliseconds() || ms > max.toMilliseconds()) {
+    throw propError(scope, prop, value, `whole seconds from ${min.toHumanString()} to ${max.toHumanString()}`);
+  }
+  return value;
+}
+
+export function checkHostPort(scope: IConstruct, prop: string, value: string): string {
+  const m = typeof value === 'string' ? /^([^:/\s]+):([0-9]{1,5})$/.exec(value) : null;
+  if (!m || !HOST.test(m[1]) || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+    throw propError(scope, prop, value, 'host:port with no scheme or path (for example "prometheus-pushgateway.monitoring.svc:9091")');
+  }
+  return value;
+}
+
+export function checkImage(scope: IConstruct, prop: string, value: string): string {
+  if (typeof value !== 'string' || value.length > 512 || !IMAGE_REF.test(value)) {
+    throw propError(scope, prop, value, 'an image reference such as "registry/repository:tag" or "repository@sha256:<64 hex digits>"');
+  }
+  return value;
+}
+
+export function checkQuantity(scope: IConstruct, prop: string, value: string): string {
+  if (typeof value !== 'string' || !QUANTITY.test(value)) {
+    throw propError(scope, prop, value, 'a Kubernetes quantity such as "500m", "2", "512Mi" or "1Gi"');
+  }
+  return value;
+}
+
+export function checkUrl(scope: IConstruct, prop: string, value: string): string {
+  let ok = false;
+  try {
+    const u = new URL(value);
+    ok = (u.protocol === 'http:' || u.protocol === 'https:') && HOST.test(u.hostname);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw propError(scope, prop, value, 'an http:// or https:// URL (for example "http://prometheus-server.monitoring.svc:80/")');
+  return value;
+}

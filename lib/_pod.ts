@@ -1,0 +1,73 @@
+import { createHash } from 'crypto';
+import { Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import * as k8s from '../imports/k8s';
+
+/**
+ * Pod security for images that can run as an unprivileged user. Pod-level `runAsNonRoot` makes the kubelet
+ * refuse to start a container that would run as root, rather than silently running it.
+ */
+export function restrictedPodSecurityContext(uid: number): k8s.PodSecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: uid,
+    fsGroup: uid,
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+export function restrictedContainerSecurityContext(): k8s.SecurityContext {
+  return {
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** Renders cdk8s-plus resource value types (used as our props) into the Kubernetes object. */
+export function renderResources(resources: kplus.ContainerResources): k8s.ResourceRequirements {
+  const requests: Record<string, k8s.Quantity> = {};
+  const limits: Record<string, k8s.Quantity> = {};
+  if (resources.cpu?.request) requests.cpu = k8s.Quantity.fromString(resources.cpu.request.amount);
+  if (resources.cpu?.limit) limits.cpu = k8s.Quantity.fromString(resources.cpu.limit.amount);
+  if (resources.memory?.request) requests.memory = k8s.Quantity.fromString(mebibytes(resources.memory.request));
+  if (resources.memory?.limit) limits.memory = k8s.Quantity.fromString(mebibytes(resources.memory.limit));
+  if (resources.ephemeralStorage?.request) requests['ephemeral-storage'] = k8s.Quantity.fromString(mebibytes(resources.ephemeralStorage.request));
+  if (resources.ephemeralStorage?.limit) limits['ephemeral-storage'] = k8s.Quantity.fromString(mebibytes(resources.ephemeralStorage.limit));
+  return {
+    ...(Object.keys(requests).length ? { requests } : {}),
+    ...(Object.keys(limits).length ? { limits } : {}),
+  };
+}
+
+export function mebibytes(size: Size): string {
+  return `${size.toMebibytes()}Mi`;
+}
+
+/** A short content hash for pod-template annotations: a changed ConfigMap then rolls the pods. */
+export function checksum(...parts: string[]): string {
+  const hash = createHash('sha256');
+  for (const p of parts) hash.update(p).update('\0');
+  return hash.digest('hex');
+}
+
+export function emptyDirVolume(name: string, sizeLimit?: string): k8s.Volume {
+  return { name, emptyDir: sizeLimit ? { sizeLimit: k8s.Quantity.fromString(sizeLimit) } : {} };
+}
+
+export function tcpProbe(port: number, periodSeconds: number, failureThreshold: number): k8s.Probe {
+  return { tcpSocket: { port: k8s.IntOrString.fromNumber(port) }, periodSeconds, failureThreshold, timeoutSeconds: 5 };
+}
+
+export function httpProbe(path: string, port: string, periodSeconds: number, failureThreshold: number, scheme = 'HTTP'): k8s.Probe {
+  return {
+    httpGet: { path, port: k8s.IntOrString.fromString(port), scheme },
+    periodSeconds,
+    failureThreshold,
+    timeoutSeconds: 5,
+  };
+}

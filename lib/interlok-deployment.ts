@@ -1,0 +1,325 @@
+import { readFileSync } from 'fs';
+import { ApiObject, Lazy, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct, IConstruct } from 'constructs';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import * as k8s from '../imports/k8s';
+import { checkDnsLabel, checkImage, checkInteger, describe, propError } from './_checks';
+import { checksum, emptyDirVolume, renderResources, restrictedContainerSecurityContext, restrictedPodSecurityContext, tcpProbe } from './_pod';
+import { imageVersion, recommendedLabels, selectorLabels } from './labels';
+import { PushgatewayEndpoint, PushgatewayEnv } from './pushgateway-env';
+
+/** The Interlok image to run. */
+export class InterlokImage {
+  /** The guide's image: Interlok 3.9 with the kubernetes-metrics pusher and a `/in-box` workflow. */
+  public static readonly GUIDE = new InterlokImage('aaronmcgrathadpx/interlok-kubernetes-scaling:latest');
+
+  /** A full reference, for example `registry.example.com/interlok:3.12.0` or `repo@sha256:...`. */
+  public static of(reference: string): InterlokImage {
+    return new InterlokImage(reference);
+  }
+
+  /** The guide's repository at another tag. */
+  public static guideTag(tag: string): InterlokImage {
+    return new InterlokImage(`aaronmcgrathadpx/interlok-kubernetes-scaling:${tag}`);
+  }
+
+  /** The guide's repository pinned to a digest (`sha256:<64 hex digits>`), so every node runs the same bytes. */
+  public static guideDigest(digest: string): InterlokImage {
+    return new InterlokImage(`aaronmcgrathadpx/interlok-kubernetes-scaling@${digest}`);
+  }
+
+  private constructor(public readonly reference: string) {}
+}
+
+/** Interlok's own configuration files, mounted over the image's `/opt/interlok/config/<file>`. */
+export class InterlokConfig {
+  public static fromStrings(files: InterlokConfigFiles): InterlokConfig {
+    return new InterlokConfig(files.adapterXml, files.bootstrapProperties);
+  }
+
+  /** Reads the files at synth time, so the app's repository is their single source. */
+  public static fromFiles(paths: InterlokConfigFiles): InterlokConfig {
+    const read = (p?: string) => (p === undefined ? undefined : readFileSync(p, 'utf-8'));
+    return new InterlokConfig(read(paths.adapterXml), read(paths.bootstrapProperties));
+  }
+
+  private constructor(public readonly adapterXml?: string, public readonly bootstrapProperties?: string) {}
+}
+
+export interface InterlokConfigFiles {
+  /**
+   * `adapter.xml` (content for fromStrings, a path for fromFiles).
+   * @default - the image's own
+   */
+  readonly adapterXml?: string;
+  /**
+   * `bootstrap.properties` (content for fromStrings, a path for fromFiles).
+   * @default - the image's own
+   */
+  readonly bootstrapProperties?: string;
+}
+
+export interface InterlokDeploymentProps {
+  /**
+   * Name of the Deployment and its Service.
+   * @default 'interlok'
+   */
+  readonly name?: string;
+  /**
+   * Namespace of the Deployment and its Service.
+   * @default 'default'
+   */
+  readonly namespace?: string;
+  /**
+   * @default InterlokImage.GUIDE
+   */
+  readonly image?: InterlokImage;
+  /**
+   * Where Interlok pushes `MessageMetrics`.
+   * @default PushgatewayEndpoint.GUIDE_DEFAULT
+   */
+  readonly pushgateway?: PushgatewayEndpoint;
+  /**
+   * More options for `JAVA_OPTS`.
+   * @default - none
+   */
+  readonly extraJavaOptions?: string[];
+  /**
+   * Maximum Java heap (`JVM_ARGS=-Xmx...`); the image's default is 1 GiB.
+   * @default Size.mebibytes(1024)
+   */
+  readonly heap?: Size;
+  /**
+   * Container resources.
+   * @default - requests cpu 500m and memory heap + 512 MiB (metaspace, threads, Jetty); limits cpu 2 and the same memory
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * Expose JMX (JMXMP, port 5555) on the container and Service.
+   * @default false
+   */
+  readonly exposeJmx?: boolean;
+  /**
+   * Replicas when no autoscaler manages this Deployment; left out of the spec when one does.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Interlok's `adapter.xml` / `bootstrap.properties` from a ConfigMap. The metric names pushed are read from
+   * the `message-metrics-interceptor` unique-ids in `adapter.xml`.
+   * @default - the image's configuration (the guide's: one interceptor `MessageMetrics`)
+   */
+  readonly config?: InterlokConfig;
+  /**
+   * The user Interlok runs as. The image's files are world-readable and every path Interlok writes
+   * (`/tmp`, `logs`, `ui-resources`) is an emptyDir, so it needs no root.
+   * @default 1000
+   */
+  readonly runAsUser?: number;
+}
+
+const CONTAINER = 'interlok';
+const HTTP_PORT = 8080;
+const JMX_PORT = 5555;
+const CONFIG_DIR = '/opt/interlok/config';
+
+/**
+ * Interlok as a Deployment plus a ClusterIP Service on 8080 (web server and `/in-box`), wired to push
+ * `MessageMetrics` to a pushgateway. Probes are TCP on 8080: an HTTP probe on `/in-box` would itself be a message.
+ */
+export class InterlokDeployment extends Construct {
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly image: string;
+  public readonly pushgatewayEnv: PushgatewayEnv;
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly service: k8s.KubeService;
+  public readonly configMap?: k8s.KubeConfigMap;
+  /** Selector labels of the pods. */
+  public readonly podSelector: Record<string, string>;
+  /**
+   * The metric names this Interlok pushes (interceptor unique-ids without dashes), when its `adapter.xml` is known.
+   */
+  public readonly metricNames?: string[];
+  private readonly autoscalers: IConstruct[] = [];
+
+  constructor(scope: Construct, id: string, props: InterlokDeploymentProps = {}) {
+    super(scope, id);
+    this.name = checkDnsLabel(this, 'name', props.name ?? 'interlok');
+    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'default');
+    const image = props.image ?? InterlokImage.GUIDE;
+    if (!(image instanceof InterlokImage)) throw propError(this, 'image', image, 'an InterlokImage (InterlokImage.of("repo:tag"))');
+    this.image = checkImage(this, 'image', image.reference);
+    const heap = props.heap ?? Size.mebibytes(1024);
+    const heapMi = heap instanceof Size ? heap.toMebibytes() : NaN;
+    if (!Number.isInteger(heapMi) || heapMi < 256 || heapMi > 65536) {
+      throw propError(this, 'heap', heap, 'a cdk8s Size of whole mebibytes from 256 MiB to 64 GiB');
+    }
+    const replicas = checkInteger(this, 'replicas', props.replicas ?? 1, 0, 1000);
+    const uid = checkInteger(this, 'runAsUser', props.runAsUser ?? 1000, 1, 2147483647);
+    const config = props.config;
+    if (config !== undefined && !(config instanceof InterlokConfig)) {
+      throw propError(this, 'config', config, 'an InterlokConfig (InterlokConfig.fromFiles or .fromStrings)');
+    }
+
+    this.pushgatewayEnv = new PushgatewayEnv(this, 'PushgatewayEnv', {
+      endpoint: props.pushgateway,
+      extraJavaOptions: props.extraJavaOptions,
+    });
+
+    const appLabels = { name: 'interlok', instance: this.name, component: 'integration', version: imageVersion(this.image) };
+    this.podSelector = selectorLabels(appLabels);
+    const labels = recommendedLabels(appLabels);
+
+    const ports: k8s.ContainerPort[] = [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }];
+    if (props.exposeJmx) ports.push({ name: 'jmx', containerPort: JMX_PORT, protocol: 'TCP' });
+
+    const volumes: k8s.Volume[] = [emptyDirVolume('tmp', '1Gi'), emptyDirVolume('logs', '1Gi'), emptyDirVolume('ui-resources', '256Mi')];
+    const mounts: k8s.VolumeMount[] = [
+      { name: 'tmp', mountPath: '/tmp' },
+      { name: 'logs', mountPath: '/opt/interlok/logs' },
+      { name: 'ui-resources', mountPath: '/opt/interlok/ui-resources' },
+    ];
+    const annotations: Record<string, string> = {};
+    if (config && (config.adapterXml !== undefined || config.bootstrapProperties !== undefined)) {
+      const data: Record<string, string> = {};
+      if (config.adapterXml !== undefined) {
+        this.metricNames = parseMetricNames(this, config.adapterXml);
+        data['adapter.xml'] = config.adapterXml;
+      }
+      if (config.bootstrapProperties !== undefined) {
+        checkBootstrap(this, config.bootstrapProperties);
+        data['bootstrap.properties'] = config.bootstrapProperties;
+      }
+      this.configMap = new k8s.KubeConfigMap(this, 'Config', {
+        metadata: { name: `${this.name}-config`, namespace: this.namespace, labels },
+        data,
+      });
+      volumes.push({ name: 'config', configMap: { name: `${this.name}-config` } });
+      for (const key of Object.keys(data)) {
+        // subPath keeps the rest of the image's config directory (jetty.xml, log4j2.xml) in place.
+        mounts.push({ name: 'config', mountPath: `${CONFIG_DIR}/${key}`, subPath: key, readOnly: true });
+      }
+      // subPath mounts never see ConfigMap updates: a changed config must roll the pods.
+      annotations['checksum/config'] = checksum(...Object.keys(data).sort().map((k) => `${k}=${data[k]}`));
+    } else if (config === undefined) {
+      this.metricNames = ['MessageMetrics'];
+    }
+
+    const memory = Size.mebibytes(heapMi + 512);
+    const resources = props.resources ?? {
+      cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.units(2) },
+      memory: { request: memory, limit: memory },
+    };
+
+    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+      metadata: { name: this.name, namespace: this.namespace, labels },
+      spec: {
+        // An HPA owns the replica count: a fixed spec.replicas would reset it on every apply.
+        replicas: Lazy.any({ produce: () => (this.autoscalers.length > 0 ? undefined : replicas) }),
+        selector: { matchLabels: this.podSelector },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+        template: {
+          metadata: { labels, ...(Object.keys(annotations).length ? { annotations } : {}) },
+          spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: restrictedPodSecurityContext(uid),
+            terminationGracePeriodSeconds: 30,
+            containers: [{
+              name: CONTAINER,
+              image: this.image,
+              imagePullPolicy: pullPolicy(this.image),
+              ports,
+              env: [{ name: 'JVM_ARGS', value: `-Xmx${heapMi}m` }, ...this.pushgatewayEnv.envVars],
+              resources: renderResources(resources),
+              securityContext: restrictedContainerSecurityContext(),
+              // Interlok takes tens of seconds to start; the startup probe holds liveness off until Jetty listens.
+              startupProbe: tcpProbe(HTTP_PORT, 5, 60),
+              readinessProbe: tcpProbe(HTTP_PORT, 10, 3),
+              livenessProbe: tcpProbe(HTTP_PORT, 20, 3),
+              volumeMounts: mounts,
+            }],
+            volumes,
+          },
+        },
+      },
+    });
+    if (this.configMap) this.deployment.addDependency(this.configMap);
+
+    const servicePorts: k8s.ServicePort[] = [{ name: 'http', port: HTTP_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }];
+    if (props.exposeJmx) servicePorts.push({ name: 'jmx', port: JMX_PORT, targetPort: k8s.IntOrString.fromString('jmx'), protocol: 'TCP' });
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata: { name: this.name, namespace: this.namespace, labels },
+      spec: { type: 'ClusterIP', selector: this.podSelector, ports: servicePorts },
+    });
+
+    this.node.addValidation({
+      validate: () => (this.autoscalers.length > 1
+        ? [`Deployment "${this.namespace}/${this.name}" has ${this.autoscalers.length} autoscalers (${this.autoscalers.map((a) => a.node.path).join(', ')}); Kubernetes lets only one HPA scale a workload`]
+        : []),
+    });
+  }
+
+  /** In-cluster URL of the `/in-box` endpoint, for load tests. */
+  public get inboxUrl(): string {
+    return `http://${this.name}.${this.namespace}.svc:${HTTP_PORT}/in-box`;
+  }
+
+  /** Called by an autoscaler that targets this Deployment: drops `spec.replicas`. */
+  public markAutoscaled(autoscaler: IConstruct): void {
+    this.autoscalers.push(autoscaler);
+  }
+
+  /** The autoscalers that target this Deployment. */
+  public get autoscaledBy(): IConstruct[] {
+    return [...this.autoscalers];
+  }
+
+  /** The Deployment as an ApiObject, for JSON patches. */
+  public get apiObject(): ApiObject {
+    return this.deployment;
+  }
+}
+
+function pullPolicy(image: string): string {
+  // A moving tag must be pulled each time or nodes run different builds; a pinned one need not.
+  return image.includes('@') || (imageVersion(image) !== undefined) ? 'IfNotPresent' : 'Always';
+}
+
+function parseMetricNames(scope: IConstruct, xml: string): string[] {
+  const valid = XMLValidator.validate(xml);
+  if (valid !== true) {
+    throw propError(scope, 'config.adapterXml', `${xml.slice(0, 40)}...`, `well-formed XML (line ${valid.err.line}: ${valid.err.msg})`);
+  }
+  const doc = new XMLParser({ parseTagValue: false, isArray: () => true }).parse(xml);
+  const ids: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (node === null || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'message-metrics-interceptor') {
+        for (const interceptor of value as any[]) {
+          const id = interceptor?.['unique-id']?.[0];
+          if (typeof id !== 'string') {
+            throw propError(scope, 'config.adapterXml', describe(interceptor), 'a <unique-id> in every <message-metrics-interceptor>: it becomes the metric name');
+          }
+          ids.push(id.trim());
+        }
+      }
+      walk(value);
+    }
+  };
+  walk(doc);
+  return ids.map((id) => id.replace(/-/g, ''));
+}
+
+function checkBootstrap(scope: IConstruct, properties: string): void {
+  const line = properties.split(/\r?\n/).map((l) => l.trim()).find((l) => /^managementComponents\s*[=:]/.test(l));
+  const components = line ? line.replace(/^managementComponents\s*[=:]\s*/, '').split(':') : [];
+  if (!components.includes('kubernetes-metrics')) {
+    throw propError(scope, 'config.bootstrapProperties', line ?? '(no managementComponents)', 'managementComponents to include kubernetes-metrics, the component that pushes MessageMetrics');
+  }
+}
+

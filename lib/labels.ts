@@ -1,0 +1,46 @@
+/** The `app.kubernetes.io/*` labels every object of this library carries. */
+export interface AppLabels {
+  /** `app.kubernetes.io/name`: what runs (interlok, prometheus, ...). */
+  readonly name: string;
+  /** `app.kubernetes.io/instance`: which installation of it. */
+  readonly instance: string;
+  /** `app.kubernetes.io/component`: its role in the scaling chain. */
+  readonly component: string;
+  /**
+   * `app.kubernetes.io/version`: kept off selectors, which are immutable.
+   * @default - no version label
+   */
+  readonly version?: string;
+}
+
+export const PART_OF = 'interlok-scaling';
+export const MANAGED_BY = 'cdk8s';
+
+/** Labels for object metadata and pod templates. */
+export function recommendedLabels(labels: AppLabels): Record<string, string> {
+  return {
+    ...selectorLabels(labels),
+    'app.kubernetes.io/component': labels.component,
+    'app.kubernetes.io/part-of': PART_OF,
+    'app.kubernetes.io/managed-by': MANAGED_BY,
+    ...(labels.version ? { 'app.kubernetes.io/version': labels.version } : {}),
+  };
+}
+
+/** The subset used in selectors: stable for the life of a Deployment (apps/v1 selectors cannot change). */
+export function selectorLabels(labels: AppLabels): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': labels.name,
+    'app.kubernetes.io/instance': labels.instance,
+  };
+}
+
+/** The tag (or digest) of an image reference, for the version label; undefined for `latest` or none. */
+export function imageVersion(image: string): string | undefined {
+  const digest = image.indexOf('@');
+  const ref = digest >= 0 ? image.slice(0, digest) : image;
+  const lastSlash = ref.lastIndexOf('/');
+  const colon = ref.indexOf(':', lastSlash + 1);
+  const tag = colon >= 0 ? ref.slice(colon + 1) : undefined;
+  return tag && tag !== 'latest' ? tag : undefined;
+}

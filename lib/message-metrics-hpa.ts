@@ -1,0 +1,186 @@
+import { Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as k8s from '../imports/k8s';
+import { checkDnsLabel, checkDuration, checkInteger, checkMetricName, checkPositive, propError } from './_checks';
+import { AdapterRule } from './adapter-rule';
+import { InterlokDeployment } from './interlok-deployment';
+import { recommendedLabels } from './labels';
+
+/** What the HPA scales. */
+export class ScaleTarget {
+  /** An InterlokDeployment of this app: its `spec.replicas` is dropped and its metric names are checked. */
+  public static interlok(deployment: InterlokDeployment): ScaleTarget {
+    return new ScaleTarget(deployment.name, deployment.namespace, deployment);
+  }
+
+  /** A Deployment that exists in the cluster already. Leave `spec.replicas` out of its manifest. */
+  public static deployment(name: string, namespace: string): ScaleTarget {
+    return new ScaleTarget(name, namespace);
+  }
+
+  private constructor(
+    public readonly name: string,
+    public readonly namespace: string,
+    public readonly interlok?: InterlokDeployment,
+  ) {}
+}
+
+/** One HPA scaling policy: at most `value` pods or percent per period. */
+export class ScalingPolicy {
+  public static pods(value: number, period: Duration): ScalingPolicy {
+    return new ScalingPolicy('Pods', value, period);
+  }
+
+  public static percent(value: number, period: Duration): ScalingPolicy {
+    return new ScalingPolicy('Percent', value, period);
+  }
+
+  private constructor(public readonly type: 'Pods' | 'Percent', public readonly value: number, public readonly period: Duration) {}
+}
+
+export interface ScalingRules {
+  /**
+   * The HPA acts on the most conservative recommendation within this window.
+   * @default - 0 s up, 300 s down (the Kubernetes defaults)
+   */
+  readonly stabilizationWindow?: Duration;
+  /**
+   * @default - up: 100 % or 4 pods per 15 s, whichever is more; down: 100 % per 15 s
+   */
+  readonly policies?: ScalingPolicy[];
+}
+
+export interface MessageMetricsHpaProps {
+  /** The Deployment to scale. */
+  readonly target: ScaleTarget;
+  /** The adapter rule that serves the metric; the HPA uses its API metric name. */
+  readonly rule: AdapterRule;
+  /**
+   * The metric name, if you want it stated; synth fails when it differs from the rule's.
+   * @default - the rule's metric name
+   */
+  readonly metricName?: string;
+  /**
+   * Average per pod above which the HPA scales up (the guide: 100).
+   * @default 100
+   */
+  readonly averageValue?: number;
+  /**
+   * @default 1
+   */
+  readonly minReplicas?: number;
+  /**
+   * @default 5
+   */
+  readonly maxReplicas?: number;
+  /**
+   * @default 'interlok-autoscaler'
+   */
+  readonly name?: string;
+  /**
+   * @default - the Kubernetes defaults, written out
+   */
+  readonly scaleUp?: ScalingRules;
+  /**
+   * @default - the Kubernetes defaults, written out
+   */
+  readonly scaleDown?: ScalingRules;
+}
+
+/**
+ * An `autoscaling/v2` HPA on a Pods metric with an `AverageValue` target: the guide's `autoscale-interlok.yaml`
+ * (v2beta1, `extensions/v1beta1` target) in the API current clusters serve.
+ */
+export class MessageMetricsHpa extends Construct {
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly metricName: string;
+  public readonly averageValue: number;
+  public readonly minReplicas: number;
+  public readonly maxReplicas: number;
+  public readonly target: ScaleTarget;
+  public readonly rule: AdapterRule;
+  public readonly resource: k8s.KubeHorizontalPodAutoscalerV2;
+
+  constructor(scope: Construct, id: string, props: MessageMetricsHpaProps) {
+    super(scope, id);
+    if (!(props?.target instanceof ScaleTarget)) {
+      throw propError(this, 'target', props?.target, 'a ScaleTarget (ScaleTarget.interlok(deployment) or ScaleTarget.deployment(name, namespace))');
+    }
+    if (!(props.rule instanceof AdapterRule)) throw propError(this, 'rule', props.rule, 'an AdapterRule');
+    this.target = props.target;
+    this.rule = props.rule;
+    checkDnsLabel(this, 'target.name', this.target.name);
+    this.namespace = checkDnsLabel(this, 'target.namespace', this.target.namespace);
+    this.name = checkDnsLabel(this, 'name', props.name ?? 'interlok-autoscaler');
+    this.metricName = checkMetricName(this, 'metricName', props.metricName ?? this.rule.metricName);
+    this.averageValue = checkPositive(this, 'averageValue', props.averageValue ?? 100);
+    this.minReplicas = checkInteger(this, 'minReplicas', props.minReplicas ?? 1, 1, 1000);
+    this.maxReplicas = checkInteger(this, 'maxReplicas', props.maxReplicas ?? 5, 1, 1000);
+    if (this.minReplicas > this.maxReplicas) {
+      throw propError(this, 'minReplicas', this.minReplicas, `at most maxReplicas (${this.maxReplicas})`);
+    }
+    const scaleUp = this.renderRules('scaleUp', props.scaleUp, Duration.seconds(0),
+      [ScalingPolicy.percent(100, Duration.seconds(15)), ScalingPolicy.pods(4, Duration.seconds(15))]);
+    const scaleDown = this.renderRules('scaleDown', props.scaleDown, Duration.seconds(300),
+      [ScalingPolicy.percent(100, Duration.seconds(15))]);
+
+    this.target.interlok?.markAutoscaled(this);
+
+    this.resource = new k8s.KubeHorizontalPodAutoscalerV2(this, 'Resource', {
+      metadata: {
+        name: this.name,
+        namespace: this.namespace,
+        labels: recommendedLabels({ name: 'interlok', instance: this.target.name, component: 'autoscaler' }),
+      },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.target.name },
+        minReplicas: this.minReplicas,
+        maxReplicas: this.maxReplicas,
+        metrics: [{
+          type: 'Pods',
+          pods: {
+            metric: { name: this.metricName },
+            target: { type: 'AverageValue', averageValue: k8s.Quantity.fromString(quantity(this.averageValue)) },
+          },
+        }],
+        behavior: { scaleUp, scaleDown },
+      },
+    });
+
+    this.node.addValidation({ validate: () => this.crossCheck() });
+  }
+
+  private renderRules(prop: string, rules: ScalingRules | undefined, window: Duration, policies: ScalingPolicy[]): k8s.HpaScalingRulesV2 {
+    const stabilization = checkDuration(this, `${prop}.stabilizationWindow`, rules?.stabilizationWindow ?? window, Duration.seconds(0), Duration.hours(1));
+    const list = rules?.policies ?? policies;
+    if (!Array.isArray(list) || list.length === 0) throw propError(this, `${prop}.policies`, list, 'at least one ScalingPolicy');
+    return {
+      stabilizationWindowSeconds: stabilization.toSeconds(),
+      selectPolicy: 'Max',
+      policies: list.map((p, i) => {
+        if (!(p instanceof ScalingPolicy)) throw propError(this, `${prop}.policies[${i}]`, p, 'a ScalingPolicy (ScalingPolicy.pods or .percent)');
+        checkInteger(this, `${prop}.policies[${i}].value`, p.value, 1, 10000);
+        const period = checkDuration(this, `${prop}.policies[${i}].period`, p.period, Duration.seconds(1), Duration.minutes(30));
+        return { type: p.type, value: p.value, periodSeconds: period.toSeconds() };
+      }),
+    };
+  }
+
+  private crossCheck(): string[] {
+    const errors: string[] = [];
+    if (this.metricName !== this.rule.metricName) {
+      errors.push(`HPA metric "${this.metricName}" is not the metric "${this.rule.metricName}" that adapter rule ${this.rule.node.path} serves`);
+    }
+    const pushed = this.target.interlok?.metricNames;
+    if (pushed && !pushed.includes(this.rule.seriesName)) {
+      errors.push(`adapter rule ${this.rule.node.path} reads series "${this.rule.seriesName}" but Interlok ${this.target.interlok!.node.path} pushes ${pushed.length ? pushed.map((n) => `"${n}"`).join(', ') : 'no message-metrics-interceptor'} (interceptor unique-id without dashes)`);
+    }
+    return errors;
+  }
+}
+
+/** Renders a target as a Kubernetes quantity: whole numbers plain, fractions in milli-units. */
+function quantity(value: number): string {
+  return Number.isInteger(value) ? String(value) : `${Math.round(value * 1000)}m`;
+}

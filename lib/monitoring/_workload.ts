@@ -1,0 +1,61 @@
+import { Construct } from 'constructs';
+import * as k8s from '../../imports/k8s';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../_pod';
+
+export interface SingleContainerDeploymentOptions {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly selector: Record<string, string>;
+  readonly container: k8s.Container;
+  readonly volumes: k8s.Volume[];
+  readonly uid: number;
+  readonly annotations?: Record<string, string>;
+  readonly serviceAccountName?: string;
+  /**
+   * Surge a new pod before the old one goes, for stateless servers that must stay available.
+   * @default false (Recreate: in-memory state cannot be shared by two pods anyway)
+   */
+  readonly rollingUpdate?: boolean;
+}
+
+/**
+ * One replica, restricted security, no service-account token unless the pod talks to the API server.
+ */
+export function singleContainerDeployment(scope: Construct, id: string, o: SingleContainerDeploymentOptions): k8s.KubeDeployment {
+  return new k8s.KubeDeployment(scope, id, {
+    metadata: { name: o.name, namespace: o.namespace, labels: o.labels },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: o.selector },
+      strategy: o.rollingUpdate
+        ? { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } }
+        : { type: 'Recreate' },
+      template: {
+        metadata: { labels: o.labels, ...(o.annotations ? { annotations: o.annotations } : {}) },
+        spec: {
+          ...(o.serviceAccountName ? { serviceAccountName: o.serviceAccountName } : {}),
+          automountServiceAccountToken: o.serviceAccountName !== undefined,
+          enableServiceLinks: false,
+          securityContext: restrictedPodSecurityContext(o.uid),
+          containers: [{ ...o.container, securityContext: restrictedContainerSecurityContext() }],
+          volumes: o.volumes,
+        },
+      },
+    },
+  });
+}
+
+export function clusterIpService(scope: Construct, id: string, o: {
+  name: string; namespace: string; labels: Record<string, string>; selector: Record<string, string>;
+  port: number; targetPort: string; portName: string; annotations?: Record<string, string>;
+}): k8s.KubeService {
+  return new k8s.KubeService(scope, id, {
+    metadata: { name: o.name, namespace: o.namespace, labels: o.labels, ...(o.annotations ? { annotations: o.annotations } : {}) },
+    spec: {
+      type: 'ClusterIP',
+      selector: o.selector,
+      ports: [{ name: o.portName, port: o.port, targetPort: k8s.IntOrString.fromString(o.targetPort), protocol: 'TCP' }],
+    },
+  });
+}

@@ -1,0 +1,125 @@
+import { Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as k8s from '../../imports/k8s';
+import { checkDnsLabel, checkUrl, propError } from '../_checks';
+import { AdapterRule } from '../adapter-rule';
+import { recommendedLabels } from '../labels';
+import { PushgatewayEndpoint } from '../pushgateway-env';
+import { ApiServiceTls, PrometheusAdapter } from './prometheus-adapter';
+import { PrometheusServer } from './prometheus-server';
+import { Pushgateway } from './pushgateway';
+
+export interface MonitoringStackProps {
+  /**
+   * Namespace of every part.
+   * @default 'monitoring'
+   */
+  readonly namespace?: string;
+  /**
+   * Create the namespace; turn off when it exists already.
+   * @default true
+   */
+  readonly createNamespace?: boolean;
+  /**
+   * Run a pushgateway. Turn off to use `existingPushgateway`.
+   * @default true
+   */
+  readonly pushgateway?: boolean;
+  /**
+   * The pushgateway Prometheus scrapes when this stack runs none.
+   * @default - required when pushgateway is false and prometheus is true
+   */
+  readonly existingPushgateway?: PushgatewayEndpoint;
+  /**
+   * Run a Prometheus server. Turn off to use `existingPrometheusUrl` (which must scrape the pushgateway with
+   * `honor_labels: true`).
+   * @default true
+   */
+  readonly prometheus?: boolean;
+  /**
+   * The Prometheus the adapter queries when this stack runs none.
+   * @default - required when prometheus is false and adapter is true
+   */
+  readonly existingPrometheusUrl?: string;
+  /**
+   * Run prometheus-adapter. Turn off when the cluster has one: give it `AdapterRule.helmValuesYaml` instead.
+   * @default true
+   */
+  readonly adapter?: boolean;
+  /**
+   * @default Duration.seconds(10)
+   */
+  readonly scrapeInterval?: Duration;
+  /**
+   * @default Duration.minutes(1)
+   */
+  readonly relistInterval?: Duration;
+  /**
+   * @default ApiServiceTls.insecureSkipTlsVerify()
+   */
+  readonly apiServiceTls?: ApiServiceTls;
+}
+
+/**
+ * The monitoring side of the chain in one namespace: pushgateway → Prometheus → prometheus-adapter. Each part can
+ * be left out for clusters that run their own.
+ */
+export class MonitoringStack extends Construct {
+  public readonly namespace: string;
+  public readonly namespaceObject?: k8s.KubeNamespace;
+  public readonly pushgateway?: Pushgateway;
+  public readonly prometheus?: PrometheusServer;
+  public readonly adapter?: PrometheusAdapter;
+  /** Where Interlok should push. */
+  public readonly pushgatewayEndpoint: PushgatewayEndpoint;
+
+  constructor(scope: Construct, id: string, props: MonitoringStackProps = {}) {
+    super(scope, id);
+    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'monitoring');
+    const scrapeInterval = props.scrapeInterval ?? Duration.seconds(10);
+
+    if (props.createNamespace ?? true) {
+      this.namespaceObject = new k8s.KubeNamespace(this, 'Namespace', {
+        metadata: { name: this.namespace, labels: recommendedLabels({ name: 'monitoring', instance: this.namespace, component: 'namespace' }) },
+      });
+    }
+
+    if (props.pushgateway ?? true) {
+      this.pushgateway = new Pushgateway(this, 'Pushgateway', { namespace: this.namespace });
+      this.pushgatewayEndpoint = this.pushgateway.endpoint;
+    } else {
+      const existing = props.existingPushgateway;
+      if (!(existing instanceof PushgatewayEndpoint)) {
+        throw propError(this, 'existingPushgateway', existing, 'a PushgatewayEndpoint when pushgateway is false');
+      }
+      this.pushgatewayEndpoint = existing;
+    }
+
+    let prometheusUrl: string | undefined;
+    if (props.prometheus ?? true) {
+      this.prometheus = new PrometheusServer(this, 'Prometheus', {
+        namespace: this.namespace,
+        pushgatewayTargets: [this.pushgatewayEndpoint.hostPort],
+        scrapeInterval,
+      });
+      prometheusUrl = this.prometheus.url;
+    } else if (props.adapter ?? true) {
+      prometheusUrl = checkUrl(this, 'existingPrometheusUrl', props.existingPrometheusUrl as string);
+    }
+
+    if (props.adapter ?? true) {
+      this.adapter = new PrometheusAdapter(this, 'Adapter', {
+        namespace: this.namespace,
+        prometheusUrl: prometheusUrl!,
+        scrapeInterval,
+        relistInterval: props.relistInterval,
+        tls: props.apiServiceTls,
+      });
+    }
+  }
+
+  /** Serves a rule from this stack's adapter (no-op without one: render it for your adapter instead). */
+  public addRule(rule: AdapterRule): void {
+    this.adapter?.addRule(rule);
+  }
+}

@@ -1,0 +1,259 @@
+import { Duration, Lazy, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import * as k8s from '../../imports/k8s';
+import { checkDnsLabel, checkDnsSubdomain, checkDuration, checkImage, checkUrl, propError } from '../_checks';
+import { checksum, emptyDirVolume, httpProbe, renderResources } from '../_pod';
+import { AdapterRule } from '../adapter-rule';
+import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
+import { clusterIpService, singleContainerDeployment } from './_workload';
+
+/** How the API server trusts the adapter's serving certificate. */
+export class ApiServiceTls {
+  /**
+   * The adapter serves a self-signed certificate and the API server skips verification, as upstream's
+   * manifests and chart do by default.
+   */
+  public static insecureSkipTlsVerify(): ApiServiceTls {
+    return new ApiServiceTls('insecure');
+  }
+
+  /**
+   * Your CA (PEM, base64-encoded as the APIService field takes it) signed the certificate in Secret
+   * `servingCertSecret` (keys `tls.crt`, `tls.key`) in the adapter's namespace.
+   */
+  public static caBundle(caBundleBase64: string, servingCertSecret: string): ApiServiceTls {
+    return new ApiServiceTls('caBundle', servingCertSecret, caBundleBase64);
+  }
+
+  /**
+   * cert-manager injects the CA of Certificate `namespace/name` into the APIService and writes the serving
+   * certificate into Secret `servingCertSecret`.
+   */
+  public static certManager(certificate: string, servingCertSecret: string): ApiServiceTls {
+    return new ApiServiceTls('certManager', servingCertSecret, undefined, certificate);
+  }
+
+  private constructor(
+    public readonly mode: 'insecure' | 'caBundle' | 'certManager',
+    public readonly servingCertSecret?: string,
+    public readonly caBundleBase64?: string,
+    public readonly certificate?: string,
+  ) {}
+}
+
+export interface PrometheusAdapterProps {
+  /** The Prometheus the adapter queries, e.g. `http://prometheus-server.monitoring.svc:80/`. */
+  readonly prometheusUrl: string;
+  /**
+   * The rules it serves; more with `addRule`.
+   * @default - none
+   */
+  readonly rules?: AdapterRule[];
+  /**
+   * @default 'monitoring'
+   */
+  readonly namespace?: string;
+  /**
+   * Name of the ServiceAccount, Deployment, Service and ConfigMap.
+   * @default 'prometheus-adapter'
+   */
+  readonly name?: string;
+  /**
+   * How often series are rediscovered (also the max age of discovered series). Not shorter than the Prometheus
+   * scrape interval, or metrics appear and disappear.
+   * @default Duration.minutes(1)
+   */
+  readonly relistInterval?: Duration;
+  /**
+   * The scrape interval of the Prometheus it reads, to check relistInterval against.
+   * @default Duration.seconds(10)
+   */
+  readonly scrapeInterval?: Duration;
+  /**
+   * @default 'registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0'
+   */
+  readonly image?: string;
+  /**
+   * @default ApiServiceTls.insecureSkipTlsVerify()
+   */
+  readonly tls?: ApiServiceTls;
+  /**
+   * @default - requests cpu 100m / memory 128Mi, limits cpu 500m / memory 512Mi
+   */
+  readonly resources?: kplus.ContainerResources;
+}
+
+export const ADAPTER_PORT = 6443;
+const CERT_DIR = '/var/run/serving-cert';
+
+/**
+ * prometheus-adapter v0.12 standalone, serving custom metrics only: RBAC, rules ConfigMap, Deployment, Service
+ * 443→6443 and the cluster-scoped APIService `v1beta1.custom.metrics.k8s.io`.
+ */
+export class PrometheusAdapter extends Construct {
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly prometheusUrl: string;
+  public readonly relistInterval: Duration;
+  public readonly podSelector: Record<string, string>;
+  public readonly serviceAccount: k8s.KubeServiceAccount;
+  public readonly configMap: k8s.KubeConfigMap;
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly service: k8s.KubeService;
+  public readonly apiService: k8s.KubeApiService;
+  private readonly rules: AdapterRule[] = [];
+
+  constructor(scope: Construct, id: string, props: PrometheusAdapterProps) {
+    super(scope, id);
+    this.name = checkDnsLabel(this, 'name', props.name ?? 'prometheus-adapter');
+    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'monitoring');
+    this.prometheusUrl = checkUrl(this, 'prometheusUrl', props.prometheusUrl);
+    const image = checkImage(this, 'image', props.image ?? 'registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0');
+    const scrape = checkDuration(this, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(10), Duration.seconds(1), Duration.hours(1));
+    this.relistInterval = checkDuration(this, 'relistInterval', props.relistInterval ?? Duration.minutes(1), scrape, Duration.hours(1));
+    const tls = props.tls ?? ApiServiceTls.insecureSkipTlsVerify();
+    if (!(tls instanceof ApiServiceTls)) throw propError(this, 'tls', tls, 'an ApiServiceTls');
+    if (tls.servingCertSecret !== undefined) checkDnsSubdomain(this, 'tls.servingCertSecret', tls.servingCertSecret);
+    if (tls.mode === 'caBundle' && !/^[A-Za-z0-9+/]+={0,2}$/.test(tls.caBundleBase64 ?? '')) {
+      throw propError(this, 'tls.caBundle', tls.caBundleBase64, 'the CA certificate PEM, base64-encoded');
+    }
+    if (tls.mode === 'certManager' && !/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(tls.certificate ?? '')) {
+      throw propError(this, 'tls.certificate', tls.certificate, 'a cert-manager Certificate as "namespace/name"');
+    }
+    (props.rules ?? []).forEach((r) => this.addRule(r));
+
+    const app = { name: 'prometheus-adapter', instance: this.name, component: 'custom-metrics-apiserver', version: imageVersion(image) };
+    this.podSelector = selectorLabels(app);
+    const labels = recommendedLabels(app);
+    const meta = (name: string, namespace?: string) => ({ name, labels, ...(namespace ? { namespace } : {}) });
+    const subject = { kind: 'ServiceAccount', name: this.name, namespace: this.namespace };
+
+    // The pod opts in to a token below; other pods using this account do not get one.
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: meta(this.name, this.namespace),
+      automountServiceAccountToken: false,
+    });
+    // To map the HPA's label selector to pod names and check that namespaces exist; read-only.
+    const reader = new k8s.KubeClusterRole(this, 'ResourceReader', {
+      metadata: meta(`${this.name}-resource-reader`),
+      rules: [{ apiGroups: [''], resources: ['namespaces', 'pods', 'services'], verbs: ['get', 'list', 'watch'] }],
+    });
+    new k8s.KubeClusterRoleBinding(this, 'ResourceReaderBinding', {
+      metadata: meta(`${this.name}-resource-reader`),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${this.name}-resource-reader` },
+      subjects: [subject],
+    }).addDependency(reader);
+    // An aggregated API server delegates authentication and authorization of its callers to the API server.
+    new k8s.KubeClusterRoleBinding(this, 'AuthDelegator', {
+      metadata: meta(`${this.name}:system:auth-delegator`),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
+      subjects: [subject],
+    });
+    new k8s.KubeRoleBinding(this, 'AuthReader', {
+      metadata: meta(`${this.name}-auth-reader`, 'kube-system'),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'extension-apiserver-authentication-reader' },
+      subjects: [subject],
+    });
+
+    this.configMap = new k8s.KubeConfigMap(this, 'Config', {
+      metadata: meta(this.name, this.namespace),
+      data: { 'config.yaml': lazyString(() => this.configYaml) },
+    });
+
+    const args = [
+      `--secure-port=${ADAPTER_PORT}`,
+      `--cert-dir=${CERT_DIR}`,
+      '--config=/etc/adapter/config.yaml',
+      `--prometheus-url=${this.prometheusUrl}`,
+      `--metrics-relist-interval=${this.relistInterval.toSeconds()}s`,
+    ];
+    const volumes: k8s.Volume[] = [{ name: 'config', configMap: { name: this.name } }, emptyDirVolume('tmp', '64Mi')];
+    if (tls.servingCertSecret) {
+      args.push(`--tls-cert-file=${CERT_DIR}/tls.crt`, `--tls-private-key-file=${CERT_DIR}/tls.key`);
+      volumes.push({ name: 'serving-cert', secret: { secretName: tls.servingCertSecret } });
+    } else {
+      volumes.push(emptyDirVolume('serving-cert', '16Mi'));
+    }
+    const resources = props.resources ?? {
+      cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
+      memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
+    };
+    this.deployment = singleContainerDeployment(this, 'Resource', {
+      name: this.name,
+      namespace: this.namespace,
+      labels,
+      selector: this.podSelector,
+      uid: 65534,
+      serviceAccountName: this.name,
+      // the HPA loses its metrics while no adapter is ready
+      rollingUpdate: true,
+      // The adapter reads its rules only at start (the guide deleted the pod by hand): a changed rule rolls it.
+      annotations: { 'checksum/config': lazyString(() => checksum(this.configYaml)) },
+      volumes,
+      container: {
+        name: 'prometheus-adapter',
+        image,
+        imagePullPolicy: 'IfNotPresent',
+        args,
+        ports: [{ name: 'https', containerPort: ADAPTER_PORT, protocol: 'TCP' }],
+        readinessProbe: { ...httpProbe('/readyz', 'https', 5, 5, 'HTTPS'), initialDelaySeconds: 30 },
+        livenessProbe: { ...httpProbe('/livez', 'https', 10, 5, 'HTTPS'), initialDelaySeconds: 30 },
+        resources: renderResources(resources),
+        volumeMounts: [
+          { name: 'config', mountPath: '/etc/adapter', readOnly: true },
+          { name: 'tmp', mountPath: '/tmp' },
+          { name: 'serving-cert', mountPath: CERT_DIR, readOnly: tls.servingCertSecret !== undefined },
+        ],
+      },
+    });
+    this.deployment.addDependency(this.configMap, this.serviceAccount);
+    this.service = clusterIpService(this, 'Service', {
+      name: this.name, namespace: this.namespace, labels, selector: this.podSelector,
+      port: 443, targetPort: 'https', portName: 'https',
+    });
+
+    this.apiService = new k8s.KubeApiService(this, 'ApiService', {
+      metadata: {
+        name: 'v1beta1.custom.metrics.k8s.io',
+        labels,
+        ...(tls.mode === 'certManager' ? { annotations: { 'cert-manager.io/inject-ca-from': tls.certificate! } } : {}),
+      },
+      spec: {
+        group: 'custom.metrics.k8s.io',
+        version: 'v1beta1',
+        service: { name: this.name, namespace: this.namespace, port: 443 },
+        groupPriorityMinimum: 100,
+        versionPriority: 100,
+        ...(tls.mode === 'insecure' ? { insecureSkipTlsVerify: true } : {}),
+        ...(tls.mode === 'caBundle' ? { caBundle: tls.caBundleBase64 } : {}),
+      },
+    });
+    this.apiService.addDependency(this.service);
+
+    this.node.addValidation({
+      validate: () => (this.rules.length === 0 ? [`prometheus-adapter ${this.namespace}/${this.name} has no rules: it would serve no metric`] : []),
+    });
+  }
+
+  /** Serves one more metric. */
+  public addRule(rule: AdapterRule): void {
+    if (!(rule instanceof AdapterRule)) throw propError(this, 'rules', rule, 'AdapterRule constructs');
+    this.rules.push(rule);
+  }
+
+  /** The adapter's `config.yaml` as rendered now. */
+  public get configYaml(): string {
+    return AdapterRule.configYaml(this.rules);
+  }
+
+  /** The in-cluster name of the Service the API server calls. */
+  public get serviceHost(): string {
+    return `${this.name}.${this.namespace}.svc`;
+  }
+}
+
+/** Rules may be added after construction, so the rendered config waits for synth. */
+function lazyString(produce: () => string): string {
+  return Lazy.any({ produce }) as unknown as string;
+}

@@ -1,0 +1,89 @@
+import * as kplus from 'cdk8s-plus-27';
+import { Size } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as k8s from '../../imports/k8s';
+import { checkDnsLabel, checkImage } from '../_checks';
+import { emptyDirVolume, httpProbe, renderResources } from '../_pod';
+import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
+import { PushgatewayEndpoint } from '../pushgateway-env';
+import { clusterIpService, singleContainerDeployment } from './_workload';
+
+export interface PushgatewayProps {
+  /**
+   * @default 'monitoring'
+   */
+  readonly namespace?: string;
+  /**
+   * Name of the Deployment and Service: the guide's DNS name is `prometheus-pushgateway.monitoring.svc`.
+   * @default 'prometheus-pushgateway'
+   */
+  readonly name?: string;
+  /**
+   * @default 'quay.io/prometheus/pushgateway:v1.11.3'
+   */
+  readonly image?: string;
+  /**
+   * @default - requests cpu 50m / memory 64Mi, limits cpu 500m / memory 256Mi
+   */
+  readonly resources?: kplus.ContainerResources;
+}
+
+export const PUSHGATEWAY_PORT = 9091;
+
+/**
+ * A Prometheus pushgateway on 9091. It keeps groups in memory only: Interlok re-pushes every 10 s under load, and
+ * the adapter rule reads a group that stopped being pushed as 0, so nothing is lost by a restart.
+ */
+export class Pushgateway extends Construct {
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly port = PUSHGATEWAY_PORT;
+  public readonly podSelector: Record<string, string>;
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly service: k8s.KubeService;
+
+  constructor(scope: Construct, id: string, props: PushgatewayProps = {}) {
+    super(scope, id);
+    this.name = checkDnsLabel(this, 'name', props.name ?? 'prometheus-pushgateway');
+    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'monitoring');
+    const image = checkImage(this, 'image', props.image ?? 'quay.io/prometheus/pushgateway:v1.11.3');
+    const app = { name: 'prometheus-pushgateway', instance: this.name, component: 'metrics-gateway', version: imageVersion(image) };
+    this.podSelector = selectorLabels(app);
+    const labels = recommendedLabels(app);
+    const resources = props.resources ?? {
+      cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
+      memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
+    };
+
+    this.deployment = singleContainerDeployment(this, 'Resource', {
+      name: this.name,
+      namespace: this.namespace,
+      labels,
+      selector: this.podSelector,
+      uid: 65534,
+      volumes: [emptyDirVolume('tmp', '64Mi')],
+      container: {
+        name: 'pushgateway',
+        image,
+        imagePullPolicy: 'IfNotPresent',
+        args: [`--web.listen-address=:${PUSHGATEWAY_PORT}`, '--persistence.file='],
+        ports: [{ name: 'http', containerPort: PUSHGATEWAY_PORT, protocol: 'TCP' }],
+        readinessProbe: httpProbe('/-/ready', 'http', 10, 3),
+        livenessProbe: httpProbe('/-/healthy', 'http', 20, 3),
+        resources: renderResources(resources),
+        volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+      },
+    });
+    this.service = clusterIpService(this, 'Service', {
+      name: this.name, namespace: this.namespace, labels, selector: this.podSelector,
+      port: PUSHGATEWAY_PORT, targetPort: 'http', portName: 'http',
+      // lets a chart-installed Prometheus (kubernetes_sd on this annotation) find it as well
+      annotations: { 'prometheus.io/probe': 'pushgateway' },
+    });
+  }
+
+  /** `<name>.<namespace>.svc:9091`, for Interlok's `prometheusEndpointUrl` and Prometheus's scrape target. */
+  public get endpoint(): PushgatewayEndpoint {
+    return PushgatewayEndpoint.service(this.name, this.namespace, this.port);
+  }
+}

@@ -1,0 +1,115 @@
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import * as k8s from '../imports/k8s';
+import { checkDuration, checkHostPort, propError } from './_checks';
+
+/**
+ * Where Interlok pushes its metrics: a `host:port` (Interlok's `prometheusEndpointUrl` takes no scheme or path).
+ */
+export class PushgatewayEndpoint {
+  /** The guide's pushgateway, installed by the old `stable/prometheus` chart as release `prometheus` in `monitoring`. */
+  public static readonly GUIDE_DEFAULT = new PushgatewayEndpoint('prometheus-pushgateway.monitoring.svc.cluster.local:9091');
+
+  /** Any pushgateway reachable from the Interlok pods, for example one your cluster already runs. */
+  public static hostPort(hostPort: string): PushgatewayEndpoint {
+    return new PushgatewayEndpoint(hostPort);
+  }
+
+  /** A pushgateway Service in the cluster, addressed as `<name>.<namespace>.svc:<port>`. */
+  public static service(name: string, namespace: string, port: number): PushgatewayEndpoint {
+    return new PushgatewayEndpoint(`${name}.${namespace}.svc:${port}`, { name, namespace, port });
+  }
+
+  private constructor(
+    /** `host:port` as Interlok reads it. */
+    public readonly hostPort: string,
+    /** The Service this endpoint was made from, when it was. */
+    public readonly service?: { readonly name: string; readonly namespace: string; readonly port: number },
+  ) {}
+
+  /** Whether this endpoint names the given Service (`svc`, `svc.ns`, `svc.ns.svc` or `svc.ns.svc.<domain>`). */
+  public addresses(name: string, namespace: string, port: number, podNamespace: string): boolean {
+    const [host, portText] = this.hostPort.split(':');
+    if (Number(portText) !== port) return false;
+    const parts = host.split('.');
+    if (parts[0] !== name) return false;
+    if (parts.length === 1) return podNamespace === namespace;
+    return parts[1] === namespace && (parts.length === 2 || parts[2] === 'svc');
+  }
+}
+
+export interface PushgatewayEnvProps {
+  /**
+   * The pushgateway Interlok pushes to.
+   * @default PushgatewayEndpoint.GUIDE_DEFAULT
+   */
+  readonly endpoint?: PushgatewayEndpoint;
+
+  /**
+   * More `-D`/`-X` options for `JAVA_OPTS`, after the ones this construct sets.
+   * @default - none
+   */
+  readonly extraJavaOptions?: string[];
+
+  /**
+   * How long the JVM caches DNS answers. Setting `JAVA_OPTS` replaces the image's default
+   * `-Dsun.net.inetaddr.ttl=30`, and a pushgateway that moves must be found again.
+   * @default Duration.seconds(30)
+   */
+  readonly dnsCacheTtl?: Duration;
+}
+
+/**
+ * The environment that makes Interlok push `MessageMetrics` to a pushgateway with the labels the adapter maps to
+ * pods: `JAVA_OPTS` carrying `-DprometheusEndpointUrl` (a system property: Interlok never reads an env var of that
+ * name), `K8S_POD_NAME`, and `K8S_NAMESPACE` (which Interlok reads) plus `K8S_POD_NAMESPACE` (which the guide set).
+ */
+export class PushgatewayEnv extends Construct {
+  public readonly endpoint: PushgatewayEndpoint;
+  /** The full `JAVA_OPTS` value. */
+  public readonly javaOpts: string;
+
+  constructor(scope: Construct, id: string, props: PushgatewayEnvProps = {}) {
+    super(scope, id);
+    this.endpoint = props.endpoint ?? PushgatewayEndpoint.GUIDE_DEFAULT;
+    if (!(this.endpoint instanceof PushgatewayEndpoint)) {
+      throw propError(this, 'endpoint', this.endpoint, 'a PushgatewayEndpoint (PushgatewayEndpoint.hostPort("host:port") or .service(...))');
+    }
+    checkHostPort(this, 'endpoint', this.endpoint.hostPort);
+    const ttl = checkDuration(this, 'dnsCacheTtl', props.dnsCacheTtl ?? Duration.seconds(30), Duration.seconds(0), Duration.hours(24));
+    const extra = props.extraJavaOptions ?? [];
+    extra.forEach((opt, i) => {
+      if (typeof opt !== 'string' || !/^-\S+$/.test(opt)) {
+        throw propError(this, `extraJavaOptions[${i}]`, opt, 'one JVM option starting with "-" and without spaces');
+      }
+      if (/^-D(prometheusEndpointUrl|networkaddress\.cache\.ttl)=/.test(opt)) {
+        throw propError(this, `extraJavaOptions[${i}]`, opt, 'no -DprometheusEndpointUrl or -Dnetworkaddress.cache.ttl (set endpoint and dnsCacheTtl instead)');
+      }
+    });
+    this.javaOpts = [
+      `-DprometheusEndpointUrl=${this.endpoint.hostPort}`,
+      `-Dnetworkaddress.cache.ttl=${ttl.toSeconds()}`,
+      ...extra,
+    ].join(' ');
+  }
+
+  /** The env vars for a container spec (L1 objects, kubectl YAML, other constructs). */
+  public get envVars(): k8s.EnvVar[] {
+    const field = (fieldPath: string) => ({ fieldRef: { fieldPath } });
+    return [
+      { name: 'JAVA_OPTS', value: this.javaOpts },
+      { name: 'K8S_POD_NAME', valueFrom: field('metadata.name') },
+      { name: 'K8S_NAMESPACE', valueFrom: field('metadata.namespace') },
+      { name: 'K8S_POD_NAMESPACE', valueFrom: field('metadata.namespace') },
+    ];
+  }
+
+  /** Adds the env vars to a cdk8s-plus container, for Interlok Deployments you build yourself. */
+  public addTo(container: kplus.Container): void {
+    container.env.addVariable('JAVA_OPTS', kplus.EnvValue.fromValue(this.javaOpts));
+    container.env.addVariable('K8S_POD_NAME', kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME));
+    container.env.addVariable('K8S_NAMESPACE', kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE));
+    container.env.addVariable('K8S_POD_NAMESPACE', kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE));
+  }
+}

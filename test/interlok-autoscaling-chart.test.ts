@@ -1,0 +1,217 @@
+import { parse } from 'yaml';
+import { KIND_ORDER } from '../lib';
+import { container, env, find, synthStack } from './helpers';
+
+describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
+  const objects = synthStack();
+
+  test('snapshot', () => {
+    expect(objects).toMatchSnapshot();
+  });
+
+  test('has every object of the chain, with the guide names', () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort()).toEqual([
+      'APIService//v1beta1.custom.metrics.k8s.io',
+      'ClusterRole//prometheus-adapter-resource-reader',
+      'ClusterRoleBinding//prometheus-adapter-resource-reader',
+      'ClusterRoleBinding//prometheus-adapter:system:auth-delegator',
+      'ConfigMap/monitoring/prometheus-adapter',
+      'ConfigMap/monitoring/prometheus-server',
+      'Deployment/default/interlok',
+      'Deployment/monitoring/prometheus-adapter',
+      'Deployment/monitoring/prometheus-pushgateway',
+      'Deployment/monitoring/prometheus-server',
+      'HorizontalPodAutoscaler/default/interlok-autoscaler',
+      'Namespace//monitoring',
+      'RoleBinding/kube-system/prometheus-adapter-auth-reader',
+      'Service/default/interlok',
+      'Service/monitoring/prometheus-adapter',
+      'Service/monitoring/prometheus-pushgateway',
+      'Service/monitoring/prometheus-server',
+      'ServiceAccount/monitoring/prometheus-adapter',
+    ]);
+  });
+
+  test('objects come in apply order: namespaces and RBAC before what needs them', () => {
+    const ranks = objects.map((o) => KIND_ORDER.indexOf(o.kind));
+    expect(ranks.every((r) => r >= 0)).toBe(true);
+    expect([...ranks].sort((a, b) => a - b)).toEqual(ranks);
+    expect(objects[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'monitoring' } });
+  });
+
+  test('Interlok pushes to the synthesized pushgateway with the labels Interlok reads', () => {
+    const interlok = find(objects, 'Deployment', 'interlok');
+    const vars = env(container(interlok));
+    expect(vars.JAVA_OPTS.value).toBe('-DprometheusEndpointUrl=prometheus-pushgateway.monitoring.svc:9091 -Dnetworkaddress.cache.ttl=30');
+    expect(vars.K8S_POD_NAME.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+    expect(vars.K8S_NAMESPACE.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
+    expect(vars.K8S_POD_NAMESPACE.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
+    expect(vars.JVM_ARGS.value).toBe('-Xmx1024m');
+    expect(vars.prometheusEndpointUrl).toBeUndefined();
+  });
+
+  test('the Interlok Deployment leaves replicas to the HPA and never probes /in-box', () => {
+    const interlok = find(objects, 'Deployment', 'interlok');
+    expect(interlok.spec.replicas).toBeUndefined();
+    const c = container(interlok);
+    for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) {
+      expect(probe.tcpSocket).toEqual({ port: 8080 });
+      expect(probe.httpGet).toBeUndefined();
+    }
+    expect(JSON.stringify(interlok)).not.toContain('in-box');
+    expect(c.image).toBe('aaronmcgrathadpx/interlok-kubernetes-scaling:latest');
+    expect(c.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+  });
+
+  test('Services: interlok:8080, prometheus-pushgateway:9091, prometheus-server:80, prometheus-adapter:443', () => {
+    const port = (ns: string, name: string) => {
+      const svc = find(objects, 'Service', name);
+      expect(svc.metadata.namespace).toBe(ns);
+      expect(svc.spec.type).toBe('ClusterIP');
+      return svc.spec.ports.map((p: any) => [p.port, p.targetPort]);
+    };
+    expect(port('default', 'interlok')).toEqual([[8080, 'http']]);
+    expect(port('monitoring', 'prometheus-pushgateway')).toEqual([[9091, 'http']]);
+    expect(port('monitoring', 'prometheus-server')).toEqual([[80, 'http']]);
+    expect(port('monitoring', 'prometheus-adapter')).toEqual([[443, 'https']]);
+    expect(container(find(objects, 'Deployment', 'prometheus-server')).ports[0].containerPort).toBe(9090);
+    expect(container(find(objects, 'Deployment', 'prometheus-adapter')).ports[0].containerPort).toBe(6443);
+    expect(container(find(objects, 'Deployment', 'prometheus-pushgateway')).ports[0].containerPort).toBe(9091);
+  });
+
+  test('every Service selects the pods of its Deployment', () => {
+    for (const svc of objects.filter((o) => o.kind === 'Service')) {
+      const dep = find(objects, 'Deployment', svc.metadata.name);
+      expect(dep.spec.selector.matchLabels).toEqual(svc.spec.selector);
+      expect(dep.spec.template.metadata.labels).toMatchObject(svc.spec.selector);
+    }
+  });
+
+  test('Prometheus scrapes the pushgateway every 10 s keeping the pushed labels', () => {
+    const config = parse(find(objects, 'ConfigMap', 'prometheus-server').data['prometheus.yml']);
+    expect(config.scrape_configs).toEqual([{
+      job_name: 'prometheus-pushgateway',
+      honor_labels: true,
+      scrape_interval: '10s',
+      static_configs: [{ targets: ['prometheus-pushgateway.monitoring.svc:9091'] }],
+    }]);
+  });
+
+  test('the adapter rule selects MessageMetrics by both labels and scopes its query', () => {
+    const config = parse(find(objects, 'ConfigMap', 'prometheus-adapter').data['config.yaml']);
+    expect(config).toEqual({
+      rules: [{
+        seriesQuery: 'MessageMetrics{k8s_namespace!="",k8s_pod_name!=""}',
+        resources: { overrides: { k8s_namespace: { resource: 'namespace' }, k8s_pod_name: { resource: 'pod' } } },
+        name: { matches: '^MessageMetrics$', as: 'MessageMetrics' },
+        metricsQuery: 'max by (<<.GroupBy>>) (<<.Series>>{<<.LabelMatchers>>} * (time() - push_time_seconds{<<.LabelMatchers>>} < bool 30))',
+      }],
+    });
+  });
+
+  test('adapter: v0.12.0 args, probes over https, a token, checksum of its rules', () => {
+    const adapter = find(objects, 'Deployment', 'prometheus-adapter');
+    const c = container(adapter);
+    expect(c.image).toBe('registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0');
+    expect(c.args).toEqual([
+      '--secure-port=6443',
+      '--cert-dir=/var/run/serving-cert',
+      '--config=/etc/adapter/config.yaml',
+      '--prometheus-url=http://prometheus-server.monitoring.svc:80/',
+      '--metrics-relist-interval=60s',
+    ]);
+    expect(c.args.join(' ')).not.toContain('logtostderr');
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/livez', port: 'https', scheme: 'HTTPS' });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'https', scheme: 'HTTPS' });
+    expect(c.volumeMounts).toContainEqual({ name: 'serving-cert', mountPath: '/var/run/serving-cert', readOnly: false });
+    expect(adapter.spec.template.spec.automountServiceAccountToken).toBe(true);
+    expect(adapter.spec.template.spec.serviceAccountName).toBe('prometheus-adapter');
+    expect(adapter.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test('adapter RBAC: resource reader, auth-delegator, auth reader in kube-system', () => {
+    expect(find(objects, 'ClusterRole', 'prometheus-adapter-resource-reader').rules).toEqual([
+      { apiGroups: [''], resources: ['namespaces', 'pods', 'services'], verbs: ['get', 'list', 'watch'] },
+    ]);
+    const subject = [{ kind: 'ServiceAccount', name: 'prometheus-adapter', namespace: 'monitoring' }];
+    expect(find(objects, 'ClusterRoleBinding', 'prometheus-adapter:system:auth-delegator')).toMatchObject({
+      roleRef: { kind: 'ClusterRole', name: 'system:auth-delegator' }, subjects: subject,
+    });
+    expect(find(objects, 'RoleBinding', 'prometheus-adapter-auth-reader')).toMatchObject({
+      metadata: { namespace: 'kube-system' },
+      roleRef: { kind: 'Role', name: 'extension-apiserver-authentication-reader' },
+      subjects: subject,
+    });
+  });
+
+  test('APIService v1beta1.custom.metrics.k8s.io is cluster-scoped and points at the adapter', () => {
+    const api = find(objects, 'APIService', 'v1beta1.custom.metrics.k8s.io');
+    expect(api.metadata.namespace).toBeUndefined();
+    expect(api.spec).toEqual({
+      group: 'custom.metrics.k8s.io',
+      version: 'v1beta1',
+      service: { name: 'prometheus-adapter', namespace: 'monitoring', port: 443 },
+      groupPriorityMinimum: 100,
+      versionPriority: 100,
+      insecureSkipTLSVerify: true,
+    });
+    for (const kind of ['Namespace', 'ClusterRole', 'ClusterRoleBinding']) {
+      for (const o of objects.filter((x) => x.kind === kind)) expect(o.metadata.namespace).toBeUndefined();
+    }
+  });
+
+  test('HPA: autoscaling/v2, Pods metric MessageMetrics, AverageValue 100, 1..5, targets the Deployment', () => {
+    const hpa = find(objects, 'HorizontalPodAutoscaler', 'interlok-autoscaler');
+    expect(hpa.apiVersion).toBe('autoscaling/v2');
+    expect(hpa.metadata.namespace).toBe('default');
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'interlok' });
+    expect(hpa.spec.minReplicas).toBe(1);
+    expect(hpa.spec.maxReplicas).toBe(5);
+    expect(hpa.spec.metrics).toEqual([{
+      type: 'Pods',
+      pods: { metric: { name: 'MessageMetrics' }, target: { type: 'AverageValue', averageValue: '100' } },
+    }]);
+    expect(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds).toBe(300);
+    expect(hpa.spec.behavior.scaleUp.stabilizationWindowSeconds).toBe(0);
+  });
+
+  test('every object carries the app.kubernetes.io labels, and so does every pod template', () => {
+    for (const o of objects) {
+      expect(o.metadata.labels).toMatchObject({
+        'app.kubernetes.io/part-of': 'interlok-scaling',
+        'app.kubernetes.io/managed-by': 'cdk8s',
+        'app.kubernetes.io/name': expect.any(String),
+        'app.kubernetes.io/instance': expect.any(String),
+        'app.kubernetes.io/component': expect.any(String),
+      });
+      if (o.kind === 'Deployment') {
+        expect(o.spec.template.metadata.labels).toEqual(o.metadata.labels);
+        expect(o.spec.selector.matchLabels['app.kubernetes.io/version']).toBeUndefined();
+      }
+    }
+  });
+});
+
+describe('InterlokAutoscalingChart options', () => {
+  test('another Interlok namespace gets its Namespace, and the label env follows the pod', () => {
+    const objects = synthStack({ interlok: { namespace: 'integration' } });
+    expect(find(objects, 'Namespace', 'integration')).toBeDefined();
+    expect(find(objects, 'HorizontalPodAutoscaler', 'interlok-autoscaler').metadata.namespace).toBe('integration');
+    expect(find(objects, 'Service', 'interlok').metadata.namespace).toBe('integration');
+  });
+
+  test('a cluster with its own monitoring: only Interlok, the HPA and nothing of monitoring', () => {
+    const { PushgatewayEndpoint } = require('../lib');
+    const objects = synthStack({
+      monitoring: { pushgateway: false, prometheus: false, adapter: false, createNamespace: false, existingPushgateway: PushgatewayEndpoint.hostPort('pgw.metrics.svc:9091') },
+    });
+    expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'HorizontalPodAutoscaler', 'Service']);
+    expect(env(container(find(objects, 'Deployment', 'interlok'))).JAVA_OPTS.value).toContain('-DprometheusEndpointUrl=pgw.metrics.svc:9091 ');
+  });
+
+  test('an existing Prometheus: the adapter queries it, no Prometheus is synthesized', () => {
+    const objects = synthStack({ monitoring: { prometheus: false, existingPrometheusUrl: 'http://prometheus-operated.obs.svc:9090/' } });
+    expect(objects.filter((o) => o.metadata.name === 'prometheus-server')).toEqual([]);
+    expect(container(find(objects, 'Deployment', 'prometheus-adapter')).args).toContain('--prometheus-url=http://prometheus-operated.obs.svc:9090/');
+  });
+});

@@ -1,0 +1,60 @@
+import { readdirSync, readFileSync } from 'fs';
+import { join } from 'path';
+import { parseAllDocuments } from 'yaml';
+import { ApiServiceTls, PushgatewayEndpoint } from '../lib';
+import { Manifest, synthStack } from './helpers';
+
+// kubernetes-models validates types, formats, enums and required fields against the Kubernetes OpenAPI schema.
+const MODELS: Record<string, string> = {
+  'v1/Namespace': 'kubernetes-models/v1/Namespace',
+  'v1/ServiceAccount': 'kubernetes-models/v1/ServiceAccount',
+  'v1/ConfigMap': 'kubernetes-models/v1/ConfigMap',
+  'v1/Service': 'kubernetes-models/v1/Service',
+  'apps/v1/Deployment': 'kubernetes-models/apps/v1/Deployment',
+  'autoscaling/v2/HorizontalPodAutoscaler': 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler',
+  'rbac.authorization.k8s.io/v1/ClusterRole': 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding',
+  'apiregistration.k8s.io/v1/APIService': 'kubernetes-models/apiregistration.k8s.io/v1/APIService',
+  'networking.k8s.io/v1/NetworkPolicy': 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy',
+};
+
+export function validateManifest(o: Manifest): void {
+  const key = `${o.apiVersion}/${o.kind}`;
+  const path = MODELS[key];
+  if (!path) throw new Error(`no schema for ${key}: add it to the schema test`);
+  const Model = require(path)[o.kind];
+  new Model(o).validate();
+}
+
+function distObjects(): Manifest[] {
+  const dir = join(__dirname, '..', 'dist');
+  return readdirSync(dir).flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf-8')).map((d) => d.toJSON()));
+}
+
+describe('every synthesized object is valid against the Kubernetes schemas', () => {
+  test.each(distObjects().map((o) => [`${o.kind}/${o.metadata.name}`, o]))('dist/ %s', (_name, o) => {
+    expect(() => validateManifest(o)).not.toThrow();
+  });
+
+  const modes: Record<string, Parameters<typeof synthStack>[0]> = {
+    'JMX exposed, other namespace, pinned image': {
+      interlok: { namespace: 'integration', exposeJmx: true, image: require('../lib').InterlokImage.guideTag('3.9.1') },
+    },
+    'TLS from a CA bundle': { monitoring: { apiServiceTls: ApiServiceTls.caBundle('TFMwdExTMUNSVWRKVGlCRFJWSlVTVVpKUTBGVVJTMHRMUzB0Q2c9PQ==', 'adapter-serving-cert') } },
+    'TLS from cert-manager': { monitoring: { apiServiceTls: ApiServiceTls.certManager('monitoring/adapter', 'adapter-serving-cert') } },
+    'existing monitoring': {
+      monitoring: { pushgateway: false, prometheus: false, adapter: false, createNamespace: false, existingPushgateway: PushgatewayEndpoint.hostPort('pgw:9091') },
+    },
+  };
+  test.each(Object.entries(modes))('mode: %s', (_name, props) => {
+    const objects = synthStack(props);
+    expect(objects.length).toBeGreaterThan(0);
+    for (const o of objects) expect(() => validateManifest(o)).not.toThrow();
+  });
+
+  test('the validator does catch a broken object', () => {
+    expect(() => validateManifest({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { replicas: 'two', selector: {}, template: {} } }))
+      .toThrow(/replicas must be integer/);
+  });
+});
