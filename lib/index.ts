@@ -9,3 +9,5 @@ export * from './monitoring/prometheus-server';
 export * from './monitoring/prometheus-adapter';
 export * from './monitoring/monitoring-stack';
 export * from './atomic-synth';
+export * from './adapter-query';
+export * from './replica-calculation';

@@ -1,0 +1,221 @@
+import { ChildProcess, spawn } from 'child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { createServer } from 'net';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import {
+  AdapterRuleConfig, apiMetricName, desiredReplicas, labelForResource, PodsMetricRequest, podValues,
+  ReplicaCalculation, renderMetricsQuery, VectorSample,
+} from '../../lib';
+import { which } from '../tools';
+
+export type Manifest = Record<string, any>;
+
+/** The objects of the committed dist/, which is what users apply. */
+export function distObjects(): Manifest[] {
+  const dir = join(__dirname, '..', '..', 'dist');
+  return readdirSync(dir).flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf-8')).map((d) => d.toJSON()));
+}
+
+export function findObject(objects: Manifest[], kind: string, name: string): Manifest {
+  const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
+  if (!o) throw new Error(`${kind}/${name} not in dist/`);
+  return o;
+}
+
+/** The HPA's Pods metric settings, read from its manifest. */
+export interface HpaSpec {
+  readonly metricName: string;
+  readonly averageValue: number;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+}
+
+export function hpaSpec(hpa: Manifest): HpaSpec {
+  const metric = hpa.spec.metrics.find((m: Manifest) => m.type === 'Pods');
+  return {
+    metricName: metric.pods.metric.name,
+    averageValue: Number(metric.pods.target.averageValue),
+    minReplicas: hpa.spec.minReplicas ?? 1,
+    maxReplicas: hpa.spec.maxReplicas,
+  };
+}
+
+/** The guide's rule, verbatim (metricsQuery is the bare metric name). */
+export const GUIDE_RULE: AdapterRuleConfig = parse(`
+seriesQuery: '{__name__=~"MessageMetrics"}'
+resources:
+  overrides:
+    k8s_namespace:
+      resource: namespace
+    k8s_pod_name:
+      resource: pod
+name:
+  matches: ""
+  as: "MessageMetrics"
+metricsQuery: MessageMetrics
+`);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(url: string, proc: ChildProcess, log: () => string, timeoutMs = 30000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`${url}: process exited ${proc.exitCode}\n${log()}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch { /* not listening yet */ }
+    await sleep(100);
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms\n${log()}`);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * A real pushgateway and a real Prometheus on 127.0.0.1, Prometheus configured from the synthesized ConfigMap
+ * with only the scrape target replaced by the local pushgateway.
+ */
+export class MetricsChain {
+  public static async start(prometheusYaml: string): Promise<MetricsChain> {
+    const dir = mkdtempSync(join(tmpdir(), 'interlok-chain-'));
+    const [pgwPort, promPort] = [await freePort(), await freePort()];
+    const chain = new MetricsChain(dir, `http://127.0.0.1:${pgwPort}`, `http://127.0.0.1:${promPort}`);
+    // Debian's pushgateway persists to a system path by default: a file of our own keeps runs apart.
+    chain.spawn(which('prometheus-pushgateway'), [
+      `--web.listen-address=127.0.0.1:${pgwPort}`, `--persistence.file=${join(dir, 'pushgateway.data')}`,
+    ]);
+    await waitReady(`${chain.pushgatewayUrl}/-/ready`, chain.procs[0], () => chain.logs());
+
+    const config = parse(prometheusYaml);
+    const jobs = config.scrape_configs as Manifest[];
+    if (jobs.length !== 1 || jobs[0].static_configs.length !== 1) throw new Error('expected one static pushgateway job');
+    jobs[0].static_configs[0].targets = [`127.0.0.1:${pgwPort}`];
+    chain.configFile = join(dir, 'prometheus.yml');
+    writeFileSync(chain.configFile, stringify(config));
+    chain.spawn(which('prometheus'), [
+      `--config.file=${chain.configFile}`, `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+    ]);
+    await waitReady(`${chain.prometheusUrl}/-/ready`, chain.procs[1], () => chain.logs());
+    return chain;
+  }
+
+  public configFile = '';
+  private readonly procs: ChildProcess[] = [];
+  private readonly output: string[] = [];
+
+  private constructor(public readonly dir: string, public readonly pushgatewayUrl: string, public readonly prometheusUrl: string) {}
+
+  private spawn(cmd: string, args: string[]): void {
+    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout!.on('data', (d) => this.output.push(String(d)));
+    proc.stderr!.on('data', (d) => this.output.push(String(d)));
+    this.procs.push(proc);
+  }
+
+  public logs(): string {
+    return this.output.join('').split('\n').slice(-30).join('\n');
+  }
+
+  public async stop(): Promise<void> {
+    await Promise.all(this.procs.map((p) => new Promise<void>((resolve) => {
+      if (p.exitCode !== null) return resolve();
+      p.once('exit', () => resolve());
+      p.kill('SIGTERM');
+    })));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** What Interlok's PrometheusMetricsAdapter does every 10 s: pushAdd (POST) of one counter to its group. */
+  public async pushAsInterlok(namespace: string, pod: string, value: number, metric = 'MessageMetrics'): Promise<void> {
+    const body = `# HELP ${metric} Number of messages processed for the workflow interceptor named ${metric}\n`
+      + `# TYPE ${metric} counter\n${metric} ${value.toFixed(1)}\n`;
+    const res = await fetch(`${this.pushgatewayUrl}/metrics/job/interlok/k8s_namespace/${namespace}/k8s_pod_name/${pod}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' },
+      body,
+    });
+    if (res.status !== 200 && res.status !== 202) throw new Error(`push failed: ${res.status} ${await res.text()}`);
+  }
+
+  private async api(path: string, params: Record<string, string | string[]>): Promise<any> {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) for (const x of ([] as string[]).concat(v)) qs.append(k, x);
+    const res = await fetch(`${this.prometheusUrl}${path}?${qs}`);
+    const json: any = await res.json();
+    if (json.status !== 'success') throw new Error(`${path} ${JSON.stringify(params)}: ${json.errorType}: ${json.error}`);
+    return json.data;
+  }
+
+  public async instantQuery(query: string): Promise<VectorSample[]> {
+    const data = await this.api('/api/v1/query', { query });
+    if (data.resultType !== 'vector') throw new Error(`unable to fetch metrics: result type ${data.resultType}`);
+    return data.result;
+  }
+
+  public async series(match: string, maxAgeSeconds: number): Promise<Record<string, string>[]> {
+    const now = Date.now() / 1000;
+    return this.api('/api/v1/series', { 'match[]': match, 'start': String(now - maxAgeSeconds), 'end': String(now) });
+  }
+
+  /** Waits until Prometheus has scraped a sample for which `ok` holds. */
+  public async waitFor(query: string, ok: (samples: VectorSample[]) => boolean, timeoutMs = 30000): Promise<VectorSample[]> {
+    const deadline = Date.now() + timeoutMs;
+    let last: VectorSample[] = [];
+    while (Date.now() < deadline) {
+      last = await this.instantQuery(query);
+      if (ok(last)) return last;
+      await sleep(250);
+    }
+    throw new Error(`timed out waiting on ${query}; last ${JSON.stringify(last)}\n${this.logs()}`);
+  }
+
+  /**
+   * What the HPA gets and decides for one request: discovery as the adapter relists (seriesQuery, name mapping,
+   * both resource labels present), the expanded metricsQuery run as an instant query, results mapped to pods,
+   * then the replica calculation.
+   */
+  public async hpaDecision(rule: AdapterRuleConfig, hpa: HpaSpec, request: PodsMetricRequest & { currentReplicas: number }): Promise<HpaDecision> {
+    const namespaceLabel = labelForResource(rule, 'namespace');
+    const podLabel = labelForResource(rule, 'pod');
+    const discovered = (await this.series(rule.seriesQuery, 60))
+      .filter((s) => s[namespaceLabel] !== undefined && s[podLabel] !== undefined)
+      .map((s) => ({ series: s.__name__, api: apiMetricName(rule, s.__name__) }))
+      .filter((s) => s.api === hpa.metricName);
+    if (discovered.length === 0) {
+      return { values: new Map(), query: '', ...this.calc(hpa, request, new Map()) };
+    }
+    const query = renderMetricsQuery(rule, discovered[0].series, request);
+    const values = podValues(rule, request, await this.instantQuery(query));
+    return { values, query, ...this.calc(hpa, request, values) };
+  }
+
+  private calc(hpa: HpaSpec, request: PodsMetricRequest & { currentReplicas: number }, values: Map<string, number>): ReplicaCalculation {
+    return desiredReplicas({
+      currentReplicas: request.currentReplicas,
+      pods: request.pods,
+      podValues: values,
+      targetAverageValue: hpa.averageValue,
+      minReplicas: hpa.minReplicas,
+      maxReplicas: hpa.maxReplicas,
+    });
+  }
+}
+
+export interface HpaDecision extends ReplicaCalculation {
+  readonly values: Map<string, number>;
+  readonly query: string;
+}
