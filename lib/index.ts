@@ -8,6 +8,7 @@ export * from './monitoring/pushgateway';
 export * from './monitoring/prometheus-server';
 export * from './monitoring/prometheus-adapter';
 export * from './monitoring/monitoring-stack';
+export * from './monitoring/network-peer';
 export * from './atomic-synth';
 export * from './adapter-query';
 export * from './replica-calculation';

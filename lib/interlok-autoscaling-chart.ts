@@ -6,6 +6,7 @@ import { InterlokDeployment, InterlokDeploymentProps } from './interlok-deployme
 import { recommendedLabels } from './labels';
 import { MessageMetricsHpa, ScaleTarget, ScalingRules } from './message-metrics-hpa';
 import { MonitoringStack, MonitoringStackProps } from './monitoring/monitoring-stack';
+import { NetworkPeer } from './monitoring/network-peer';
 
 export interface AutoscalerOptions {
   /**
@@ -82,6 +83,7 @@ export class InterlokAutoscalingChart extends Chart {
       ...props.interlok,
       pushgateway: props.interlok?.pushgateway ?? this.monitoring.pushgatewayEndpoint,
     });
+    this.monitoring.allowPushFrom(NetworkPeer.pods(this.interlok.namespace, this.interlok.podSelector));
     if (this.interlok.namespace !== 'default' && this.interlok.namespace !== this.monitoring.namespace) {
       new k8s.KubeNamespace(this, 'InterlokNamespace', {
         metadata: { name: this.interlok.namespace, labels: recommendedLabels({ name: 'interlok', instance: this.interlok.namespace, component: 'namespace' }) },

@@ -166,6 +166,7 @@ export class InterlokDeployment extends Construct {
     this.pushgatewayEnv = new PushgatewayEnv(this, 'PushgatewayEnv', {
       endpoint: props.pushgateway,
       extraJavaOptions: props.extraJavaOptions,
+      podNamespace: this.namespace,
     });
 
     const appLabels = { name: 'interlok', instance: this.name, component: 'integration', version: imageVersion(this.image) };
@@ -253,12 +254,6 @@ export class InterlokDeployment extends Construct {
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: { name: this.name, namespace: this.namespace, labels },
       spec: { type: 'ClusterIP', selector: this.podSelector, ports: servicePorts },
-    });
-
-    this.node.addValidation({
-      validate: () => (this.autoscalers.length > 1
-        ? [`Deployment "${this.namespace}/${this.name}" has ${this.autoscalers.length} autoscalers (${this.autoscalers.map((a) => a.node.path).join(', ')}); Kubernetes lets only one HPA scale a workload`]
-        : []),
     });
   }
 

@@ -5,6 +5,7 @@ import { checkDnsLabel, checkDuration, checkInteger, checkMetricName, checkPosit
 import { AdapterRule } from './adapter-rule';
 import { InterlokDeployment } from './interlok-deployment';
 import { recommendedLabels } from './labels';
+import { PrometheusAdapter } from './monitoring/prometheus-adapter';
 
 /** What the HPA scales. */
 export class ScaleTarget {
@@ -169,6 +170,27 @@ export class MessageMetricsHpa extends Construct {
 
   private crossCheck(): string[] {
     const errors: string[] = [];
+    const all = this.node.root.node.findAll();
+    const t = this.target;
+    const rivals = all.filter((c): c is MessageMetricsHpa => c instanceof MessageMetricsHpa && c !== this
+      && c.target.name === t.name && c.target.namespace === t.namespace);
+    if (rivals.length > 0 && all.indexOf(rivals[0]) < all.indexOf(this)) {
+      errors.push(`Deployment ${t.namespace}/${t.name} is also scaled by ${rivals.map((r) => r.node.path).join(', ')}: only one HPA may scale a workload, or they fight over its replicas`);
+    }
+    const interloks = all.filter((c): c is InterlokDeployment => c instanceof InterlokDeployment);
+    if (!t.interlok && interloks.length > 0 && !interloks.some((d) => d.name === t.name && d.namespace === t.namespace)) {
+      errors.push(`HPA target Deployment ${t.namespace}/${t.name} is none of this app's Interlok Deployments (${interloks.map((d) => `${d.namespace}/${d.name}`).join(', ')})`);
+    }
+    if (!t.interlok && interloks.some((d) => d.name === t.name && d.namespace === t.namespace)) {
+      errors.push(`HPA target ${t.namespace}/${t.name} is an InterlokDeployment of this app: use ScaleTarget.interlok(...) so its spec.replicas is left to the HPA`);
+    }
+    if (t.interlok && t.interlok.namespace !== this.namespace) {
+      errors.push(`HPA is in namespace ${this.namespace} but its target is in ${t.interlok.namespace}`);
+    }
+    const adapters = all.filter((c): c is PrometheusAdapter => c instanceof PrometheusAdapter);
+    if (adapters.length > 0 && !adapters.some((a) => a.serves(this.rule))) {
+      errors.push(`adapter rule ${this.rule.node.path} is served by no prometheus-adapter of this app (${adapters.map((a) => a.node.path).join(', ')}): add it with addRule`);
+    }
     if (this.metricName !== this.rule.metricName) {
       errors.push(`HPA metric "${this.metricName}" is not the metric "${this.rule.metricName}" that adapter rule ${this.rule.node.path} serves`);
     }

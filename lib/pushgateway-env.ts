@@ -1,8 +1,22 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { checkDuration, checkHostPort, propError } from './_checks';
+
+/** Marks constructs that synthesize a pushgateway Service, so endpoints can be checked against them. */
+export const PUSHGATEWAY_SERVICE = Symbol.for('cdk8s-interlok-scaling.PushgatewayService');
+
+/** A pushgateway Service synthesized in this app. */
+export interface IPushgatewayService extends IConstruct {
+  readonly name: string;
+  readonly namespace: string;
+  readonly port: number;
+}
+
+function isPushgatewayService(c: IConstruct): c is IPushgatewayService {
+  return (c as any)[PUSHGATEWAY_SERVICE] === true;
+}
 
 /**
  * Where Interlok pushes its metrics: a `host:port` (Interlok's `prometheusEndpointUrl` takes no scheme or path).
@@ -58,6 +72,12 @@ export interface PushgatewayEnvProps {
    * @default Duration.seconds(30)
    */
   readonly dnsCacheTtl?: Duration;
+
+  /**
+   * The namespace of the pods, to resolve an endpoint given as a bare Service name.
+   * @default 'default'
+   */
+  readonly podNamespace?: string;
 }
 
 /**
@@ -92,6 +112,15 @@ export class PushgatewayEnv extends Construct {
       `-Dnetworkaddress.cache.ttl=${ttl.toSeconds()}`,
       ...extra,
     ].join(' ');
+
+    const podNamespace = props.podNamespace ?? 'default';
+    this.node.addValidation({
+      validate: () => {
+        const services = this.node.root.node.findAll().filter(isPushgatewayService);
+        if (services.length === 0 || services.some((s) => this.endpoint.addresses(s.name, s.namespace, s.port, podNamespace))) return [];
+        return [`pushgateway endpoint "${this.endpoint.hostPort}" is not the synthesized pushgateway Service ${services.map((s) => `${s.name}.${s.namespace}.svc:${s.port}`).join(' or ')}: Interlok would push where nothing scrapes`];
+      },
+    });
   }
 
   /** The env vars for a container spec (L1 objects, kubectl YAML, other constructs). */

@@ -6,6 +6,7 @@ import { AdapterRule } from '../adapter-rule';
 import { recommendedLabels } from '../labels';
 import { PushgatewayEndpoint } from '../pushgateway-env';
 import { ApiServiceTls, PrometheusAdapter } from './prometheus-adapter';
+import { NetworkPeer } from './network-peer';
 import { PrometheusServer } from './prometheus-server';
 import { Pushgateway } from './pushgateway';
 
@@ -58,6 +59,17 @@ export interface MonitoringStackProps {
    * @default ApiServiceTls.insecureSkipTlsVerify()
    */
   readonly apiServiceTls?: ApiServiceTls;
+  /**
+   * NetworkPolicies: only allowed pushers and Prometheus reach the pushgateway, only the adapter reaches
+   * Prometheus, only port 6443 of the adapter is open.
+   * @default true
+   */
+  readonly networkPolicies?: boolean;
+  /**
+   * Pods allowed to push to the pushgateway (more with `allowPushFrom`).
+   * @default - none
+   */
+  readonly allowPushFrom?: NetworkPeer[];
 }
 
 /**
@@ -84,8 +96,9 @@ export class MonitoringStack extends Construct {
       });
     }
 
+    const networkPolicy = props.networkPolicies ?? true;
     if (props.pushgateway ?? true) {
-      this.pushgateway = new Pushgateway(this, 'Pushgateway', { namespace: this.namespace });
+      this.pushgateway = new Pushgateway(this, 'Pushgateway', { namespace: this.namespace, networkPolicy, allowPushFrom: props.allowPushFrom });
       this.pushgatewayEndpoint = this.pushgateway.endpoint;
     } else {
       const existing = props.existingPushgateway;
@@ -101,7 +114,9 @@ export class MonitoringStack extends Construct {
         namespace: this.namespace,
         pushgatewayTargets: [this.pushgatewayEndpoint.hostPort],
         scrapeInterval,
+        networkPolicy,
       });
+      this.pushgateway?.allowScrapeFrom(this.prometheus.peer);
       prometheusUrl = this.prometheus.url;
     } else if (props.adapter ?? true) {
       prometheusUrl = checkUrl(this, 'existingPrometheusUrl', props.existingPrometheusUrl as string);
@@ -114,8 +129,15 @@ export class MonitoringStack extends Construct {
         scrapeInterval,
         relistInterval: props.relistInterval,
         tls: props.apiServiceTls,
+        networkPolicy,
       });
+      this.prometheus?.allowQueryFrom(this.adapter.peer);
     }
+  }
+
+  /** Lets these pods push to this stack's pushgateway. */
+  public allowPushFrom(peer: NetworkPeer): void {
+    this.pushgateway?.allowPushFrom(peer);
   }
 
   /** Serves a rule from this stack's adapter (no-op without one: render it for your adapter instead). */

@@ -7,6 +7,7 @@ import { checksum, emptyDirVolume, httpProbe, renderResources } from '../_pod';
 import { AdapterRule } from '../adapter-rule';
 import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
 import { clusterIpService, singleContainerDeployment } from './_workload';
+import { ingressPolicy, NetworkPeer } from './network-peer';
 
 /** How the API server trusts the adapter's serving certificate. */
 export class ApiServiceTls {
@@ -82,6 +83,11 @@ export interface PrometheusAdapterProps {
    * @default - requests cpu 100m / memory 128Mi, limits cpu 500m / memory 512Mi
    */
   readonly resources?: kplus.ContainerResources;
+  /**
+   * A NetworkPolicy admitting only port 6443 (from anywhere: the API server calls from outside the pod network).
+   * @default true
+   */
+  readonly networkPolicy?: boolean;
 }
 
 export const ADAPTER_PORT = 6443;
@@ -230,9 +236,26 @@ export class PrometheusAdapter extends Construct {
       },
     });
     this.apiService.addDependency(this.service);
+    if (props.networkPolicy ?? true) {
+      ingressPolicy(this, 'NetworkPolicy', {
+        name: this.name, namespace: this.namespace, labels, podSelector: this.podSelector, port: ADAPTER_PORT, from: () => undefined,
+      });
+    }
 
     this.node.addValidation({
-      validate: () => (this.rules.length === 0 ? [`prometheus-adapter ${this.namespace}/${this.name} has no rules: it would serve no metric`] : []),
+      validate: () => {
+        const errors = this.rules.length === 0 ? [`prometheus-adapter ${this.namespace}/${this.name} has no rules: it would serve no metric`] : [];
+        for (const rule of this.rules) {
+          const resources = Object.values(rule.toConfig().resources.overrides).map((o) => o.resource);
+          for (const needed of ['namespace', 'pod']) {
+            if (!resources.includes(needed)) errors.push(`adapter rule ${rule.node.path} maps no label to ${needed}: every pods query would fail`);
+          }
+        }
+        const names = this.rules.map((r) => r.metricName);
+        const twice = names.filter((n, i) => names.indexOf(n) !== i);
+        if (twice.length) errors.push(`prometheus-adapter ${this.namespace}/${this.name} serves ${[...new Set(twice)].join(', ')} from more than one rule`);
+        return errors;
+      },
     });
   }
 
@@ -242,9 +265,19 @@ export class PrometheusAdapter extends Construct {
     this.rules.push(rule);
   }
 
+  /** Whether this adapter serves the rule. */
+  public serves(rule: AdapterRule): boolean {
+    return this.rules.includes(rule);
+  }
+
   /** The adapter's `config.yaml` as rendered now. */
   public get configYaml(): string {
     return AdapterRule.configYaml(this.rules);
+  }
+
+  /** These pods, as a peer for other NetworkPolicies. */
+  public get peer(): NetworkPeer {
+    return NetworkPeer.pods(this.namespace, this.podSelector);
   }
 
   /** The in-cluster name of the Service the API server calls. */

@@ -7,6 +7,7 @@ import { checkDnsLabel, checkDuration, checkHostPort, checkImage, propError } fr
 import { checksum, emptyDirVolume, httpProbe, renderResources } from '../_pod';
 import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
 import { clusterIpService, singleContainerDeployment } from './_workload';
+import { ingressPolicy, NetworkPeer } from './network-peer';
 
 export interface PrometheusServerProps {
   /** The pushgateways to scrape, as `host:port`. */
@@ -38,6 +39,11 @@ export interface PrometheusServerProps {
    * @default - requests cpu 100m / memory 256Mi, limits cpu 1 / memory 1Gi
    */
   readonly resources?: kplus.ContainerResources;
+  /**
+   * Admit only the pods allowed by `allowQueryFrom` (the adapter) with a NetworkPolicy.
+   * @default true
+   */
+  readonly networkPolicy?: boolean;
 }
 
 export const PROMETHEUS_PORT = 9090;
@@ -69,6 +75,7 @@ export class PrometheusServer extends Construct {
   public readonly configMap: k8s.KubeConfigMap;
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
+  private readonly clients: NetworkPeer[] = [];
 
   constructor(scope: Construct, id: string, props: PrometheusServerProps) {
     super(scope, id);
@@ -133,6 +140,27 @@ export class PrometheusServer extends Construct {
       name: this.name, namespace: this.namespace, labels, selector: this.podSelector,
       port: PROMETHEUS_SERVICE_PORT, targetPort: 'http', portName: 'http',
     });
+    if (props.networkPolicy ?? true) {
+      ingressPolicy(this, 'NetworkPolicy', {
+        name: this.name, namespace: this.namespace, labels, podSelector: this.podSelector, port: PROMETHEUS_PORT,
+        from: () => this.clients,
+      });
+      this.node.addValidation({
+        validate: () => (this.clients.length === 0
+          ? [`Prometheus ${this.namespace}/${this.name} admits no client: call allowQueryFrom(NetworkPeer.pods(namespace, labels)) for your prometheus-adapter, or set networkPolicy: false`]
+          : []),
+      });
+    }
+  }
+
+  /** Lets these pods query (prometheus-adapter). */
+  public allowQueryFrom(peer: NetworkPeer): void {
+    this.clients.push(peer);
+  }
+
+  /** These pods, as a peer for other NetworkPolicies. */
+  public get peer(): NetworkPeer {
+    return NetworkPeer.pods(this.namespace, this.podSelector);
   }
 
   /** The in-cluster URL the adapter queries. */

@@ -5,8 +5,9 @@ import * as k8s from '../../imports/k8s';
 import { checkDnsLabel, checkImage } from '../_checks';
 import { emptyDirVolume, httpProbe, renderResources } from '../_pod';
 import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
-import { PushgatewayEndpoint } from '../pushgateway-env';
+import { IPushgatewayService, PUSHGATEWAY_SERVICE, PushgatewayEndpoint } from '../pushgateway-env';
 import { clusterIpService, singleContainerDeployment } from './_workload';
+import { ingressPolicy, NetworkPeer } from './network-peer';
 
 export interface PushgatewayProps {
   /**
@@ -26,6 +27,17 @@ export interface PushgatewayProps {
    * @default - requests cpu 50m / memory 64Mi, limits cpu 500m / memory 256Mi
    */
   readonly resources?: kplus.ContainerResources;
+  /**
+   * Pods that may push (more with `allowPushFrom`). Whoever can push can report any pod's metric and drive the
+   * HPA to its maximum, so with a NetworkPolicy only these and the scrapers get in.
+   * @default - none: synth fails until a pusher is allowed, unless networkPolicy is false
+   */
+  readonly allowPushFrom?: NetworkPeer[];
+  /**
+   * Admit only the allowed pushers and scrapers with a NetworkPolicy.
+   * @default true
+   */
+  readonly networkPolicy?: boolean;
 }
 
 export const PUSHGATEWAY_PORT = 9091;
@@ -34,16 +46,19 @@ export const PUSHGATEWAY_PORT = 9091;
  * A Prometheus pushgateway on 9091. It keeps groups in memory only: Interlok re-pushes every 10 s under load, and
  * the adapter rule reads a group that stopped being pushed as 0, so nothing is lost by a restart.
  */
-export class Pushgateway extends Construct {
+export class Pushgateway extends Construct implements IPushgatewayService {
   public readonly name: string;
   public readonly namespace: string;
   public readonly port = PUSHGATEWAY_PORT;
   public readonly podSelector: Record<string, string>;
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
+  private readonly pushers: NetworkPeer[] = [];
+  private readonly scrapers: NetworkPeer[] = [];
 
   constructor(scope: Construct, id: string, props: PushgatewayProps = {}) {
     super(scope, id);
+    Object.defineProperty(this, PUSHGATEWAY_SERVICE, { value: true });
     this.name = checkDnsLabel(this, 'name', props.name ?? 'prometheus-pushgateway');
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'monitoring');
     const image = checkImage(this, 'image', props.image ?? 'quay.io/prometheus/pushgateway:v1.11.3');
@@ -80,6 +95,28 @@ export class Pushgateway extends Construct {
       // lets a chart-installed Prometheus (kubernetes_sd on this annotation) find it as well
       annotations: { 'prometheus.io/probe': 'pushgateway' },
     });
+    (props.allowPushFrom ?? []).forEach((p) => this.allowPushFrom(p));
+    if (props.networkPolicy ?? true) {
+      ingressPolicy(this, 'NetworkPolicy', {
+        name: this.name, namespace: this.namespace, labels, podSelector: this.podSelector, port: PUSHGATEWAY_PORT,
+        from: () => [...this.pushers, ...this.scrapers],
+      });
+      this.node.addValidation({
+        validate: () => (this.pushers.length === 0
+          ? [`pushgateway ${this.namespace}/${this.name} admits no pusher: call allowPushFrom(NetworkPeer.pods(namespace, labels)) for the Interlok pods, or set networkPolicy: false`]
+          : []),
+      });
+    }
+  }
+
+  /** Lets these pods push (Interlok). */
+  public allowPushFrom(peer: NetworkPeer): void {
+    this.pushers.push(peer);
+  }
+
+  /** Lets these pods scrape (Prometheus). */
+  public allowScrapeFrom(peer: NetworkPeer): void {
+    this.scrapers.push(peer);
   }
 
   /** `<name>.<namespace>.svc:9091`, for Interlok's `prometheusEndpointUrl` and Prometheus's scrape target. */

@@ -1,0 +1,55 @@
+import { ApiObject, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as k8s from '../../imports/k8s';
+
+/** Pods allowed to reach a server of the monitoring stack. */
+export class NetworkPeer {
+  /** Pods with these labels in this namespace. */
+  public static pods(namespace: string, podLabels: Record<string, string>): NetworkPeer {
+    return new NetworkPeer(namespace, podLabels);
+  }
+
+  private constructor(public readonly namespace: string, public readonly podLabels: Record<string, string>) {}
+
+  /** @internal */
+  public _toKube(): k8s.NetworkPolicyPeer {
+    return {
+      // set by the API server on every namespace since Kubernetes 1.21
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': this.namespace } },
+      podSelector: { matchLabels: this.podLabels },
+    };
+  }
+}
+
+export interface IngressPolicyOptions {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly podSelector: Record<string, string>;
+  readonly port: number;
+  /** Who may connect; `undefined` for anyone (the port is then the only restriction). */
+  readonly from: () => NetworkPeer[] | undefined;
+}
+
+/**
+ * A NetworkPolicy that admits traffic to one port of the selected pods, and nothing else. Its peers are read at
+ * synth time, so clients added after construction are included.
+ */
+export function ingressPolicy(scope: Construct, id: string, o: IngressPolicyOptions): ApiObject {
+  const spec = (): k8s.NetworkPolicySpec => {
+    const peers = o.from();
+    return {
+      podSelector: { matchLabels: o.podSelector },
+      policyTypes: ['Ingress'],
+      ingress: [{
+        ...(peers ? { from: peers.map((p) => p._toKube()) } : {}),
+        ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(o.port) }],
+      }],
+    };
+  };
+  return new ApiObject(scope, id, {
+    ...k8s.KubeNetworkPolicy.GVK,
+    metadata: { name: o.name, namespace: o.namespace, labels: o.labels },
+    spec: Lazy.any({ produce: () => k8s.KubeNetworkPolicy.manifest({ spec: spec() }).spec }),
+  });
+}
