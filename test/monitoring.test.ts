@@ -1,0 +1,106 @@
+import { Duration, Testing } from 'cdk8s';
+import { parse } from 'yaml';
+import {
+  AdapterRule, ApiServiceTls, MonitoringStack, NetworkPeer, PrometheusAdapter, PrometheusServer, Pushgateway,
+} from '../lib';
+import { container, emptyChart, find, synthChart } from './helpers';
+
+const INTERLOK = NetworkPeer.pods('default', { 'app.kubernetes.io/name': 'interlok' });
+
+describe('MonitoringStack', () => {
+  test('on its own, for an Interlok deployed elsewhere: snapshot', () => {
+    const chart = emptyChart();
+    const stack = new MonitoringStack(chart, 'Monitoring', { allowPushFrom: [INTERLOK] });
+    stack.addRule(new AdapterRule(chart, 'Rule'));
+    const objects = synthChart(chart);
+    expect(objects).toMatchSnapshot();
+    expect(stack.pushgatewayEndpoint.hostPort).toBe('prometheus-pushgateway.monitoring.svc:9091');
+  });
+
+  test('the pushgateway admits the pushers and Prometheus only; Prometheus admits the adapter only', () => {
+    const chart = emptyChart();
+    new MonitoringStack(chart, 'Monitoring', { allowPushFrom: [INTERLOK] }).addRule(new AdapterRule(chart, 'Rule'));
+    const objects = synthChart(chart);
+    const from = (name: string) => find(objects, 'NetworkPolicy', name).spec.ingress[0].from?.map((p: any) => [
+      p.namespaceSelector.matchLabels['kubernetes.io/metadata.name'], p.podSelector.matchLabels['app.kubernetes.io/name'],
+    ]);
+    expect(from('prometheus-pushgateway')).toEqual([['default', 'interlok'], ['monitoring', 'prometheus']]);
+    expect(from('prometheus-server')).toEqual([['monitoring', 'prometheus-adapter']]);
+    expect(from('prometheus-adapter')).toBeUndefined();
+    expect(find(objects, 'NetworkPolicy', 'prometheus-adapter').spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 6443 }]);
+  });
+
+  test('a pushgateway nobody may push to fails synth, saying what to do', () => {
+    const chart = emptyChart();
+    new MonitoringStack(chart, 'Monitoring').addRule(new AdapterRule(chart, 'Rule'));
+    expect(() => Testing.synth(chart)).toThrow('[test/Monitoring/Pushgateway] pushgateway monitoring/prometheus-pushgateway admits no pusher: call allowPushFrom(NetworkPeer.pods(namespace, labels)) for the Interlok pods, or set networkPolicy: false');
+  });
+
+  test('without NetworkPolicies nothing has to be allowed', () => {
+    const chart = emptyChart();
+    new MonitoringStack(chart, 'Monitoring', { networkPolicies: false }).addRule(new AdapterRule(chart, 'Rule'));
+    expect(synthChart(chart).filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
+  });
+});
+
+describe('PrometheusAdapter', () => {
+  const make = (tls?: ApiServiceTls, rules = [{}]) => {
+    const chart = emptyChart();
+    const adapter = new PrometheusAdapter(chart, 'Adapter', { prometheusUrl: 'http://prometheus.obs.svc:9090/', tls });
+    rules.forEach((props, i) => adapter.addRule(new AdapterRule(chart, `Rule${i}`, props)));
+    return synthChart(chart);
+  };
+
+  test('a changed rule changes the checksum on the pod template, so the adapter rolls', () => {
+    const sum = (objects: any[]) => find(objects, 'Deployment', 'prometheus-adapter').spec.template.metadata.annotations['checksum/config'];
+    expect(sum(make(undefined, [{}]))).not.toBe(sum(make(undefined, [{ staleAfter: Duration.minutes(2) }])));
+    expect(sum(make(undefined, [{}]))).toBe(sum(make(undefined, [{}])));
+  });
+
+  test('several rules in one config.yaml', () => {
+    const config = parse(find(make(undefined, [{}, { seriesName: 'OrdersIn' }]), 'ConfigMap', 'prometheus-adapter').data['config.yaml']);
+    expect(config.rules.map((r: any) => r.name.as)).toEqual(['MessageMetrics', 'OrdersIn']);
+  });
+
+  test('TLS from a CA bundle: no skip-verify, the serving certificate mounted from the Secret', () => {
+    const objects = make(ApiServiceTls.caBundle('Q0E=', 'adapter-tls'));
+    expect(find(objects, 'APIService', 'v1beta1.custom.metrics.k8s.io').spec).toMatchObject({ caBundle: 'Q0E=' });
+    expect(find(objects, 'APIService', 'v1beta1.custom.metrics.k8s.io').spec.insecureSkipTLSVerify).toBeUndefined();
+    const dep = find(objects, 'Deployment', 'prometheus-adapter');
+    expect(container(dep).args).toEqual(expect.arrayContaining([
+      '--tls-cert-file=/var/run/serving-cert/tls.crt', '--tls-private-key-file=/var/run/serving-cert/tls.key',
+    ]));
+    expect(dep.spec.template.spec.volumes).toContainEqual({ name: 'serving-cert', secret: { secretName: 'adapter-tls' } });
+  });
+
+  test('TLS by cert-manager CA injection', () => {
+    const api = find(make(ApiServiceTls.certManager('monitoring/adapter', 'adapter-tls')), 'APIService', 'v1beta1.custom.metrics.k8s.io');
+    expect(api.metadata.annotations).toEqual({ 'cert-manager.io/inject-ca-from': 'monitoring/adapter' });
+    expect(api.spec.insecureSkipTLSVerify).toBeUndefined();
+    expect(api.spec.caBundle).toBeUndefined();
+  });
+
+  test('an adapter without rules, or serving one name twice, fails synth', () => {
+    const chart = emptyChart();
+    new PrometheusAdapter(chart, 'Empty', { prometheusUrl: 'http://p:9090/', networkPolicy: false, name: 'empty' });
+    const twice = new PrometheusAdapter(chart, 'Twice', { prometheusUrl: 'http://p:9090/', networkPolicy: false, name: 'twice' });
+    twice.addRule(new AdapterRule(chart, 'A'));
+    twice.addRule(new AdapterRule(chart, 'B'));
+    expect(() => Testing.synth(chart)).toThrow(/\[test\/Empty\] prometheus-adapter monitoring\/empty has no rules: it would serve no metric\n.*\[test\/Twice\] prometheus-adapter monitoring\/twice serves MessageMetrics from more than one rule/);
+  });
+});
+
+describe('Pushgateway and PrometheusServer on their own', () => {
+  test('Prometheus scrapes the given pushgateways', () => {
+    const chart = emptyChart();
+    const pgw = new Pushgateway(chart, 'Pgw', { namespace: 'obs', allowPushFrom: [INTERLOK] });
+    const prom = new PrometheusServer(chart, 'Prom', { namespace: 'obs', pushgatewayTargets: [pgw.endpoint.hostPort], scrapeInterval: Duration.seconds(5) });
+    prom.allowQueryFrom(NetworkPeer.pods('obs', { app: 'adapter' }));
+    pgw.allowScrapeFrom(prom.peer);
+    const objects = synthChart(chart);
+    const config = parse(find(objects, 'ConfigMap', 'prometheus-server').data['prometheus.yml']);
+    expect(config.scrape_configs[0]).toMatchObject({ honor_labels: true, scrape_interval: '5s', static_configs: [{ targets: ['prometheus-pushgateway.obs.svc:9091'] }] });
+    expect(prom.url).toBe('http://prometheus-server.obs.svc:80/');
+    expect(container(find(objects, 'Deployment', 'prometheus-pushgateway')).args).toEqual(['--web.listen-address=:9091', '--persistence.file=']);
+  });
+});

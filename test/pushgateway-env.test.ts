@@ -1,0 +1,54 @@
+import { Duration, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { InterlokDeployment, NetworkPeer, Pushgateway, PushgatewayEndpoint, PushgatewayEnv } from '../lib';
+import { container, emptyChart, env, find } from './helpers';
+
+describe('PushgatewayEnv', () => {
+  test('defaults: the guide endpoint, DNS TTL, pod name and both namespace variables', () => {
+    const e = new PushgatewayEnv(emptyChart(), 'Env');
+    expect(e.envVars).toMatchSnapshot();
+    expect(e.envVars).toEqual([
+      { name: 'JAVA_OPTS', value: '-DprometheusEndpointUrl=prometheus-pushgateway.monitoring.svc.cluster.local:9091 -Dnetworkaddress.cache.ttl=30' },
+      { name: 'K8S_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'K8S_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      { name: 'K8S_POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    ]);
+  });
+
+  test('a user endpoint, TTL and extra options, in that order', () => {
+    const e = new PushgatewayEnv(emptyChart(), 'Env', {
+      endpoint: PushgatewayEndpoint.hostPort('pgw.metrics.svc:19091'),
+      dnsCacheTtl: Duration.seconds(5),
+      extraJavaOptions: ['-Duser.timezone=UTC', '-XX:+ExitOnOutOfMemoryError'],
+    });
+    expect(e.javaOpts).toBe('-DprometheusEndpointUrl=pgw.metrics.svc:19091 -Dnetworkaddress.cache.ttl=5 -Duser.timezone=UTC -XX:+ExitOnOutOfMemoryError');
+  });
+
+  test('adds itself to a cdk8s-plus container', () => {
+    const chart = emptyChart();
+    const dep = new kplus.Deployment(chart, 'Own', { containers: [{ image: 'my/interlok:1', portNumber: 8080 }] });
+    new PushgatewayEnv(chart, 'Env', { endpoint: PushgatewayEndpoint.hostPort('pgw:9091') }).addTo(dep.containers[0]);
+    const vars = env(container(Testing.synth(chart).find((o) => o.kind === 'Deployment')));
+    expect(vars.JAVA_OPTS.value).toBe('-DprometheusEndpointUrl=pgw:9091 -Dnetworkaddress.cache.ttl=30');
+    expect(vars.K8S_NAMESPACE.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
+    expect(vars.K8S_POD_NAME.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+  });
+
+  test('an endpoint that is not the synthesized pushgateway fails synth', () => {
+    const chart = emptyChart();
+    new Pushgateway(chart, 'Pgw', { allowPushFrom: [NetworkPeer.pods('default', {})] });
+    new InterlokDeployment(chart, 'Interlok', { pushgateway: PushgatewayEndpoint.hostPort('pushgateway.other.svc:9091') });
+    expect(() => Testing.synth(chart)).toThrow('[test/Interlok/PushgatewayEnv] pushgateway endpoint "pushgateway.other.svc:9091" is not the synthesized pushgateway Service prometheus-pushgateway.monitoring.svc:9091: Interlok would push where nothing scrapes');
+  });
+
+  test.each([
+    'prometheus-pushgateway.monitoring.svc:9091',
+    'prometheus-pushgateway.monitoring.svc.cluster.local:9091',
+    'prometheus-pushgateway.monitoring:9091',
+  ])('every spelling of the synthesized Service is accepted: %s', (hostPort) => {
+    const chart = emptyChart();
+    new Pushgateway(chart, 'Pgw', { allowPushFrom: [NetworkPeer.pods('default', {})] });
+    const d = new InterlokDeployment(chart, 'Interlok', { pushgateway: PushgatewayEndpoint.hostPort(hostPort) });
+    expect(env(container(find(Testing.synth(chart), 'Deployment', d.name))).JAVA_OPTS.value).toContain(hostPort);
+  });
+});
