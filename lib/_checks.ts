@@ -1,4 +1,5 @@
-import { Duration } from 'cdk8s';
+import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 
 /**
@@ -12,13 +13,24 @@ export function propError(scope: IConstruct, prop: string, value: unknown, expec
 export function describe(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (typeof value === 'string') return JSON.stringify(value);
-  if (value instanceof Duration) return value.toHumanString();
+  if (value instanceof Duration) return humanDuration(value);
+  if (value instanceof Size) return `${value.toKibibytes({ rounding: SizeRoundingBehavior.NONE })} KiB`;
+  if (value instanceof kplus.Cpu) return JSON.stringify(value.amount);
   if (typeof value === 'number') return String(value);
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
     return String(value);
   }
+}
+
+/** `1500ms`, `30s`, `10m`, `2h`, `1d`: the largest unit that is exact, as Prometheus writes durations. */
+export function humanDuration(d: Duration): string {
+  const ms = d.toMilliseconds();
+  for (const [unit, size] of [['d', 86400000], ['h', 3600000], ['m', 60000], ['s', 1000]] as const) {
+    if (ms !== 0 && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return ms === 0 ? '0s' : `${ms}ms`;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -69,13 +81,6 @@ export function checkPort(scope: IConstruct, prop: string, value: number): numbe
   return checkInteger(scope, prop, value, 1, 65535);
 }
 
-export function checkPositive(scope: IConstruct, prop: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw propError(scope, prop, value, 'a finite number greater than 0');
-  }
-  return value;
-}
-
 /** Whole seconds within [min, max]; Kubernetes and Prometheus fields here take seconds. */
 export function checkDuration(scope: IConstruct, prop: string, value: Duration, min: Duration, max: Duration): Duration {
   if (!(value instanceof Duration)) {
@@ -83,7 +88,7 @@ export function checkDuration(scope: IConstruct, prop: string, value: Duration, 
   }
   const ms = value.toMilliseconds();
   if (!Number.isFinite(ms) || ms % 1000 !== 0 || ms < min.toMilliseconds() || ms > max.toMilliseconds()) {
-    throw propError(scope, prop, value, `whole seconds from ${min.toHumanString()} to ${max.toHumanString()}`);
+    throw propError(scope, prop, value, `whole seconds from ${humanDuration(min)} to ${humanDuration(max)}`);
   }
   return value;
 }
@@ -120,4 +125,42 @@ export function checkUrl(scope: IConstruct, prop: string, value: string): string
   }
   if (!ok) throw propError(scope, prop, value, 'an http:// or https:// URL (for example "http://prometheus-server.monitoring.svc:80/")');
   return value;
+}
+
+export function checkArray<T>(scope: IConstruct, prop: string, value: T[] | undefined, expected: string): T[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw propError(scope, prop, value, `an array of ${expected}`);
+  return value;
+}
+
+/** cdk8s-plus resource value types: quantities Kubernetes accepts, and no request above its limit. */
+export function checkResources(scope: IConstruct, prop: string, resources: kplus.ContainerResources): kplus.ContainerResources {
+  if (resources === null || typeof resources !== 'object') {
+    throw propError(scope, prop, resources, 'cdk8s-plus ContainerResources ({ cpu: { request, limit }, memory: { request, limit } })');
+  }
+  const cpu = (c: kplus.Cpu | undefined, p: string) => {
+    if (c === undefined) return undefined;
+    const amount = (c as any)?.amount;
+    checkQuantity(scope, p, amount);
+    const n = amount.endsWith('m') ? Number(amount.slice(0, -1)) / 1000 : Number(amount);
+    if (!(n > 0)) throw propError(scope, p, amount, 'more than 0 CPU');
+    return n;
+  };
+  const size = (s: Size | undefined, p: string) => {
+    if (s === undefined) return undefined;
+    const mib = s instanceof Size ? s.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) : NaN;
+    if (!Number.isInteger(mib) || mib <= 0) throw propError(scope, p, s, 'a cdk8s Size of at least 1 MiB in whole mebibytes');
+    return mib;
+  };
+  const pairs: Array<[string, number | undefined, number | undefined]> = [
+    ['cpu', cpu(resources.cpu?.request, `${prop}.cpu.request`), cpu(resources.cpu?.limit, `${prop}.cpu.limit`)],
+    ['memory', size(resources.memory?.request, `${prop}.memory.request`), size(resources.memory?.limit, `${prop}.memory.limit`)],
+    ['ephemeralStorage', size(resources.ephemeralStorage?.request, `${prop}.ephemeralStorage.request`), size(resources.ephemeralStorage?.limit, `${prop}.ephemeralStorage.limit`)],
+  ];
+  for (const [name, request, limit] of pairs) {
+    if (request !== undefined && limit !== undefined && request > limit) {
+      throw propError(scope, `${prop}.${name}.request`, (resources as any)[name].request, `at most the limit (${describe((resources as any)[name].limit)})`);
+    }
+  }
+  return resources;
 }

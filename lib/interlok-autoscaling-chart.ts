@@ -1,4 +1,4 @@
-import { Chart, ChartProps, Duration } from 'cdk8s';
+import { ApiObject, Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { AdapterRule, AdapterRuleProps } from './adapter-rule';
@@ -55,6 +55,19 @@ export interface InterlokAutoscalingChartProps extends ChartProps {
   readonly autoscaler?: AutoscalerOptions;
 }
 
+/** Two objects of one kind, namespace and name would overwrite each other on apply. */
+function duplicateObjects(chart: Chart): string[] {
+  const seen = new Map<string, string>();
+  const errors: string[] = [];
+  for (const o of chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
+    const key = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.name}`;
+    const first = seen.get(key);
+    if (first) errors.push(`${key} is defined twice (${first} and ${o.node.path}): rename one`);
+    else seen.set(key, o.node.path);
+  }
+  return errors;
+}
+
 /**
  * Kubernetes kinds in the order `kubectl apply -f` must create them (Helm's install order): namespaces and RBAC
  * before what runs as them, the APIService after the Service it points to.
@@ -99,6 +112,7 @@ export class InterlokAutoscalingChart extends Chart {
       target: ScaleTarget.interlok(this.interlok),
       rule: this.rule,
     });
+    this.node.addValidation({ validate: () => duplicateObjects(this) });
   }
 
   public toJson(): any[] {

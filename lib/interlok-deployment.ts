@@ -1,10 +1,10 @@
 import { readFileSync } from 'fs';
-import { ApiObject, Lazy, Size } from 'cdk8s';
+import { ApiObject, Lazy, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import * as k8s from '../imports/k8s';
-import { checkDnsLabel, checkImage, checkInteger, describe, propError } from './_checks';
+import { checkDnsLabel, checkImage, checkInteger, checkResources, describe, propError } from './_checks';
 import { checksum, emptyDirVolume, renderResources, restrictedContainerSecurityContext, restrictedPodSecurityContext, tcpProbe } from './_pod';
 import { imageVersion, recommendedLabels, selectorLabels } from './labels';
 import { PushgatewayEndpoint, PushgatewayEnv } from './pushgateway-env';
@@ -152,7 +152,7 @@ export class InterlokDeployment extends Construct {
     if (!(image instanceof InterlokImage)) throw propError(this, 'image', image, 'an InterlokImage (InterlokImage.of("repo:tag"))');
     this.image = checkImage(this, 'image', image.reference);
     const heap = props.heap ?? Size.mebibytes(1024);
-    const heapMi = heap instanceof Size ? heap.toMebibytes() : NaN;
+    const heapMi = heap instanceof Size ? heap.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) : NaN;
     if (!Number.isInteger(heapMi) || heapMi < 256 || heapMi > 65536) {
       throw propError(this, 'heap', heap, 'a cdk8s Size of whole mebibytes from 256 MiB to 64 GiB');
     }
@@ -209,7 +209,7 @@ export class InterlokDeployment extends Construct {
     }
 
     const memory = Size.mebibytes(heapMi + 512);
-    const resources = props.resources ?? {
+    const resources = props.resources !== undefined ? checkResources(this, 'resources', props.resources) : {
       cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.units(2) },
       memory: { request: memory, limit: memory },
     };

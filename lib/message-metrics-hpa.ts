@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
-import { checkDnsLabel, checkDuration, checkInteger, checkMetricName, checkPositive, propError } from './_checks';
+import { checkDnsLabel, checkDuration, checkInteger, checkMetricName, propError } from './_checks';
 import { AdapterRule } from './adapter-rule';
 import { InterlokDeployment } from './interlok-deployment';
 import { recommendedLabels } from './labels';
@@ -115,7 +115,10 @@ export class MessageMetricsHpa extends Construct {
     this.namespace = checkDnsLabel(this, 'target.namespace', this.target.namespace);
     this.name = checkDnsLabel(this, 'name', props.name ?? 'interlok-autoscaler');
     this.metricName = checkMetricName(this, 'metricName', props.metricName ?? this.rule.metricName);
-    this.averageValue = checkPositive(this, 'averageValue', props.averageValue ?? 100);
+    this.averageValue = props.averageValue ?? 100;
+    if (typeof this.averageValue !== 'number' || !Number.isFinite(this.averageValue) || this.averageValue < 0.001 || this.averageValue > 1e12) {
+      throw propError(this, 'averageValue', this.averageValue, 'a number from 0.001 to 1e12 (quantities have milli precision)');
+    }
     this.minReplicas = checkInteger(this, 'minReplicas', props.minReplicas ?? 1, 1, 1000);
     this.maxReplicas = checkInteger(this, 'maxReplicas', props.maxReplicas ?? 5, 1, 1000);
     if (this.minReplicas > this.maxReplicas) {

@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import * as k8s from '../imports/k8s';
-import { checkDuration, checkHostPort, propError } from './_checks';
+import { checkArray, checkDuration, checkHostPort, propError } from './_checks';
 
 /** Marks constructs that synthesize a pushgateway Service, so endpoints can be checked against them. */
 export const PUSHGATEWAY_SERVICE = Symbol.for('cdk8s-interlok-scaling.PushgatewayService');
@@ -98,7 +98,7 @@ export class PushgatewayEnv extends Construct {
     }
     checkHostPort(this, 'endpoint', this.endpoint.hostPort);
     const ttl = checkDuration(this, 'dnsCacheTtl', props.dnsCacheTtl ?? Duration.seconds(30), Duration.seconds(0), Duration.hours(24));
-    const extra = props.extraJavaOptions ?? [];
+    const extra = checkArray(this, 'extraJavaOptions', props.extraJavaOptions, 'JVM options');
     extra.forEach((opt, i) => {
       if (typeof opt !== 'string' || !/^-\S+$/.test(opt)) {
         throw propError(this, `extraJavaOptions[${i}]`, opt, 'one JVM option starting with "-" and without spaces');

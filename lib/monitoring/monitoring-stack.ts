@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { checkDnsLabel, checkUrl, propError } from '../_checks';
+import { checkArray, checkDnsLabel, checkUrl, propError } from '../_checks';
 import { AdapterRule } from '../adapter-rule';
 import { recommendedLabels } from '../labels';
 import { PushgatewayEndpoint } from '../pushgateway-env';
@@ -70,6 +70,11 @@ export interface MonitoringStackProps {
    * @default - none
    */
   readonly allowPushFrom?: NetworkPeer[];
+  /**
+   * Pods allowed to query this stack's Prometheus besides its adapter, such as the adapter a cluster already runs.
+   * @default - the stack's adapter only
+   */
+  readonly allowQueryFrom?: NetworkPeer[];
 }
 
 /**
@@ -117,6 +122,7 @@ export class MonitoringStack extends Construct {
         networkPolicy,
       });
       this.pushgateway?.allowScrapeFrom(this.prometheus.peer);
+      checkArray(this, 'allowQueryFrom', props.allowQueryFrom, 'NetworkPeer').forEach((p) => this.prometheus!.allowQueryFrom(p));
       prometheusUrl = this.prometheus.url;
     } else if (props.adapter ?? true) {
       prometheusUrl = checkUrl(this, 'existingPrometheusUrl', props.existingPrometheusUrl as string);

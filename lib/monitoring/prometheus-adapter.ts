@@ -2,7 +2,7 @@ import { Duration, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { checkDnsLabel, checkDnsSubdomain, checkDuration, checkImage, checkUrl, propError } from '../_checks';
+import { checkArray, checkDnsLabel, checkDnsSubdomain, checkDuration, checkImage, checkResources, checkUrl, propError } from '../_checks';
 import { checksum, emptyDirVolume, httpProbe, renderResources } from '../_pod';
 import { AdapterRule } from '../adapter-rule';
 import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
@@ -112,6 +112,7 @@ export class PrometheusAdapter extends Construct {
 
   constructor(scope: Construct, id: string, props: PrometheusAdapterProps) {
     super(scope, id);
+    if (props === null || typeof props !== 'object') throw propError(this, 'props', props, 'PrometheusAdapterProps with prometheusUrl');
     this.name = checkDnsLabel(this, 'name', props.name ?? 'prometheus-adapter');
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'monitoring');
     this.prometheusUrl = checkUrl(this, 'prometheusUrl', props.prometheusUrl);
@@ -127,7 +128,7 @@ export class PrometheusAdapter extends Construct {
     if (tls.mode === 'certManager' && !/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(tls.certificate ?? '')) {
       throw propError(this, 'tls.certificate', tls.certificate, 'a cert-manager Certificate as "namespace/name"');
     }
-    (props.rules ?? []).forEach((r) => this.addRule(r));
+    checkArray(this, 'rules', props.rules, 'AdapterRule').forEach((r) => this.addRule(r));
 
     const app = { name: 'prometheus-adapter', instance: this.name, component: 'custom-metrics-apiserver', version: imageVersion(image) };
     this.podSelector = selectorLabels(app);
@@ -181,7 +182,7 @@ export class PrometheusAdapter extends Construct {
     } else {
       volumes.push(emptyDirVolume('serving-cert', '16Mi'));
     }
-    const resources = props.resources ?? {
+    const resources = props.resources !== undefined ? checkResources(this, 'resources', props.resources) : {
       cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
       memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
     };

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import * as k8s from '../../imports/k8s';
-import { checkDnsLabel, checkDuration, checkHostPort, checkImage, propError } from '../_checks';
+import { checkArray, checkDnsLabel, checkDuration, checkHostPort, checkImage, checkResources, propError } from '../_checks';
 import { checksum, emptyDirVolume, httpProbe, renderResources } from '../_pod';
 import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
 import { clusterIpService, singleContainerDeployment } from './_workload';
@@ -79,13 +79,14 @@ export class PrometheusServer extends Construct {
 
   constructor(scope: Construct, id: string, props: PrometheusServerProps) {
     super(scope, id);
+    if (props === null || typeof props !== 'object') throw propError(this, 'props', props, 'PrometheusServerProps with pushgatewayTargets');
     this.name = checkDnsLabel(this, 'name', props.name ?? 'prometheus-server');
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'monitoring');
     const image = checkImage(this, 'image', props.image ?? 'quay.io/prometheus/prometheus:v2.53.4');
     this.scrapeInterval = checkDuration(this, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(10), Duration.seconds(1), Duration.seconds(10));
     const retention = checkDuration(this, 'retention', props.retention ?? Duration.days(1), Duration.hours(1), Duration.days(365));
-    const targets = props.pushgatewayTargets;
-    if (!Array.isArray(targets) || targets.length === 0) {
+    const targets = checkArray(this, 'pushgatewayTargets', props.pushgatewayTargets, 'host:port');
+    if (targets.length === 0) {
       throw propError(this, 'pushgatewayTargets', targets, 'at least one host:port');
     }
     targets.forEach((t, i) => checkHostPort(this, `pushgatewayTargets[${i}]`, t));
@@ -99,7 +100,7 @@ export class PrometheusServer extends Construct {
       metadata: { name: this.name, namespace: this.namespace, labels },
       data: { 'prometheus.yml': this.configYaml },
     });
-    const resources = props.resources ?? {
+    const resources = props.resources !== undefined ? checkResources(this, 'resources', props.resources) : {
       cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
       memory: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
     };
@@ -155,6 +156,7 @@ export class PrometheusServer extends Construct {
 
   /** Lets these pods query (prometheus-adapter). */
   public allowQueryFrom(peer: NetworkPeer): void {
+    if (!(peer instanceof NetworkPeer)) throw propError(this, 'allowQueryFrom', peer, 'a NetworkPeer (NetworkPeer.pods(namespace, labels))');
     this.clients.push(peer);
   }
 

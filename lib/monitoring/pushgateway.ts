@@ -2,7 +2,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { checkDnsLabel, checkImage } from '../_checks';
+import { checkArray, checkDnsLabel, checkImage, checkResources, propError } from '../_checks';
 import { emptyDirVolume, httpProbe, renderResources } from '../_pod';
 import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
 import { IPushgatewayService, PUSHGATEWAY_SERVICE, PushgatewayEndpoint } from '../pushgateway-env';
@@ -65,7 +65,7 @@ export class Pushgateway extends Construct implements IPushgatewayService {
     const app = { name: 'prometheus-pushgateway', instance: this.name, component: 'metrics-gateway', version: imageVersion(image) };
     this.podSelector = selectorLabels(app);
     const labels = recommendedLabels(app);
-    const resources = props.resources ?? {
+    const resources = props.resources !== undefined ? checkResources(this, 'resources', props.resources) : {
       cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
       memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
     };
@@ -95,7 +95,7 @@ export class Pushgateway extends Construct implements IPushgatewayService {
       // lets a chart-installed Prometheus (kubernetes_sd on this annotation) find it as well
       annotations: { 'prometheus.io/probe': 'pushgateway' },
     });
-    (props.allowPushFrom ?? []).forEach((p) => this.allowPushFrom(p));
+    checkArray(this, 'allowPushFrom', props.allowPushFrom, 'NetworkPeer').forEach((p) => this.allowPushFrom(p));
     if (props.networkPolicy ?? true) {
       ingressPolicy(this, 'NetworkPolicy', {
         name: this.name, namespace: this.namespace, labels, podSelector: this.podSelector, port: PUSHGATEWAY_PORT,
@@ -111,6 +111,7 @@ export class Pushgateway extends Construct implements IPushgatewayService {
 
   /** Lets these pods push (Interlok). */
   public allowPushFrom(peer: NetworkPeer): void {
+    if (!(peer instanceof NetworkPeer)) throw propError(this, 'allowPushFrom', peer, 'a NetworkPeer (NetworkPeer.pods(namespace, labels))');
     this.pushers.push(peer);
   }
 

@@ -1,0 +1,121 @@
+import { Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import {
+  AdapterRule, ApiServiceTls, InterlokConfig, InterlokDeployment, InterlokImage, MessageMetricsHpa, MonitoringStack,
+  PrometheusAdapter, PrometheusServer, Pushgateway, PushgatewayEndpoint, PushgatewayEnv, ScaleTarget, ScalingPolicy,
+} from '../lib';
+import { emptyChart } from './helpers';
+
+const HOST_PORT = 'host:port with no scheme or path (for example "prometheus-pushgateway.monitoring.svc:9091")';
+const DNS_LABEL = 'a DNS-1123 label (at most 63 characters of a-z, 0-9 and "-", starting and ending with a letter or digit)';
+const METRIC = 'a Prometheus metric name matching [a-zA-Z_:][a-zA-Z0-9_:]*';
+const LABEL = 'a Prometheus label name matching [a-zA-Z_][a-zA-Z0-9_]* not starting with "__"';
+const IMAGE = 'an image reference such as "registry/repository:tag" or "repository@sha256:<64 hex digits>"';
+const URL = 'an http:// or https:// URL (for example "http://prometheus-server.monitoring.svc:80/")';
+
+const hpa = (s: Construct, props: Record<string, unknown>) => new MessageMetricsHpa(s, 'Hpa', {
+  target: ScaleTarget.deployment('interlok', 'default'), rule: new AdapterRule(s, 'Rule'), ...props,
+});
+const env = (props: Record<string, unknown>) => (s: Construct) => new PushgatewayEnv(s, 'Env', props);
+const interlok = (props: Record<string, unknown>) => (s: Construct) => new InterlokDeployment(s, 'Interlok', props);
+const rule = (props: Record<string, unknown>) => (s: Construct) => new AdapterRule(s, 'Rule', props);
+const adapter = (props: Record<string, unknown>) => (s: Construct) => new PrometheusAdapter(s, 'Adapter', { prometheusUrl: 'http://p:9090/', ...props } as any);
+const prometheus = (props: Record<string, unknown>) => (s: Construct) => new PrometheusServer(s, 'Prom', { pushgatewayTargets: ['pgw:9091'], ...props } as any);
+
+const CASES: Array<[string, (s: Construct) => unknown, string]> = [
+  ['endpoint with a scheme', env({ endpoint: PushgatewayEndpoint.hostPort('http://pgw:9091') }), `[test/Env] endpoint: got "http://pgw:9091", expected ${HOST_PORT}`],
+  ['endpoint without a port', env({ endpoint: PushgatewayEndpoint.hostPort('pgw') }), `[test/Env] endpoint: got "pgw", expected ${HOST_PORT}`],
+  ['endpoint port 0', env({ endpoint: PushgatewayEndpoint.hostPort('pgw:0') }), `[test/Env] endpoint: got "pgw:0", expected ${HOST_PORT}`],
+  ['endpoint port 70000', env({ endpoint: PushgatewayEndpoint.hostPort('pgw:70000') }), `[test/Env] endpoint: got "pgw:70000", expected ${HOST_PORT}`],
+  ['endpoint with a path', env({ endpoint: PushgatewayEndpoint.hostPort('pgw:9091/metrics') }), `[test/Env] endpoint: got "pgw:9091/metrics", expected ${HOST_PORT}`],
+  ['endpoint as a plain string', env({ endpoint: 'pgw:9091' }), '[test/Env] endpoint: got "pgw:9091", expected a PushgatewayEndpoint (PushgatewayEndpoint.hostPort("host:port") or .service(...))'],
+  ['JVM option with a space', env({ extraJavaOptions: ['-Xmx1g -Xms1g'] }), '[test/Env] extraJavaOptions[0]: got "-Xmx1g -Xms1g", expected one JVM option starting with "-" and without spaces'],
+  ['JVM option overriding the endpoint', env({ extraJavaOptions: ['-DprometheusEndpointUrl=x:1'] }), '[test/Env] extraJavaOptions[0]: got "-DprometheusEndpointUrl=x:1", expected no -DprometheusEndpointUrl or -Dnetworkaddress.cache.ttl (set endpoint and dnsCacheTtl instead)'],
+  ['JVM options not an array', env({ extraJavaOptions: '-Xmx1g' }), '[test/Env] extraJavaOptions: got "-Xmx1g", expected an array of JVM options'],
+  ['DNS TTL of 1.5 s', env({ dnsCacheTtl: Duration.millis(1500) }), '[test/Env] dnsCacheTtl: got 1500ms, expected whole seconds from 0s to 1d'],
+
+  ['Deployment name in capitals', interlok({ name: 'Interlok' }), `[test/Interlok] name: got "Interlok", expected ${DNS_LABEL}`],
+  ['Deployment name of 64 characters', interlok({ name: 'a'.repeat(64) }), `[test/Interlok] name: got "${'a'.repeat(64)}", expected ${DNS_LABEL}`],
+  ['namespace with an underscore', interlok({ namespace: 'my_ns' }), `[test/Interlok] namespace: got "my_ns", expected ${DNS_LABEL}`],
+  ['image in capitals', interlok({ image: InterlokImage.of('Adaptris/Interlok:1') }), `[test/Interlok] image: got "Adaptris/Interlok:1", expected ${IMAGE}`],
+  ['image with a space', interlok({ image: InterlokImage.of('interlok:3 9') }), `[test/Interlok] image: got "interlok:3 9", expected ${IMAGE}`],
+  ['image with a short digest', interlok({ image: InterlokImage.guideDigest('sha256:1234') }), `[test/Interlok] image: got "aaronmcgrathadpx/interlok-kubernetes-scaling@sha256:1234", expected ${IMAGE}`],
+  ['image as a plain string', interlok({ image: 'interlok:1' }), '[test/Interlok] image: got "interlok:1", expected an InterlokImage (InterlokImage.of("repo:tag"))'],
+  ['heap of 100 MiB', interlok({ heap: Size.mebibytes(100) }), '[test/Interlok] heap: got 102400 KiB, expected a cdk8s Size of whole mebibytes from 256 MiB to 64 GiB'],
+  ['heap of 1500 KiB', interlok({ heap: Size.kibibytes(1500) }), '[test/Interlok] heap: got 1500 KiB, expected a cdk8s Size of whole mebibytes from 256 MiB to 64 GiB'],
+  ['negative replicas', interlok({ replicas: -1 }), '[test/Interlok] replicas: got -1, expected a whole number from 0 to 1000'],
+  ['fractional replicas', interlok({ replicas: 1.5 }), '[test/Interlok] replicas: got 1.5, expected a whole number from 0 to 1000'],
+  ['running as root', interlok({ runAsUser: 0 }), '[test/Interlok] runAsUser: got 0, expected a whole number from 1 to 2147483647'],
+  ['malformed adapter.xml', interlok({ config: InterlokConfig.fromStrings({ adapterXml: '<adapter><channel></adapter>' }) }), '[test/Interlok] config.adapterXml: got "<adapter><channel></adapter>...", expected well-formed XML (line 1: Expected closing tag \'channel\' (opened in line 1, col 10) instead of closing tag \'adapter\'.)'],
+  ['interceptor without unique-id', interlok({ config: InterlokConfig.fromStrings({ adapterXml: '<adapter><message-metrics-interceptor><timeslice-history-count>1</timeslice-history-count></message-metrics-interceptor></adapter>' }) }), '[test/Interlok] config.adapterXml: got "{\\"timeslice-history-count\\":[\\"1\\"]}", expected a <unique-id> in every <message-metrics-interceptor>: it becomes the metric name'],
+  ['bootstrap without kubernetes-metrics', interlok({ config: InterlokConfig.fromStrings({ bootstrapProperties: 'managementComponents=jmx:jetty\n' }) }), '[test/Interlok] config.bootstrapProperties: got "managementComponents=jmx:jetty", expected managementComponents to include kubernetes-metrics, the component that pushes MessageMetrics'],
+  ['negative CPU request', interlok({ resources: { cpu: { request: kplus.Cpu.millis(-5) } } }), '[test/Interlok] resources.cpu.request: got "-5m", expected a Kubernetes quantity such as "500m", "2", "512Mi" or "1Gi"'],
+  ['CPU request above its limit', interlok({ resources: { cpu: { request: kplus.Cpu.units(2), limit: kplus.Cpu.units(1) } } }), '[test/Interlok] resources.cpu.request: got "2", expected at most the limit ("1")'],
+  ['zero memory limit', interlok({ resources: { memory: { limit: Size.mebibytes(0) } } }), '[test/Interlok] resources.memory.limit: got 0 KiB, expected a cdk8s Size of at least 1 MiB in whole mebibytes'],
+  ['bad JVM option through InterlokDeployment', interlok({ extraJavaOptions: ['Xmx1g'] }), '[test/Interlok/PushgatewayEnv] extraJavaOptions[0]: got "Xmx1g", expected one JVM option starting with "-" and without spaces'],
+
+  ['series name with a dash', rule({ seriesName: 'Message-Metrics' }), `[test/Rule] seriesName: got "Message-Metrics", expected ${METRIC}`],
+  ['series name starting with a digit', rule({ seriesName: '9lives' }), `[test/Rule] seriesName: got "9lives", expected ${METRIC}`],
+  ['API metric name with spaces', rule({ metricName: 'messages per second' }), `[test/Rule] metricName: got "messages per second", expected ${METRIC}`],
+  ['reserved label name', rule({ namespaceLabel: '__name__' }), `[test/Rule] namespaceLabel: got "__name__", expected ${LABEL}`],
+  ['label name with a dash', rule({ podLabel: 'k8s-pod' }), `[test/Rule] podLabel: got "k8s-pod", expected ${LABEL}`],
+  ['pod label equal to namespace label', rule({ podLabel: 'k8s_namespace' }), '[test/Rule] podLabel: got "k8s_namespace", expected a label other than namespaceLabel'],
+  ['stale window of 10 s', rule({ staleAfter: Duration.seconds(10) }), '[test/Rule] staleAfter: got 10s, expected whole seconds from 20s to 1h'],
+  ['stale window of 2 h', rule({ staleAfter: Duration.hours(2) }), '[test/Rule] staleAfter: got 2h, expected whole seconds from 20s to 1h'],
+
+  ['minReplicas 0', (s) => hpa(s, { minReplicas: 0 }), '[test/Hpa] minReplicas: got 0, expected a whole number from 1 to 1000'],
+  ['maxReplicas 0', (s) => hpa(s, { maxReplicas: 0 }), '[test/Hpa] maxReplicas: got 0, expected a whole number from 1 to 1000'],
+  ['fractional maxReplicas', (s) => hpa(s, { maxReplicas: 2.5 }), '[test/Hpa] maxReplicas: got 2.5, expected a whole number from 1 to 1000'],
+  ['minReplicas above maxReplicas', (s) => hpa(s, { minReplicas: 6 }), '[test/Hpa] minReplicas: got 6, expected at most maxReplicas (5)'],
+  ['target average 0', (s) => hpa(s, { averageValue: 0 }), '[test/Hpa] averageValue: got 0, expected a number from 0.001 to 1e12 (quantities have milli precision)'],
+  ['negative target average', (s) => hpa(s, { averageValue: -5 }), '[test/Hpa] averageValue: got -5, expected a number from 0.001 to 1e12 (quantities have milli precision)'],
+  ['infinite target average', (s) => hpa(s, { averageValue: Infinity }), '[test/Hpa] averageValue: got Infinity, expected a number from 0.001 to 1e12 (quantities have milli precision)'],
+  ['target average as a string', (s) => hpa(s, { averageValue: '100' }), '[test/Hpa] averageValue: got "100", expected a number from 0.001 to 1e12 (quantities have milli precision)'],
+  ['HPA name with an underscore', (s) => hpa(s, { name: 'interlok_hpa' }), `[test/Hpa] name: got "interlok_hpa", expected ${DNS_LABEL}`],
+  ['target namespace in capitals', (s) => new MessageMetricsHpa(s, 'Hpa', { target: ScaleTarget.deployment('interlok', 'Default'), rule: new AdapterRule(s, 'Rule') }), `[test/Hpa] target.namespace: got "Default", expected ${DNS_LABEL}`],
+  ['target missing', (s) => new MessageMetricsHpa(s, 'Hpa', { rule: new AdapterRule(s, 'Rule') } as any), '[test/Hpa] target: got undefined, expected a ScaleTarget (ScaleTarget.interlok(deployment) or ScaleTarget.deployment(name, namespace))'],
+  ['HPA metric name with a space', (s) => hpa(s, { metricName: 'Message Metrics' }), `[test/Hpa] metricName: got "Message Metrics", expected ${METRIC}`],
+  ['scale-up window of 2 h', (s) => hpa(s, { scaleUp: { stabilizationWindow: Duration.hours(2) } }), '[test/Hpa] scaleUp.stabilizationWindow: got 2h, expected whole seconds from 0s to 1h'],
+  ['no scale-down policies', (s) => hpa(s, { scaleDown: { policies: [] } }), '[test/Hpa] scaleDown.policies: got [], expected at least one ScalingPolicy'],
+  ['policy of 0 pods', (s) => hpa(s, { scaleUp: { policies: [ScalingPolicy.pods(0, Duration.seconds(15))] } }), '[test/Hpa] scaleUp.policies[0].value: got 0, expected a whole number from 1 to 10000'],
+  ['policy period of 31 min', (s) => hpa(s, { scaleDown: { policies: [ScalingPolicy.percent(10, Duration.minutes(31))] } }), '[test/Hpa] scaleDown.policies[0].period: got 31m, expected whole seconds from 1s to 30m'],
+
+  ['pushgateway name in capitals', (s) => new Pushgateway(s, 'Pgw', { name: 'PGW' }), `[test/Pgw] name: got "PGW", expected ${DNS_LABEL}`],
+  ['pushgateway image with a space', (s) => new Pushgateway(s, 'Pgw', { image: 'prom/pushgateway v1' }), `[test/Pgw] image: got "prom/pushgateway v1", expected ${IMAGE}`],
+  ['push peer as a plain object', (s) => new Pushgateway(s, 'Pgw', { allowPushFrom: [{ namespace: 'default' } as any] }), '[test/Pgw] allowPushFrom: got {"namespace":"default"}, expected a NetworkPeer (NetworkPeer.pods(namespace, labels))'],
+  ['no pushgateway targets', prometheus({ pushgatewayTargets: [] }), '[test/Prom] pushgatewayTargets: got [], expected at least one host:port'],
+  ['scrape target with a scheme', prometheus({ pushgatewayTargets: ['http://pgw:9091'] }), `[test/Prom] pushgatewayTargets[0]: got "http://pgw:9091", expected ${HOST_PORT}`],
+  ['scrape interval of 30 s', prometheus({ scrapeInterval: Duration.seconds(30) }), '[test/Prom] scrapeInterval: got 30s, expected whole seconds from 1s to 10s'],
+  ['retention of 10 min', prometheus({ retention: Duration.minutes(10) }), '[test/Prom] retention: got 10m, expected whole seconds from 1h to 365d'],
+  ['Prometheus URL without a scheme', adapter({ prometheusUrl: 'prometheus-server:80' }), `[test/Adapter] prometheusUrl: got "prometheus-server:80", expected ${URL}`],
+  ['Prometheus URL over ftp', adapter({ prometheusUrl: 'ftp://prometheus/' }), `[test/Adapter] prometheusUrl: got "ftp://prometheus/", expected ${URL}`],
+  ['relist shorter than the scrape interval', adapter({ relistInterval: Duration.seconds(5) }), '[test/Adapter] relistInterval: got 5s, expected whole seconds from 10s to 1h'],
+  ['CA bundle that is not base64', adapter({ tls: ApiServiceTls.caBundle('not base64!', 'tls') }), '[test/Adapter] tls.caBundle: got "not base64!", expected the CA certificate PEM, base64-encoded'],
+  ['cert-manager certificate without namespace', adapter({ tls: ApiServiceTls.certManager('adapter', 'tls') }), '[test/Adapter] tls.certificate: got "adapter", expected a cert-manager Certificate as "namespace/name"'],
+  ['serving Secret name with an underscore', adapter({ tls: ApiServiceTls.certManager('monitoring/adapter', 'adapter_tls') }), '[test/Adapter] tls.servingCertSecret: got "adapter_tls", expected a DNS-1123 subdomain (at most 253 characters of a-z, 0-9, "-" and ".", each part starting and ending with a letter or digit)'],
+  ['rules not an array', adapter({ rules: 'MessageMetrics' }), '[test/Adapter] rules: got "MessageMetrics", expected an array of AdapterRule'],
+  ['no pushgateway and none given', (s) => new MonitoringStack(s, 'Monitoring', { pushgateway: false }), '[test/Monitoring] existingPushgateway: got undefined, expected a PushgatewayEndpoint when pushgateway is false'],
+  ['no Prometheus and none given', (s) => new MonitoringStack(s, 'Monitoring', { prometheus: false }), `[test/Monitoring] existingPrometheusUrl: got undefined, expected ${URL}`],
+  ['monitoring namespace in capitals', (s) => new MonitoringStack(s, 'Monitoring', { namespace: 'Monitoring' }), `[test/Monitoring] namespace: got "Monitoring", expected ${DNS_LABEL}`],
+];
+
+describe('bad input gets a clear error at construction', () => {
+  test('the table has at least 40 distinct cases', () => {
+    expect(new Set(CASES.map(([name]) => name)).size).toBe(CASES.length);
+    expect(new Set(CASES.map(([, , message]) => message)).size).toBe(CASES.length);
+    expect(CASES.length).toBeGreaterThanOrEqual(40);
+  });
+
+  test.each(CASES)('%s', (_name, build, message) => {
+    let error: unknown;
+    try {
+      build(emptyChart());
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(TypeError);
+    expect((error as Error).message).toBe(message);
+  });
+});

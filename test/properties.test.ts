@@ -1,0 +1,182 @@
+import { Duration, Size, Testing } from 'cdk8s';
+import fc from 'fast-check';
+import { parseAllDocuments } from 'yaml';
+import {
+  ApiServiceTls, InterlokAutoscalingChart, InterlokConfig, InterlokAutoscalingChartProps, InterlokImage, PushgatewayEndpoint,
+} from '../lib';
+import { validateManifest } from './k8s-schema';
+
+const RUNS = 500;
+
+const dnsLabel = fc.stringMatching(/^[a-z]([-a-z0-9]{0,14}[a-z0-9])?$/);
+const metricName = fc.stringMatching(/^[a-zA-Z_:][a-zA-Z0-9_:]{0,15}$/);
+const labelName = fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_]{0,12}$/);
+const tag = fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,12}$/);
+const tls = fc.constantFrom(
+  undefined,
+  ApiServiceTls.insecureSkipTlsVerify(),
+  ApiServiceTls.caBundle('Q0EK', 'adapter-tls'),
+  ApiServiceTls.certManager('monitoring/adapter', 'adapter-tls'),
+);
+
+const validProps: fc.Arbitrary<InterlokAutoscalingChartProps> = fc.record({
+  interlokName: dnsLabel,
+  interlokNamespace: dnsLabel,
+  monitoringNamespace: dnsLabel,
+  tag: fc.option(tag, { nil: undefined }),
+  heapMi: fc.integer({ min: 256, max: 8192 }),
+  exposeJmx: fc.boolean(),
+  seriesName: metricName,
+  metricName: fc.option(metricName, { nil: undefined }),
+  namespaceLabel: labelName,
+  podLabel: labelName,
+  staleAfter: fc.integer({ min: 20, max: 3600 }),
+  averageValue: fc.oneof(fc.integer({ min: 1, max: 100000 }), fc.double({ min: 0.001, max: 1000, noNaN: true })),
+  minReplicas: fc.integer({ min: 1, max: 50 }),
+  extraReplicas: fc.integer({ min: 0, max: 50 }),
+  scrapeInterval: fc.integer({ min: 1, max: 10 }),
+  relistExtra: fc.integer({ min: 0, max: 600 }),
+  networkPolicies: fc.boolean(),
+  tls,
+  dashAt: fc.nat(),
+}).filter((p) => p.namespaceLabel !== p.podLabel
+  && !['prometheus-pushgateway', 'prometheus-server', 'prometheus-adapter'].includes(p.interlokName))
+  .map((p) => ({
+    interlok: {
+      name: p.interlokName,
+      namespace: p.interlokNamespace,
+      image: p.tag ? InterlokImage.guideTag(p.tag) : undefined,
+      heap: Size.mebibytes(p.heapMi),
+      exposeJmx: p.exposeJmx,
+      // Interlok pushes the interceptor's unique-id without its dashes
+      config: p.seriesName === 'MessageMetrics' ? undefined : InterlokConfig.fromStrings({
+        adapterXml: `<adapter><message-metrics-interceptor><unique-id>${withDash(p.seriesName, p.dashAt)}</unique-id></message-metrics-interceptor></adapter>`,
+      }),
+    },
+    monitoring: {
+      namespace: p.monitoringNamespace,
+      scrapeInterval: Duration.seconds(p.scrapeInterval),
+      relistInterval: Duration.seconds(p.scrapeInterval + p.relistExtra),
+      networkPolicies: p.networkPolicies,
+      apiServiceTls: p.tls,
+    },
+    rule: { seriesName: p.seriesName, metricName: p.metricName, namespaceLabel: p.namespaceLabel, podLabel: p.podLabel, staleAfter: Duration.seconds(p.staleAfter) },
+    autoscaler: { averageValue: p.averageValue, minReplicas: p.minReplicas, maxReplicas: p.minReplicas + p.extraReplicas },
+  }));
+
+function withDash(id: string, at: number): string {
+  const i = at % (id.length + 1);
+  return `${id.slice(0, i)}-${id.slice(i)}`;
+}
+
+function synthYaml(props: InterlokAutoscalingChartProps): any[] {
+  const app = Testing.app();
+  new InterlokAutoscalingChart(app, 'interlok-autoscaling', props);
+  return parseAllDocuments(app.synthYaml()).map((d) => {
+    if (d.errors.length) throw new Error(`invalid YAML: ${d.errors[0].message}`);
+    return d.toJSON();
+  });
+}
+
+function expectSelfConsistent(objects: any[]): void {
+  const of = (kind: string) => objects.filter((o) => o.kind === kind);
+  const keys = objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`);
+  expect(new Set(keys).size).toBe(keys.length);
+  for (const o of objects) validateManifest(o);
+
+  const [hpa] = of('HorizontalPodAutoscaler');
+  const interlok = of('Deployment').find((d) => d.metadata.name === hpa.spec.scaleTargetRef.name && d.metadata.namespace === hpa.metadata.namespace);
+  expect(interlok).toBeDefined();
+  expect(interlok.spec.replicas).toBeUndefined();
+
+  const adapterConfig = of('ConfigMap').find((c) => c.data['config.yaml']);
+  const rule = require('yaml').parse(adapterConfig.data['config.yaml']).rules[0];
+  expect(hpa.spec.metrics[0].pods.metric.name).toBe(rule.name.as);
+  expect(Number(String(hpa.spec.metrics[0].pods.target.averageValue).replace(/m$/, 'e-3'))).toBeGreaterThan(0);
+
+  const javaOpts = interlok.spec.template.spec.containers[0].env.find((e: any) => e.name === 'JAVA_OPTS').value;
+  const endpoint = /-DprometheusEndpointUrl=(\S+)/.exec(javaOpts)![1];
+  const promConfig = require('yaml').parse(of('ConfigMap').find((c) => c.data['prometheus.yml']).data['prometheus.yml']);
+  expect(promConfig.scrape_configs[0].static_configs[0].targets).toEqual([endpoint]);
+  expect(promConfig.scrape_configs[0].honor_labels).toBe(true);
+
+  const pgwService = of('Service').find((s) => endpoint.startsWith(`${s.metadata.name}.${s.metadata.namespace}.svc:`));
+  expect(pgwService.spec.ports[0].port).toBe(Number(endpoint.split(':')[1]));
+  for (const svc of of('Service')) {
+    const dep = of('Deployment').find((d) => d.metadata.name === svc.metadata.name && d.metadata.namespace === svc.metadata.namespace);
+    expect(dep.spec.template.metadata.labels).toMatchObject(svc.spec.selector);
+  }
+  const [api] = of('APIService');
+  expect(of('Service').some((s) => s.metadata.name === api.spec.service.name && s.metadata.namespace === api.spec.service.namespace)).toBe(true);
+}
+
+describe('property: random valid configurations', () => {
+  test(`always synthesize schema-valid, self-consistent YAML (${RUNS} cases)`, () => {
+    fc.assert(fc.property(validProps, (props) => {
+      expectSelfConsistent(synthYaml(props));
+    }), { numRuns: RUNS });
+  });
+});
+
+const OUR_ERROR = /^(\[[^\]]+\] \S.*|Validation failed with the following errors:\n {2}\[[^\]]+\] \S[\s\S]*)$/;
+
+const corruptions: Array<[string, (p: any, bad: unknown) => void]> = [
+  ['interlok.name', (p, v) => { p.interlok.name = v; }],
+  ['interlok.namespace', (p, v) => { p.interlok.namespace = v; }],
+  ['interlok.image', (p, v) => { p.interlok.image = v; }],
+  ['interlok.heap', (p, v) => { p.interlok.heap = v; }],
+  ['interlok.replicas', (p, v) => { p.interlok.replicas = v; }],
+  ['interlok.runAsUser', (p, v) => { p.interlok.runAsUser = v; }],
+  ['interlok.resources', (p, v) => { p.interlok.resources = v; }],
+  ['interlok.extraJavaOptions', (p, v) => { p.interlok.extraJavaOptions = v; }],
+  ['interlok.pushgateway', (p, v) => { p.interlok.pushgateway = v; }],
+  ['interlok.config', (p, v) => { p.interlok.config = v; }],
+  ['monitoring.namespace', (p, v) => { p.monitoring.namespace = v; }],
+  ['monitoring.scrapeInterval', (p, v) => { p.monitoring.scrapeInterval = v; }],
+  ['monitoring.relistInterval', (p, v) => { p.monitoring.relistInterval = v; }],
+  ['monitoring.apiServiceTls', (p, v) => { p.monitoring.apiServiceTls = v; }],
+  ['monitoring.allowPushFrom', (p, v) => { p.monitoring.allowPushFrom = v; }],
+  ['monitoring.existingPrometheusUrl', (p, v) => { p.monitoring.prometheus = false; p.monitoring.existingPrometheusUrl = v; }],
+  ['monitoring.existingPushgateway', (p, v) => { p.monitoring.pushgateway = false; p.monitoring.existingPushgateway = v; }],
+  ['rule.seriesName', (p, v) => { p.rule.seriesName = v; }],
+  ['rule.metricName', (p, v) => { p.rule.metricName = v; }],
+  ['rule.namespaceLabel', (p, v) => { p.rule.namespaceLabel = v; }],
+  ['rule.podLabel', (p, v) => { p.rule.podLabel = v; }],
+  ['rule.staleAfter', (p, v) => { p.rule.staleAfter = v; }],
+  ['autoscaler.averageValue', (p, v) => { p.autoscaler.averageValue = v; }],
+  ['autoscaler.minReplicas', (p, v) => { p.autoscaler.minReplicas = v; }],
+  ['autoscaler.maxReplicas', (p, v) => { p.autoscaler.maxReplicas = v; }],
+  ['autoscaler.name', (p, v) => { p.autoscaler.name = v; }],
+  ['autoscaler.scaleUp', (p, v) => { p.autoscaler.scaleUp = v; }],
+  ['autoscaler.scaleDown', (p, v) => { p.autoscaler.scaleDown = { policies: v }; }],
+];
+
+const badValue = fc.oneof(
+  fc.string(), fc.stringMatching(/^[A-Z_ .:/-]{1,10}$/), fc.integer(), fc.double(), fc.boolean(), fc.constant(null),
+  fc.constant(undefined), fc.array(fc.oneof(fc.string(), fc.integer())), fc.object(), fc.constant(Duration.millis(1500)),
+  fc.constant(Size.kibibytes(3)), fc.constant(PushgatewayEndpoint.hostPort('x y:1')),
+);
+
+describe('property: random invalid configurations', () => {
+  test(`only ever give our clear errors, never a TypeError or invalid YAML (${RUNS} cases)`, () => {
+    let rejected = 0;
+    fc.assert(fc.property(validProps, fc.constantFrom(...corruptions), badValue, (props, [, corrupt], bad) => {
+      const p = JSON.parse(JSON.stringify({}));
+      Object.assign(p, { interlok: { ...props.interlok }, monitoring: { ...props.monitoring }, rule: { ...props.rule }, autoscaler: { ...props.autoscaler } });
+      corrupt(p, bad);
+      let objects: any[];
+      try {
+        objects = synthYaml(p);
+      } catch (e) {
+        expect(e).toBeInstanceOf(Error);
+        expect(e).not.toBeInstanceOf(TypeError);
+        expect(e).not.toBeInstanceOf(RangeError);
+        expect((e as Error).message).toMatch(OUR_ERROR);
+        rejected++;
+        return;
+      }
+      expectSelfConsistent(objects);
+    }), { numRuns: RUNS });
+    expect(rejected).toBeGreaterThan(RUNS / 2);
+  });
+});

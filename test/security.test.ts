@@ -1,0 +1,60 @@
+import { ApiServiceTls, InterlokAutoscalingChartProps, NetworkPeer, PushgatewayEndpoint } from '../lib';
+import { distObjects } from './chain/harness';
+import { find, synthStack } from './helpers';
+import { securityFindings } from './security-scan';
+
+const MODES: Record<string, InterlokAutoscalingChartProps> = {
+  'default': {},
+  'Interlok in its own namespace with JMX': { interlok: { namespace: 'integration', exposeJmx: true } },
+  'APIService TLS from a CA bundle': { monitoring: { apiServiceTls: ApiServiceTls.caBundle('Q0EK', 'adapter-tls') } },
+  'APIService TLS by cert-manager': { monitoring: { apiServiceTls: ApiServiceTls.certManager('monitoring/adapter', 'adapter-tls') } },
+  'existing pushgateway': { monitoring: { pushgateway: false, existingPushgateway: PushgatewayEndpoint.hostPort('pgw.obs.svc:9091') } },
+  'existing Prometheus': { monitoring: { prometheus: false, existingPrometheusUrl: 'http://prometheus.obs.svc:9090/' } },
+  'existing adapter': { monitoring: { adapter: false, allowQueryFrom: [NetworkPeer.pods('custom-metrics', { app: 'prometheus-adapter' })] } },
+  'existing monitoring': { monitoring: { pushgateway: false, prometheus: false, adapter: false, createNamespace: false, existingPushgateway: PushgatewayEndpoint.hostPort('pgw:9091') } },
+  'more pushers allowed': { monitoring: { allowPushFrom: [NetworkPeer.pods('batch', { app: 'interlok-batch' })] } },
+};
+
+describe('security scan of every synthesized object', () => {
+  test('dist/ passes', () => {
+    expect(securityFindings(distObjects())).toEqual([]);
+  });
+
+  test.each(Object.entries(MODES))('mode: %s', (_name, props) => {
+    expect(securityFindings(synthStack(props))).toEqual([]);
+  });
+
+  test('APIService: skip-verify only in the default mode', () => {
+    const api = (props: InterlokAutoscalingChartProps) => find(synthStack(props), 'APIService', 'v1beta1.custom.metrics.k8s.io').spec;
+    expect(api({}).insecureSkipTLSVerify).toBe(true);
+    expect(api(MODES['APIService TLS from a CA bundle']).insecureSkipTLSVerify).toBeUndefined();
+    expect(api(MODES['APIService TLS by cert-manager']).insecureSkipTLSVerify).toBeUndefined();
+  });
+
+  test('only the adapter gets a service-account token', () => {
+    const tokens = synthStack().filter((o) => o.kind === 'Deployment' && o.spec.template.spec.automountServiceAccountToken !== false);
+    expect(tokens.map((o) => o.metadata.name)).toEqual(['prometheus-adapter']);
+  });
+
+  test('the scan catches regressions', () => {
+    const objects = synthStack();
+    const interlok = find(objects, 'Deployment', 'interlok');
+    const c = interlok.spec.template.spec.containers[0];
+    c.securityContext.allowPrivilegeEscalation = true;
+    delete c.resources.limits;
+    c.readinessProbe = { httpGet: { path: '/in-box', port: 8080 } };
+    interlok.spec.template.spec.automountServiceAccountToken = true;
+    find(objects, 'ClusterRole', 'prometheus-adapter-resource-reader').rules[0].verbs.push('*');
+    find(objects, 'NetworkPolicy', 'prometheus-pushgateway').spec.ingress[0].from.push({ namespaceSelector: {} });
+    expect(securityFindings(objects)).toEqual([
+      'NetworkPolicy/monitoring/prometheus-pushgateway: lets pods other than the pushers and Prometheus push: anyone could drive the HPA to its maximum',
+      'ClusterRole//prometheus-adapter-resource-reader: wildcard in verbs',
+      'ClusterRole//prometheus-adapter-resource-reader: grants more than read: get,list,watch,*',
+      'Deployment/default/interlok: mounts a service-account token it does not need',
+      'Deployment/default/interlok: container interlok has no cpu limit',
+      'Deployment/default/interlok: container interlok has no memory limit',
+      'Deployment/default/interlok: container interlok allows privilege escalation',
+      'Deployment/default/interlok: container interlok probes /in-box: every probe would count as a message',
+    ]);
+  });
+});
