@@ -12,3 +12,4 @@ export * from './monitoring/network-peer';
 export * from './atomic-synth';
 export * from './adapter-query';
 export * from './replica-calculation';
+export * from './reaction-time';

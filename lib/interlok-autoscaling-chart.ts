@@ -7,6 +7,7 @@ import { recommendedLabels } from './labels';
 import { MessageMetricsHpa, ScaleTarget, ScalingRules } from './message-metrics-hpa';
 import { MonitoringStack, MonitoringStackProps } from './monitoring/monitoring-stack';
 import { NetworkPeer } from './monitoring/network-peer';
+import { ReactionTimes, worstCaseReactionTimes } from './reaction-time';
 
 export interface AutoscalerOptions {
   /**
@@ -113,6 +114,18 @@ export class InterlokAutoscalingChart extends Chart {
       rule: this.rule,
     });
     this.node.addValidation({ validate: () => duplicateObjects(this) });
+  }
+
+  /** Worst-case reaction times of this stack (undefined: no Prometheus of its own to read intervals from). */
+  public reactionTimes(): ReactionTimes | undefined {
+    const prometheus = this.monitoring.prometheus;
+    if (!prometheus) return undefined;
+    return worstCaseReactionTimes({
+      scrapeInterval: prometheus.scrapeInterval,
+      staleAfter: this.rule.staleAfter,
+      scaleUpStabilization: this.autoscaler.scaleUpStabilization,
+      scaleDownStabilization: this.autoscaler.scaleDownStabilization,
+    });
   }
 
   public toJson(): any[] {

@@ -101,6 +101,8 @@ export class MessageMetricsHpa extends Construct {
   public readonly maxReplicas: number;
   public readonly target: ScaleTarget;
   public readonly rule: AdapterRule;
+  public readonly scaleUpStabilization: Duration;
+  public readonly scaleDownStabilization: Duration;
   public readonly resource: k8s.KubeHorizontalPodAutoscalerV2;
 
   constructor(scope: Construct, id: string, props: MessageMetricsHpaProps) {
@@ -129,6 +131,8 @@ export class MessageMetricsHpa extends Construct {
     const scaleDown = this.renderRules('scaleDown', props.scaleDown, Duration.seconds(300),
       [ScalingPolicy.percent(100, Duration.seconds(15))]);
 
+    this.scaleUpStabilization = Duration.seconds(scaleUp.stabilizationWindowSeconds!);
+    this.scaleDownStabilization = Duration.seconds(scaleDown.stabilizationWindowSeconds!);
     this.target.interlok?.markAutoscaled(this);
 
     this.resource = new k8s.KubeHorizontalPodAutoscalerV2(this, 'Resource', {

@@ -1,0 +1,47 @@
+import { Duration } from 'cdk8s';
+
+/** Interlok's PrometheusMetricsAdapter pushes on a fixed 10 s schedule (not configurable). */
+export const INTERLOK_PUSH_INTERVAL = Duration.seconds(10);
+/** kube-controller-manager's default `--horizontal-pod-autoscaler-sync-period`. */
+export const HPA_SYNC_PERIOD = Duration.seconds(15);
+
+export interface ReactionTimeInputs {
+  /** How often Prometheus scrapes the pushgateway. */
+  readonly scrapeInterval: Duration;
+  /** After how long without a push a pod reads 0; undefined when its last value counts for ever (the guide). */
+  readonly staleAfter?: Duration;
+  readonly scaleUpStabilization: Duration;
+  readonly scaleDownStabilization: Duration;
+  /**
+   * @default INTERLOK_PUSH_INTERVAL
+   */
+  readonly pushInterval?: Duration;
+  /**
+   * @default HPA_SYNC_PERIOD
+   */
+  readonly hpaSyncPeriod?: Duration;
+}
+
+/** Worst cases in seconds; undefined means never. */
+export interface ReactionTimes {
+  /** Load step → the HPA decides to scale up: next push + next scrape + next HPA sync + up-stabilization. */
+  readonly scaleUp: number;
+  /** Load stops → the HPA's recommendation drops: stale window + next HPA sync. */
+  readonly scaleDownRecommendation?: number;
+  /** Load stops → replicas go down: the recommendation must stay low for the down-stabilization window. */
+  readonly scaleDown?: number;
+}
+
+/**
+ * The adapter adds nothing here: it queries Prometheus live for every HPA request (its relist interval only
+ * delays the first discovery of a metric name), and the stale test runs at query time.
+ */
+export function worstCaseReactionTimes(i: ReactionTimeInputs): ReactionTimes {
+  const s = (d: Duration | undefined) => (d ? d.toSeconds() : 0);
+  const push = s(i.pushInterval ?? INTERLOK_PUSH_INTERVAL);
+  const sync = s(i.hpaSyncPeriod ?? HPA_SYNC_PERIOD);
+  const scaleUp = push + s(i.scrapeInterval) + sync + s(i.scaleUpStabilization);
+  if (i.staleAfter === undefined) return { scaleUp };
+  const scaleDownRecommendation = s(i.staleAfter) + sync;
+  return { scaleUp, scaleDownRecommendation, scaleDown: scaleDownRecommendation + s(i.scaleDownStabilization) };
+}

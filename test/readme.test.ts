@@ -1,0 +1,49 @@
+import { execFileSync } from 'child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { Duration, Testing } from 'cdk8s';
+import { InterlokAutoscalingChart, worstCaseReactionTimes } from '../lib';
+
+const root = join(__dirname, '..');
+const readme = readFileSync(join(root, 'README.md'), 'utf-8');
+
+describe('README', () => {
+  test('its first lines give the command that produces dist/ and the one that runs every test', () => {
+    const top = readme.split('\n').slice(0, 6).join('\n');
+    expect(top).toContain('npm install && npm run synth');
+    expect(top).toContain('npm test');
+    const scripts = require('../package.json').scripts;
+    expect(scripts.synth).toBeDefined();
+    expect(scripts.test).toContain('jest --ci');
+    expect(readFileSync(join(root, '.ci', 'run'), 'utf-8')).toMatch(/^npm test$/m);
+  });
+
+  test('the reaction-time table is what the generated intervals give', () => {
+    const ours = new InterlokAutoscalingChart(Testing.app(), 'x').reactionTimes()!;
+    // the guide: stable/prometheus scraped every minute, v2beta1 HPA with the controller's default windows
+    const guide = worstCaseReactionTimes({ scrapeInterval: Duration.minutes(1), scaleUpStabilization: Duration.seconds(0), scaleDownStabilization: Duration.minutes(5) });
+    const row = (start: string) => readme.split('\n').find((l) => l.startsWith(`| ${start}`))!;
+    expect(row('load step → HPA decides to scale up')).toContain(`| ${ours.scaleUp} s (10 + 10 + 15 + 0) | ${guide.scaleUp} s (10 + 60 + 15 + 0;`);
+    expect(row('load stops → HPA recommends fewer replicas')).toContain(`| ${ours.scaleDownRecommendation} s (30 + 15) | never`);
+    expect(row('load stops → replicas go down')).toContain(`| ${ours.scaleDown} s | never`);
+    expect(guide.scaleDown).toBeUndefined();
+  });
+
+  test('the example of constructs used on their own compiles and synthesizes', () => {
+    const code = /## Using the constructs on their own[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)![1]
+      .replace("from 'cdk8s-interlok-scaling'", "from '../../lib'");
+    // inside the repository so that the example resolves cdk8s and the library as a user's app would
+    mkdirSync(join(root, 'build'), { recursive: true });
+    const dir = mkdtempSync(join(root, 'build', 'readme-'));
+    try {
+      writeFileSync(join(dir, 'example.ts'), code);
+      execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['--noEmit', '--strict', '--esModuleInterop', '--skipLibCheck', '--target', 'ES2020', '--module', 'commonjs', '--types', 'node', join(dir, 'example.ts')], { cwd: root, stdio: 'pipe' });
+      execFileSync(process.execPath, ['--import', 'tsx', join(dir, 'example.ts')], { cwd: root, env: { ...process.env, CDK8S_OUTDIR: join(dir, 'out') }, stdio: 'pipe' });
+      const out = readFileSync(join(dir, 'out', readdirSync(join(dir, 'out'))[0]), 'utf-8');
+      expect(out).toContain('-DprometheusEndpointUrl=pushgateway.observability.svc:9091');
+      expect(out).toContain('kind: HorizontalPodAutoscaler');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
