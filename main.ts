@@ -1,14 +1,24 @@
+import { symlinkSync } from 'fs';
+import { resolve } from 'path';
 import { App, YamlOutputType } from 'cdk8s';
 import { InterlokAutoscalingChart, synthAtomically } from './lib';
+
+const DIST = 'dist';
+const CLI_STAGING = '.cdk8s-staging'; // cdk8s.yaml's output
 
 const props = { yamlOutputType: YamlOutputType.FILE_PER_CHART };
 const build = (app: App) => new InterlokAutoscalingChart(app, 'interlok-autoscaling');
 
-if (process.env.CDK8S_OUTDIR) {
-  // `cdk8s synth` has already emptied its output directory and owns it
+const requested = process.env.CDK8S_OUTDIR;
+if (requested && resolve(requested) !== resolve(CLI_STAGING)) {
+  // `cdk8s synth --output DIR` (or --format helm): the CLI has emptied DIR and owns it
   const app = new App(props);
   build(app);
   app.synth();
 } else {
-  synthAtomically('dist', build, props);
+  synthAtomically(DIST, build, props);
+  if (requested) {
+    // the CLI lists (and would validate) what it finds in its output directory: point it at dist/
+    symlinkSync(DIST, CLI_STAGING, 'dir');
+  }
 }

@@ -4,37 +4,10 @@ import * as k8s from '../imports/k8s';
 import { AdapterRule, AdapterRuleProps } from './adapter-rule';
 import { InterlokDeployment, InterlokDeploymentProps } from './interlok-deployment';
 import { recommendedLabels } from './labels';
-import { MessageMetricsHpa, ScaleTarget, ScalingRules } from './message-metrics-hpa';
+import { AutoscalerOptions, MessageMetricsHpa, ScaleTarget } from './message-metrics-hpa';
 import { MonitoringStack, MonitoringStackProps } from './monitoring/monitoring-stack';
 import { NetworkPeer } from './monitoring/network-peer';
 import { ReactionTimes, worstCaseReactionTimes } from './reaction-time';
-
-export interface AutoscalerOptions {
-  /**
-   * @default 100
-   */
-  readonly averageValue?: number;
-  /**
-   * @default 1
-   */
-  readonly minReplicas?: number;
-  /**
-   * @default 5
-   */
-  readonly maxReplicas?: number;
-  /**
-   * @default 'interlok-autoscaler'
-   */
-  readonly name?: string;
-  /**
-   * @default - Kubernetes defaults
-   */
-  readonly scaleUp?: ScalingRules;
-  /**
-   * @default - Kubernetes defaults
-   */
-  readonly scaleDown?: ScalingRules;
-}
 
 export interface InterlokAutoscalingChartProps extends ChartProps {
   /**

@@ -51,11 +51,8 @@ export interface ScalingRules {
   readonly policies?: ScalingPolicy[];
 }
 
-export interface MessageMetricsHpaProps {
-  /** The Deployment to scale. */
-  readonly target: ScaleTarget;
-  /** The adapter rule that serves the metric; the HPA uses its API metric name. */
-  readonly rule: AdapterRule;
+/** The HPA's settings, apart from what it scales and on which rule. */
+export interface AutoscalerOptions {
   /**
    * The metric name, if you want it stated; synth fails when it differs from the rule's.
    * @default - the rule's metric name
@@ -86,6 +83,13 @@ export interface MessageMetricsHpaProps {
    * @default - the Kubernetes defaults, written out
    */
   readonly scaleDown?: ScalingRules;
+}
+
+export interface MessageMetricsHpaProps extends AutoscalerOptions {
+  /** The Deployment to scale. */
+  readonly target: ScaleTarget;
+  /** The adapter rule that serves the metric; the HPA uses its API metric name. */
+  readonly rule: AdapterRule;
 }
 
 /**

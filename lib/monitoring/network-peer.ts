@@ -29,6 +29,8 @@ export interface IngressPolicyOptions {
   readonly port: number;
   /** Who may connect; `undefined` for anyone (the port is then the only restriction). */
   readonly from: () => NetworkPeer[] | undefined;
+  /** When set, synth fails with this message if `from` gives no peer: a policy admitting nobody locks the server. */
+  readonly noPeerError?: string;
 }
 
 /**
@@ -47,6 +49,9 @@ export function ingressPolicy(scope: Construct, id: string, o: IngressPolicyOpti
       }],
     };
   };
+  if (o.noPeerError) {
+    scope.node.addValidation({ validate: () => (o.from()?.length === 0 ? [o.noPeerError!] : []) });
+  }
   return new ApiObject(scope, id, {
     ...k8s.KubeNetworkPolicy.GVK,
     metadata: { name: o.name, namespace: o.namespace, labels: o.labels },

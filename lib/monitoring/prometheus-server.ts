@@ -145,11 +145,7 @@ export class PrometheusServer extends Construct {
       ingressPolicy(this, 'NetworkPolicy', {
         name: this.name, namespace: this.namespace, labels, podSelector: this.podSelector, port: PROMETHEUS_PORT,
         from: () => this.clients,
-      });
-      this.node.addValidation({
-        validate: () => (this.clients.length === 0
-          ? [`Prometheus ${this.namespace}/${this.name} admits no client: call allowQueryFrom(NetworkPeer.pods(namespace, labels)) for your prometheus-adapter, or set networkPolicy: false`]
-          : []),
+        noPeerError: `Prometheus ${this.namespace}/${this.name} admits no client: call allowQueryFrom(NetworkPeer.pods(namespace, labels)) for your prometheus-adapter, or set networkPolicy: false`,
       });
     }
   }

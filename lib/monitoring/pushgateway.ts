@@ -99,12 +99,8 @@ export class Pushgateway extends Construct implements IPushgatewayService {
     if (props.networkPolicy ?? true) {
       ingressPolicy(this, 'NetworkPolicy', {
         name: this.name, namespace: this.namespace, labels, podSelector: this.podSelector, port: PUSHGATEWAY_PORT,
-        from: () => [...this.pushers, ...this.scrapers],
-      });
-      this.node.addValidation({
-        validate: () => (this.pushers.length === 0
-          ? [`pushgateway ${this.namespace}/${this.name} admits no pusher: call allowPushFrom(NetworkPeer.pods(namespace, labels)) for the Interlok pods, or set networkPolicy: false`]
-          : []),
+        from: () => (this.pushers.length ? [...this.pushers, ...this.scrapers] : []),
+        noPeerError: `pushgateway ${this.namespace}/${this.name} admits no pusher: call allowPushFrom(NetworkPeer.pods(namespace, labels)) for the Interlok pods, or set networkPolicy: false`,
       });
     }
   }
