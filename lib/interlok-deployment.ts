@@ -1,5 +1,5 @@
 import { readFileSync } from 'fs';
-import { ApiObject, Lazy, Size, SizeRoundingBehavior } from 'cdk8s';
+import { Lazy, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -267,15 +267,6 @@ export class InterlokDeployment extends Construct {
     this.autoscalers.push(autoscaler);
   }
 
-  /** The autoscalers that target this Deployment. */
-  public get autoscaledBy(): IConstruct[] {
-    return [...this.autoscalers];
-  }
-
-  /** The Deployment as an ApiObject, for JSON patches. */
-  public get apiObject(): ApiObject {
-    return this.deployment;
-  }
 }
 
 function pullPolicy(image: string): string {

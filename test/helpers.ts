@@ -1,4 +1,4 @@
-import { App, Chart, Testing } from 'cdk8s';
+import { Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { InterlokAutoscalingChart, InterlokAutoscalingChartProps } from '../lib';
 
@@ -33,8 +33,4 @@ export function container(deployment: Manifest, name?: string): Manifest {
 
 export function env(c: Manifest): Record<string, Manifest> {
   return Object.fromEntries((c.env ?? []).map((e: Manifest) => [e.name, e]));
-}
-
-export function newApp(): App {
-  return Testing.app();
 }

@@ -74,8 +74,10 @@ describe('InterlokDeployment', () => {
     expect(changed.spec.template.metadata.annotations['checksum/config']).not.toBe(sum);
   });
 
-  test('the image default pushes MessageMetrics', () => {
-    expect(new InterlokDeployment(emptyChart(), 'Interlok').metricNames).toEqual(['MessageMetrics']);
+  test('the image default pushes MessageMetrics; /in-box is reachable in the cluster', () => {
+    const d = new InterlokDeployment(emptyChart(), 'Interlok', { namespace: 'integration' });
+    expect(d.metricNames).toEqual(['MessageMetrics']);
+    expect(d.inboxUrl).toBe('http://interlok.integration.svc:8080/in-box');
   });
 
   test('writable paths for a read-only root filesystem', () => {
