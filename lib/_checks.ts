@@ -49,6 +49,14 @@ export function checkDnsLabel(scope: IConstruct, prop: string, value: string): s
   return value;
 }
 
+/** Service names are DNS-1035 labels: they must start with a letter. */
+export function checkServiceName(scope: IConstruct, prop: string, value: string): string {
+  if (typeof value !== 'string' || value.length > 63 || !/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(value)) {
+    throw propError(scope, prop, value, 'a DNS-1035 label, as it names a Service (at most 63 characters of a-z, 0-9 and "-", starting with a letter and ending with a letter or digit)');
+  }
+  return value;
+}
+
 export function checkDnsSubdomain(scope: IConstruct, prop: string, value: string): string {
   if (typeof value !== 'string' || value.length > 253 || !DNS_SUBDOMAIN.test(value)) {
     throw propError(scope, prop, value, 'a DNS-1123 subdomain (at most 253 characters of a-z, 0-9, "-" and ".", each part starting and ending with a letter or digit)');

@@ -13,7 +13,8 @@ export interface PodsMetricRequest {
   /** The names of the pods the Deployment's selector matches, as the adapter lists them. */
   readonly pods: string[];
   /**
-   * The HPA's `pods.metric.selector.matchLabels`; they become the first matchers.
+   * The HPA's `pods.metric.selector.matchLabels`; they become the first matchers (matchExpressions are not
+   * modelled).
    * @default - none
    */
   readonly metricSelector?: Record<string, string>;
@@ -53,7 +54,21 @@ export function apiMetricName(rule: AdapterRuleConfig, series: string): string |
     if (groups > 1) throw new Error('must specify an \'as\' value for name matcher with more than one capture group');
     as = groups === 1 ? '$1' : '$0';
   }
-  return as.replace(/\$\{?(\d+)\}?/g, (_s, i) => m[Number(i)] ?? '');
+  return goExpand(as, m);
+}
+
+/**
+ * Go's `Regexp.Expand`: `$$` is a literal `$`; `$name` takes the longest run of letters, digits and `_` as the
+ * name (so `$1_total` names a group called `1_total`, which is empty), `${name}` delimits it; a number is a group
+ * index, anything else a named group.
+ */
+function goExpand(template: string, m: RegExpExecArray): string {
+  return template.replace(/\$(\$|\{(\w+)\}|(\w+))/g, (all, _x, braced?: string, bare?: string) => {
+    if (all === '$$') return '$';
+    const name = (braced ?? bare)!;
+    if (/^\d+$/.test(name)) return m[Number(name)] ?? '';
+    return m.groups?.[name] ?? '';
+  });
 }
 
 /**
@@ -64,7 +79,8 @@ export function renderMetricsQuery(rule: AdapterRuleConfig, series: string, requ
   if (request.pods.length === 0) throw new Error('no pods to query');
   const exprs: string[] = [];
   const valuesByName: Record<string, string> = {};
-  for (const [label, value] of Object.entries(request.metricSelector ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+  // labels.Parse sorts a selector's requirements by key, in byte order
+  for (const [label, value] of Object.entries(request.metricSelector ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     exprs.push(`${label}=${goQuote(value)}`);
     valuesByName[label] = value;
   }

@@ -1,7 +1,9 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import { checkDuration, checkLabelName, checkMetricName } from './_checks';
+import { checkDuration, checkLabelName, checkMetricName, humanDuration } from './_checks';
+import { PrometheusServer } from './monitoring/prometheus-server';
+import { INTERLOK_PUSH_INTERVAL } from './reaction-time';
 
 /** One prometheus-adapter v0.12 discovery rule, exactly as its strict config parser expects it. */
 export interface AdapterRuleConfig {
@@ -37,10 +39,17 @@ export interface AdapterRuleProps {
   readonly podLabel?: string;
 
   /**
+   * How often the Prometheus the adapter queries scrapes the pushgateway. Seen from Prometheus, a busy pod's
+   * last push is up to one push interval (10 s) plus one scrape interval old.
+   * @default Duration.seconds(10)
+   */
+  readonly scrapeInterval?: Duration;
+
+  /**
    * A pod whose group was last pushed longer ago than this reads as 0. The pushgateway keeps a group's last value
    * for ever and Interlok stops pushing when idle, so without this an idle pod would hold the HPA up for ever.
-   * Must exceed Interlok's 10 s push interval plus a Prometheus scrape interval.
-   * @default Duration.seconds(30)
+   * At least push interval + scrape interval + 5 s, so that a busy pod never reads 0.
+   * @default - push interval + scrape interval + 10 s (30 s with a 10 s scrape)
    */
   readonly staleAfter?: Duration;
 }
@@ -69,6 +78,7 @@ export class AdapterRule extends Construct {
   public readonly namespaceLabel: string;
   public readonly podLabel: string;
   public readonly staleAfter: Duration;
+  public readonly scrapeInterval: Duration;
 
   constructor(scope: Construct, id: string, props: AdapterRuleProps = {}) {
     super(scope, id);
@@ -79,7 +89,15 @@ export class AdapterRule extends Construct {
     if (this.podLabel === this.namespaceLabel) {
       throw new Error(`[${this.node.path}] podLabel: got "${this.podLabel}", expected a label other than namespaceLabel`);
     }
-    this.staleAfter = checkDuration(this, 'staleAfter', props.staleAfter ?? Duration.seconds(30), Duration.seconds(20), Duration.hours(1));
+    this.scrapeInterval = checkDuration(this, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(10), Duration.seconds(1), Duration.minutes(10));
+    const busyAge = INTERLOK_PUSH_INTERVAL.toSeconds() + this.scrapeInterval.toSeconds();
+    this.staleAfter = checkDuration(this, 'staleAfter', props.staleAfter ?? Duration.seconds(busyAge + 10), Duration.seconds(busyAge + 5), Duration.hours(1));
+
+    this.node.addValidation({
+      validate: () => this.node.root.node.findAll()
+        .filter((c): c is PrometheusServer => c instanceof PrometheusServer && c.scrapeInterval.toSeconds() > this.scrapeInterval.toSeconds())
+        .map((p) => `adapter rule ${this.node.path} assumes the pushgateway is scraped every ${humanDuration(this.scrapeInterval)} but Prometheus ${p.node.path} scrapes every ${humanDuration(p.scrapeInterval)}: busy pods would read 0; set the rule's scrapeInterval`),
+    });
   }
 
   /** Discovery: the series by exact name, only where both pod labels are set. */

@@ -1,4 +1,4 @@
-import { ApiObject, Chart, ChartProps, Duration } from 'cdk8s';
+import { ApiObject, Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { AdapterRule, AdapterRuleProps } from './adapter-rule';
@@ -20,7 +20,7 @@ export interface InterlokAutoscalingChartProps extends ChartProps {
    */
   readonly monitoring?: MonitoringStackProps;
   /**
-   * @default - `MessageMetrics`, pods stale after 30 s
+   * @default - `MessageMetrics`; the scrape interval of the stack's Prometheus; pods stale after 30 s
    */
   readonly rule?: AdapterRuleProps;
   /**
@@ -77,7 +77,7 @@ export class InterlokAutoscalingChart extends Chart {
       });
     }
     this.rule = new AdapterRule(this, 'Rule', {
-      staleAfter: Duration.seconds(30),
+      scrapeInterval: this.monitoring.prometheus?.scrapeInterval,
       ...props.rule,
     });
     this.monitoring.addRule(this.rule);

@@ -35,12 +35,21 @@ export function selectorLabels(labels: AppLabels): Record<string, string> {
   };
 }
 
-/** The tag (or digest) of an image reference, for the version label; undefined for `latest` or none. */
-export function imageVersion(image: string): string | undefined {
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** The tag of an image reference, if it has one. */
+export function imageTag(image: string): string | undefined {
   const digest = image.indexOf('@');
   const ref = digest >= 0 ? image.slice(0, digest) : image;
-  const lastSlash = ref.lastIndexOf('/');
-  const colon = ref.indexOf(':', lastSlash + 1);
-  const tag = colon >= 0 ? ref.slice(colon + 1) : undefined;
-  return tag && tag !== 'latest' ? tag : undefined;
+  const colon = ref.indexOf(':', ref.lastIndexOf('/') + 1);
+  return colon >= 0 ? ref.slice(colon + 1) : undefined;
+}
+
+/**
+ * The tag for the version label: undefined for `latest`, no tag, or a tag that is no valid label value (tags may
+ * be 128 characters long and start with `_`; label values may not).
+ */
+export function imageVersion(image: string): string | undefined {
+  const tag = imageTag(image);
+  return tag && tag !== 'latest' && tag.length <= 63 && LABEL_VALUE.test(tag) ? tag : undefined;
 }

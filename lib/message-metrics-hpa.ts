@@ -195,9 +195,6 @@ export class MessageMetricsHpa extends Construct {
     if (!t.interlok && interloks.some((d) => d.name === t.name && d.namespace === t.namespace)) {
       errors.push(`HPA target ${t.namespace}/${t.name} is an InterlokDeployment of this app: use ScaleTarget.interlok(...) so its spec.replicas is left to the HPA`);
     }
-    if (t.interlok && t.interlok.namespace !== this.namespace) {
-      errors.push(`HPA is in namespace ${this.namespace} but its target is in ${t.interlok.namespace}`);
-    }
     const adapters = all.filter((c): c is PrometheusAdapter => c instanceof PrometheusAdapter);
     if (adapters.length > 0 && !adapters.some((a) => a.serves(this.rule))) {
       errors.push(`adapter rule ${this.rule.node.path} is served by no prometheus-adapter of this app (${adapters.map((a) => a.node.path).join(', ')}): add it with addRule`);

@@ -26,15 +26,17 @@ export interface ReactionTimeInputs {
 export interface ReactionTimes {
   /** Load step → the HPA decides to scale up: next push + next scrape + next HPA sync + up-stabilization. */
   readonly scaleUp: number;
-  /** Load stops → the HPA's recommendation drops: stale window + next HPA sync. */
+  /** Load stops → the HPA's recommendation drops: a last push up to one push interval later + stale window + next sync. */
   readonly scaleDownRecommendation?: number;
   /** Load stops → replicas go down: the recommendation must stay low for the down-stabilization window. */
   readonly scaleDown?: number;
 }
 
 /**
- * The adapter adds nothing here: it queries Prometheus live for every HPA request (its relist interval only
- * delays the first discovery of a metric name), and the stale test runs at query time.
+ * The adapter adds nothing here: it queries Prometheus live for every HPA request, and the stale test runs at
+ * query time. Its relist interval delays only the discovery of a metric name that had no series (the first push,
+ * or the first after a new pushgateway pod started empty). Interlok counts a message once its interceptor's
+ * timeslice closes, which adds up to one timeslice (5 s in the guide) to every figure.
  */
 export function worstCaseReactionTimes(i: ReactionTimeInputs): ReactionTimes {
   const s = (d: Duration | undefined) => (d ? d.toSeconds() : 0);
@@ -42,6 +44,6 @@ export function worstCaseReactionTimes(i: ReactionTimeInputs): ReactionTimes {
   const sync = s(i.hpaSyncPeriod ?? HPA_SYNC_PERIOD);
   const scaleUp = push + s(i.scrapeInterval) + sync + s(i.scaleUpStabilization);
   if (i.staleAfter === undefined) return { scaleUp };
-  const scaleDownRecommendation = s(i.staleAfter) + sync;
+  const scaleDownRecommendation = push + s(i.staleAfter) + sync;
   return { scaleUp, scaleDownRecommendation, scaleDown: scaleDownRecommendation + s(i.scaleDownStabilization) };
 }

@@ -1,14 +1,15 @@
 /**
- * The autoscaling/v2 HPA's replica count for one Pods metric with an AverageValue target, as
+ * The autoscaling/v2 HPA's replica recommendation for one Pods metric with an AverageValue target, as
  * `pkg/controller/podautoscaler/replica_calculator.go` computes it (milli-unit arithmetic, tolerance, the
- * treatment of pods without a metric), then clamped to min/max.
+ * treatment of pods without a metric), clamped to min/max. Not modelled: unready and deleted pods (all pods given
+ * count as ready) and `behavior` (stabilization windows and rate policies act on this recommendation afterwards).
  */
 export interface ReplicaCalculationInput {
-  /** Current replicas of the Deployment (its ready pods). */
+  /** The target's `spec.replicas`. */
   readonly currentReplicas: number;
-  /** The metric per pod the adapter returned; pods absent here had no metric. */
+  /** The metric per pod the adapter returned (milli precision); pods absent here had no metric. */
   readonly podValues: Map<string, number>;
-  /** Names of the Deployment's pods (ready), including those without a metric. */
+  /** Names of the Deployment's pods (all taken as ready), including those without a metric. */
   readonly pods: string[];
   /** The target average value per pod. */
   readonly targetAverageValue: number;
@@ -22,7 +23,7 @@ export interface ReplicaCalculationInput {
 }
 
 export interface ReplicaCalculation {
-  /** What the HPA wants; equals currentReplicas when it takes no action. */
+  /** The HPA's recommendation before `behavior`; equals currentReplicas when it takes no action. */
   readonly desiredReplicas: number;
   /** Why, in the words `kubectl describe hpa` would use. */
   readonly reason: string;
@@ -37,13 +38,14 @@ export function desiredReplicas(input: ReplicaCalculationInput): ReplicaCalculat
   const metrics = new Map<string, number>();
   const missing: string[] = [];
   for (const pod of input.pods) {
-    if (input.podValues.has(pod)) metrics.set(pod, Math.trunc(input.podValues.get(pod)! * 1000));
+    // the adapter already cut values to milli-units: rounding only undoes float error in × 1000
+    if (input.podValues.has(pod)) metrics.set(pod, Math.round(input.podValues.get(pod)! * 1000));
     else missing.push(pod);
   }
   if (metrics.size === 0) {
     return { desiredReplicas: clamp(current), reason: 'no metrics returned from custom metrics API: no scaling action' };
   }
-  const targetMilli = Math.trunc(input.targetAverageValue * 1000);
+  const targetMilli = Math.round(input.targetAverageValue * 1000);
   const ratioOf = (m: Map<string, number>) => {
     let total = 0;
     for (const v of m.values()) total += v;

@@ -1,6 +1,6 @@
-import { Duration } from 'cdk8s';
+import { Duration, Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { AdapterRule } from '../lib';
+import { AdapterRule, PrometheusServer } from '../lib';
 import { emptyChart } from './helpers';
 
 // prometheus-adapter parses its config with yaml.UnmarshalStrict: any other key crash-loops it.
@@ -35,6 +35,22 @@ describe('AdapterRule', () => {
     const values = parse(AdapterRule.helmValuesYaml([rule]));
     expect(values).toEqual({ rules: { default: false, custom: [rule.toConfig()] } });
     expectStrictKeys(values.rules.custom[0]);
+  });
+
+  test('the stale window follows the scrape interval: push 10 s + scrape + 10 s', () => {
+    expect(new AdapterRule(emptyChart(), 'Rule', { scrapeInterval: Duration.minutes(1) }).staleAfter.toSeconds()).toBe(80);
+    expect(new AdapterRule(emptyChart(), 'Rule').staleAfter.toSeconds()).toBe(30);
+  });
+
+  test('a rule that assumes faster scrapes than the app\'s Prometheus does fails synth', () => {
+    const chart = emptyChart();
+    new AdapterRule(chart, 'Rule');
+    new PrometheusServer(chart, 'Prom', { pushgatewayTargets: ['pgw:9091'], scrapeInterval: Duration.seconds(10), networkPolicy: false });
+    expect(() => Testing.synth(chart)).not.toThrow();
+    const slow = emptyChart();
+    new AdapterRule(slow, 'Rule', { scrapeInterval: Duration.seconds(5) });
+    new PrometheusServer(slow, 'Prom', { pushgatewayTargets: ['pgw:9091'], scrapeInterval: Duration.seconds(10), networkPolicy: false });
+    expect(() => Testing.synth(slow)).toThrow('[test/Rule] adapter rule test/Rule assumes the pushgateway is scraped every 5s but Prometheus test/Prom scrapes every 10s: busy pods would read 0; set the rule\'s scrapeInterval');
   });
 
   test('another series, API name, labels and stale window', () => {

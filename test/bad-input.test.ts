@@ -2,7 +2,7 @@ import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
-  AdapterRule, ApiServiceTls, InterlokConfig, InterlokDeployment, InterlokImage, MessageMetricsHpa, MonitoringStack,
+  AdapterRule, ApiServiceTls, InterlokConfig, InterlokDeployment, InterlokImage, MessageMetricsHpa, MonitoringStack, NetworkPeer,
   PrometheusAdapter, PrometheusServer, Pushgateway, PushgatewayEndpoint, PushgatewayEnv, ScaleTarget, ScalingPolicy,
 } from '../lib';
 import { emptyChart } from './helpers';
@@ -12,6 +12,7 @@ const DNS_LABEL = 'a DNS-1123 label (at most 63 characters of a-z, 0-9 and "-", 
 const METRIC = 'a Prometheus metric name matching [a-zA-Z_:][a-zA-Z0-9_:]*';
 const LABEL = 'a Prometheus label name matching [a-zA-Z_][a-zA-Z0-9_]* not starting with "__"';
 const IMAGE = 'an image reference such as "registry/repository:tag" or "repository@sha256:<64 hex digits>"';
+const SERVICE = 'a DNS-1035 label, as it names a Service (at most 63 characters of a-z, 0-9 and "-", starting with a letter and ending with a letter or digit)';
 const URL = 'an http:// or https:// URL (for example "http://prometheus-server.monitoring.svc:80/")';
 
 const hpa = (s: Construct, props: Record<string, unknown>) => new MessageMetricsHpa(s, 'Hpa', {
@@ -35,8 +36,9 @@ const CASES: Array<[string, (s: Construct) => unknown, string]> = [
   ['JVM options not an array', env({ extraJavaOptions: '-Xmx1g' }), '[test/Env] extraJavaOptions: got "-Xmx1g", expected an array of JVM options'],
   ['DNS TTL of 1.5 s', env({ dnsCacheTtl: Duration.millis(1500) }), '[test/Env] dnsCacheTtl: got 1500ms, expected whole seconds from 0s to 1d'],
 
-  ['Deployment name in capitals', interlok({ name: 'Interlok' }), `[test/Interlok] name: got "Interlok", expected ${DNS_LABEL}`],
-  ['Deployment name of 64 characters', interlok({ name: 'a'.repeat(64) }), `[test/Interlok] name: got "${'a'.repeat(64)}", expected ${DNS_LABEL}`],
+  ['Deployment name in capitals', interlok({ name: 'Interlok' }), `[test/Interlok] name: got "Interlok", expected ${SERVICE}`],
+  ['Deployment name starting with a digit (it names the Service too)', interlok({ name: '1interlok' }), `[test/Interlok] name: got "1interlok", expected ${SERVICE}`],
+  ['Deployment name of 64 characters', interlok({ name: 'a'.repeat(64) }), `[test/Interlok] name: got "${'a'.repeat(64)}", expected ${SERVICE}`],
   ['namespace with an underscore', interlok({ namespace: 'my_ns' }), `[test/Interlok] namespace: got "my_ns", expected ${DNS_LABEL}`],
   ['image in capitals', interlok({ image: InterlokImage.of('Adaptris/Interlok:1') }), `[test/Interlok] image: got "Adaptris/Interlok:1", expected ${IMAGE}`],
   ['image with a space', interlok({ image: InterlokImage.of('interlok:3 9') }), `[test/Interlok] image: got "interlok:3 9", expected ${IMAGE}`],
@@ -61,8 +63,8 @@ const CASES: Array<[string, (s: Construct) => unknown, string]> = [
   ['reserved label name', rule({ namespaceLabel: '__name__' }), `[test/Rule] namespaceLabel: got "__name__", expected ${LABEL}`],
   ['label name with a dash', rule({ podLabel: 'k8s-pod' }), `[test/Rule] podLabel: got "k8s-pod", expected ${LABEL}`],
   ['pod label equal to namespace label', rule({ podLabel: 'k8s_namespace' }), '[test/Rule] podLabel: got "k8s_namespace", expected a label other than namespaceLabel'],
-  ['stale window of 10 s', rule({ staleAfter: Duration.seconds(10) }), '[test/Rule] staleAfter: got 10s, expected whole seconds from 20s to 1h'],
-  ['stale window of 2 h', rule({ staleAfter: Duration.hours(2) }), '[test/Rule] staleAfter: got 2h, expected whole seconds from 20s to 1h'],
+  ['stale window of 10 s', rule({ staleAfter: Duration.seconds(10) }), '[test/Rule] staleAfter: got 10s, expected whole seconds from 25s to 1h'],
+  ['stale window of 2 h', rule({ staleAfter: Duration.hours(2) }), '[test/Rule] staleAfter: got 2h, expected whole seconds from 25s to 1h'],
 
   ['minReplicas 0', (s) => hpa(s, { minReplicas: 0 }), '[test/Hpa] minReplicas: got 0, expected a whole number from 1 to 1000'],
   ['maxReplicas 0', (s) => hpa(s, { maxReplicas: 0 }), '[test/Hpa] maxReplicas: got 0, expected a whole number from 1 to 1000'],
@@ -81,7 +83,12 @@ const CASES: Array<[string, (s: Construct) => unknown, string]> = [
   ['policy of 0 pods', (s) => hpa(s, { scaleUp: { policies: [ScalingPolicy.pods(0, Duration.seconds(15))] } }), '[test/Hpa] scaleUp.policies[0].value: got 0, expected a whole number from 1 to 10000'],
   ['policy period of 31 min', (s) => hpa(s, { scaleDown: { policies: [ScalingPolicy.percent(10, Duration.minutes(31))] } }), '[test/Hpa] scaleDown.policies[0].period: got 31m, expected whole seconds from 1s to 30m'],
 
-  ['pushgateway name in capitals', (s) => new Pushgateway(s, 'Pgw', { name: 'PGW' }), `[test/Pgw] name: got "PGW", expected ${DNS_LABEL}`],
+  ['pushgateway name in capitals', (s) => new Pushgateway(s, 'Pgw', { name: 'PGW' }), `[test/Pgw] name: got "PGW", expected ${SERVICE}`],
+  ['stale window shorter than push + a 60 s scrape + 5 s', rule({ scrapeInterval: Duration.minutes(1), staleAfter: Duration.seconds(60) }), '[test/Rule] staleAfter: got 1m, expected whole seconds from 75s to 1h'],
+  ['scrape interval of 20 min', rule({ scrapeInterval: Duration.minutes(20) }), '[test/Rule] scrapeInterval: got 20m, expected whole seconds from 1s to 10m'],
+  ['push peer with no pod labels (the whole namespace)', (s) => new Pushgateway(s, 'Pgw', { allowPushFrom: [NetworkPeer.pods('default', {})] }), '[test/Pgw] allowPushFrom.podLabels: got {}, expected at least one valid Kubernetes label, so that only those pods are admitted'],
+  ['push peer in a namespace with capitals', (s) => new Pushgateway(s, 'Pgw', { allowPushFrom: [NetworkPeer.pods('Default', { app: 'x' })] }), `[test/Pgw] allowPushFrom.namespace: got "Default", expected ${DNS_LABEL}`],
+  ['scrape peer with a bad label value', (s) => new Pushgateway(s, 'Pgw', { allowScrapeFrom: [NetworkPeer.pods('monitoring', { app: 'prometheus server' })] }), '[test/Pgw] allowScrapeFrom.podLabels: got {"app":"prometheus server"}, expected at least one valid Kubernetes label, so that only those pods are admitted'],
   ['pushgateway image with a space', (s) => new Pushgateway(s, 'Pgw', { image: 'prom/pushgateway v1' }), `[test/Pgw] image: got "prom/pushgateway v1", expected ${IMAGE}`],
   ['push peer as a plain object', (s) => new Pushgateway(s, 'Pgw', { allowPushFrom: [{ namespace: 'default' } as any] }), '[test/Pgw] allowPushFrom: got {"namespace":"default"}, expected a NetworkPeer (NetworkPeer.pods(namespace, labels))'],
   ['no pushgateway targets', prometheus({ pushgatewayTargets: [] }), '[test/Prom] pushgatewayTargets: got [], expected at least one host:port'],

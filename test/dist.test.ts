@@ -48,6 +48,13 @@ describe('cdk8s synth with cdk8s.yaml is all or nothing too', () => {
     expect(readTree(join(project, 'dist'))).toEqual(readTree(join(root, 'dist')));
   });
 
+  test('npm run synth (main.ts with no output directory) replaces dist/, leaving nothing of an earlier run', () => {
+    writeFileSync(join(project, 'dist', 'renamed-away.k8s.yaml'), 'kind: Stale\n');
+    execFileSync(process.execPath, ['--import', 'tsx', 'main.ts'], { cwd: project, stdio: 'pipe', env: { ...process.env, CDK8S_OUTDIR: '' } });
+    expect(readTree(join(project, 'dist'))).toEqual(readTree(join(root, 'dist')));
+    expect(readdirSync(project).filter((f) => f.includes('staging-'))).toEqual([]);
+  });
+
   test('a failing app leaves dist/ exactly as it was', () => {
     const before = readTree(join(project, 'dist'));
     writeFileSync(join(project, 'dist', 'extra.k8s.yaml'), 'kind: Kept\n');

@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { KIND_ORDER } from '../lib';
+import { KIND_ORDER, NetworkPeer } from '../lib';
 import { container, env, find, synthStack } from './helpers';
 
 describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
@@ -213,7 +213,9 @@ describe('InterlokAutoscalingChart options', () => {
   });
 
   test('an existing Prometheus: the adapter queries it, no Prometheus is synthesized', () => {
-    const objects = synthStack({ monitoring: { prometheus: false, existingPrometheusUrl: 'http://prometheus-operated.obs.svc:9090/' } });
+    const objects = synthStack({
+      monitoring: { prometheus: false, existingPrometheusUrl: 'http://prometheus-operated.obs.svc:9090/', allowScrapeFrom: [NetworkPeer.pods('obs', { app: 'prometheus' })] },
+    });
     expect(objects.filter((o) => o.metadata.name === 'prometheus-server')).toEqual([]);
     expect(container(find(objects, 'Deployment', 'prometheus-adapter')).args).toContain('--prometheus-url=http://prometheus-operated.obs.svc:9090/');
   });

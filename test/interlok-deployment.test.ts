@@ -74,6 +74,16 @@ describe('InterlokDeployment', () => {
     expect(changed.spec.template.metadata.annotations['checksum/config']).not.toBe(sum);
   });
 
+  test.each<[string, string, string[]]>([
+    ['the guide\'s adapter.xml', '<adapter><channel-list><channel><workflow-list><standard-workflow><unique-id>MetricsWorkflow</unique-id><message-metrics-interceptor><unique-id>MessageMetrics</unique-id></message-metrics-interceptor><in-flight-workflow-interceptor><unique-id>Json-FS-Workflow-InFlight</unique-id></in-flight-workflow-interceptor></standard-workflow></workflow-list></channel></channel-list></adapter>', ['MessageMetrics']],
+    ['a workflow without an interceptor gets Interlok\'s default one, named after it', '<adapter><channel-list><channel><workflow-list><standard-workflow><unique-id>Orders-Wf</unique-id></standard-workflow></workflow-list></channel></channel-list></adapter>', ['OrdersWf']],
+    ['unless its default message count is disabled', '<adapter><channel-list><channel><workflow-list><pooling-workflow><unique-id>b</unique-id><disable-default-message-count>true</disable-default-message-count></pooling-workflow></workflow-list></channel></channel-list></adapter>', []],
+    ['the <interceptor class=...> form', '<adapter><channel-list><channel><workflow-list><standard-workflow><unique-id>c</unique-id><interceptors><interceptor class="message-metrics-interceptor"><unique-id>My-Metric</unique-id></interceptor></interceptors></standard-workflow></workflow-list></channel></channel-list></adapter>', ['MyMetric']],
+  ])('metric names from adapter.xml: %s', (_name, xml, expected) => {
+    const d = new InterlokDeployment(emptyChart(), 'Interlok', { config: InterlokConfig.fromStrings({ adapterXml: xml }) });
+    expect(d.metricNames).toEqual(expected);
+  });
+
   test('the image default pushes MessageMetrics; /in-box is reachable in the cluster', () => {
     const d = new InterlokDeployment(emptyChart(), 'Interlok', { namespace: 'integration' });
     expect(d.metricNames).toEqual(['MessageMetrics']);

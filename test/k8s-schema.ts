@@ -21,5 +21,28 @@ export function validateManifest(o: Manifest): void {
   if (!path) throw new Error(`no schema for ${key}: add it to the schema test`);
   const Model = require(path)[o.kind];
   new Model(o).validate();
+  validateNamesAndLabels(o);
 }
 
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+// RBAC object names are path segments: anything but "/" and "%", "." and ".."
+const RBAC = new Set(['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
+
+/** What the API server checks beyond the OpenAPI schema: object names by kind, label keys and values. */
+export function validateNamesAndLabels(o: Manifest): void {
+  const name: string = o.metadata?.name ?? '';
+  const ok = RBAC.has(o.kind) ? name.length > 0 && !/[/%]/.test(name) && name !== '.' && name !== '..'
+    : o.kind === 'Service' || o.kind === 'Namespace' ? name.length <= 63 && DNS_1035.test(name) || (o.kind === 'Namespace' && name.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name))
+      : name.length <= 253 && DNS_SUBDOMAIN.test(name);
+  if (!ok) throw new Error(`${o.kind} name ${JSON.stringify(name)} is not valid for its kind`);
+  const labelSets = [o.metadata?.labels, o.spec?.template?.metadata?.labels, o.spec?.selector?.matchLabels];
+  for (const labels of labelSets) {
+    for (const [k, v] of Object.entries(labels ?? {})) {
+      if (!LABEL_KEY.test(k) || typeof v !== 'string' || !LABEL_VALUE.test(v)) throw new Error(`${o.kind}/${name}: invalid label ${k}=${JSON.stringify(v)}`);
+    }
+  }
+}

@@ -36,6 +36,13 @@ describe('MonitoringStack', () => {
     expect(() => Testing.synth(chart)).toThrow('[test/Monitoring/Pushgateway] pushgateway monitoring/prometheus-pushgateway admits no pusher: call allowPushFrom(NetworkPeer.pods(namespace, labels)) for the Interlok pods, or set networkPolicy: false');
   });
 
+  test('an outside Prometheus must be allowed to scrape the pushgateway', () => {
+    const chart = emptyChart();
+    new MonitoringStack(chart, 'Monitoring', { allowPushFrom: [INTERLOK], prometheus: false, existingPrometheusUrl: 'http://prom.obs.svc:9090/' })
+      .addRule(new AdapterRule(chart, 'Rule'));
+    expect(() => Testing.synth(chart)).toThrow('[test/Monitoring/Pushgateway] pushgateway monitoring/prometheus-pushgateway admits no scraper: call allowScrapeFrom(NetworkPeer.pods(namespace, labels)) for the Prometheus pods, or set networkPolicy: false');
+  });
+
   test('without NetworkPolicies nothing has to be allowed', () => {
     const chart = emptyChart();
     new MonitoringStack(chart, 'Monitoring', { networkPolicies: false }).addRule(new AdapterRule(chart, 'Rule'));
@@ -101,6 +108,6 @@ describe('Pushgateway and PrometheusServer on their own', () => {
     const config = parse(find(objects, 'ConfigMap', 'prometheus-server').data['prometheus.yml']);
     expect(config.scrape_configs[0]).toMatchObject({ honor_labels: true, scrape_interval: '5s', static_configs: [{ targets: ['prometheus-pushgateway.obs.svc:9091'] }] });
     expect(prom.url).toBe('http://prometheus-server.obs.svc:80/');
-    expect(container(find(objects, 'Deployment', 'prometheus-pushgateway')).args).toEqual(['--web.listen-address=:9091', '--persistence.file=']);
+    expect(container(find(objects, 'Deployment', 'prometheus-pushgateway')).args).toEqual(['--web.listen-address=:9091', '--persistence.file=/data/pushgateway.data', '--persistence.interval=1m']);
   });
 });

@@ -30,7 +30,7 @@ const validProps: fc.Arbitrary<InterlokAutoscalingChartProps> = fc.record({
   metricName: fc.option(metricName, { nil: undefined }),
   namespaceLabel: labelName,
   podLabel: labelName,
-  staleAfter: fc.integer({ min: 20, max: 3600 }),
+  staleExtra: fc.integer({ min: 5, max: 3000 }),
   averageValue: fc.oneof(fc.integer({ min: 1, max: 100000 }), fc.double({ min: 0.001, max: 1000, noNaN: true })),
   minReplicas: fc.integer({ min: 1, max: 50 }),
   extraReplicas: fc.integer({ min: 0, max: 50 }),
@@ -60,7 +60,7 @@ const validProps: fc.Arbitrary<InterlokAutoscalingChartProps> = fc.record({
       networkPolicies: p.networkPolicies,
       apiServiceTls: p.tls,
     },
-    rule: { seriesName: p.seriesName, metricName: p.metricName, namespaceLabel: p.namespaceLabel, podLabel: p.podLabel, staleAfter: Duration.seconds(p.staleAfter) },
+    rule: { seriesName: p.seriesName, metricName: p.metricName, namespaceLabel: p.namespaceLabel, podLabel: p.podLabel, staleAfter: Duration.seconds(10 + p.scrapeInterval + p.staleExtra) },
     autoscaler: { averageValue: p.averageValue, minReplicas: p.minReplicas, maxReplicas: p.minReplicas + p.extraReplicas },
   }));
 

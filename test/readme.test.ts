@@ -24,7 +24,7 @@ describe('README', () => {
     const guide = worstCaseReactionTimes({ scrapeInterval: Duration.minutes(1), scaleUpStabilization: Duration.seconds(0), scaleDownStabilization: Duration.minutes(5) });
     const row = (start: string) => readme.split('\n').find((l) => l.startsWith(`| ${start}`))!;
     expect(row('load step → HPA decides to scale up')).toContain(`| ${ours.scaleUp} s (10 + 10 + 15 + 0) | ${guide.scaleUp} s (10 + 60 + 15 + 0;`);
-    expect(row('load stops → HPA recommends fewer replicas')).toContain(`| ${ours.scaleDownRecommendation} s (30 + 15) | never`);
+    expect(row('load stops → HPA recommends fewer replicas')).toContain(`| ${ours.scaleDownRecommendation} s (10 + 30 + 15) | never`);
     expect(row('load stops → replicas go down')).toContain(`| ${ours.scaleDown} s | never`);
     expect(guide.scaleDown).toBeUndefined();
   });

@@ -31,6 +31,11 @@ describe('every synthesized object is valid against the Kubernetes schemas', () 
     for (const o of objects) expect(() => validateManifest(o)).not.toThrow();
   });
 
+  test('the validator catches names and labels the API server would refuse', () => {
+    expect(() => validateManifest({ apiVersion: 'v1', kind: 'Service', metadata: { name: '1interlok' }, spec: {} })).toThrow(/Service name "1interlok"/);
+    expect(() => validateManifest({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns', labels: { 'app.kubernetes.io/version': '_x-' } } })).toThrow(/invalid label/);
+  });
+
   test('the validator does catch a broken object', () => {
     expect(() => validateManifest({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { replicas: 'two', selector: {}, template: {} } }))
       .toThrow(/replicas must be integer/);

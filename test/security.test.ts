@@ -1,3 +1,4 @@
+import { Duration } from 'cdk8s';
 import { ApiServiceTls, InterlokAutoscalingChartProps, NetworkPeer, PushgatewayEndpoint } from '../lib';
 import { distObjects } from './chain/harness';
 import { find, synthStack } from './helpers';
@@ -9,7 +10,7 @@ const MODES: Record<string, InterlokAutoscalingChartProps> = {
   'APIService TLS from a CA bundle': { monitoring: { apiServiceTls: ApiServiceTls.caBundle('Q0EK', 'adapter-tls') } },
   'APIService TLS by cert-manager': { monitoring: { apiServiceTls: ApiServiceTls.certManager('monitoring/adapter', 'adapter-tls') } },
   'existing pushgateway': { monitoring: { pushgateway: false, existingPushgateway: PushgatewayEndpoint.hostPort('pgw.obs.svc:9091') } },
-  'existing Prometheus': { monitoring: { prometheus: false, existingPrometheusUrl: 'http://prometheus.obs.svc:9090/' } },
+  'existing Prometheus': { monitoring: { prometheus: false, existingPrometheusUrl: 'http://prometheus.obs.svc:9090/', allowScrapeFrom: [NetworkPeer.pods('obs', { app: 'prometheus' })] }, rule: { scrapeInterval: Duration.seconds(30) } },
   'existing adapter': { monitoring: { adapter: false, allowQueryFrom: [NetworkPeer.pods('custom-metrics', { app: 'prometheus-adapter' })] } },
   'existing monitoring': { monitoring: { pushgateway: false, prometheus: false, adapter: false, createNamespace: false, existingPushgateway: PushgatewayEndpoint.hostPort('pgw:9091') } },
   'more pushers allowed': { monitoring: { allowPushFrom: [NetworkPeer.pods('batch', { app: 'interlok-batch' })] } },

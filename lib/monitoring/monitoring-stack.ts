@@ -75,6 +75,12 @@ export interface MonitoringStackProps {
    * @default - the stack's adapter only
    */
   readonly allowQueryFrom?: NetworkPeer[];
+  /**
+   * Pods allowed to scrape this stack's pushgateway besides its Prometheus, such as the Prometheus a cluster
+   * already runs (required then, when networkPolicies is on).
+   * @default - the stack's Prometheus only
+   */
+  readonly allowScrapeFrom?: NetworkPeer[];
 }
 
 /**
@@ -103,7 +109,9 @@ export class MonitoringStack extends Construct {
 
     const networkPolicy = props.networkPolicies ?? true;
     if (props.pushgateway ?? true) {
-      this.pushgateway = new Pushgateway(this, 'Pushgateway', { namespace: this.namespace, networkPolicy, allowPushFrom: props.allowPushFrom });
+      this.pushgateway = new Pushgateway(this, 'Pushgateway', {
+        namespace: this.namespace, networkPolicy, allowPushFrom: props.allowPushFrom, allowScrapeFrom: props.allowScrapeFrom,
+      });
       this.pushgatewayEndpoint = this.pushgateway.endpoint;
     } else {
       const existing = props.existingPushgateway;

@@ -2,7 +2,7 @@ import { Duration, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { checkArray, checkDnsLabel, checkDnsSubdomain, checkDuration, checkImage, checkResources, checkUrl, propError } from '../_checks';
+import { checkArray, checkDnsLabel, checkDnsSubdomain, checkDuration, checkImage, checkResources, checkServiceName, checkUrl, propError } from '../_checks';
 import { checksum, emptyDirVolume, httpProbe, renderResources } from '../_pod';
 import { AdapterRule } from '../adapter-rule';
 import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
@@ -113,7 +113,7 @@ export class PrometheusAdapter extends Construct {
   constructor(scope: Construct, id: string, props: PrometheusAdapterProps) {
     super(scope, id);
     if (props === null || typeof props !== 'object') throw propError(this, 'props', props, 'PrometheusAdapterProps with prometheusUrl');
-    this.name = checkDnsLabel(this, 'name', props.name ?? 'prometheus-adapter');
+    this.name = checkServiceName(this, 'name', props.name ?? 'prometheus-adapter');
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'monitoring');
     this.prometheusUrl = checkUrl(this, 'prometheusUrl', props.prometheusUrl);
     const image = checkImage(this, 'image', props.image ?? 'registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0');
@@ -246,12 +246,6 @@ export class PrometheusAdapter extends Construct {
     this.node.addValidation({
       validate: () => {
         const errors = this.rules.length === 0 ? [`prometheus-adapter ${this.namespace}/${this.name} has no rules: it would serve no metric`] : [];
-        for (const rule of this.rules) {
-          const resources = Object.values(rule.toConfig().resources.overrides).map((o) => o.resource);
-          for (const needed of ['namespace', 'pod']) {
-            if (!resources.includes(needed)) errors.push(`adapter rule ${rule.node.path} maps no label to ${needed}: every pods query would fail`);
-          }
-        }
         const names = this.rules.map((r) => r.metricName);
         const twice = names.filter((n, i) => names.indexOf(n) !== i);
         if (twice.length) errors.push(`prometheus-adapter ${this.namespace}/${this.name} serves ${[...new Set(twice)].join(', ')} from more than one rule`);

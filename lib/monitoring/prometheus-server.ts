@@ -3,11 +3,11 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import * as k8s from '../../imports/k8s';
-import { checkArray, checkDnsLabel, checkDuration, checkHostPort, checkImage, checkResources, propError } from '../_checks';
+import { checkArray, checkDnsLabel, checkDuration, checkHostPort, checkImage, checkResources, checkServiceName, propError } from '../_checks';
 import { checksum, emptyDirVolume, httpProbe, renderResources } from '../_pod';
 import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
 import { clusterIpService, singleContainerDeployment } from './_workload';
-import { ingressPolicy, NetworkPeer } from './network-peer';
+import { checkPeer, ingressPolicy, NetworkPeer } from './network-peer';
 
 export interface PrometheusServerProps {
   /** The pushgateways to scrape, as `host:port`. */
@@ -80,7 +80,7 @@ export class PrometheusServer extends Construct {
   constructor(scope: Construct, id: string, props: PrometheusServerProps) {
     super(scope, id);
     if (props === null || typeof props !== 'object') throw propError(this, 'props', props, 'PrometheusServerProps with pushgatewayTargets');
-    this.name = checkDnsLabel(this, 'name', props.name ?? 'prometheus-server');
+    this.name = checkServiceName(this, 'name', props.name ?? 'prometheus-server');
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'monitoring');
     const image = checkImage(this, 'image', props.image ?? 'quay.io/prometheus/prometheus:v2.53.4');
     this.scrapeInterval = checkDuration(this, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(10), Duration.seconds(1), Duration.seconds(10));
@@ -152,8 +152,7 @@ export class PrometheusServer extends Construct {
 
   /** Lets these pods query (prometheus-adapter). */
   public allowQueryFrom(peer: NetworkPeer): void {
-    if (!(peer instanceof NetworkPeer)) throw propError(this, 'allowQueryFrom', peer, 'a NetworkPeer (NetworkPeer.pods(namespace, labels))');
-    this.clients.push(peer);
+    this.clients.push(checkPeer(this, 'allowQueryFrom', peer));
   }
 
   /** These pods, as a peer for other NetworkPolicies. */

@@ -2,12 +2,12 @@ import * as kplus from 'cdk8s-plus-27';
 import { Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { checkArray, checkDnsLabel, checkImage, checkResources, propError } from '../_checks';
+import { checkArray, checkDnsLabel, checkImage, checkResources, checkServiceName } from '../_checks';
 import { emptyDirVolume, httpProbe, renderResources } from '../_pod';
 import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
 import { IPushgatewayService, PUSHGATEWAY_SERVICE, PushgatewayEndpoint } from '../pushgateway-env';
 import { clusterIpService, singleContainerDeployment } from './_workload';
-import { ingressPolicy, NetworkPeer } from './network-peer';
+import { checkPeer, ingressPolicy, NetworkPeer } from './network-peer';
 
 export interface PushgatewayProps {
   /**
@@ -34,6 +34,11 @@ export interface PushgatewayProps {
    */
   readonly allowPushFrom?: NetworkPeer[];
   /**
+   * Pods that may scrape (more with `allowScrapeFrom`).
+   * @default - none: synth fails until a scraper is allowed, unless networkPolicy is false
+   */
+  readonly allowScrapeFrom?: NetworkPeer[];
+  /**
    * Admit only the allowed pushers and scrapers with a NetworkPolicy.
    * @default true
    */
@@ -43,8 +48,9 @@ export interface PushgatewayProps {
 export const PUSHGATEWAY_PORT = 9091;
 
 /**
- * A Prometheus pushgateway on 9091. It keeps groups in memory only: Interlok re-pushes every 10 s under load, and
- * the adapter rule reads a group that stopped being pushed as 0, so nothing is lost by a restart.
+ * A Prometheus pushgateway on 9091. Groups are persisted to an emptyDir, so they survive a container restart; a
+ * new pod starts empty, and until Interlok pushes again (within 10 s under load) the HPA gets no metric and holds
+ * its replica count.
  */
 export class Pushgateway extends Construct implements IPushgatewayService {
   public readonly name: string;
@@ -59,7 +65,7 @@ export class Pushgateway extends Construct implements IPushgatewayService {
   constructor(scope: Construct, id: string, props: PushgatewayProps = {}) {
     super(scope, id);
     Object.defineProperty(this, PUSHGATEWAY_SERVICE, { value: true });
-    this.name = checkDnsLabel(this, 'name', props.name ?? 'prometheus-pushgateway');
+    this.name = checkServiceName(this, 'name', props.name ?? 'prometheus-pushgateway');
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'monitoring');
     const image = checkImage(this, 'image', props.image ?? 'quay.io/prometheus/pushgateway:v1.11.3');
     const app = { name: 'prometheus-pushgateway', instance: this.name, component: 'metrics-gateway', version: imageVersion(image) };
@@ -76,17 +82,18 @@ export class Pushgateway extends Construct implements IPushgatewayService {
       labels,
       selector: this.podSelector,
       uid: 65534,
-      volumes: [emptyDirVolume('tmp', '64Mi')],
+      volumes: [emptyDirVolume('data', '256Mi')],
       container: {
         name: 'pushgateway',
         image,
         imagePullPolicy: 'IfNotPresent',
-        args: [`--web.listen-address=:${PUSHGATEWAY_PORT}`, '--persistence.file='],
+        // on the emptyDir: groups survive a container restart (a new pod still starts empty)
+        args: [`--web.listen-address=:${PUSHGATEWAY_PORT}`, '--persistence.file=/data/pushgateway.data', '--persistence.interval=1m'],
         ports: [{ name: 'http', containerPort: PUSHGATEWAY_PORT, protocol: 'TCP' }],
         readinessProbe: httpProbe('/-/ready', 'http', 10, 3),
         livenessProbe: httpProbe('/-/healthy', 'http', 20, 3),
         resources: renderResources(resources),
-        volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+        volumeMounts: [{ name: 'data', mountPath: '/data' }],
       },
     });
     this.service = clusterIpService(this, 'Service', {
@@ -96,24 +103,30 @@ export class Pushgateway extends Construct implements IPushgatewayService {
       annotations: { 'prometheus.io/probe': 'pushgateway' },
     });
     checkArray(this, 'allowPushFrom', props.allowPushFrom, 'NetworkPeer').forEach((p) => this.allowPushFrom(p));
+    checkArray(this, 'allowScrapeFrom', props.allowScrapeFrom, 'NetworkPeer').forEach((p) => this.allowScrapeFrom(p));
     if (props.networkPolicy ?? true) {
+      const fix = 'or set networkPolicy: false';
       ingressPolicy(this, 'NetworkPolicy', {
         name: this.name, namespace: this.namespace, labels, podSelector: this.podSelector, port: PUSHGATEWAY_PORT,
         from: () => (this.pushers.length ? [...this.pushers, ...this.scrapers] : []),
-        noPeerError: `pushgateway ${this.namespace}/${this.name} admits no pusher: call allowPushFrom(NetworkPeer.pods(namespace, labels)) for the Interlok pods, or set networkPolicy: false`,
+        noPeerError: `pushgateway ${this.namespace}/${this.name} admits no pusher: call allowPushFrom(NetworkPeer.pods(namespace, labels)) for the Interlok pods, ${fix}`,
+      });
+      this.node.addValidation({
+        validate: () => (this.scrapers.length === 0
+          ? [`pushgateway ${this.namespace}/${this.name} admits no scraper: call allowScrapeFrom(NetworkPeer.pods(namespace, labels)) for the Prometheus pods, ${fix}`]
+          : []),
       });
     }
   }
 
   /** Lets these pods push (Interlok). */
   public allowPushFrom(peer: NetworkPeer): void {
-    if (!(peer instanceof NetworkPeer)) throw propError(this, 'allowPushFrom', peer, 'a NetworkPeer (NetworkPeer.pods(namespace, labels))');
-    this.pushers.push(peer);
+    this.pushers.push(checkPeer(this, 'allowPushFrom', peer));
   }
 
   /** Lets these pods scrape (Prometheus). */
   public allowScrapeFrom(peer: NetworkPeer): void {
-    this.scrapers.push(peer);
+    this.scrapers.push(checkPeer(this, 'allowScrapeFrom', peer));
   }
 
   /** `<name>.<namespace>.svc:9091`, for Interlok's `prometheusEndpointUrl` and Prometheus's scrape target. */
