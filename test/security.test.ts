@@ -13,6 +13,8 @@ const MODES: Record<string, InterlokAutoscalingChartProps> = {
   'existing Prometheus': { monitoring: { prometheus: false, existingPrometheusUrl: 'http://prometheus.obs.svc:9090/', allowScrapeFrom: [NetworkPeer.pods('obs', { app: 'prometheus' })] }, rule: { scrapeInterval: Duration.seconds(30) } },
   'existing adapter': { monitoring: { adapter: false, allowQueryFrom: [NetworkPeer.pods('custom-metrics', { app: 'prometheus-adapter' })] } },
   'existing monitoring': { monitoring: { pushgateway: false, prometheus: false, adapter: false, createNamespace: false, existingPushgateway: PushgatewayEndpoint.hostPort('pgw:9091') } },
+  // an explicit opt-out for clusters whose CNI does not enforce NetworkPolicies; every other rule still holds
+  'NetworkPolicies off': { monitoring: { networkPolicies: false } },
   'more pushers allowed': { monitoring: { allowPushFrom: [NetworkPeer.pods('batch', { app: 'interlok-batch' })] } },
 };
 
