@@ -14,7 +14,10 @@ export function describe(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (typeof value === 'string') return JSON.stringify(value);
   if (value instanceof Duration) return humanDuration(value);
-  if (value instanceof Size) return `${value.toKibibytes({ rounding: SizeRoundingBehavior.NONE })} KiB`;
+  if (value instanceof Size) {
+    const mib = value.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+    return Number.isInteger(mib) ? `${mib} MiB` : `${value.toKibibytes({ rounding: SizeRoundingBehavior.NONE })} KiB`;
+  }
   if (value instanceof kplus.Cpu) return JSON.stringify(value.amount);
   if (typeof value === 'number') return String(value);
   try {

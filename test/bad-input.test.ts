@@ -44,7 +44,7 @@ const CASES: Array<[string, (s: Construct) => unknown, string]> = [
   ['image with a space', interlok({ image: InterlokImage.of('interlok:3 9') }), `[test/Interlok] image: got "interlok:3 9", expected ${IMAGE}`],
   ['image with a short digest', interlok({ image: InterlokImage.guideDigest('sha256:1234') }), `[test/Interlok] image: got "aaronmcgrathadpx/interlok-kubernetes-scaling@sha256:1234", expected ${IMAGE}`],
   ['image as a plain string', interlok({ image: 'interlok:1' }), '[test/Interlok] image: got "interlok:1", expected an InterlokImage (InterlokImage.of("repo:tag"))'],
-  ['heap of 100 MiB', interlok({ heap: Size.mebibytes(100) }), '[test/Interlok] heap: got 102400 KiB, expected a cdk8s Size of whole mebibytes from 256 MiB to 64 GiB'],
+  ['heap of 100 MiB', interlok({ heap: Size.mebibytes(100) }), '[test/Interlok] heap: got 100 MiB, expected a cdk8s Size of whole mebibytes from 256 MiB to 64 GiB'],
   ['heap of 1500 KiB', interlok({ heap: Size.kibibytes(1500) }), '[test/Interlok] heap: got 1500 KiB, expected a cdk8s Size of whole mebibytes from 256 MiB to 64 GiB'],
   ['negative replicas', interlok({ replicas: -1 }), '[test/Interlok] replicas: got -1, expected a whole number from 0 to 1000'],
   ['fractional replicas', interlok({ replicas: 1.5 }), '[test/Interlok] replicas: got 1.5, expected a whole number from 0 to 1000'],
@@ -54,7 +54,7 @@ const CASES: Array<[string, (s: Construct) => unknown, string]> = [
   ['bootstrap without kubernetes-metrics', interlok({ config: InterlokConfig.fromStrings({ bootstrapProperties: 'managementComponents=jmx:jetty\n' }) }), '[test/Interlok] config.bootstrapProperties: got "managementComponents=jmx:jetty", expected managementComponents to include kubernetes-metrics, the component that pushes MessageMetrics'],
   ['negative CPU request', interlok({ resources: { cpu: { request: kplus.Cpu.millis(-5) } } }), '[test/Interlok] resources.cpu.request: got "-5m", expected a Kubernetes quantity such as "500m", "2", "512Mi" or "1Gi"'],
   ['CPU request above its limit', interlok({ resources: { cpu: { request: kplus.Cpu.units(2), limit: kplus.Cpu.units(1) } } }), '[test/Interlok] resources.cpu.request: got "2", expected at most the limit ("1")'],
-  ['zero memory limit', interlok({ resources: { memory: { limit: Size.mebibytes(0) } } }), '[test/Interlok] resources.memory.limit: got 0 KiB, expected a cdk8s Size of at least 1 MiB in whole mebibytes'],
+  ['zero memory limit', interlok({ resources: { memory: { limit: Size.mebibytes(0) } } }), '[test/Interlok] resources.memory.limit: got 0 MiB, expected a cdk8s Size of at least 1 MiB in whole mebibytes'],
   ['bad JVM option through InterlokDeployment', interlok({ extraJavaOptions: ['Xmx1g'] }), '[test/Interlok/PushgatewayEnv] extraJavaOptions[0]: got "Xmx1g", expected one JVM option starting with "-" and without spaces'],
 
   ['series name with a dash', rule({ seriesName: 'Message-Metrics' }), `[test/Rule] seriesName: got "Message-Metrics", expected ${METRIC}`],
