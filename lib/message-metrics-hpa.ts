@@ -189,10 +189,11 @@ export class MessageMetricsHpa extends Construct {
       errors.push(`Deployment ${t.namespace}/${t.name} is also scaled by ${rivals.map((r) => r.node.path).join(', ')}: only one HPA may scale a workload, or they fight over its replicas`);
     }
     const interloks = all.filter((c): c is InterlokDeployment => c instanceof InterlokDeployment);
-    if (!t.interlok && interloks.length > 0 && !interloks.some((d) => d.name === t.name && d.namespace === t.namespace)) {
+    const namesAnInterlok = interloks.some((d) => d.name === t.name && d.namespace === t.namespace);
+    if (!t.interlok && interloks.length > 0 && !namesAnInterlok) {
       errors.push(`HPA target Deployment ${t.namespace}/${t.name} is none of this app's Interlok Deployments (${interloks.map((d) => `${d.namespace}/${d.name}`).join(', ')})`);
     }
-    if (!t.interlok && interloks.some((d) => d.name === t.name && d.namespace === t.namespace)) {
+    if (!t.interlok && namesAnInterlok) {
       errors.push(`HPA target ${t.namespace}/${t.name} is an InterlokDeployment of this app: use ScaleTarget.interlok(...) so its spec.replicas is left to the HPA`);
     }
     const adapters = all.filter((c): c is PrometheusAdapter => c instanceof PrometheusAdapter);

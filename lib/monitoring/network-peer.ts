@@ -45,8 +45,11 @@ export interface IngressPolicyOptions {
   readonly port: number;
   /** Who may connect; `undefined` for anyone (the port is then the only restriction). */
   readonly from: () => NetworkPeer[] | undefined;
-  /** When set, synth fails with this message if `from` gives no peer: a policy admitting nobody locks the server. */
-  readonly noPeerError?: string;
+}
+
+/** Synth fails with `error` while `peers` is empty: a policy admitting nobody would lock the server. */
+export function requirePeers(scope: IConstruct, peers: () => NetworkPeer[], error: string): void {
+  scope.node.addValidation({ validate: () => (peers().length === 0 ? [error] : []) });
 }
 
 /**
@@ -65,9 +68,6 @@ export function ingressPolicy(scope: Construct, id: string, o: IngressPolicyOpti
       }],
     };
   };
-  if (o.noPeerError) {
-    scope.node.addValidation({ validate: () => (o.from()?.length === 0 ? [o.noPeerError!] : []) });
-  }
   return new ApiObject(scope, id, {
     ...k8s.KubeNetworkPolicy.GVK,
     metadata: { name: o.name, namespace: o.namespace, labels: o.labels },

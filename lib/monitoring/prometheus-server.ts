@@ -7,7 +7,7 @@ import { checkArray, checkDnsLabel, checkDuration, checkHostPort, checkImage, ch
 import { checksum, emptyDirVolume, httpProbe, renderResources } from '../_pod';
 import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
 import { clusterIpService, singleContainerDeployment } from './_workload';
-import { checkPeer, ingressPolicy, NetworkPeer } from './network-peer';
+import { checkPeer, ingressPolicy, NetworkPeer, requirePeers } from './network-peer';
 
 export interface PrometheusServerProps {
   /** The pushgateways to scrape, as `host:port`. */
@@ -145,8 +145,8 @@ export class PrometheusServer extends Construct {
       ingressPolicy(this, 'NetworkPolicy', {
         name: this.name, namespace: this.namespace, labels, podSelector: this.podSelector, port: PROMETHEUS_PORT,
         from: () => this.clients,
-        noPeerError: `Prometheus ${this.namespace}/${this.name} admits no client: call allowQueryFrom(NetworkPeer.pods(namespace, labels)) for your prometheus-adapter, or set networkPolicy: false`,
       });
+      requirePeers(this, () => this.clients, `Prometheus ${this.namespace}/${this.name} admits no client: call allowQueryFrom(NetworkPeer.pods(namespace, labels)) for your prometheus-adapter, or set networkPolicy: false`);
     }
   }
 

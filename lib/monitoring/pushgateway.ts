@@ -7,7 +7,7 @@ import { emptyDirVolume, httpProbe, renderResources } from '../_pod';
 import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
 import { IPushgatewayService, PUSHGATEWAY_SERVICE, PushgatewayEndpoint } from '../pushgateway-env';
 import { clusterIpService, singleContainerDeployment } from './_workload';
-import { checkPeer, ingressPolicy, NetworkPeer } from './network-peer';
+import { checkPeer, ingressPolicy, NetworkPeer, requirePeers } from './network-peer';
 
 export interface PushgatewayProps {
   /**
@@ -105,17 +105,13 @@ export class Pushgateway extends Construct implements IPushgatewayService {
     checkArray(this, 'allowPushFrom', props.allowPushFrom, 'NetworkPeer').forEach((p) => this.allowPushFrom(p));
     checkArray(this, 'allowScrapeFrom', props.allowScrapeFrom, 'NetworkPeer').forEach((p) => this.allowScrapeFrom(p));
     if (props.networkPolicy ?? true) {
-      const fix = 'or set networkPolicy: false';
       ingressPolicy(this, 'NetworkPolicy', {
         name: this.name, namespace: this.namespace, labels, podSelector: this.podSelector, port: PUSHGATEWAY_PORT,
-        from: () => (this.pushers.length ? [...this.pushers, ...this.scrapers] : []),
-        noPeerError: `pushgateway ${this.namespace}/${this.name} admits no pusher: call allowPushFrom(NetworkPeer.pods(namespace, labels)) for the Interlok pods, ${fix}`,
+        from: () => [...this.pushers, ...this.scrapers],
       });
-      this.node.addValidation({
-        validate: () => (this.scrapers.length === 0
-          ? [`pushgateway ${this.namespace}/${this.name} admits no scraper: call allowScrapeFrom(NetworkPeer.pods(namespace, labels)) for the Prometheus pods, ${fix}`]
-          : []),
-      });
+      const which = `pushgateway ${this.namespace}/${this.name}`;
+      requirePeers(this, () => this.pushers, `${which} admits no pusher: call allowPushFrom(NetworkPeer.pods(namespace, labels)) for the Interlok pods, or set networkPolicy: false`);
+      requirePeers(this, () => this.scrapers, `${which} admits no scraper: call allowScrapeFrom(NetworkPeer.pods(namespace, labels)) for the Prometheus pods, or set networkPolicy: false`);
     }
   }
 
