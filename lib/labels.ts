@@ -37,6 +37,11 @@ export function selectorLabels(labels: AppLabels): Record<string, string> {
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
+/** Whether Kubernetes accepts this as a label value (at most 63 characters). */
+export function isLabelValue(value: unknown): boolean {
+  return typeof value === 'string' && value.length <= 63 && LABEL_VALUE.test(value);
+}
+
 /** The tag of an image reference, if it has one. */
 export function imageTag(image: string): string | undefined {
   const digest = image.indexOf('@');
@@ -51,5 +56,5 @@ export function imageTag(image: string): string | undefined {
  */
 export function imageVersion(image: string): string | undefined {
   const tag = imageTag(image);
-  return tag && tag !== 'latest' && tag.length <= 63 && LABEL_VALUE.test(tag) ? tag : undefined;
+  return tag && tag !== 'latest' && isLabelValue(tag) ? tag : undefined;
 }

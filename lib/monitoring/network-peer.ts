@@ -1,6 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { checkDnsLabel, propError } from '../_checks';
+import { isLabelValue } from '../labels';
 import * as k8s from '../../imports/k8s';
 
 /** Pods allowed to reach a server of the monitoring stack. */
@@ -23,7 +24,6 @@ export class NetworkPeer {
 }
 
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
 /** A peer must name its namespace and at least one pod label: an empty selector would admit the whole namespace. */
 export function checkPeer(scope: IConstruct, prop: string, peer: NetworkPeer): NetworkPeer {
@@ -31,7 +31,7 @@ export function checkPeer(scope: IConstruct, prop: string, peer: NetworkPeer): N
   checkDnsLabel(scope, `${prop}.namespace`, peer.namespace);
   const labels = peer.podLabels;
   if (labels === null || typeof labels !== 'object' || Object.keys(labels).length === 0
-    || Object.entries(labels).some(([k, v]) => !LABEL_KEY.test(k) || typeof v !== 'string' || !LABEL_VALUE.test(v))) {
+    || Object.entries(labels).some(([k, v]) => !LABEL_KEY.test(k) || !isLabelValue(v))) {
     throw propError(scope, `${prop}.podLabels`, labels, 'at least one valid Kubernetes label, so that only those pods are admitted');
   }
   return peer;
