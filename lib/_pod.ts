@@ -1,7 +1,34 @@
 import { createHash } from 'crypto';
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
+
+/** Every image here is built for Linux only: a Windows node would pull it and fail. */
+export const LINUX_NODES = { 'kubernetes.io/os': 'linux' };
+
+/**
+ * Spreads a Deployment's pods across nodes where the cluster has several, without refusing to schedule on a
+ * single-node cluster.
+ */
+export function spreadAcrossNodes(selector: Record<string, string>): k8s.TopologySpreadConstraint[] {
+  return [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } }];
+}
+
+/** A policy/v1 PodDisruptionBudget: voluntary evictions (node drains, upgrades) keep this many pods. */
+export function podDisruptionBudget(scope: Construct, id: string, o: {
+  name: string; namespace: string; labels: Record<string, string>; selector: Record<string, string>;
+  minAvailable?: number; maxUnavailable?: number;
+}): k8s.KubePodDisruptionBudget {
+  return new k8s.KubePodDisruptionBudget(scope, id, {
+    metadata: { name: o.name, namespace: o.namespace, labels: o.labels },
+    spec: {
+      selector: { matchLabels: o.selector },
+      ...(o.minAvailable !== undefined ? { minAvailable: k8s.IntOrString.fromNumber(o.minAvailable) } : {}),
+      ...(o.maxUnavailable !== undefined ? { maxUnavailable: k8s.IntOrString.fromNumber(o.maxUnavailable) } : {}),
+    },
+  });
+}
 
 /**
  * Pod security for images that can run as an unprivileged user. Pod-level `runAsNonRoot` makes the kubelet

@@ -20,6 +20,20 @@ export interface PodsMetricRequest {
   readonly metricSelector?: Record<string, string>;
 }
 
+/**
+ * One HPA request for an External metric: `GET .../namespaces/<namespace>/<metric>?labelSelector=<the HPA's
+ * external.metric.selector>`.
+ */
+export interface ExternalMetricRequest {
+  /** The HPA's namespace. */
+  readonly namespace: string;
+  /**
+   * The HPA's `external.metric.selector.matchLabels` (matchExpressions are not modelled).
+   * @default - none
+   */
+  readonly metricSelector?: Record<string, string>;
+}
+
 /** The label of the rule's override mapped to `resource` (`namespace` or `pod`). */
 export function labelForResource(rule: AdapterRuleConfig, resource: 'namespace' | 'pod'): string {
   const entry = Object.entries(rule.resources.overrides).find(([, v]) => singular(v.resource) === resource);
@@ -77,16 +91,7 @@ function goExpand(template: string, m: RegExpExecArray): string {
  */
 export function renderMetricsQuery(rule: AdapterRuleConfig, series: string, request: PodsMetricRequest): string {
   if (request.pods.length === 0) throw new Error('no pods to query');
-  const exprs: string[] = [];
-  const valuesByName: Record<string, string> = {};
-  // labels.Parse sorts a selector's requirements by key, in byte order
-  for (const [label, value] of Object.entries(request.metricSelector ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    exprs.push(`${label}=${goQuote(value)}`);
-    valuesByName[label] = value;
-  }
-  const namespaceLabel = labelForResource(rule, 'namespace');
-  exprs.push(`${namespaceLabel}=${goQuote(request.namespace)}`);
-  valuesByName[namespaceLabel] = request.namespace;
+  const { exprs, valuesByName } = selectorAndNamespace(rule, request);
   const podLabel = labelForResource(rule, 'pod');
   const podValue = request.pods.join('|');
   exprs.push(request.pods.length > 1 ? `${podLabel}=~${goQuote(podValue)}` : `${podLabel}=${goQuote(podValue)}`);
@@ -101,6 +106,41 @@ export function renderMetricsQuery(rule: AdapterRuleConfig, series: string, requ
   });
   if (query === '') throw new Error('empty query produced by metrics query template');
   return query;
+}
+
+/**
+ * The PromQL the adapter runs for an External metric request (`BuildExternal`): matchers from the metric selector,
+ * then the namespace; no resource names and an empty GroupBy.
+ */
+export function renderExternalMetricsQuery(rule: AdapterRuleConfig, series: string, request: ExternalMetricRequest): string {
+  const { exprs, valuesByName } = selectorAndNamespace(rule, request);
+  const query = expandTemplate(rule.metricsQuery, {
+    Series: series, LabelMatchers: exprs.join(','), GroupBy: '', GroupBySlice: [], LabelValuesByName: valuesByName,
+  });
+  if (query === '') throw new Error('empty query produced by metrics query template');
+  return query;
+}
+
+/** The external metric converter: one value per sample, cut to milli-units; the HPA sums them. */
+export function externalValues(samples: VectorSample[]): number[] {
+  return samples.map((s) => {
+    const raw = Number(s.value[1]);
+    return Number.isNaN(raw) ? 0 : Math.trunc(raw * 1000) / 1000;
+  });
+}
+
+function selectorAndNamespace(rule: AdapterRuleConfig, request: { namespace: string; metricSelector?: Record<string, string> }) {
+  const exprs: string[] = [];
+  const valuesByName: Record<string, string> = {};
+  // labels.Parse sorts a selector's requirements by key, in byte order
+  for (const [label, value] of Object.entries(request.metricSelector ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    exprs.push(`${label}=${goQuote(value)}`);
+    valuesByName[label] = value;
+  }
+  const namespaceLabel = labelForResource(rule, 'namespace');
+  exprs.push(`${namespaceLabel}=${goQuote(request.namespace)}`);
+  valuesByName[namespaceLabel] = request.namespace;
+  return { exprs, valuesByName };
 }
 
 interface TemplateArgs {

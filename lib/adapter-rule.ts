@@ -1,7 +1,8 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import { checkDuration, checkLabelName, checkMetricName, humanDuration } from './_checks';
+import { AppIndex } from './_app-index';
+import { checkDuration, checkLabelName, checkMetricName, humanDuration, propError } from './_checks';
 import { PrometheusServer } from './monitoring/prometheus-server';
 import { INTERLOK_PUSH_INTERVAL } from './reaction-time';
 
@@ -12,6 +13,36 @@ export interface AdapterRuleConfig {
   readonly name: { readonly matches: string; readonly as: string };
   readonly metricsQuery: string;
 }
+
+/** The adapter's whole `config.yaml`: Pods rules under `rules`, External rules under `externalRules`. */
+export interface AdapterConfig {
+  readonly rules: AdapterRuleConfig[];
+  readonly externalRules?: AdapterRuleConfig[];
+}
+
+/**
+ * The label of the HPA's External metric selector that carries the Deployment's name; the external rule's query
+ * turns it into the Deployment's pod names.
+ */
+export const DEPLOYMENT_SELECTOR_LABEL = 'deployment';
+
+/**
+ * A series every pushgateway exports about itself while Prometheus scrapes it. The External rule is discovered
+ * through it, so the metric stays served (as 0) when no pod has pushed: after a rollout while idle, or after the
+ * pushgateway pod was replaced while idle.
+ */
+export const ALWAYS_PRESENT_SERIES = 'pushgateway_build_info';
+
+// A Deployment's pod is named <deployment>-<pod-template-hash>-<suffix>; both parts use the API server's
+// "safe" alphabet (k8s.io/apimachinery/pkg/util/rand), which keeps other Deployments' pods from matching.
+const SAFE = '[bcdfghjklmnpqrstvwxz2456789]';
+const POD_OF_DEPLOYMENT_SUFFIX = `-${SAFE}{1,10}-${SAFE}{5}`;
+
+/**
+ * The longest Deployment name whose pod names are not truncated (pod names are at most 63 characters; the API
+ * server cuts a generated name's base to 58, and the base is `<deployment>-<hash of up to 10>-`).
+ */
+export const MAX_EXTERNAL_DEPLOYMENT_NAME = 46;
 
 export interface AdapterRuleProps {
   /**
@@ -52,6 +83,21 @@ export interface AdapterRuleProps {
    * @default - push interval + scrape interval + 10 s (30 s with a 10 s scrape)
    */
   readonly staleAfter?: Duration;
+
+  /**
+   * Also serve the metric summed over a Deployment's pods as an External metric (`externalRules`), which is what
+   * the HPA scales on by default. Turn off where the cluster's external metrics API belongs to someone else (KEDA,
+   * another adapter) and the HPA uses `ScaleMetric.podsAverage()`.
+   * @default true
+   */
+  readonly external?: boolean;
+
+  /**
+   * The External metric's name. The HPA puts an External metric's name in the URL's resource part, which
+   * client-go lowercases, so it must be lowercase.
+   * @default - `interlok_` + the series name in lowercase, other characters than a-z, 0-9 and `_` as `_`, at most 63 characters (`interlok_messagemetrics`)
+   */
+  readonly externalMetricName?: string;
 }
 
 /**
@@ -62,15 +108,23 @@ export interface AdapterRuleProps {
 export class AdapterRule extends Construct {
   /** Renders rules as the adapter's `config.yaml`. */
   public static configYaml(rules: AdapterRule[]): string {
-    return stringify({ rules: rules.map((r) => r.toConfig()) }, { lineWidth: 0 });
+    return stringify(AdapterRule.config(rules), { lineWidth: 0 });
+  }
+
+  /** The adapter's configuration for these rules. */
+  public static config(rules: AdapterRule[]): AdapterConfig {
+    const external = rules.filter((r) => r.external).map((r) => r.toExternalConfig());
+    return { rules: rules.map((r) => r.toConfig()), ...(external.length ? { externalRules: external } : {}) };
   }
 
   /**
    * Renders rules as a values file for the prometheus-community `prometheus-adapter` chart, for clusters that
    * already run an adapter. The chart's default rules are switched off: they discover every series in Prometheus.
+   * With External rules the chart also registers `v1beta1.external.metrics.k8s.io`, which KEDA registers too.
    */
   public static helmValuesYaml(rules: AdapterRule[]): string {
-    return stringify({ rules: { default: false, custom: rules.map((r) => r.toConfig()) } }, { lineWidth: 0 });
+    const { rules: custom, externalRules } = AdapterRule.config(rules);
+    return stringify({ rules: { default: false, custom, ...(externalRules ? { external: externalRules } : {}) } }, { lineWidth: 0 });
   }
 
   public readonly seriesName: string;
@@ -79,6 +133,9 @@ export class AdapterRule extends Construct {
   public readonly podLabel: string;
   public readonly staleAfter: Duration;
   public readonly scrapeInterval: Duration;
+  /** Whether the rule also serves the External metric. */
+  public readonly external: boolean;
+  public readonly externalMetricName: string;
 
   constructor(scope: Construct, id: string, props: AdapterRuleProps = {}) {
     super(scope, id);
@@ -93,9 +150,17 @@ export class AdapterRule extends Construct {
     const busyAge = INTERLOK_PUSH_INTERVAL.toSeconds() + this.scrapeInterval.toSeconds();
     this.staleAfter = checkDuration(this, 'staleAfter', props.staleAfter ?? Duration.seconds(busyAge + 10), Duration.seconds(busyAge + 5), Duration.hours(1));
 
+    if (props.external !== undefined && typeof props.external !== 'boolean') throw propError(this, 'external', props.external, 'true or false');
+    this.external = props.external ?? true;
+    this.externalMetricName = props.externalMetricName ?? `interlok_${this.seriesName.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
+    if (typeof this.externalMetricName !== 'string' || !/^[a-z][a-z0-9_]{0,62}$/.test(this.externalMetricName)) {
+      throw propError(this, 'externalMetricName', this.externalMetricName, 'a lowercase name of a-z, 0-9 and "_" starting with a letter, at most 63 characters (client-go lowercases External metric names)');
+    }
+
+    const index = AppIndex.of(this);
     this.node.addValidation({
-      validate: () => this.node.root.node.findAll()
-        .filter((c): c is PrometheusServer => c instanceof PrometheusServer && c.scrapeInterval.toSeconds() > this.scrapeInterval.toSeconds())
+      validate: () => index.ofType(PrometheusServer)
+        .filter((c) => c.scrapeInterval.toSeconds() > this.scrapeInterval.toSeconds())
         .map((p) => `adapter rule ${this.node.path} assumes the pushgateway is scraped every ${humanDuration(this.scrapeInterval)} but Prometheus ${p.node.path} scrapes every ${humanDuration(p.scrapeInterval)}: busy pods would read 0; set the rule's scrapeInterval`),
     });
   }
@@ -112,6 +177,29 @@ export class AdapterRule extends Construct {
    */
   public get metricsQuery(): string {
     return `max by (<<.GroupBy>>) (<<.Series>>{<<.LabelMatchers>>} * (time() - push_time_seconds{<<.LabelMatchers>>} < bool ${this.staleAfter.toSeconds()}))`;
+  }
+
+  /**
+   * The External rule's query template: the sum over the pods of the Deployment named by the HPA's selector, in
+   * the HPA's namespace, fresh groups only; `or vector(0)` makes "no pod has pushed" read 0 instead of "no
+   * metric", so the HPA still scales down to its minimum. It builds its own matchers because the Deployment label
+   * of the selector is on no series.
+   */
+  public get externalMetricsQuery(): string {
+    const value = (label: string) => `<<index .LabelValuesByName "${label}">>`;
+    const matchers = `${this.namespaceLabel}="${value(this.namespaceLabel)}",${this.podLabel}=~"${value(DEPLOYMENT_SELECTOR_LABEL)}${POD_OF_DEPLOYMENT_SUFFIX}"`;
+    return `sum(max by (${this.podLabel}) (${this.seriesName}{${matchers}} * (time() - push_time_seconds{${matchers}} < bool ${this.staleAfter.toSeconds()}))) or vector(0)`;
+  }
+
+  /** The rule for `externalRules`. */
+  public toExternalConfig(): AdapterRuleConfig {
+    return {
+      seriesQuery: ALWAYS_PRESENT_SERIES,
+      // the namespace of the HPA's request becomes a matcher on this label
+      resources: { overrides: { [this.namespaceLabel]: { resource: 'namespace' } } },
+      name: { matches: `^${ALWAYS_PRESENT_SERIES}$`, as: this.externalMetricName },
+      metricsQuery: this.externalMetricsQuery,
+    };
   }
 
   public toConfig(): AdapterRuleConfig {

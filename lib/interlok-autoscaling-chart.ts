@@ -1,10 +1,11 @@
-import { ApiObject, Chart, ChartProps } from 'cdk8s';
+import { Chart, ChartProps } from 'cdk8s';
+import { AppIndex } from './_app-index';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { AdapterRule, AdapterRuleProps } from './adapter-rule';
 import { InterlokDeployment, InterlokDeploymentProps } from './interlok-deployment';
 import { recommendedLabels } from './labels';
-import { AutoscalerOptions, MessageMetricsHpa, ScaleTarget } from './message-metrics-hpa';
+import { AutoscalerOptions, MessageMetricsHpa, ScaleMetric, ScaleTarget } from './message-metrics-hpa';
 import { MonitoringStack, MonitoringStackProps } from './monitoring/monitoring-stack';
 import { NetworkPeer } from './monitoring/network-peer';
 import { ReactionTimes, worstCaseReactionTimes } from './reaction-time';
@@ -27,19 +28,6 @@ export interface InterlokAutoscalingChartProps extends ChartProps {
    * @default - the guide's: average 100 per pod, 1..5 replicas
    */
   readonly autoscaler?: AutoscalerOptions;
-}
-
-/** Two objects of one kind, namespace and name would overwrite each other on apply. */
-function duplicateObjects(chart: Chart): string[] {
-  const seen = new Map<string, string>();
-  const errors: string[] = [];
-  for (const o of chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
-    const key = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.name}`;
-    const first = seen.get(key);
-    if (first) errors.push(`${key} is defined twice (${first} and ${o.node.path}): rename one`);
-    else seen.set(key, o.node.path);
-  }
-  return errors;
 }
 
 /**
@@ -65,7 +53,12 @@ export class InterlokAutoscalingChart extends Chart {
 
   constructor(scope: Construct, id: string, props: InterlokAutoscalingChartProps = {}) {
     super(scope, id, props);
-    this.monitoring = new MonitoringStack(this, 'Monitoring', props.monitoring);
+    // A Pods-metric HPA needs no external metrics API, and a cluster with KEDA has one already.
+    const external = (props.autoscaler?.metric ?? ScaleMetric.externalTotal()).type === 'External';
+    this.monitoring = new MonitoringStack(this, 'Monitoring', {
+      ...props.monitoring,
+      adapterOptions: { externalMetrics: external, ...props.monitoring?.adapterOptions },
+    });
     this.interlok = new InterlokDeployment(this, 'Interlok', {
       ...props.interlok,
       pushgateway: props.interlok?.pushgateway ?? this.monitoring.pushgatewayEndpoint,
@@ -78,6 +71,7 @@ export class InterlokAutoscalingChart extends Chart {
     }
     this.rule = new AdapterRule(this, 'Rule', {
       scrapeInterval: this.monitoring.prometheus?.scrapeInterval,
+      external,
       ...props.rule,
     });
     this.monitoring.addRule(this.rule);
@@ -86,7 +80,7 @@ export class InterlokAutoscalingChart extends Chart {
       target: ScaleTarget.interlok(this.interlok),
       rule: this.rule,
     });
-    this.node.addValidation({ validate: () => duplicateObjects(this) });
+    AppIndex.of(this);
   }
 
   /** Worst-case reaction times of this stack (undefined: no Prometheus of its own to read intervals from). */

@@ -2,12 +2,14 @@ import { readFileSync } from 'fs';
 import { Lazy, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
+import { AppIndex } from './_app-index';
 import * as k8s from '../imports/k8s';
 import { checkBootstrap, parseMetricNames } from './_adapter-xml';
 import { checkDnsLabel, checkImage, checkInteger, checkResources, checkServiceName, propError } from './_checks';
-import { checksum, emptyDirVolume, renderResources, restrictedContainerSecurityContext, restrictedPodSecurityContext, tcpProbe } from './_pod';
+import { checksum, emptyDirVolume, LINUX_NODES, podDisruptionBudget, renderResources, restrictedContainerSecurityContext, restrictedPodSecurityContext, spreadAcrossNodes, tcpProbe } from './_pod';
 import { imageTag, imageVersion, recommendedLabels, selectorLabels } from './labels';
 import { PushgatewayEndpoint, PushgatewayEnv } from './pushgateway-env';
+import { INTERLOK_PUSH_INTERVAL } from './reaction-time';
 
 /** The Interlok image to run. */
 export class InterlokImage {
@@ -117,7 +119,47 @@ export interface InterlokDeploymentProps {
    * @default 1000
    */
   readonly runAsUser?: number;
+  /**
+   * A small sidecar deletes the pod's group from the pushgateway when the pod stops, so groups of deleted pods
+   * do not pile up there (the pushgateway keeps every group for ever). It deletes while Interlok still listens and
+   * once more after Interlok's last possible push.
+   * @default PushgatewayDeregistration.sidecar()
+   */
+  readonly deregistration?: PushgatewayDeregistration;
 }
+
+/** How a pod's pushgateway group is removed when the pod stops. */
+export class PushgatewayDeregistration {
+  /**
+   * A `curl` sidecar whose preStop hook deletes the group (`DELETE /metrics/job/interlok/k8s_namespace/<ns>/
+   * k8s_pod_name/<pod>`, which needs no admin API).
+   */
+  public static sidecar(image = 'curlimages/curl:8.11.1'): PushgatewayDeregistration {
+    return new PushgatewayDeregistration(image);
+  }
+
+  /** Leave groups in the pushgateway (a deleted pod's group then stays until someone deletes it). */
+  public static none(): PushgatewayDeregistration {
+    return new PushgatewayDeregistration(undefined);
+  }
+
+  private constructor(public readonly image?: string) {}
+}
+
+/**
+ * The sidecar's preStop script. Interlok pushes every 10 s until its JVM exits, so a single DELETE could be
+ * undone by a last push: delete every second while Interlok still listens, then once more after one push
+ * interval. Reads PUSHGATEWAY, K8S_NAMESPACE, K8S_POD_NAME, INTERLOK_HTTP and LAST_PUSH_WAIT from its env.
+ */
+export const DEREGISTER_SCRIPT = [
+  'url="http://$PUSHGATEWAY/metrics/job/interlok/k8s_namespace/$K8S_NAMESPACE/k8s_pod_name/$K8S_POD_NAME"',
+  'while curl -s -o /dev/null --max-time 1 "http://$INTERLOK_HTTP/"; do curl -s -o /dev/null -X DELETE "$url"; sleep 1; done',
+  'sleep "$LAST_PUSH_WAIT"',
+  'curl -fsS -o /dev/null -X DELETE "$url"',
+].join('\n');
+
+/** Seconds Interlok's container waits before it gets SIGTERM, so endpoints stop sending it requests first. */
+export const INTERLOK_PRE_STOP_PAUSE = 5;
 
 const CONTAINER = 'interlok';
 const HTTP_PORT = 8080;
@@ -142,10 +184,14 @@ export class InterlokDeployment extends Construct {
    * The metric names this Interlok pushes (interceptor unique-ids without dashes), when its `adapter.xml` is known.
    */
   public readonly metricNames?: string[];
+  /** Set once more than one replica is allowed. */
+  public disruptionBudget?: k8s.KubePodDisruptionBudget;
   private readonly autoscalers: IConstruct[] = [];
+  private readonly labels: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: InterlokDeploymentProps = {}) {
     super(scope, id);
+    AppIndex.of(this);
     this.name = checkServiceName(this, 'name', props.name ?? 'interlok');
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'default');
     const image = props.image ?? InterlokImage.GUIDE;
@@ -172,6 +218,12 @@ export class InterlokDeployment extends Construct {
     const appLabels = { name: 'interlok', instance: this.name, component: 'integration', version: imageVersion(this.image) };
     this.podSelector = selectorLabels(appLabels);
     const labels = recommendedLabels(appLabels);
+    this.labels = labels;
+    const deregistration = props.deregistration ?? PushgatewayDeregistration.sidecar();
+    if (!(deregistration instanceof PushgatewayDeregistration)) {
+      throw propError(this, 'deregistration', deregistration, 'a PushgatewayDeregistration (PushgatewayDeregistration.sidecar() or .none())');
+    }
+    const sidecarImage = deregistration.image === undefined ? undefined : checkImage(this, 'deregistration.image', deregistration.image);
 
     const ports: k8s.ContainerPort[] = [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }];
     if (props.exposeJmx) ports.push({ name: 'jmx', containerPort: JMX_PORT, protocol: 'TCP' });
@@ -226,8 +278,11 @@ export class InterlokDeployment extends Construct {
           spec: {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
+            nodeSelector: LINUX_NODES,
+            topologySpreadConstraints: spreadAcrossNodes(this.podSelector),
             securityContext: restrictedPodSecurityContext(uid),
-            terminationGracePeriodSeconds: 30,
+            // the preStop pause, Interlok's shutdown and the sidecar's wait for a last push
+            terminationGracePeriodSeconds: 45,
             containers: [{
               name: CONTAINER,
               image: this.image,
@@ -240,14 +295,17 @@ export class InterlokDeployment extends Construct {
               startupProbe: tcpProbe(HTTP_PORT, 5, 60),
               readinessProbe: tcpProbe(HTTP_PORT, 10, 3),
               livenessProbe: tcpProbe(HTTP_PORT, 20, 3),
+              // endpoints controllers and kube-proxy take a moment to stop routing here
+              lifecycle: { preStop: { exec: { command: ['sleep', String(INTERLOK_PRE_STOP_PAUSE)] } } },
               volumeMounts: mounts,
-            }],
+            }, ...(sidecarImage ? [this.deregisterSidecar(sidecarImage)] : [])],
             volumes,
           },
         },
       },
     });
     if (this.configMap) this.deployment.addDependency(this.configMap);
+    if (replicas > 1) this.addDisruptionBudget();
 
     const servicePorts: k8s.ServicePort[] = [{ name: 'http', port: HTTP_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }];
     if (props.exposeJmx) servicePorts.push({ name: 'jmx', port: JMX_PORT, targetPort: k8s.IntOrString.fromString('jmx'), protocol: 'TCP' });
@@ -262,9 +320,44 @@ export class InterlokDeployment extends Construct {
     return `http://${this.name}.${this.namespace}.svc:${HTTP_PORT}/in-box`;
   }
 
-  /** Called by an autoscaler that targets this Deployment: drops `spec.replicas`. */
-  public markAutoscaled(autoscaler: IConstruct): void {
+  /**
+   * Called by an autoscaler that targets this Deployment: drops `spec.replicas`, and adds a PodDisruptionBudget
+   * when it may run more than one replica.
+   */
+  public markAutoscaled(autoscaler: IConstruct, maxReplicas = 1): void {
     this.autoscalers.push(autoscaler);
+    if (maxReplicas > 1) this.addDisruptionBudget();
+  }
+
+  private addDisruptionBudget(): void {
+    // maxUnavailable, not minAvailable: a drain must still be able to move a single replica
+    this.disruptionBudget ??= podDisruptionBudget(this, 'DisruptionBudget', {
+      name: this.name, namespace: this.namespace, labels: this.labels, selector: this.podSelector, maxUnavailable: 1,
+    });
+  }
+
+  private deregisterSidecar(image: string): k8s.Container {
+    const field = (fieldPath: string) => ({ fieldRef: { fieldPath } });
+    return {
+      name: 'pushgateway-deregister',
+      image,
+      imagePullPolicy: pullPolicy(image),
+      // idles until the pod stops; the work is in preStop
+      command: ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 3600 & wait $!; done"],
+      env: [
+        { name: 'PUSHGATEWAY', value: this.pushgatewayEnv.endpoint.hostPort },
+        { name: 'K8S_NAMESPACE', valueFrom: field('metadata.namespace') },
+        { name: 'K8S_POD_NAME', valueFrom: field('metadata.name') },
+        { name: 'INTERLOK_HTTP', value: `127.0.0.1:${HTTP_PORT}` },
+        { name: 'LAST_PUSH_WAIT', value: String(INTERLOK_PUSH_INTERVAL.toSeconds() + 1) },
+      ],
+      lifecycle: { preStop: { exec: { command: ['sh', '-c', DEREGISTER_SCRIPT] } } },
+      resources: {
+        requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi') },
+        limits: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('32Mi') },
+      },
+      securityContext: restrictedContainerSecurityContext(),
+    };
   }
 
 }

@@ -1,8 +1,9 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
+import { AppIndex } from './_app-index';
 import { checkDnsLabel, checkDuration, checkInteger, checkMetricName, propError } from './_checks';
-import { AdapterRule } from './adapter-rule';
+import { AdapterRule, DEPLOYMENT_SELECTOR_LABEL, MAX_EXTERNAL_DEPLOYMENT_NAME } from './adapter-rule';
 import { InterlokDeployment } from './interlok-deployment';
 import { recommendedLabels } from './labels';
 import { PrometheusAdapter } from './monitoring/prometheus-adapter';
@@ -24,6 +25,30 @@ export class ScaleTarget {
     public readonly namespace: string,
     public readonly interlok?: InterlokDeployment,
   ) {}
+}
+
+/** Which metric the HPA scales on. */
+export class ScaleMetric {
+  /**
+   * The rule's External metric: the messages of all the Deployment's pods summed, against the per-pod target as
+   * an `AverageValue` (the HPA wants ceil(total / target) replicas). It reads 0 when no pod has pushed, so the HPA
+   * reaches minReplicas after a rollout while idle or after the pushgateway was replaced while idle. Needs the
+   * cluster's external metrics API (`v1beta1.external.metrics.k8s.io`), which KEDA also registers.
+   */
+  public static externalTotal(): ScaleMetric {
+    return new ScaleMetric('External');
+  }
+
+  /**
+   * The guide's Pods metric: the average over the pods that have a series. Pods that never pushed count at the
+   * target when scaling down, and with no series at all the HPA holds its count: after a rollout while idle it
+   * stays up until traffic returns. For clusters whose external metrics API belongs to KEDA or another adapter.
+   */
+  public static podsAverage(): ScaleMetric {
+    return new ScaleMetric('Pods');
+  }
+
+  private constructor(public readonly type: 'External' | 'Pods') {}
 }
 
 /** One HPA scaling policy: at most `value` pods or percent per period. */
@@ -54,8 +79,12 @@ export interface ScalingRules {
 /** The HPA's settings, apart from what it scales and on which rule. */
 export interface AutoscalerOptions {
   /**
+   * @default ScaleMetric.externalTotal()
+   */
+  readonly metric?: ScaleMetric;
+  /**
    * The metric name, if you want it stated; synth fails when it differs from the rule's.
-   * @default - the rule's metric name
+   * @default - the rule's metric name (its External metric name with ScaleMetric.externalTotal())
    */
   readonly metricName?: string;
   /**
@@ -93,12 +122,14 @@ export interface MessageMetricsHpaProps extends AutoscalerOptions {
 }
 
 /**
- * An `autoscaling/v2` HPA on a Pods metric with an `AverageValue` target: the guide's `autoscale-interlok.yaml`
- * (v2beta1, `extensions/v1beta1` target) in the API current clusters serve.
+ * An `autoscaling/v2` HPA with an `AverageValue` target of messages per pod: the guide's `autoscale-interlok.yaml`
+ * (v2beta1, `extensions/v1beta1` target) in the API current clusters serve, by default on the External metric
+ * that also scales an idle Deployment down (see ScaleMetric).
  */
 export class MessageMetricsHpa extends Construct {
   public readonly name: string;
   public readonly namespace: string;
+  public readonly metric: ScaleMetric;
   public readonly metricName: string;
   public readonly averageValue: number;
   public readonly minReplicas: number;
@@ -120,7 +151,13 @@ export class MessageMetricsHpa extends Construct {
     checkDnsLabel(this, 'target.name', this.target.name);
     this.namespace = checkDnsLabel(this, 'target.namespace', this.target.namespace);
     this.name = checkDnsLabel(this, 'name', props.name ?? 'interlok-autoscaler');
-    this.metricName = checkMetricName(this, 'metricName', props.metricName ?? this.rule.metricName);
+    this.metric = props.metric ?? ScaleMetric.externalTotal();
+    if (!(this.metric instanceof ScaleMetric)) throw propError(this, 'metric', this.metric, 'a ScaleMetric (ScaleMetric.externalTotal() or ScaleMetric.podsAverage())');
+    const external = this.metric.type === 'External';
+    this.metricName = checkMetricName(this, 'metricName', props.metricName ?? (external ? this.rule.externalMetricName : this.rule.metricName));
+    if (external && this.target.name.length > MAX_EXTERNAL_DEPLOYMENT_NAME) {
+      throw propError(this, 'target.name', this.target.name, `at most ${MAX_EXTERNAL_DEPLOYMENT_NAME} characters with ScaleMetric.externalTotal(): longer Deployment names are cut in pod names, which the rule matches by the Deployment's name`);
+    }
     this.averageValue = props.averageValue ?? 100;
     if (typeof this.averageValue !== 'number' || !Number.isFinite(this.averageValue) || this.averageValue < 0.001 || this.averageValue > 1e12) {
       throw propError(this, 'averageValue', this.averageValue, 'a number from 0.001 to 1e12 (quantities have milli precision)');
@@ -137,7 +174,7 @@ export class MessageMetricsHpa extends Construct {
 
     this.scaleUpStabilization = Duration.seconds(scaleUp.stabilizationWindowSeconds!);
     this.scaleDownStabilization = Duration.seconds(scaleDown.stabilizationWindowSeconds!);
-    this.target.interlok?.markAutoscaled(this);
+    this.target.interlok?.markAutoscaled(this, this.maxReplicas);
 
     this.resource = new k8s.KubeHorizontalPodAutoscalerV2(this, 'Resource', {
       metadata: {
@@ -149,18 +186,25 @@ export class MessageMetricsHpa extends Construct {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.target.name },
         minReplicas: this.minReplicas,
         maxReplicas: this.maxReplicas,
-        metrics: [{
-          type: 'Pods',
-          pods: {
-            metric: { name: this.metricName },
-            target: { type: 'AverageValue', averageValue: k8s.Quantity.fromString(quantity(this.averageValue)) },
-          },
-        }],
+        metrics: [this.renderMetric()],
         behavior: { scaleUp, scaleDown },
       },
     });
 
-    this.node.addValidation({ validate: () => this.crossCheck() });
+    const index = AppIndex.of(this);
+    this.node.addValidation({ validate: () => this.crossCheck(index) });
+  }
+
+  private renderMetric(): k8s.MetricSpecV2 {
+    const target = { type: 'AverageValue', averageValue: k8s.Quantity.fromString(quantity(this.averageValue)) };
+    if (this.metric.type === 'Pods') return { type: 'Pods', pods: { metric: { name: this.metricName }, target } };
+    return {
+      type: 'External',
+      external: {
+        metric: { name: this.metricName, selector: { matchLabels: { [DEPLOYMENT_SELECTOR_LABEL]: this.target.name } } },
+        target,
+      },
+    };
   }
 
   private renderRules(prop: string, rules: ScalingRules | undefined, window: Duration, policies: ScalingPolicy[]): k8s.HpaScalingRulesV2 {
@@ -179,16 +223,15 @@ export class MessageMetricsHpa extends Construct {
     };
   }
 
-  private crossCheck(): string[] {
+  private crossCheck(index: AppIndex): string[] {
     const errors: string[] = [];
-    const all = this.node.root.node.findAll();
     const t = this.target;
-    const rivals = all.filter((c): c is MessageMetricsHpa => c instanceof MessageMetricsHpa && c !== this
-      && c.target.name === t.name && c.target.namespace === t.namespace);
-    if (rivals.length > 0 && all.indexOf(rivals[0]) < all.indexOf(this)) {
+    const hpas = index.ofType(MessageMetricsHpa);
+    const rivals = hpas.filter((c) => c !== this && c.target.name === t.name && c.target.namespace === t.namespace);
+    if (rivals.length > 0 && hpas.indexOf(rivals[0]) < hpas.indexOf(this)) {
       errors.push(`Deployment ${t.namespace}/${t.name} is also scaled by ${rivals.map((r) => r.node.path).join(', ')}: only one HPA may scale a workload, or they fight over its replicas`);
     }
-    const interloks = all.filter((c): c is InterlokDeployment => c instanceof InterlokDeployment);
+    const interloks = index.ofType(InterlokDeployment);
     const namesAnInterlok = interloks.some((d) => d.name === t.name && d.namespace === t.namespace);
     if (!t.interlok && interloks.length > 0 && !namesAnInterlok) {
       errors.push(`HPA target Deployment ${t.namespace}/${t.name} is none of this app's Interlok Deployments (${interloks.map((d) => `${d.namespace}/${d.name}`).join(', ')})`);
@@ -196,12 +239,16 @@ export class MessageMetricsHpa extends Construct {
     if (!t.interlok && namesAnInterlok) {
       errors.push(`HPA target ${t.namespace}/${t.name} is an InterlokDeployment of this app: use ScaleTarget.interlok(...) so its spec.replicas is left to the HPA`);
     }
-    const adapters = all.filter((c): c is PrometheusAdapter => c instanceof PrometheusAdapter);
+    const adapters = index.ofType(PrometheusAdapter);
     if (adapters.length > 0 && !adapters.some((a) => a.serves(this.rule))) {
       errors.push(`adapter rule ${this.rule.node.path} is served by no prometheus-adapter of this app (${adapters.map((a) => a.node.path).join(', ')}): add it with addRule`);
     }
-    if (this.metricName !== this.rule.metricName) {
-      errors.push(`HPA metric "${this.metricName}" is not the metric "${this.rule.metricName}" that adapter rule ${this.rule.node.path} serves`);
+    const served = this.metric.type === 'External' ? this.rule.externalMetricName : this.rule.metricName;
+    if (this.metricName !== served) {
+      errors.push(`HPA metric "${this.metricName}" is not the ${this.metric.type} metric "${served}" that adapter rule ${this.rule.node.path} serves`);
+    }
+    if (this.metric.type === 'External' && !this.rule.external) {
+      errors.push(`HPA ${this.node.path} scales on the External metric but adapter rule ${this.rule.node.path} has external: false: turn it on, or use ScaleMetric.podsAverage()`);
     }
     const pushed = this.target.interlok?.metricNames;
     if (pushed && !pushed.includes(this.rule.seriesName)) {

@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import * as k8s from '../imports/k8s';
+import { AppIndex } from './_app-index';
 import { checkArray, checkDuration, checkHostPort, propError } from './_checks';
 
 /** Marks constructs that synthesize a pushgateway Service, so endpoints can be checked against them. */
@@ -67,8 +68,9 @@ export interface PushgatewayEnvProps {
   readonly extraJavaOptions?: string[];
 
   /**
-   * How long the JVM caches DNS answers. Setting `JAVA_OPTS` replaces the image's default
-   * `-Dsun.net.inetaddr.ttl=30`, and a pushgateway that moves must be found again.
+   * How long the JVM caches DNS answers (`-Dsun.net.inetaddr.ttl`). Setting `JAVA_OPTS` replaces the image's
+   * default `-Dsun.net.inetaddr.ttl=30`, and a pushgateway that moves must be found again. The guide's
+   * `-Dnetworkaddress.cache.ttl` did nothing: it is a security property, which the JDK never reads from `-D`.
    * @default Duration.seconds(30)
    */
   readonly dnsCacheTtl?: Duration;
@@ -103,20 +105,24 @@ export class PushgatewayEnv extends Construct {
       if (typeof opt !== 'string' || !/^-\S+$/.test(opt)) {
         throw propError(this, `extraJavaOptions[${i}]`, opt, 'one JVM option starting with "-" and without spaces');
       }
-      if (/^-D(prometheusEndpointUrl|networkaddress\.cache\.ttl)=/.test(opt)) {
-        throw propError(this, `extraJavaOptions[${i}]`, opt, 'no -DprometheusEndpointUrl or -Dnetworkaddress.cache.ttl (set endpoint and dnsCacheTtl instead)');
+      if (/^-D(prometheusEndpointUrl|sun\.net\.inetaddr\.ttl)=/.test(opt)) {
+        throw propError(this, `extraJavaOptions[${i}]`, opt, 'no -DprometheusEndpointUrl or -Dsun.net.inetaddr.ttl (set endpoint and dnsCacheTtl instead)');
+      }
+      if (/^-Dnetworkaddress\.cache\.ttl=/.test(opt)) {
+        throw propError(this, `extraJavaOptions[${i}]`, opt, 'no -Dnetworkaddress.cache.ttl: it is a security property the JDK ignores as -D; set dnsCacheTtl (-Dsun.net.inetaddr.ttl)');
       }
     });
     this.javaOpts = [
       `-DprometheusEndpointUrl=${this.endpoint.hostPort}`,
-      `-Dnetworkaddress.cache.ttl=${ttl.toSeconds()}`,
+      `-Dsun.net.inetaddr.ttl=${ttl.toSeconds()}`,
       ...extra,
     ].join(' ');
 
     const podNamespace = props.podNamespace ?? 'default';
+    const index = AppIndex.of(this);
     this.node.addValidation({
       validate: () => {
-        const services = this.node.root.node.findAll().filter(isPushgatewayService);
+        const services = index.where('pushgateway services', isPushgatewayService);
         if (services.length === 0 || services.some((s) => this.endpoint.addresses(s.name, s.namespace, s.port, podNamespace))) return [];
         return [`pushgateway endpoint "${this.endpoint.hostPort}" is not the synthesized pushgateway Service ${services.map((s) => `${s.name}.${s.namespace}.svc:${s.port}`).join(' or ')}: Interlok would push where nothing scrapes`];
       },

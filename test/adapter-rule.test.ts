@@ -24,17 +24,26 @@ describe('AdapterRule', () => {
     const yaml = AdapterRule.configYaml([rule]);
     expect(yaml).toMatchSnapshot();
     const config = parse(yaml);
-    expect(Object.keys(config)).toEqual(['rules']);
+    expect(Object.keys(config)).toEqual(['rules', 'externalRules']);
     expectStrictKeys(config.rules[0]);
+    expectStrictKeys(config.externalRules[0]);
     expect(config.rules[0].metricsQuery).toContain('{<<.LabelMatchers>>}');
     expect(config.rules[0].metricsQuery).toMatch(/^max by \(<<\.GroupBy>>\)/);
   });
 
-  test('helm values for the prometheus-community chart: default rules off, ours as custom', () => {
+  test('helm values for the prometheus-community chart: default rules off, ours as custom and external', () => {
     const rule = new AdapterRule(emptyChart(), 'Rule');
     const values = parse(AdapterRule.helmValuesYaml([rule]));
-    expect(values).toEqual({ rules: { default: false, custom: [rule.toConfig()] } });
+    expect(values).toEqual({ rules: { default: false, custom: [rule.toConfig()], external: [rule.toExternalConfig()] } });
     expectStrictKeys(values.rules.custom[0]);
+    expectStrictKeys(values.rules.external[0]);
+    const podsOnly = new AdapterRule(emptyChart(), 'Rule', { external: false });
+    expect(parse(AdapterRule.helmValuesYaml([podsOnly]))).toEqual({ rules: { default: false, custom: [podsOnly.toConfig()] } });
+  });
+
+  test('the External metric name is lowercase (client-go lowercases it in the URL)', () => {
+    expect(new AdapterRule(emptyChart(), 'Rule', { seriesName: 'OrdersIn' }).externalMetricName).toBe('interlok_ordersin');
+    expect(() => new AdapterRule(emptyChart(), 'Rule', { externalMetricName: 'Orders' })).toThrow('[test/Rule] externalMetricName: got "Orders", expected a lowercase name');
   });
 
   test('the stale window follows the scrape interval: push 10 s + scrape + 10 s', () => {

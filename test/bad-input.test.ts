@@ -32,7 +32,7 @@ const CASES: Array<[string, (s: Construct) => unknown, string]> = [
   ['endpoint with a path', env({ endpoint: PushgatewayEndpoint.hostPort('pgw:9091/metrics') }), `[test/Env] endpoint: got "pgw:9091/metrics", expected ${HOST_PORT}`],
   ['endpoint as a plain string', env({ endpoint: 'pgw:9091' }), '[test/Env] endpoint: got "pgw:9091", expected a PushgatewayEndpoint (PushgatewayEndpoint.hostPort("host:port") or .service(...))'],
   ['JVM option with a space', env({ extraJavaOptions: ['-Xmx1g -Xms1g'] }), '[test/Env] extraJavaOptions[0]: got "-Xmx1g -Xms1g", expected one JVM option starting with "-" and without spaces'],
-  ['JVM option overriding the endpoint', env({ extraJavaOptions: ['-DprometheusEndpointUrl=x:1'] }), '[test/Env] extraJavaOptions[0]: got "-DprometheusEndpointUrl=x:1", expected no -DprometheusEndpointUrl or -Dnetworkaddress.cache.ttl (set endpoint and dnsCacheTtl instead)'],
+  ['JVM option overriding the endpoint', env({ extraJavaOptions: ['-DprometheusEndpointUrl=x:1'] }), '[test/Env] extraJavaOptions[0]: got "-DprometheusEndpointUrl=x:1", expected no -DprometheusEndpointUrl or -Dsun.net.inetaddr.ttl (set endpoint and dnsCacheTtl instead)'],
   ['JVM options not an array', env({ extraJavaOptions: '-Xmx1g' }), '[test/Env] extraJavaOptions: got "-Xmx1g", expected an array of JVM options'],
   ['DNS TTL of 1.5 s', env({ dnsCacheTtl: Duration.millis(1500) }), '[test/Env] dnsCacheTtl: got 1500ms, expected whole seconds from 0s to 1d'],
 

@@ -12,9 +12,10 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
   test('has every object of the chain, with the guide names', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort()).toEqual([
       'APIService//v1beta1.custom.metrics.k8s.io',
-      'ClusterRole//prometheus-adapter-resource-reader',
-      'ClusterRoleBinding//prometheus-adapter-resource-reader',
-      'ClusterRoleBinding//prometheus-adapter:system:auth-delegator',
+      'APIService//v1beta1.external.metrics.k8s.io',
+      'ClusterRole//interlok-scaling:monitoring:prometheus-adapter:resource-reader',
+      'ClusterRoleBinding//interlok-scaling:monitoring:prometheus-adapter:auth-delegator',
+      'ClusterRoleBinding//interlok-scaling:monitoring:prometheus-adapter:resource-reader',
       'ConfigMap/monitoring/prometheus-adapter',
       'ConfigMap/monitoring/prometheus-server',
       'Deployment/default/interlok',
@@ -26,7 +27,9 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
       'NetworkPolicy/monitoring/prometheus-adapter',
       'NetworkPolicy/monitoring/prometheus-pushgateway',
       'NetworkPolicy/monitoring/prometheus-server',
-      'RoleBinding/kube-system/prometheus-adapter-auth-reader',
+      'PodDisruptionBudget/default/interlok',
+      'PodDisruptionBudget/monitoring/prometheus-adapter',
+      'RoleBinding/kube-system/interlok-scaling:monitoring:prometheus-adapter:auth-reader',
       'Service/default/interlok',
       'Service/monitoring/prometheus-adapter',
       'Service/monitoring/prometheus-pushgateway',
@@ -45,7 +48,7 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
   test('Interlok pushes to the synthesized pushgateway with the labels Interlok reads', () => {
     const interlok = find(objects, 'Deployment', 'interlok');
     const vars = env(container(interlok));
-    expect(vars.JAVA_OPTS.value).toBe('-DprometheusEndpointUrl=prometheus-pushgateway.monitoring.svc:9091 -Dnetworkaddress.cache.ttl=30');
+    expect(vars.JAVA_OPTS.value).toBe('-DprometheusEndpointUrl=prometheus-pushgateway.monitoring.svc:9091 -Dsun.net.inetaddr.ttl=30');
     expect(vars.K8S_POD_NAME.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
     expect(vars.K8S_NAMESPACE.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
     expect(vars.K8S_POD_NAMESPACE.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
@@ -100,14 +103,22 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
     }]);
   });
 
-  test('the adapter rule selects MessageMetrics by both labels and scopes its query', () => {
+  test('the adapter rules: MessageMetrics per pod by both labels, scoped; and its sum per Deployment as an External metric', () => {
     const config = parse(find(objects, 'ConfigMap', 'prometheus-adapter').data['config.yaml']);
+    const pods = '-[bcdfghjklmnpqrstvwxz2456789]{1,10}-[bcdfghjklmnpqrstvwxz2456789]{5}';
+    const matchers = `k8s_namespace="<<index .LabelValuesByName "k8s_namespace">>",k8s_pod_name=~"<<index .LabelValuesByName "deployment">>${pods}"`;
     expect(config).toEqual({
       rules: [{
         seriesQuery: 'MessageMetrics{k8s_namespace!="",k8s_pod_name!=""}',
         resources: { overrides: { k8s_namespace: { resource: 'namespace' }, k8s_pod_name: { resource: 'pod' } } },
         name: { matches: '^MessageMetrics$', as: 'MessageMetrics' },
         metricsQuery: 'max by (<<.GroupBy>>) (<<.Series>>{<<.LabelMatchers>>} * (time() - push_time_seconds{<<.LabelMatchers>>} < bool 30))',
+      }],
+      externalRules: [{
+        seriesQuery: 'pushgateway_build_info',
+        resources: { overrides: { k8s_namespace: { resource: 'namespace' } } },
+        name: { matches: '^pushgateway_build_info$', as: 'interlok_messagemetrics' },
+        metricsQuery: `sum(max by (k8s_pod_name) (MessageMetrics{${matchers}} * (time() - push_time_seconds{${matchers}} < bool 30))) or vector(0)`,
       }],
     });
   });
@@ -133,25 +144,25 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
   });
 
   test('adapter RBAC: resource reader, auth-delegator, auth reader in kube-system', () => {
-    expect(find(objects, 'ClusterRole', 'prometheus-adapter-resource-reader').rules).toEqual([
+    expect(find(objects, 'ClusterRole', 'interlok-scaling:monitoring:prometheus-adapter:resource-reader').rules).toEqual([
       { apiGroups: [''], resources: ['namespaces', 'pods', 'services'], verbs: ['get', 'list', 'watch'] },
     ]);
     const subject = [{ kind: 'ServiceAccount', name: 'prometheus-adapter', namespace: 'monitoring' }];
-    expect(find(objects, 'ClusterRoleBinding', 'prometheus-adapter:system:auth-delegator')).toMatchObject({
+    expect(find(objects, 'ClusterRoleBinding', 'interlok-scaling:monitoring:prometheus-adapter:auth-delegator')).toMatchObject({
       roleRef: { kind: 'ClusterRole', name: 'system:auth-delegator' }, subjects: subject,
     });
-    expect(find(objects, 'RoleBinding', 'prometheus-adapter-auth-reader')).toMatchObject({
+    expect(find(objects, 'RoleBinding', 'interlok-scaling:monitoring:prometheus-adapter:auth-reader')).toMatchObject({
       metadata: { namespace: 'kube-system' },
       roleRef: { kind: 'Role', name: 'extension-apiserver-authentication-reader' },
       subjects: subject,
     });
   });
 
-  test('APIService v1beta1.custom.metrics.k8s.io is cluster-scoped and points at the adapter', () => {
-    const api = find(objects, 'APIService', 'v1beta1.custom.metrics.k8s.io');
+  test.each(['custom', 'external'])('APIService v1beta1.%s.metrics.k8s.io is cluster-scoped and points at the adapter', (group) => {
+    const api = find(objects, 'APIService', `v1beta1.${group}.metrics.k8s.io`);
     expect(api.metadata.namespace).toBeUndefined();
     expect(api.spec).toEqual({
-      group: 'custom.metrics.k8s.io',
+      group: `${group}.metrics.k8s.io`,
       version: 'v1beta1',
       service: { name: 'prometheus-adapter', namespace: 'monitoring', port: 443 },
       groupPriorityMinimum: 100,
@@ -163,7 +174,7 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
     }
   });
 
-  test('HPA: autoscaling/v2, Pods metric MessageMetrics, AverageValue 100, 1..5, targets the Deployment', () => {
+  test('HPA: autoscaling/v2, External metric summed over the Deployment\'s pods, AverageValue 100, 1..5, targets the Deployment', () => {
     const hpa = find(objects, 'HorizontalPodAutoscaler', 'interlok-autoscaler');
     expect(hpa.apiVersion).toBe('autoscaling/v2');
     expect(hpa.metadata.namespace).toBe('default');
@@ -171,8 +182,11 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
     expect(hpa.spec.minReplicas).toBe(1);
     expect(hpa.spec.maxReplicas).toBe(5);
     expect(hpa.spec.metrics).toEqual([{
-      type: 'Pods',
-      pods: { metric: { name: 'MessageMetrics' }, target: { type: 'AverageValue', averageValue: '100' } },
+      type: 'External',
+      external: {
+        metric: { name: 'interlok_messagemetrics', selector: { matchLabels: { deployment: 'interlok' } } },
+        target: { type: 'AverageValue', averageValue: '100' },
+      },
     }]);
     expect(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds).toBe(300);
     expect(hpa.spec.behavior.scaleUp.stabilizationWindowSeconds).toBe(0);
@@ -208,8 +222,18 @@ describe('InterlokAutoscalingChart options', () => {
     const objects = synthStack({
       monitoring: { pushgateway: false, prometheus: false, adapter: false, createNamespace: false, existingPushgateway: PushgatewayEndpoint.hostPort('pgw.metrics.svc:9091') },
     });
-    expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'HorizontalPodAutoscaler', 'Service']);
+    expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Service']);
     expect(env(container(find(objects, 'Deployment', 'interlok'))).JAVA_OPTS.value).toContain('-DprometheusEndpointUrl=pgw.metrics.svc:9091 ');
+  });
+
+  test('ScaleMetric.podsAverage(): the guide\'s Pods metric, and no external metrics API', () => {
+    const { ScaleMetric } = require('../lib');
+    const objects = synthStack({ autoscaler: { metric: ScaleMetric.podsAverage() } });
+    expect(find(objects, 'HorizontalPodAutoscaler', 'interlok-autoscaler').spec.metrics).toEqual([{
+      type: 'Pods', pods: { metric: { name: 'MessageMetrics' }, target: { type: 'AverageValue', averageValue: '100' } },
+    }]);
+    expect(objects.filter((o) => o.kind === 'APIService').map((o) => o.metadata.name)).toEqual(['v1beta1.custom.metrics.k8s.io']);
+    expect(parse(find(objects, 'ConfigMap', 'prometheus-adapter').data['config.yaml']).externalRules).toBeUndefined();
   });
 
   test('an existing Prometheus: the adapter queries it, no Prometheus is synthesized', () => {

@@ -13,6 +13,7 @@ const MODELS: Record<string, string> = {
   'rbac.authorization.k8s.io/v1/RoleBinding': 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding',
   'apiregistration.k8s.io/v1/APIService': 'kubernetes-models/apiregistration.k8s.io/v1/APIService',
   'networking.k8s.io/v1/NetworkPolicy': 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy',
+  'policy/v1/PodDisruptionBudget': 'kubernetes-models/policy/v1/PodDisruptionBudget',
 };
 
 export function validateManifest(o: Manifest): void {

@@ -1,6 +1,6 @@
 import { Duration, Testing } from 'cdk8s';
 import {
-  AdapterRule, InterlokConfig, InterlokDeployment, MessageMetricsHpa, PrometheusAdapter, ScaleTarget, ScalingPolicy,
+  AdapterRule, InterlokConfig, InterlokDeployment, MessageMetricsHpa, PrometheusAdapter, ScaleMetric, ScaleTarget, ScalingPolicy,
 } from '../lib';
 import { emptyChart, find, synthChart } from './helpers';
 
@@ -16,8 +16,35 @@ describe('MessageMetricsHpa', () => {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'interlok' },
       minReplicas: 1,
       maxReplicas: 5,
-      metrics: [{ type: 'Pods', pods: { metric: { name: 'MessageMetrics' }, target: { type: 'AverageValue', averageValue: '100' } } }],
+      metrics: [{
+        type: 'External',
+        external: {
+          metric: { name: 'interlok_messagemetrics', selector: { matchLabels: { deployment: 'interlok' } } },
+          target: { type: 'AverageValue', averageValue: '100' },
+        },
+      }],
     });
+  });
+
+  test('ScaleMetric.podsAverage(): the guide\'s Pods metric', () => {
+    const chart = emptyChart();
+    new MessageMetricsHpa(chart, 'Hpa', {
+      target: ScaleTarget.deployment('interlok', 'default'), rule: new AdapterRule(chart, 'Rule', { external: false }), metric: ScaleMetric.podsAverage(),
+    });
+    expect(find(synthChart(chart), 'HorizontalPodAutoscaler', 'interlok-autoscaler').spec.metrics).toEqual([
+      { type: 'Pods', pods: { metric: { name: 'MessageMetrics' }, target: { type: 'AverageValue', averageValue: '100' } } },
+    ]);
+  });
+
+  test('the External metric needs a rule that serves it, and a Deployment name that pod names keep whole', () => {
+    const chart = emptyChart();
+    new MessageMetricsHpa(chart, 'Hpa', { target: ScaleTarget.deployment('interlok', 'default'), rule: new AdapterRule(chart, 'Rule', { external: false }) });
+    expect(() => Testing.synth(chart)).toThrow('[test/Hpa] HPA test/Hpa scales on the External metric but adapter rule test/Rule has external: false: turn it on, or use ScaleMetric.podsAverage()');
+    const long = 'i'.repeat(47);
+    const other = emptyChart();
+    expect(() => new MessageMetricsHpa(other, 'Hpa', { target: ScaleTarget.deployment(long, 'default'), rule: new AdapterRule(other, 'Rule') }))
+      .toThrow(`[test/Hpa] target.name: got "${long}", expected at most 46 characters with ScaleMetric.externalTotal()`);
+    expect(() => new MessageMetricsHpa(emptyChart(), 'Hpa', { target: ScaleTarget.deployment('i'.repeat(46), 'default'), rule: new AdapterRule(other, 'Rule2') })).not.toThrow();
   });
 
   test('a fractional target is a milli quantity; behaviour as given', () => {
@@ -32,7 +59,7 @@ describe('MessageMetricsHpa', () => {
       scaleDown: { stabilizationWindow: Duration.minutes(10), policies: [ScalingPolicy.percent(50, Duration.minutes(2))] },
     });
     const spec = find(synthChart(chart), 'HorizontalPodAutoscaler', 'interlok-autoscaler').spec;
-    expect(spec.metrics[0].pods).toEqual({ metric: { name: 'orders' }, target: { type: 'AverageValue', averageValue: '2500m' } });
+    expect(spec.metrics[0].external.target).toEqual({ type: 'AverageValue', averageValue: '2500m' });
     expect(spec.behavior).toEqual({
       scaleUp: { stabilizationWindowSeconds: 30, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 2, periodSeconds: 60 }] },
       scaleDown: { stabilizationWindowSeconds: 600, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 50, periodSeconds: 120 }] },
@@ -49,7 +76,7 @@ describe('MessageMetricsHpa', () => {
     new MessageMetricsHpa(chart, 'Hpa', { target: ScaleTarget.interlok(interlok), rule, metricName: 'Messages' });
     expect(() => Testing.synth(chart)).toThrow([
       'Validation failed with the following errors:',
-      '  [test/Hpa] HPA metric "Messages" is not the metric "MessageMetrics" that adapter rule test/Rule serves',
+      '  [test/Hpa] HPA metric "Messages" is not the External metric "interlok_messagemetrics" that adapter rule test/Rule serves',
       '  [test/Hpa] adapter rule test/Rule reads series "MessageMetrics" but Interlok test/Interlok pushes "OrdersIn" (interceptor unique-id without dashes)',
     ].join('\n'));
   });

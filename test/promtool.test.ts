@@ -3,12 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse, stringify } from 'yaml';
-import { AdapterRuleConfig, renderMetricsQuery } from '../lib';
+import { AdapterRuleConfig, renderExternalMetricsQuery, renderMetricsQuery } from '../lib';
 import { distObjects, findObject } from './chain/harness';
 import { which } from './tools';
 
 const objects = distObjects();
-const rule: AdapterRuleConfig = parse(findObject(objects, 'ConfigMap', 'prometheus-adapter').data['config.yaml']).rules[0];
+const adapterConfig = parse(findObject(objects, 'ConfigMap', 'prometheus-adapter').data['config.yaml']);
+const rule: AdapterRuleConfig = adapterConfig.rules[0];
+const externalRule: AdapterRuleConfig = adapterConfig.externalRules[0];
 
 describe('promtool', () => {
   let dir: string;
@@ -23,8 +25,10 @@ describe('promtool', () => {
     expect(promtool('check', 'config', file)).toContain('SUCCESS');
   });
 
-  test('every PromQL the library emits parses: seriesQuery and metricsQuery for one and several pods, with a selector', () => {
+  test('every PromQL the library emits parses: seriesQuery and metricsQuery for one and several pods, with a selector; the External rule', () => {
     const queries = [
+      externalRule.seriesQuery,
+      renderExternalMetricsQuery(externalRule, 'pushgateway_build_info', { namespace: 'default', metricSelector: { deployment: 'interlok' } }),
       rule.seriesQuery,
       renderMetricsQuery(rule, 'MessageMetrics', { namespace: 'default', pods: ['interlok-1'] }),
       renderMetricsQuery(rule, 'MessageMetrics', { namespace: 'default', pods: ['interlok-1', 'interlok-2', 'interlok-3'] }),

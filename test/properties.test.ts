@@ -90,9 +90,11 @@ function expectSelfConsistent(objects: any[]): void {
   expect(interlok.spec.replicas).toBeUndefined();
 
   const adapterConfig = of('ConfigMap').find((c) => c.data['config.yaml']);
-  const rule = require('yaml').parse(adapterConfig.data['config.yaml']).rules[0];
-  expect(hpa.spec.metrics[0].pods.metric.name).toBe(rule.name.as);
-  expect(Number(String(hpa.spec.metrics[0].pods.target.averageValue).replace(/m$/, 'e-3'))).toBeGreaterThan(0);
+  const externalRule = require('yaml').parse(adapterConfig.data['config.yaml']).externalRules[0];
+  const metric = hpa.spec.metrics[0].external;
+  expect(metric.metric.name).toBe(externalRule.name.as);
+  expect(metric.metric.selector).toEqual({ matchLabels: { deployment: interlok.metadata.name } });
+  expect(Number(String(metric.target.averageValue).replace(/m$/, 'e-3'))).toBeGreaterThan(0);
 
   const javaOpts = interlok.spec.template.spec.containers[0].env.find((e: any) => e.name === 'JAVA_OPTS').value;
   const endpoint = /-DprometheusEndpointUrl=(\S+)/.exec(javaOpts)![1];
@@ -106,8 +108,9 @@ function expectSelfConsistent(objects: any[]): void {
     const dep = of('Deployment').find((d) => d.metadata.name === svc.metadata.name && d.metadata.namespace === svc.metadata.namespace);
     expect(dep.spec.template.metadata.labels).toMatchObject(svc.spec.selector);
   }
-  const [api] = of('APIService');
-  expect(of('Service').some((s) => s.metadata.name === api.spec.service.name && s.metadata.namespace === api.spec.service.namespace)).toBe(true);
+  for (const api of of('APIService')) {
+    expect(of('Service').some((s) => s.metadata.name === api.spec.service.name && s.metadata.namespace === api.spec.service.namespace)).toBe(true);
+  }
 }
 
 describe('property: random valid configurations', () => {

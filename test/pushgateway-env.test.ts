@@ -8,7 +8,7 @@ describe('PushgatewayEnv', () => {
     const e = new PushgatewayEnv(emptyChart(), 'Env');
     expect(e.envVars).toMatchSnapshot();
     expect(e.envVars).toEqual([
-      { name: 'JAVA_OPTS', value: '-DprometheusEndpointUrl=prometheus-pushgateway.monitoring.svc.cluster.local:9091 -Dnetworkaddress.cache.ttl=30' },
+      { name: 'JAVA_OPTS', value: '-DprometheusEndpointUrl=prometheus-pushgateway.monitoring.svc.cluster.local:9091 -Dsun.net.inetaddr.ttl=30' },
       { name: 'K8S_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'K8S_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
       { name: 'K8S_POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
@@ -21,7 +21,7 @@ describe('PushgatewayEnv', () => {
       dnsCacheTtl: Duration.seconds(5),
       extraJavaOptions: ['-Duser.timezone=UTC', '-XX:+ExitOnOutOfMemoryError'],
     });
-    expect(e.javaOpts).toBe('-DprometheusEndpointUrl=pgw.metrics.svc:19091 -Dnetworkaddress.cache.ttl=5 -Duser.timezone=UTC -XX:+ExitOnOutOfMemoryError');
+    expect(e.javaOpts).toBe('-DprometheusEndpointUrl=pgw.metrics.svc:19091 -Dsun.net.inetaddr.ttl=5 -Duser.timezone=UTC -XX:+ExitOnOutOfMemoryError');
   });
 
   test('adds itself to a cdk8s-plus container', () => {
@@ -29,7 +29,7 @@ describe('PushgatewayEnv', () => {
     const dep = new kplus.Deployment(chart, 'Own', { containers: [{ image: 'my/interlok:1', portNumber: 8080 }] });
     new PushgatewayEnv(chart, 'Env', { endpoint: PushgatewayEndpoint.hostPort('pgw:9091') }).addTo(dep.containers[0]);
     const vars = env(container(Testing.synth(chart).find((o) => o.kind === 'Deployment')));
-    expect(vars.JAVA_OPTS.value).toBe('-DprometheusEndpointUrl=pgw:9091 -Dnetworkaddress.cache.ttl=30');
+    expect(vars.JAVA_OPTS.value).toBe('-DprometheusEndpointUrl=pgw:9091 -Dsun.net.inetaddr.ttl=30');
     expect(vars.K8S_NAMESPACE.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
     expect(vars.K8S_POD_NAME.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
   });

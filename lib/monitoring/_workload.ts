@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../_pod';
+import { LINUX_NODES, restrictedContainerSecurityContext, restrictedPodSecurityContext, spreadAcrossNodes } from '../_pod';
 
 export interface SingleContainerDeploymentOptions {
   readonly name: string;
@@ -17,16 +17,31 @@ export interface SingleContainerDeploymentOptions {
    * @default false (Recreate: in-memory state cannot be shared by two pods anyway)
    */
   readonly rollingUpdate?: boolean;
+  /**
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * @default - the cluster's default priority
+   */
+  readonly priorityClassName?: string;
+  /**
+   * Run in the node's network namespace (for API servers the control plane cannot reach on pod IPs). Two such
+   * pods cannot share a node: they would bind the same port.
+   * @default false
+   */
+  readonly hostNetwork?: boolean;
 }
 
 /**
- * One replica, restricted security, no service-account token unless the pod talks to the API server.
+ * One replica unless told otherwise (spread across nodes then), restricted security, Linux nodes, no
+ * service-account token unless the pod talks to the API server.
  */
 export function singleContainerDeployment(scope: Construct, id: string, o: SingleContainerDeploymentOptions): k8s.KubeDeployment {
   return new k8s.KubeDeployment(scope, id, {
     metadata: { name: o.name, namespace: o.namespace, labels: o.labels },
     spec: {
-      replicas: 1,
+      replicas: o.replicas ?? 1,
       selector: { matchLabels: o.selector },
       strategy: o.rollingUpdate
         ? { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } }
@@ -37,6 +52,10 @@ export function singleContainerDeployment(scope: Construct, id: string, o: Singl
           ...(o.serviceAccountName ? { serviceAccountName: o.serviceAccountName } : {}),
           automountServiceAccountToken: o.serviceAccountName !== undefined,
           enableServiceLinks: false,
+          nodeSelector: LINUX_NODES,
+          ...(o.priorityClassName ? { priorityClassName: o.priorityClassName } : {}),
+          ...(o.hostNetwork ? { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } : {}),
+          ...((o.replicas ?? 1) > 1 ? spread(o) : {}),
           securityContext: restrictedPodSecurityContext(o.uid),
           containers: [{ ...o.container, securityContext: restrictedContainerSecurityContext() }],
           volumes: o.volumes,
@@ -44,6 +63,17 @@ export function singleContainerDeployment(scope: Construct, id: string, o: Singl
       },
     },
   });
+}
+
+function spread(o: SingleContainerDeploymentOptions): Pick<k8s.PodSpec, 'affinity' | 'topologySpreadConstraints'> {
+  if (!o.hostNetwork) return { topologySpreadConstraints: spreadAcrossNodes(o.selector) };
+  return {
+    affinity: {
+      podAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: o.selector } }],
+      },
+    },
+  };
 }
 
 export function clusterIpService(scope: Construct, id: string, o: {

@@ -5,7 +5,7 @@ import { checkArray, checkDnsLabel, checkUrl, propError } from '../_checks';
 import { AdapterRule } from '../adapter-rule';
 import { recommendedLabels } from '../labels';
 import { PushgatewayEndpoint } from '../pushgateway-env';
-import { ApiServiceTls, PrometheusAdapter } from './prometheus-adapter';
+import { ApiServiceTls, PrometheusAdapter, PrometheusAdapterOptions } from './prometheus-adapter';
 import { NetworkPeer } from './network-peer';
 import { PrometheusServer } from './prometheus-server';
 import { Pushgateway } from './pushgateway';
@@ -59,6 +59,11 @@ export interface MonitoringStackProps {
    * @default ApiServiceTls.insecureSkipTlsVerify()
    */
   readonly apiServiceTls?: ApiServiceTls;
+  /**
+   * Replicas, priority, host network and the external metrics API of the adapter.
+   * @default - 2 replicas spread across nodes, default priority, pod network, external metrics on
+   */
+  readonly adapterOptions?: PrometheusAdapterOptions;
   /**
    * NetworkPolicies: only allowed pushers and Prometheus reach the pushgateway, only the adapter reaches
    * Prometheus, only port 6443 of the adapter is open.
@@ -144,6 +149,7 @@ export class MonitoringStack extends Construct {
         relistInterval: props.relistInterval,
         tls: props.apiServiceTls,
         networkPolicy,
+        ...props.adapterOptions,
       });
       this.prometheus?.allowQueryFrom(this.adapter.peer);
     }

@@ -1,9 +1,10 @@
 import { Duration, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { AppIndex } from '../_app-index';
 import * as k8s from '../../imports/k8s';
-import { checkArray, checkDnsLabel, checkDnsSubdomain, checkDuration, checkImage, checkResources, checkServiceName, checkUrl, propError } from '../_checks';
-import { checksum, emptyDirVolume, httpProbe, renderResources } from '../_pod';
+import { checkArray, checkDnsLabel, checkDnsSubdomain, checkDuration, checkImage, checkInteger, checkResources, checkServiceName, checkUrl, propError } from '../_checks';
+import { checksum, emptyDirVolume, httpProbe, podDisruptionBudget, renderResources } from '../_pod';
 import { AdapterRule } from '../adapter-rule';
 import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
 import { clusterIpService, singleContainerDeployment } from './_workload';
@@ -43,7 +44,7 @@ export class ApiServiceTls {
   ) {}
 }
 
-export interface PrometheusAdapterProps {
+export interface PrometheusAdapterProps extends PrometheusAdapterOptions {
   /** The Prometheus the adapter queries, e.g. `http://prometheus-server.monitoring.svc:80/`. */
   readonly prometheusUrl: string;
   /**
@@ -90,12 +91,47 @@ export interface PrometheusAdapterProps {
   readonly networkPolicy?: boolean;
 }
 
+/** How the adapter runs, apart from what it queries and serves. */
+export interface PrometheusAdapterOptions {
+  /**
+   * While no adapter pod is ready, API discovery fails cluster-wide and every HPA on its metrics holds, so it runs
+   * like upstream's manifests: several replicas spread across nodes, with a PodDisruptionBudget keeping one.
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * A PriorityClass, so the adapter is not the first pod evicted from a full node (e.g. `system-cluster-critical`).
+   * @default - the cluster's default priority
+   */
+  readonly priorityClassName?: string;
+  /**
+   * Run on the node's network (port 6443 of the node), for control planes that cannot reach pod IPs, such as EKS
+   * with an overlay CNI (Calico, Cilium in overlay mode). The replicas then need a node each.
+   * @default false
+   */
+  readonly hostNetwork?: boolean;
+  /**
+   * Serve the External metrics of its rules, registering `v1beta1.external.metrics.k8s.io`. Turn off where KEDA or
+   * another adapter serves that API: a cluster has one of each APIService.
+   * @default true
+   */
+  readonly externalMetrics?: boolean;
+}
+
+/** The APIService of the custom metrics API: one per cluster, whoever serves it. */
+export const CUSTOM_METRICS_API_SERVICE = 'v1beta1.custom.metrics.k8s.io';
+/** The APIService of the external metrics API: one per cluster, also registered by KEDA. */
+export const EXTERNAL_METRICS_API_SERVICE = 'v1beta1.external.metrics.k8s.io';
+
 export const ADAPTER_PORT = 6443;
 const CERT_DIR = '/var/run/serving-cert';
 
 /**
- * prometheus-adapter v0.12 standalone, serving custom metrics only: RBAC, rules ConfigMap, Deployment, Service
- * 443→6443 and the cluster-scoped APIService `v1beta1.custom.metrics.k8s.io`.
+ * prometheus-adapter v0.12 standalone: RBAC, rules ConfigMap, Deployment, Service 443→6443, the APIService
+ * `v1beta1.custom.metrics.k8s.io` and, when a rule serves an External metric, `v1beta1.external.metrics.k8s.io`.
+ * Its cluster-scoped RBAC and its RoleBinding in `kube-system` are named `interlok-scaling:<namespace>:<name>:...`:
+ * names no prometheus-community chart release uses, so applying or deleting this stack never touches an
+ * adapter the cluster already runs, and two stacks never share one.
  */
 export class PrometheusAdapter extends Construct {
   public readonly name: string;
@@ -108,10 +144,17 @@ export class PrometheusAdapter extends Construct {
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
   public readonly apiService: k8s.KubeApiService;
+  /** The external metrics APIService, when externalMetrics is on. */
+  public readonly externalApiService?: k8s.KubeApiService;
+  public readonly externalMetrics: boolean;
+  /** Prefix of the names of its cluster-scoped objects and of those in kube-system. */
+  public readonly clusterObjectPrefix: string;
+  public readonly replicas: number;
   private readonly rules: AdapterRule[] = [];
 
   constructor(scope: Construct, id: string, props: PrometheusAdapterProps) {
     super(scope, id);
+    AppIndex.of(this);
     if (props === null || typeof props !== 'object') throw propError(this, 'props', props, 'PrometheusAdapterProps with prometheusUrl');
     this.name = checkServiceName(this, 'name', props.name ?? 'prometheus-adapter');
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'monitoring');
@@ -129,6 +172,12 @@ export class PrometheusAdapter extends Construct {
       throw propError(this, 'tls.certificate', tls.certificate, 'a cert-manager Certificate as "namespace/name"');
     }
     checkArray(this, 'rules', props.rules, 'AdapterRule').forEach((r) => this.addRule(r));
+    this.replicas = checkInteger(this, 'replicas', props.replicas ?? 2, 1, 10);
+    const priorityClassName = props.priorityClassName === undefined ? undefined : checkDnsSubdomain(this, 'priorityClassName', props.priorityClassName);
+    if (props.hostNetwork !== undefined && typeof props.hostNetwork !== 'boolean') throw propError(this, 'hostNetwork', props.hostNetwork, 'true or false');
+    this.clusterObjectPrefix = `interlok-scaling:${this.namespace}:${this.name}`;
+    if (props.externalMetrics !== undefined && typeof props.externalMetrics !== 'boolean') throw propError(this, 'externalMetrics', props.externalMetrics, 'true or false');
+    this.externalMetrics = props.externalMetrics ?? true;
 
     const app = { name: 'prometheus-adapter', instance: this.name, component: 'custom-metrics-apiserver', version: imageVersion(image) };
     this.podSelector = selectorLabels(app);
@@ -142,23 +191,24 @@ export class PrometheusAdapter extends Construct {
       automountServiceAccountToken: false,
     });
     // To map the HPA's label selector to pod names and check that namespaces exist; read-only.
+    const readerName = `${this.clusterObjectPrefix}:resource-reader`;
     const reader = new k8s.KubeClusterRole(this, 'ResourceReader', {
-      metadata: meta(`${this.name}-resource-reader`),
+      metadata: meta(readerName),
       rules: [{ apiGroups: [''], resources: ['namespaces', 'pods', 'services'], verbs: ['get', 'list', 'watch'] }],
     });
     new k8s.KubeClusterRoleBinding(this, 'ResourceReaderBinding', {
-      metadata: meta(`${this.name}-resource-reader`),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${this.name}-resource-reader` },
+      metadata: meta(readerName),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: readerName },
       subjects: [subject],
     }).addDependency(reader);
     // An aggregated API server delegates authentication and authorization of its callers to the API server.
     new k8s.KubeClusterRoleBinding(this, 'AuthDelegator', {
-      metadata: meta(`${this.name}:system:auth-delegator`),
+      metadata: meta(`${this.clusterObjectPrefix}:auth-delegator`),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
       subjects: [subject],
     });
     new k8s.KubeRoleBinding(this, 'AuthReader', {
-      metadata: meta(`${this.name}-auth-reader`, 'kube-system'),
+      metadata: meta(`${this.clusterObjectPrefix}:auth-reader`, 'kube-system'),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'extension-apiserver-authentication-reader' },
       subjects: [subject],
     });
@@ -195,6 +245,9 @@ export class PrometheusAdapter extends Construct {
       serviceAccountName: this.name,
       // the HPA loses its metrics while no adapter is ready
       rollingUpdate: true,
+      replicas: this.replicas,
+      priorityClassName,
+      hostNetwork: props.hostNetwork,
       // The adapter reads its rules only at start (the guide deleted the pod by hand): a changed rule rolls it.
       annotations: { 'checksum/config': lazyString(() => checksum(this.configYaml)) },
       volumes,
@@ -220,23 +273,34 @@ export class PrometheusAdapter extends Construct {
       port: 443, targetPort: 'https', portName: 'https',
     });
 
-    this.apiService = new k8s.KubeApiService(this, 'ApiService', {
-      metadata: {
-        name: 'v1beta1.custom.metrics.k8s.io',
-        labels,
-        ...(tls.mode === 'certManager' ? { annotations: { 'cert-manager.io/inject-ca-from': tls.certificate! } } : {}),
-      },
-      spec: {
-        group: 'custom.metrics.k8s.io',
-        version: 'v1beta1',
-        service: { name: this.name, namespace: this.namespace, port: 443 },
-        groupPriorityMinimum: 100,
-        versionPriority: 100,
-        ...(tls.mode === 'insecure' ? { insecureSkipTlsVerify: true } : {}),
-        ...(tls.mode === 'caBundle' ? { caBundle: tls.caBundleBase64 } : {}),
-      },
-    });
-    this.apiService.addDependency(this.service);
+    if (this.replicas > 1) {
+      podDisruptionBudget(this, 'DisruptionBudget', {
+        name: this.name, namespace: this.namespace, labels, selector: this.podSelector, minAvailable: 1,
+      });
+    }
+
+    const apiService = (id: string, group: string) => {
+      const api = new k8s.KubeApiService(this, id, {
+        metadata: {
+          name: `v1beta1.${group}`,
+          labels,
+          ...(tls.mode === 'certManager' ? { annotations: { 'cert-manager.io/inject-ca-from': tls.certificate! } } : {}),
+        },
+        spec: {
+          group,
+          version: 'v1beta1',
+          service: { name: this.name, namespace: this.namespace, port: 443 },
+          groupPriorityMinimum: 100,
+          versionPriority: 100,
+          ...(tls.mode === 'insecure' ? { insecureSkipTlsVerify: true } : {}),
+          ...(tls.mode === 'caBundle' ? { caBundle: tls.caBundleBase64 } : {}),
+        },
+      });
+      api.addDependency(this.service);
+      return api;
+    };
+    this.apiService = apiService('ApiService', 'custom.metrics.k8s.io');
+    if (this.externalMetrics) this.externalApiService = apiService('ExternalApiService', 'external.metrics.k8s.io');
     if (props.networkPolicy ?? true) {
       ingressPolicy(this, 'NetworkPolicy', {
         name: this.name, namespace: this.namespace, labels, podSelector: this.podSelector, port: ADAPTER_PORT, from: () => undefined,
@@ -246,9 +310,16 @@ export class PrometheusAdapter extends Construct {
     this.node.addValidation({
       validate: () => {
         const errors = this.rules.length === 0 ? [`prometheus-adapter ${this.namespace}/${this.name} has no rules: it would serve no metric`] : [];
-        const names = this.rules.map((r) => r.metricName);
+        const names = [...this.rules.map((r) => r.metricName), ...this.rules.filter((r) => r.external).map((r) => r.externalMetricName)];
         const twice = names.filter((n, i) => names.indexOf(n) !== i);
         if (twice.length) errors.push(`prometheus-adapter ${this.namespace}/${this.name} serves ${[...new Set(twice)].join(', ')} from more than one rule`);
+        const external = this.rules.filter((r) => r.external);
+        if (!this.externalMetrics && external.length) {
+          errors.push(`prometheus-adapter ${this.namespace}/${this.name} has externalMetrics: false but serves the External metric of ${external.map((r) => r.node.path).join(', ')}: set external: false on the rule (and ScaleMetric.podsAverage() on its HPA)`);
+        }
+        if (this.externalMetrics && this.rules.length && !external.length) {
+          errors.push(`prometheus-adapter ${this.namespace}/${this.name} registers ${EXTERNAL_METRICS_API_SERVICE} but serves no External metric: set externalMetrics: false`);
+        }
         return errors;
       },
     });

@@ -98,9 +98,9 @@ export class Pushgateway extends Construct implements IPushgatewayService {
     });
     this.service = clusterIpService(this, 'Service', {
       name: this.name, namespace: this.namespace, labels, selector: this.podSelector,
+      // No prometheus.io/probe annotation: a chart-installed Prometheus would discover this Service by it and
+      // then show a target the NetworkPolicy blocks. Scrapers are named with allowScrapeFrom instead.
       port: PUSHGATEWAY_PORT, targetPort: 'http', portName: 'http',
-      // lets a chart-installed Prometheus (kubernetes_sd on this annotation) find it as well
-      annotations: { 'prometheus.io/probe': 'pushgateway' },
     });
     checkArray(this, 'allowPushFrom', props.allowPushFrom, 'NetworkPeer').forEach((p) => this.allowPushFrom(p));
     checkArray(this, 'allowScrapeFrom', props.allowScrapeFrom, 'NetworkPeer').forEach((p) => this.allowScrapeFrom(p));

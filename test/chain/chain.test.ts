@@ -5,12 +5,15 @@
  */
 import { parse } from 'yaml';
 import { AdapterRuleConfig } from '../../lib';
-import { distObjects, findObject, GUIDE_RULE, hpaSpec, MetricsChain, sleep } from './harness';
+import { distObjects, findObject, GUIDE_RULE, HpaSpec, hpaSpec, MetricsChain, sleep } from './harness';
 
 const objects = distObjects();
 const prometheusYaml: string = findObject(objects, 'ConfigMap', 'prometheus-server').data['prometheus.yml'];
 const ourRule: AdapterRuleConfig = parse(findObject(objects, 'ConfigMap', 'prometheus-adapter').data['config.yaml']).rules[0];
-const hpa = hpaSpec(findObject(objects, 'HorizontalPodAutoscaler', 'interlok-autoscaler'));
+const distHpa = hpaSpec(findObject(objects, 'HorizontalPodAutoscaler', 'interlok-autoscaler'));
+// The per-pod view the Pods rule of dist/ serves: what an HPA with ScaleMetric.podsAverage() (and the guide's HPA)
+// reads, and what `kubectl get --raw .../pods/*/MessageMetrics` shows. The External metric is in external.test.ts.
+const hpa: HpaSpec = { metricName: ourRule.name.as, averageValue: distHpa.averageValue, minReplicas: distHpa.minReplicas, maxReplicas: distHpa.maxReplicas };
 const RULES: Array<[string, AdapterRuleConfig]> = [['dist/ rule', ourRule], ['guide rule', GUIDE_RULE]];
 
 let chain: MetricsChain;
@@ -32,8 +35,9 @@ const scraped = (pod: string, value: number) => chain.waitFor(
   `MessageMetrics{k8s_pod_name="${pod}"}`, (s) => s.some((x) => Number(x.value[1]) === value),
 );
 
-test('the HPA in dist/ is the guide\'s: MessageMetrics, average 100, 1..5', () => {
-  expect(hpa).toEqual({ metricName: 'MessageMetrics', averageValue: 100, minReplicas: 1, maxReplicas: 5 });
+test('the HPA in dist/ keeps the guide\'s numbers (average 100, 1..5) on the External metric of its Deployment', () => {
+  expect(distHpa).toEqual({ metricName: 'interlok_messagemetrics', averageValue: 100, minReplicas: 1, maxReplicas: 5, selector: { deployment: 'interlok' } });
+  expect(hpa.metricName).toBe('MessageMetrics');
 });
 
 describe('(a) the guide\'s headline: 150 messages into one pod → the HPA wants 2', () => {
@@ -141,7 +145,7 @@ describe('(e) load stops → scale down', () => {
 });
 
 describe('no metric at all', () => {
-  test('the HPA takes no action when no pod has a metric', async () => {
+  test('a Pods-metric HPA takes no action when no pod has a metric (why dist/ scales on the External metric)', async () => {
     const d = await chain.hpaDecision(ourRule, hpa, { namespace: 'nowhere', pods: ['interlok-x'], currentReplicas: 3 });
     expect(d.desiredReplicas).toBe(3);
     expect(d.reason).toMatch(/no metrics returned/);

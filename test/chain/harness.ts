@@ -5,8 +5,8 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import {
-  AdapterRuleConfig, apiMetricName, desiredReplicas, labelForResource, PodsMetricRequest, podValues,
-  ReplicaCalculation, renderMetricsQuery, VectorSample,
+  AdapterRuleConfig, apiMetricName, desiredReplicas, desiredReplicasExternal, externalValues, labelForResource,
+  PodsMetricRequest, podValues, ReplicaCalculation, renderExternalMetricsQuery, renderMetricsQuery, VectorSample,
 } from '../../lib';
 import { which } from '../tools';
 
@@ -24,22 +24,36 @@ export function findObject(objects: Manifest[], kind: string, name: string): Man
   return o;
 }
 
-/** The HPA's Pods metric settings, read from its manifest. */
+/** The HPA's metric settings, read from its manifest. */
 export interface HpaSpec {
   readonly metricName: string;
   readonly averageValue: number;
   readonly minReplicas: number;
   readonly maxReplicas: number;
+  /** The External metric's selector (matchLabels). */
+  readonly selector?: Record<string, string>;
 }
 
-export function hpaSpec(hpa: Manifest): HpaSpec {
-  const metric = hpa.spec.metrics.find((m: Manifest) => m.type === 'Pods');
+/** The settings of the HPA's one metric of `type` (Pods or External). */
+export function hpaSpec(hpa: Manifest, type: 'Pods' | 'External' = 'External'): HpaSpec {
+  const metric = hpa.spec.metrics.find((m: Manifest) => m.type === type);
+  if (!metric) throw new Error(`HPA ${hpa.metadata.name} has no ${type} metric`);
+  const source = type === 'Pods' ? metric.pods : metric.external;
   return {
-    metricName: metric.pods.metric.name,
-    averageValue: Number(metric.pods.target.averageValue),
+    metricName: source.metric.name,
+    averageValue: Number(source.target.averageValue),
     minReplicas: hpa.spec.minReplicas ?? 1,
     maxReplicas: hpa.spec.maxReplicas,
+    ...(source.metric.selector ? { selector: source.metric.selector.matchLabels } : {}),
   };
+}
+
+/** A pod name as a Deployment's ReplicaSet gives it: <deployment>-<pod-template-hash>-<5 characters>. */
+export function podName(deployment: string, n: number, hash = '7d9f8c6b5'): string {
+  const safe = 'bcdfghjklmnpqrstvwxz2456789';
+  let suffix = '';
+  for (let i = 0, x = n + 1000; i < 5; i++, x = Math.floor(x / safe.length)) suffix += safe[x % safe.length];
+  return `${deployment}-${hash}-${suffix}`;
 }
 
 /** The guide's rule, verbatim (metricsQuery is the bare metric name). */
@@ -80,6 +94,14 @@ async function waitReady(url: string, proc: ChildProcess, log: () => string, tim
   throw new Error(`${url} not ready after ${timeoutMs} ms\n${log()}`);
 }
 
+function stopProcess(p: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (p.exitCode !== null || p.signalCode !== null) return resolve();
+    p.once('exit', () => resolve());
+    p.kill(signal);
+  });
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -93,11 +115,7 @@ export class MetricsChain {
     const dir = mkdtempSync(join(tmpdir(), 'interlok-chain-'));
     const [pgwPort, promPort] = [await freePort(), await freePort()];
     const chain = new MetricsChain(dir, `http://127.0.0.1:${pgwPort}`, `http://127.0.0.1:${promPort}`);
-    // Debian's pushgateway persists to a system path by default: a file of our own keeps runs apart.
-    chain.spawn(which('prometheus-pushgateway'), [
-      `--web.listen-address=127.0.0.1:${pgwPort}`, `--persistence.file=${join(dir, 'pushgateway.data')}`,
-    ]);
-    await waitReady(`${chain.pushgatewayUrl}/-/ready`, chain.procs[0], () => chain.logs());
+    await chain.startPushgateway();
 
     const config = parse(prometheusYaml);
     const jobs = config.scrape_configs as Manifest[];
@@ -115,15 +133,45 @@ export class MetricsChain {
 
   public configFile = '';
   private readonly procs: ChildProcess[] = [];
+  private pushgatewayRuns = 0;
   private readonly output: string[] = [];
 
   private constructor(public readonly dir: string, public readonly pushgatewayUrl: string, public readonly prometheusUrl: string) {}
 
-  private spawn(cmd: string, args: string[]): void {
+  private spawn(cmd: string, args: string[]): ChildProcess {
     const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout!.on('data', (d) => this.output.push(String(d)));
     proc.stderr!.on('data', (d) => this.output.push(String(d)));
     this.procs.push(proc);
+    return proc;
+  }
+
+  private async startPushgateway(): Promise<void> {
+    // Debian's pushgateway persists to a system path by default: a file of our own keeps runs apart, and a new
+    // file per start is a new pod's empty emptyDir.
+    const proc = this.spawn(which('prometheus-pushgateway'), [
+      `--web.listen-address=${new URL(this.pushgatewayUrl).host}`,
+      `--persistence.file=${join(this.dir, `pushgateway-${this.pushgatewayRuns++}.data`)}`,
+    ]);
+    this.pushgateway = proc;
+    await waitReady(`${this.pushgatewayUrl}/-/ready`, proc, () => this.logs());
+  }
+
+  private pushgateway?: ChildProcess;
+
+  /** What a rescheduled pushgateway pod is: the same Service address, and no groups at all. */
+  public async replacePushgatewayWithEmptyOne(): Promise<void> {
+    const old = this.pushgateway!;
+    await stopProcess(old, 'SIGKILL');
+    this.procs.splice(this.procs.indexOf(old), 1);
+    await this.startPushgateway();
+  }
+
+  /** The groups the pushgateway holds, as their grouping labels. */
+  public async pushgatewayGroups(): Promise<Record<string, string>[]> {
+    const res = await fetch(`${this.pushgatewayUrl}/api/v1/metrics`);
+    const json: any = await res.json();
+    return json.data.map((g: any) => g.labels);
   }
 
   public logs(): string {
@@ -131,11 +179,7 @@ export class MetricsChain {
   }
 
   public async stop(): Promise<void> {
-    await Promise.all(this.procs.map((p) => new Promise<void>((resolve) => {
-      if (p.exitCode !== null) return resolve();
-      p.once('exit', () => resolve());
-      p.kill('SIGTERM');
-    })));
+    await Promise.all(this.procs.map((p) => stopProcess(p, 'SIGTERM')));
     rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -203,6 +247,25 @@ export class MetricsChain {
     return { values, query, ...this.calc(hpa, request, values) };
   }
 
+  /**
+   * What an HPA on the External metric gets and decides: discovery as the adapter relists (the rule's seriesQuery
+   * and name mapping), the query built as BuildExternal does from the HPA's selector and namespace, its values
+   * summed by the HPA.
+   */
+  public async externalDecision(rule: AdapterRuleConfig, hpa: HpaSpec, request: { namespace: string; currentReplicas: number }): Promise<ExternalDecision> {
+    const discovered = (await this.series(rule.seriesQuery, 60))
+      .map((s) => ({ series: s.__name__, api: apiMetricName(rule, s.__name__) }))
+      .filter((s) => s.api === hpa.metricName);
+    const calc = (values: number[]) => desiredReplicasExternal({
+      currentReplicas: request.currentReplicas, values, targetAverageValue: hpa.averageValue,
+      minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas,
+    });
+    if (discovered.length === 0) return { values: [], query: '', ...calc([]) };
+    const query = renderExternalMetricsQuery(rule, discovered[0].series, { namespace: request.namespace, metricSelector: hpa.selector });
+    const values = externalValues(await this.instantQuery(query));
+    return { values, query, ...calc(values) };
+  }
+
   private calc(hpa: HpaSpec, request: PodsMetricRequest & { currentReplicas: number }, values: Map<string, number>): ReplicaCalculation {
     return desiredReplicas({
       currentReplicas: request.currentReplicas,
@@ -213,6 +276,11 @@ export class MetricsChain {
       maxReplicas: hpa.maxReplicas,
     });
   }
+}
+
+export interface ExternalDecision extends ReplicaCalculation {
+  readonly values: number[];
+  readonly query: string;
 }
 
 export interface HpaDecision extends ReplicaCalculation {
