@@ -16,6 +16,8 @@ describe('desiredReplicas (replica_calculator.go, Pods metric, AverageValue)', (
     ['missing pod when scaling up counts as 0', 2, { a: 300 }, ['a', 'b'], 3],
     ['missing pod when scaling down counts as target: (20 + 20 + 100) / 3 → ratio 0.466 → 2', 3, { a: 20, b: 20 }, ['a', 'b', 'c'], 2],
     ['missing pod reverses the direction: no change', 2, { a: 150 }, ['a', 'b', 'c'], 2],
+    ['missing pod while the others average exactly the target: left out, no change', 3, { a: 100, b: 100 }, ['a', 'b', 'c'], 3],
+    ['missing pods at exactly the target even with many missing: no change', 5, { a: 100 }, ['a', 'b', 'c', 'd', 'e'], 5],
   ])('%s', (_name, current, values, pods, expected) => {
     expect(calc(current, values, pods).desiredReplicas).toBe(expected);
   });
