@@ -6,7 +6,7 @@
  *
  * Tolerance is compared as `math.Abs(1.0-usageRatio) <= tolerance` in float64, as Kubernetes up to 1.32 does.
  * Kubernetes 1.33+ (`HPAConfigurableTolerance`) tests `1-down <= ratio <= 1+up` instead; the two differ only at a
- * ratio of exactly 1 + tolerance (e.g. 110 against 100 with 0.1: scales up here, stays on 1.33+).
+ * ratio right at the upper boundary (e.g. 110 against 100 with 0.1: scales up here, stays on 1.33+).
  */
 export interface ReplicaCalculationInput {
   /** The target's `spec.replicas`. */
