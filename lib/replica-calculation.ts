@@ -252,32 +252,3 @@ function finish(
     recommendation,
   };
 }
-
-export interface ExternalReplicaCalculationInput {
-  /** The target's status.replicas. */
-  readonly currentReplicas: number;
-  /** The values the external metrics API returned for the metric (the HPA sums them); empty: no metric. */
-  readonly values: number[];
-  /** The per-pod target (AverageValue). */
-  readonly targetAverageValue: number;
-  readonly minReplicas: number;
-  readonly maxReplicas: number;
-  /** @default 0.1 */
-  readonly tolerance?: number;
-}
-
-/** `GetExternalPerPodMetricReplicas`: an External metric with an AverageValue target, clamped to min/max. */
-export function desiredReplicasExternal(input: ExternalReplicaCalculationInput): ReplicaCalculation {
-  const tolerance = input.tolerance ?? 0.1;
-  const current = input.currentReplicas;
-  const clamp = (n: number) => Math.min(input.maxReplicas, Math.max(input.minReplicas, n));
-  if (input.values.length === 0) {
-    return { desiredReplicas: clamp(current), reason: 'no metrics returned from external metrics API: no scaling action' };
-  }
-  const usage = input.values.reduce((sum, v) => sum + Math.round(v * 1000), 0);
-  const target = Math.round(input.targetAverageValue * 1000);
-  const ratio = usage / (target * current);
-  const desired = Math.abs(1 - ratio) > tolerance ? Math.ceil(usage / target) : current;
-  const clamped = clamp(desired);
-  return { desiredReplicas: clamped, reason: `total ${usage / 1000}, ceil(total / ${input.targetAverageValue}) = ${desired}`, currentAverage: Math.ceil(usage / current) / 1000 };
-}

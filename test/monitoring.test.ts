@@ -88,12 +88,24 @@ describe('PrometheusAdapter', () => {
   });
 
   test('an adapter without rules, or serving one name twice, fails synth', () => {
+    // one app each: a cluster has one adapter, and two in one app fail on their APIServices first
+    const empty = emptyChart();
+    new PrometheusAdapter(empty, 'Empty', { prometheusUrl: 'http://p:9090/', networkPolicy: false, name: 'empty' });
+    expect(() => Testing.synth(empty)).toThrow('[test/Empty] prometheus-adapter monitoring/empty has no rules: it would serve no metric');
     const chart = emptyChart();
-    new PrometheusAdapter(chart, 'Empty', { prometheusUrl: 'http://p:9090/', networkPolicy: false, name: 'empty' });
     const twice = new PrometheusAdapter(chart, 'Twice', { prometheusUrl: 'http://p:9090/', networkPolicy: false, name: 'twice' });
     twice.addRule(new AdapterRule(chart, 'A'));
     twice.addRule(new AdapterRule(chart, 'B'));
-    expect(() => Testing.synth(chart)).toThrow(/\[test\/Empty\] prometheus-adapter monitoring\/empty has no rules: it would serve no metric\n.*\[test\/Twice\] prometheus-adapter monitoring\/twice serves MessageMetrics from more than one rule/);
+    expect(() => Testing.synth(chart)).toThrow('[test/Twice] prometheus-adapter monitoring/twice serves MessageMetrics, interlok_messagemetrics from more than one rule');
+  });
+
+  test('the external metrics API only where it serves something, and never without it', () => {
+    const on = emptyChart();
+    new PrometheusAdapter(on, 'Adapter', { prometheusUrl: 'http://p:9090/', networkPolicy: false, rules: [new AdapterRule(on, 'Rule', { external: false })] });
+    expect(() => Testing.synth(on)).toThrow('[test/Adapter] prometheus-adapter monitoring/prometheus-adapter registers v1beta1.external.metrics.k8s.io but serves no External metric: set externalMetrics: false');
+    const off = emptyChart();
+    new PrometheusAdapter(off, 'Adapter', { prometheusUrl: 'http://p:9090/', networkPolicy: false, externalMetrics: false, rules: [new AdapterRule(off, 'Rule')] });
+    expect(() => Testing.synth(off)).toThrow('[test/Adapter] prometheus-adapter monitoring/prometheus-adapter has externalMetrics: false but serves the External metric of test/Rule: set external: false on the rule (and ScaleMetric.podsAverage() on its HPA)');
   });
 });
 
