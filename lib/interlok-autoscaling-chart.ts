@@ -92,6 +92,7 @@ export class InterlokAutoscalingChart extends Chart {
       staleAfter: this.rule.staleAfter,
       scaleUpStabilization: this.autoscaler.scaleUpStabilization,
       scaleDownStabilization: this.autoscaler.scaleDownStabilization,
+      metricType: this.autoscaler.metric.type,
     });
   }
 

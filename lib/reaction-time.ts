@@ -20,6 +20,12 @@ export interface ReactionTimeInputs {
    * @default HPA_SYNC_PERIOD
    */
   readonly hpaSyncPeriod?: Duration;
+  /**
+   * Whether the HPA reads the External total (which is 0 when no pod has a series) or the Pods average (which
+   * then gives the HPA no metric at all).
+   * @default 'External'
+   */
+  readonly metricType?: 'External' | 'Pods';
 }
 
 /** Worst cases in seconds; undefined means never. */
@@ -30,6 +36,12 @@ export interface ReactionTimes {
   readonly scaleDownRecommendation?: number;
   /** Load stops → replicas go down: the recommendation must stay low for the down-stabilization window. */
   readonly scaleDown?: number;
+  /**
+   * No pod of the Deployment has a series while idle (a rollout while idle, or a pushgateway replaced while idle)
+   * → replicas go down to minReplicas: the next scrape drops the old series, the next sync reads 0, then the
+   * down-stabilization window. Undefined (never) with a Pods metric.
+   */
+  readonly scaleDownWithoutSeries?: number;
 }
 
 /**
@@ -45,5 +57,7 @@ export function worstCaseReactionTimes(i: ReactionTimeInputs): ReactionTimes {
   const scaleUp = push + s(i.scrapeInterval) + sync + s(i.scaleUpStabilization);
   if (i.staleAfter === undefined) return { scaleUp };
   const scaleDownRecommendation = push + s(i.staleAfter) + sync;
-  return { scaleUp, scaleDownRecommendation, scaleDown: scaleDownRecommendation + s(i.scaleDownStabilization) };
+  const scaleDown = scaleDownRecommendation + s(i.scaleDownStabilization);
+  if ((i.metricType ?? 'External') === 'Pods') return { scaleUp, scaleDownRecommendation, scaleDown };
+  return { scaleUp, scaleDownRecommendation, scaleDown, scaleDownWithoutSeries: s(i.scrapeInterval) + sync + s(i.scaleDownStabilization) };
 }

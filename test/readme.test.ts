@@ -26,7 +26,17 @@ describe('README', () => {
     expect(row('load step → HPA decides to scale up')).toContain(`| ${ours.scaleUp} s (10 + 10 + 15 + 0) | ${guide.scaleUp} s (10 + 60 + 15 + 0;`);
     expect(row('load stops → HPA recommends fewer replicas')).toContain(`| ${ours.scaleDownRecommendation} s (10 + 30 + 15) | never`);
     expect(row('load stops → replicas go down')).toContain(`| ${ours.scaleDown} s | never`);
+    expect(row('no pod has a series while idle')).toContain(`| ${ours.scaleDownWithoutSeries} s (10 + 15 + 300) | never`);
     expect(guide.scaleDown).toBeUndefined();
+  });
+
+  test('what a user must know before applying, on teardown, NetworkPolicies and port 6443', () => {
+    expect(readme).toContain('kubectl get apiservice v1beta1.custom.metrics.k8s.io v1beta1.external.metrics.k8s.io');
+    expect(readme).toMatch(/### Teardown[\s\S]*kubectl delete apiservice v1beta1\.custom\.metrics\.k8s\.io v1beta1\.external\.metrics\.k8s\.io\nkubectl delete -f dist\//);
+    expect(readme).toContain('### NetworkPolicies need a CNI that enforces them');
+    expect(readme).toMatch(/Private GKE[\s\S]*--allow tcp:6443/);
+    expect(readme).toMatch(/EKS with an overlay CNI[\s\S]*hostNetwork: true/);
+    expect(readme).toContain('`-Dnetworkaddress.cache.ttl=30` is a Java *security*');
   });
 
   test('the example of constructs used on their own compiles and synthesizes', () => {
