@@ -127,13 +127,10 @@ export function checkQuantity(scope: IConstruct, prop: string, value: string): s
 }
 
 export function checkUrl(scope: IConstruct, prop: string, value: string): string {
-  let ok = false;
-  try {
-    const u = new URL(value);
-    ok = (u.protocol === 'http:' || u.protocol === 'https:') && HOST.test(u.hostname);
-  } catch {
-    ok = false;
-  }
+  // Not WHATWG's URL: it rejects hosts such as `xn--a` (invalid punycode), which are valid namespace names and
+  // which the adapter's Go url.Parse takes.
+  const m = typeof value === 'string' ? /^https?:\/\/([^/:?#\s]+)(?::(\d{1,5}))?(?:[/?#]\S*)?$/.exec(value) : null;
+  const ok = m !== null && HOST.test(m[1]) && (m[2] === undefined || (Number(m[2]) >= 1 && Number(m[2]) <= 65535));
   if (!ok) throw propError(scope, prop, value, 'an http:// or https:// URL (for example "http://prometheus-server.monitoring.svc:80/")');
   return value;
 }

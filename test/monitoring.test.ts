@@ -99,6 +99,11 @@ describe('PrometheusAdapter', () => {
     expect(() => Testing.synth(chart)).toThrow('[test/Twice] prometheus-adapter monitoring/twice serves MessageMetrics, interlok_messagemetrics from more than one rule');
   });
 
+  test('a Prometheus URL in any valid namespace, even one that is invalid punycode (xn--a), is taken', () => {
+    expect(() => new PrometheusAdapter(emptyChart(), 'A', { prometheusUrl: 'http://prometheus-server.xn--a.svc:80/' })).not.toThrow();
+    expect(() => new PrometheusAdapter(emptyChart(), 'A', { prometheusUrl: 'http://p:99999/' })).toThrow('prometheusUrl: got "http://p:99999/"');
+  });
+
   test('the external metrics API only where it serves something, and never without it', () => {
     const on = emptyChart();
     new PrometheusAdapter(on, 'Adapter', { prometheusUrl: 'http://p:9090/', networkPolicy: false, rules: [new AdapterRule(on, 'Rule', { external: false })] });
