@@ -5,9 +5,9 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import {
-  AdapterRuleConfig, apiMetricName, desiredReplicas, labelForResource, PodsMetricRequest, podValues,
-  ReplicaCalculation, renderMetricsQuery, VectorSample,
+  AdapterRuleConfig, desiredReplicas, PodsMetricRequest, podValues, ReplicaCalculation, renderMetricsQuery, VectorSample,
 } from '../../lib';
+import { apiMetricName, labelForResource } from '../../lib/adapter-query';
 import { which } from '../tools';
 
 export type Manifest = Record<string, any>;
