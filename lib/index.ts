@@ -1,15 +1,29 @@
-export * from './pushgateway-env';
-export * from './interlok-deployment';
-export * from './adapter-rule';
-export * from './message-metrics-hpa';
-export * from './labels';
-export * from './interlok-autoscaling-chart';
-export * from './monitoring/pushgateway';
-export * from './monitoring/prometheus-server';
-export * from './monitoring/prometheus-adapter';
-export * from './monitoring/monitoring-stack';
-export * from './monitoring/network-peer';
-export * from './atomic-synth';
-export * from './adapter-query';
-export * from './replica-calculation';
-export * from './reaction-time';
+// The public API: exactly what the README's "API" section lists. Everything else in lib/ is internal; the API
+// report in api/ shows every change to this list in review (`npm run api:update` after an intended change).
+
+// The whole stack
+export { InterlokAutoscalingChart, type InterlokAutoscalingChartProps } from './interlok-autoscaling-chart';
+export { synthAtomically } from './atomic-synth';
+
+// Interlok
+export { InterlokDeployment, type InterlokDeploymentProps, InterlokImage, InterlokConfig, type InterlokConfigFiles, PushgatewayDeregistration } from './interlok-deployment';
+export { PushgatewayEnv, type PushgatewayEnvProps, PushgatewayEndpoint, type IPushgatewayService, type IEnvContainer, type EnvValueLike } from './pushgateway-env';
+
+// Autoscaling
+export { AdapterRule, type AdapterRuleProps, type AdapterRuleConfig, type AdapterConfig } from './adapter-rule';
+export { MessageMetricsHpa, type MessageMetricsHpaProps, type AutoscalerOptions, ScaleMetric, ScaleTarget, ScalingPolicy, type ScalingRules } from './message-metrics-hpa';
+
+// Monitoring
+export { MonitoringStack, type MonitoringStackProps } from './monitoring/monitoring-stack';
+export { Pushgateway, type PushgatewayProps } from './monitoring/pushgateway';
+export { PrometheusServer, type PrometheusServerProps } from './monitoring/prometheus-server';
+export { PrometheusAdapter, type PrometheusAdapterProps, type PrometheusAdapterOptions, ApiServiceTls } from './monitoring/prometheus-adapter';
+export { NetworkPeer } from './monitoring/network-peer';
+
+// Models of what the cluster does, to check a configuration
+export { renderMetricsQuery, podValues, type PodsMetricRequest, type VectorSample, renderExternalMetricsQuery, externalValues, type ExternalMetricRequest } from './adapter-query';
+export {
+  desiredReplicas, type ReplicaCalculationInput, type ReplicaCalculation,
+  desiredReplicasExternal, type ExternalReplicaCalculationInput, desiredReplicasExternalValue, type ExternalValueReplicaCalculationInput,
+} from './replica-calculation';
+export { worstCaseReactionTimes, type ReactionTimeInputs, type ReactionTimes } from './reaction-time';

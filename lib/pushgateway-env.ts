@@ -1,5 +1,4 @@
 import { Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { AppIndex } from './_app-index';
@@ -140,11 +139,30 @@ export class PushgatewayEnv extends Construct {
     ];
   }
 
-  /** Adds the env vars to a cdk8s-plus container, for Interlok Deployments you build yourself. */
-  public addTo(container: kplus.Container): void {
-    container.env.addVariable('JAVA_OPTS', kplus.EnvValue.fromValue(this.javaOpts));
-    container.env.addVariable('K8S_POD_NAME', kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME));
-    container.env.addVariable('K8S_NAMESPACE', kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE));
-    container.env.addVariable('K8S_POD_NAMESPACE', kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE));
+  /**
+   * Adds the env vars to a cdk8s-plus container (cdk8s-plus-27 through the newest major), for Interlok
+   * Deployments you build yourself.
+   */
+  public addTo(container: IEnvContainer): void {
+    for (const v of this.envVars) container.env.addVariable(v.name, { value: v.value, valueFrom: v.valueFrom });
   }
+}
+
+/**
+ * An environment variable's value as every cdk8s-plus major (27 and later) stores it: what its
+ * `EnvValue.fromValue(...)` and `EnvValue.fromFieldRef(...)` produce.
+ */
+export interface EnvValueLike {
+  readonly value?: string;
+  readonly valueFrom?: k8s.EnvVarSource;
+}
+
+/**
+ * A container whose environment can be added to: a `Container` of any cdk8s-plus major from 27 on (`container.env`
+ * is an `Env` with `addVariable(name, EnvValue)`), whichever one your app uses.
+ */
+export interface IEnvContainer {
+  readonly env: {
+    addVariable(name: string, value: EnvValueLike): void;
+  };
 }

@@ -1,5 +1,6 @@
 import { parse } from 'yaml';
-import { KIND_ORDER, NetworkPeer } from '../lib';
+import { NetworkPeer } from '../lib';
+import { KIND_ORDER } from '../lib/interlok-autoscaling-chart';
 import { container, env, find, synthStack } from './helpers';
 
 describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {

@@ -1,5 +1,6 @@
 import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import * as kplus33 from 'cdk8s-plus-33';
 import { InterlokDeployment, NetworkPeer, Pushgateway, PushgatewayEndpoint, PushgatewayEnv } from '../lib';
 import { container, emptyChart, env, find } from './helpers';
 
@@ -32,6 +33,36 @@ describe('PushgatewayEnv', () => {
     expect(vars.JAVA_OPTS.value).toBe('-DprometheusEndpointUrl=pgw:9091 -Dsun.net.inetaddr.ttl=30');
     expect(vars.K8S_NAMESPACE.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
     expect(vars.K8S_POD_NAME.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+  });
+
+  test('adds itself to a container of the newest cdk8s-plus (33), the same as to one of 27', () => {
+    const synthEnv = (build: (chart: ReturnType<typeof emptyChart>) => void) => {
+      const chart = emptyChart();
+      build(chart);
+      return container(Testing.synth(chart).find((o) => o.kind === 'Deployment')).env;
+    };
+    const endpoint = PushgatewayEndpoint.hostPort('pgw:9091');
+    const with33 = synthEnv((chart) => {
+      const dep = new kplus33.Deployment(chart, 'Own');
+      const c = dep.addContainer({ image: 'my/interlok:1', portNumber: 8080 });
+      c.env.addVariable('OTHER', kplus33.EnvValue.fromValue('kept'));
+      new PushgatewayEnv(chart, 'Env', { endpoint }).addTo(c);
+    });
+    const with27 = synthEnv((chart) => {
+      const dep = new kplus.Deployment(chart, 'Own');
+      const c = dep.addContainer({ image: 'my/interlok:1', portNumber: 8080 });
+      c.env.addVariable('OTHER', kplus.EnvValue.fromValue('kept'));
+      new PushgatewayEnv(chart, 'Env', { endpoint }).addTo(c);
+    });
+    expect(with33).toEqual([
+      { name: 'OTHER', value: 'kept' },
+      { name: 'JAVA_OPTS', value: '-DprometheusEndpointUrl=pgw:9091 -Dsun.net.inetaddr.ttl=30' },
+      { name: 'K8S_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'K8S_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      { name: 'K8S_POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    ]);
+    expect(with27).toEqual(with33);
+    expect(require('cdk8s-plus-33/package.json').version).toMatch(/^2\./);
   });
 
   test('an endpoint that is not the synthesized pushgateway fails synth', () => {

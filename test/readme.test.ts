@@ -39,6 +39,21 @@ describe('README', () => {
     expect(readme).toContain('`-Dnetworkaddress.cache.ttl=30` is a Java *security*');
   });
 
+  test('the API section lists exactly what the package exports: lib/index.ts and the API report agree', () => {
+    const section = /\n## API\n([\s\S]*?)\n## /.exec(readme)![1];
+    const rows = section.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| what'));
+    const documented = rows.flatMap((l) => [...l.split('|')[2]!.matchAll(/`(\w+)`/g)].map((m) => m[1]!)).sort();
+    const report = readFileSync(join(root, 'api', 'cdk8s-interlok-scaling.api.md'), 'utf-8');
+    const reported = [...report.matchAll(/^export (?:declare )?(?:abstract )?(?:class|interface|function|const|type|enum) (\w+)/gm)].map((m) => m[1]!).sort();
+    expect(documented).toEqual(reported);
+    // the values among them are what the entry point exports at run time
+    const runtime = Object.keys(require('../lib')).sort();
+    expect(runtime.every((name) => documented.includes(name))).toBe(true);
+    for (const internal of ['checkPeer', 'requirePeers', 'ingressPolicy', 'expandTemplate', 'PUSHGATEWAY_SERVICE', 'KIND_ORDER']) {
+      expect(runtime).not.toContain(internal);
+    }
+  });
+
   test('the example of constructs used on their own compiles and synthesizes', () => {
     const code = /## Using the constructs on their own[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)![1]
       .replace("from 'cdk8s-interlok-scaling'", "from '../../lib'");
@@ -48,10 +63,12 @@ describe('README', () => {
     try {
       writeFileSync(join(dir, 'example.ts'), code);
       execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['--noEmit', '--strict', '--esModuleInterop', '--skipLibCheck', '--target', 'ES2020', '--module', 'commonjs', '--types', 'node', join(dir, 'example.ts')], { cwd: root, stdio: 'pipe' });
-      execFileSync(process.execPath, ['--import', 'tsx', join(dir, 'example.ts')], { cwd: root, env: { ...process.env, CDK8S_OUTDIR: join(dir, 'out') }, stdio: 'pipe' });
+      execFileSync(process.execPath, ['--import', 'tsx', join(dir, 'example.ts')], { cwd: dir, env: { ...process.env, CDK8S_OUTDIR: join(dir, 'out') }, stdio: 'pipe' });
       const out = readFileSync(join(dir, 'out', readdirSync(join(dir, 'out'))[0]), 'utf-8');
       expect(out).toContain('-DprometheusEndpointUrl=pushgateway.observability.svc:9091');
       expect(out).toContain('kind: HorizontalPodAutoscaler');
+      expect(out).toMatch(/kind: Namespace\nmetadata:\n  name: integration/);
+      expect(readFileSync(join(dir, 'adapter-values.yaml'), 'utf-8')).toContain('metricsQuery: max by (<<.GroupBy>>)');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

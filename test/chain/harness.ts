@@ -5,9 +5,10 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import {
-  AdapterRuleConfig, apiMetricName, desiredReplicas, desiredReplicasExternal, externalValues, labelForResource,
-  PodsMetricRequest, podValues, ReplicaCalculation, renderExternalMetricsQuery, renderMetricsQuery, VectorSample,
+  AdapterRuleConfig, desiredReplicas, desiredReplicasExternal, externalValues, PodsMetricRequest, podValues,
+  ReplicaCalculation, renderExternalMetricsQuery, renderMetricsQuery, VectorSample,
 } from '../../lib';
+import { apiMetricName, labelForResource } from '../../lib/adapter-query';
 import { which } from '../tools';
 
 export type Manifest = Record<string, any>;

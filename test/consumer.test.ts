@@ -1,0 +1,217 @@
+/**
+ * The package as a user gets it: packed (in a copy of the repository, with a stale file planted in build/),
+ * installed from the tarball into a fresh cdk8s app with a strict tsconfig of its own, every ```ts block of the
+ * README compiled and run there verbatim, and the CLI run from the installed package.
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join, relative } from 'path';
+import { parseAllDocuments } from 'yaml';
+
+const root = join(__dirname, '..');
+const pkg = require('../package.json');
+const readme = readFileSync(join(root, 'README.md'), 'utf-8');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const versionOf = (name: string): string => require(`${name}/package.json`).version;
+
+/** Every ```ts block of the README, with the heading of its section. */
+export function readmeExamples(text: string): Array<{ heading: string; code: string }> {
+  const out: Array<{ heading: string; code: string }> = [];
+  let heading = '';
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.startsWith('#')) heading = line.replace(/^#+\s*/, '');
+    if (line === '```ts' || line === '```typescript') {
+      const end = lines.indexOf('```', i + 1);
+      out.push({ heading, code: lines.slice(i + 1, end).join('\n') + '\n' });
+      i = end;
+    }
+  }
+  return out;
+}
+
+/** The files the package must hold, derived from the sources: compiled library with declarations, the CLI, docs. */
+function expectedFiles(): string[] {
+  const ts = (dir: string): string[] => readdirSync(join(root, dir), { recursive: true, encoding: 'utf-8' })
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => `${dir}/${f.replace(/\\/g, '/').replace(/\.ts$/, '')}`);
+  return [
+    ...['lib', 'imports'].flatMap(ts).flatMap((f) => [`build/${f}.js`, `build/${f}.d.ts`]),
+    ...['cli', 'bin'].flatMap(ts).map((f) => `build/${f}.js`),
+    'CHANGELOG.md', 'LICENSE', 'README.md', 'package.json',
+  ].sort();
+}
+
+function yamlObjects(dir: string): any[] {
+  return readdirSync(dir).filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf-8')).map((d) => d.toJS()))
+    .filter((o) => o);
+}
+
+const SYSTEM_NAMESPACES = ['default', 'kube-system'];
+
+describe('the package as a user installs it', () => {
+  let work: string;
+  let copy: string;
+  let app: string;
+  let dryRunFiles: string[];
+  let packedFiles: string[];
+  const examples = readmeExamples(readme);
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'consumer-'));
+    // a copy of the sources: npm pack empties build/, which other tests use in the repository
+    copy = join(work, 'pkg');
+    mkdirSync(copy);
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'tsconfig.json', 'tsconfig.build.json', 'lib', 'imports', 'cli', 'bin']) {
+      cpSync(join(root, f), join(copy, f), { recursive: true });
+    }
+    symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'), 'dir');
+    const plantStale = () => {
+      mkdirSync(join(copy, 'build', 'lib'), { recursive: true });
+      writeFileSync(join(copy, 'build', 'lib', 'old-removed.js'), 'module.exports = "removed long ago";\n');
+    };
+    const pack = (...args: string[]) => JSON.parse(execFileSync(npm, ['pack', '--json', ...args], { cwd: copy, encoding: 'utf-8', stdio: ['ignore', 'pipe', 'pipe'] }))[0];
+
+    plantStale();
+    dryRunFiles = pack('--dry-run').files.map((f: { path: string }) => f.path).sort();
+    plantStale();
+    const packed = pack('--pack-destination', work);
+    packedFiles = packed.files.map((f: { path: string }) => f.path).sort();
+    const tarball = join(work, packed.filename);
+
+    // a fresh cdk8s app with a strict tsconfig of its own (as `tsc --init` writes it, but skipLibCheck off, so that
+    // the package's declarations are checked under the user's settings too)
+    app = join(work, 'app');
+    mkdirSync(join(app, 'src'), { recursive: true });
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer-app', version: '0.0.0', private: true }, null, 2));
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022', module: 'commonjs', lib: ['ES2022'], types: ['node'], rootDir: 'src', outDir: 'out',
+        strict: true, noUncheckedIndexedAccess: true, esModuleInterop: true, skipLibCheck: false,
+      },
+      include: ['src'],
+    }, null, 2));
+    execFileSync(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball,
+      `cdk8s@${versionOf('cdk8s')}`, `cdk8s-plus-27@${versionOf('cdk8s-plus-27')}`, `constructs@${versionOf('constructs')}`,
+      `typescript@${versionOf('typescript')}`, `@types/node@${versionOf('@types/node')}`,
+    ], { cwd: app, stdio: 'pipe' });
+    examples.forEach((e, i) => writeFileSync(join(app, 'src', `example-${i + 1}.ts`), e.code));
+  }, 300_000);
+
+  afterAll(() => { if (work) rmSync(work, { recursive: true, force: true }); });
+
+  test('npm pack ships exactly the compiled library with declarations, the CLI, README, LICENSE and CHANGELOG', () => {
+    expect(dryRunFiles).toEqual(expectedFiles());
+    expect(packedFiles).toEqual(dryRunFiles);
+    expect(packedFiles).not.toContain('build/lib/old-removed.js'); // the stale file planted in build/
+    expect(packedFiles.filter((f) => /(^|\/)(test|__snapshots__|dist|scripts|node_modules)\//.test(f))).toEqual([]);
+    const manifest = JSON.parse(readFileSync(join(app, 'node_modules', 'cdk8s-interlok-scaling', 'package.json'), 'utf-8'));
+    expect(manifest.version).toBe(pkg.version);
+    expect(manifest.repository.url).toMatch(/^git\+https:\/\//);
+    expect(manifest.license).toBe('Apache-2.0');
+    expect(readFileSync(join(app, 'node_modules', 'cdk8s-interlok-scaling', 'LICENSE'), 'utf-8')).toContain('Apache License');
+  });
+
+  test('the README has the examples this test runs', () => {
+    expect(examples.map((e) => e.heading)).toEqual(['Install', 'Using the constructs on their own (clusters that run part of the chain)']);
+  });
+
+  test('every README example compiles in the app, strict and with noUncheckedIndexedAccess, against the installed package', () => {
+    const r = spawnSync(join(app, 'node_modules', '.bin', 'tsc'), ['-p', '.'], { cwd: app, encoding: 'utf-8' });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  describe.each(examples.map((e, i) => [i + 1, e.heading] as const))('README example %d (%s)', (n) => {
+    let objects: any[];
+    let run: string;
+    beforeAll(() => {
+      run = join(work, `run-${n}`);
+      mkdirSync(run);
+      // an app's node main.js: resolves the packages from the app's node_modules
+      const env = { ...process.env };
+      delete env.CDK8S_OUTDIR; // as in a user's shell: the App writes dist/
+      execFileSync(process.execPath, [join(app, 'out', `example-${n}.js`)], { cwd: run, stdio: 'pipe', env });
+      objects = yamlObjects(join(run, 'dist'));
+    });
+
+    test('synthesizes Kubernetes objects into namespaces that exist', () => {
+      expect(objects.length).toBeGreaterThan(0);
+      for (const o of objects) {
+        expect(typeof o.apiVersion).toBe('string');
+        expect(typeof o.kind).toBe('string');
+        expect(o.metadata.name).toMatch(/^[a-z0-9.:-]+$/);
+      }
+      const created = objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name);
+      const used = [...new Set(objects.map((o) => o.metadata.namespace).filter(Boolean))];
+      expect(used.filter((ns) => !created.includes(ns) && !SYSTEM_NAMESPACES.includes(ns))).toEqual([]);
+    });
+
+    test('the objects the README says', () => {
+      const names = (kind: string) => objects.filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
+      if (n === 1) {
+        // the whole stack: the same file as the repository's dist/
+        expect(readdirSync(join(run, 'dist'))).toEqual(['interlok-autoscaling.k8s.yaml']);
+        expect(readFileSync(join(run, 'dist', 'interlok-autoscaling.k8s.yaml'), 'utf-8'))
+          .toBe(readFileSync(join(root, 'dist', 'interlok-autoscaling.k8s.yaml'), 'utf-8'));
+        expect(names('Deployment')).toEqual(['interlok', 'prometheus-adapter', 'prometheus-pushgateway', 'prometheus-server']);
+        expect(names('HorizontalPodAutoscaler')).toEqual(['interlok-autoscaler']);
+      } else {
+        expect(names('Namespace')).toEqual(['integration']);
+        expect(names('HorizontalPodAutoscaler')).toHaveLength(1);
+        const deployments = objects.filter((o) => o.kind === 'Deployment');
+        expect(deployments).toHaveLength(2);
+        for (const d of deployments) {
+          const env = Object.fromEntries(d.spec.template.spec.containers[0].env.map((e: any) => [e.name, e]));
+          expect(env.JAVA_OPTS.value).toContain('-DprometheusEndpointUrl=pushgateway.observability.svc:9091');
+          expect(env.K8S_NAMESPACE.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
+        }
+        expect(deployments.map((d) => d.metadata.namespace ?? 'default').sort()).toEqual(['default', 'integration']);
+        const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler');
+        expect(hpa.metadata.namespace).toBe('integration');
+        expect(hpa.spec.metrics[0].external.metric).toEqual({ name: 'interlok_messagemetrics', selector: { matchLabels: { deployment: 'interlok' } } });
+        // how the rule reaches the user's adapter
+        const values = parseAllDocuments(readFileSync(join(run, 'adapter-values.yaml'), 'utf-8'))[0]!.toJS();
+        expect(values.rules.default).toBe(false);
+        expect(values.rules.custom[0].name.as).toBe('MessageMetrics');
+        expect(values.rules.external[0].name.as).toBe('interlok_messagemetrics');
+      }
+    });
+  });
+
+  describe('the CLI from the installed package', () => {
+    const cli = (...args: string[]) => spawnSync(npm, ['exec', '--no', '--', 'cdk8s-interlok-scaling', ...args], { cwd: app, encoding: 'utf-8' });
+
+    test('is linked as a bin and answers --version and --help', () => {
+      expect(statSync(join(app, 'node_modules', '.bin', 'cdk8s-interlok-scaling')).isFile()).toBe(true);
+      expect(cli('--version')).toMatchObject({ status: 0, stdout: `${pkg.version}\n` });
+      const help = cli('adapter-values', '--help');
+      expect(help.status).toBe(0);
+      expect(help.stdout).toContain('--scrape-interval <duration>');
+    });
+
+    test('adapter-values prints the values file', () => {
+      const r = cli('adapter-values', '--scrape-interval', '30s');
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const values = parseAllDocuments(r.stdout)[0]!.toJS();
+      expect(values.rules.default).toBe(false);
+      // stale after push 10 s + scrape 30 s + 10 s
+      expect(values.rules.custom[0].metricsQuery).toContain('< bool 50))');
+    });
+
+    test('bad usage: exit 2 and one line', () => {
+      const r = cli('adapter-values', '--scrape-interval', 'soon');
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe('cdk8s-interlok-scaling: error: --scrape-interval: got "soon", expected a duration like 30s, 1m, 1h30m or ISO 8601 PT30S\n');
+    });
+
+    test('runs from the build inside node_modules, not from this repository', () => {
+      const target = require('fs').realpathSync(join(app, 'node_modules', '.bin', 'cdk8s-interlok-scaling'));
+      expect(relative(app, target)).toBe(join('node_modules', 'cdk8s-interlok-scaling', 'build', 'bin', 'cdk8s-interlok-scaling.js'));
+    });
+  });
+});
