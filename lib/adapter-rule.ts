@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { AppIndex } from './_app-index';
 import { checkDuration, checkLabelName, checkMetricName, humanDuration, propError } from './_checks';
 import { PrometheusServer } from './monitoring/prometheus-server';
-import { INTERLOK_PUSH_INTERVAL } from './reaction-time';
+import { INTERLOK_PUSH_INTERVAL } from './model/reaction-time';
 
 /** One prometheus-adapter v0.12 discovery rule, exactly as its strict config parser expects it. */
 export interface AdapterRuleConfig {

@@ -21,9 +21,9 @@ export { PrometheusAdapter, type PrometheusAdapterProps, type PrometheusAdapterO
 export { NetworkPeer } from './monitoring/network-peer';
 
 // Models of what the cluster does, to check a configuration
-export { renderMetricsQuery, podValues, type PodsMetricRequest, type VectorSample, renderExternalMetricsQuery, externalValues, type ExternalMetricRequest } from './adapter-query';
+export { renderMetricsQuery, podValues, type PodsMetricRequest, type VectorSample, renderExternalMetricsQuery, externalValues, type ExternalMetricRequest } from './model/adapter-query';
 export {
   desiredReplicas, type ReplicaCalculationInput, type ReplicaCalculation,
   desiredReplicasExternal, type ExternalReplicaCalculationInput, desiredReplicasExternalValue, type ExternalValueReplicaCalculationInput,
-} from './replica-calculation';
-export { worstCaseReactionTimes, type ReactionTimeInputs, type ReactionTimes } from './reaction-time';
+} from './model/replica-calculation';
+export { worstCaseReactionTimes, type ReactionTimeInputs, type ReactionTimes } from './model/reaction-time';

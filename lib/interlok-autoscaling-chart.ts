@@ -8,7 +8,7 @@ import { recommendedLabels } from './labels';
 import { AutoscalerOptions, MessageMetricsHpa, ScaleMetric, ScaleTarget } from './message-metrics-hpa';
 import { MonitoringStack, MonitoringStackProps } from './monitoring/monitoring-stack';
 import { NetworkPeer } from './monitoring/network-peer';
-import { ReactionTimes, worstCaseReactionTimes } from './reaction-time';
+import { ReactionTimes, worstCaseReactionTimes } from './model/reaction-time';
 
 export interface InterlokAutoscalingChartProps extends ChartProps {
   /**

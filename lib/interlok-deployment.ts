@@ -9,7 +9,7 @@ import { checkDnsLabel, checkImage, checkInteger, checkResources, checkServiceNa
 import { checksum, emptyDirVolume, LINUX_NODES, podDisruptionBudget, renderResources, restrictedContainerSecurityContext, restrictedPodSecurityContext, spreadAcrossNodes, tcpProbe } from './_pod';
 import { imageTag, imageVersion, recommendedLabels, selectorLabels } from './labels';
 import { PushgatewayEndpoint, PushgatewayEnv } from './pushgateway-env';
-import { INTERLOK_PUSH_INTERVAL } from './reaction-time';
+import { INTERLOK_PUSH_INTERVAL } from './model/reaction-time';
 
 /** The Interlok image to run. */
 export class InterlokImage {

@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { AdapterRule, AdapterRuleConfig, podValues, renderMetricsQuery, VectorSample } from '../lib';
-import { apiMetricName, expandTemplate, labelForResource } from '../lib/adapter-query';
+import { apiMetricName, expandTemplate, labelForResource } from '../lib/model/adapter-query';
 
 const rule: AdapterRuleConfig = new AdapterRule(new Chart(Testing.app(), 't'), 'Rule').toConfig();
 const withName = (matches: string, as?: string): AdapterRuleConfig => ({ ...rule, name: { matches, as: as as string } });

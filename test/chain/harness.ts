@@ -8,7 +8,7 @@ import {
   AdapterRuleConfig, desiredReplicas, desiredReplicasExternal, externalValues, PodsMetricRequest, podValues,
   ReplicaCalculation, renderExternalMetricsQuery, renderMetricsQuery, VectorSample,
 } from '../../lib';
-import { apiMetricName, labelForResource } from '../../lib/adapter-query';
+import { apiMetricName, labelForResource } from '../../lib/model/adapter-query';
 import { which } from '../tools';
 
 export type Manifest = Record<string, any>;

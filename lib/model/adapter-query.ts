@@ -1,4 +1,4 @@
-import { AdapterRuleConfig } from './adapter-rule';
+import { AdapterRuleConfig } from '../adapter-rule';
 
 /**
  * What prometheus-adapter v0.12 does with a rule for a Pods metric, as library functions: discovery naming, the
