@@ -1,9 +1,13 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { ExistingNamespaces } from './existing-namespaces';
 
 type Type<T> = abstract new (...args: any[]) => T;
 
 const INDEXES = new WeakMap<IConstruct, AppIndex>();
+
+/** Namespaces every cluster has. */
+export const CLUSTER_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 // a distinct cache key per predicate name
 const WHERE_KEYS = new Map<string, Type<unknown>>();
 
@@ -29,12 +33,14 @@ export class AppIndex {
 
   private all?: IConstruct[];
   private readonly byType = new Map<Type<unknown>, unknown[]>();
+  private readonly memos = new Map<string, unknown>();
 
   private constructor(private readonly root: IConstruct) {
     root.node.addValidation({
       validate: () => {
         this.all = undefined;
         this.byType.clear();
+        this.memos.clear();
         return [];
       },
     });
@@ -49,6 +55,24 @@ export class AppIndex {
       this.byType.set(type, found);
     }
     return found;
+  }
+
+  /**
+   * A value derived from the app (a map from keys to constructs, say), computed once per synthesis: rules that
+   * would otherwise search a list per construct look it up instead, and synthesis stays linear.
+   */
+  public memo<T>(key: string, compute: () => T): T {
+    if (!this.memos.has(key)) this.memos.set(key, compute());
+    return this.memos.get(key) as T;
+  }
+
+  /** Namespaces the app creates (Namespace objects) or declares as existing, and those every cluster has. */
+  public knownNamespaces(): Set<string> {
+    return this.memo('namespaces', () => new Set([
+      ...CLUSTER_NAMESPACES,
+      ...this.ofType(ApiObject).filter((o) => o.kind === 'Namespace').map((o) => o.name),
+      ...this.ofType(ExistingNamespaces).flatMap((e) => e.names),
+    ]));
   }
 
   /** Every construct of the app that `test` accepts, cached under `key` for this synthesis. */

@@ -2,8 +2,9 @@
 // report in api/ shows every change to this list in review (`npm run api:update` after an intended change).
 
 // The whole stack
-export { InterlokAutoscalingChart, type InterlokAutoscalingChartProps } from './interlok-autoscaling-chart';
+export { InterlokAutoscalingChart, type InterlokAutoscalingChartProps, type FleetInterlokProps, type AutoscaledInterlok } from './interlok-autoscaling-chart';
 export { synthAtomically } from './atomic-synth';
+export { ExistingNamespaces, type ExistingNamespacesProps } from './existing-namespaces';
 
 // Interlok
 export { InterlokDeployment, type InterlokDeploymentProps, InterlokImage, InterlokConfig, type InterlokConfigFiles, PushgatewayDeregistration } from './interlok-deployment';

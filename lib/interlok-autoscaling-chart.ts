@@ -1,5 +1,7 @@
 import { Chart, ChartProps } from 'cdk8s';
-import { AppIndex } from './_app-index';
+import { AppIndex, CLUSTER_NAMESPACES } from './_app-index';
+import { checkArray, propError } from './_checks';
+import { ExistingNamespaces } from './existing-namespaces';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { AdapterRule, AdapterRuleProps } from './adapter-rule';
@@ -12,7 +14,8 @@ import { ReactionTimes, worstCaseReactionTimes } from './model/reaction-time';
 
 export interface InterlokAutoscalingChartProps extends ChartProps {
   /**
-   * The Interlok Deployment. Its pushgateway is the monitoring stack's unless that runs none.
+   * The first Interlok Deployment (more with `addInterlok`). Its pushgateway is the monitoring stack's unless that
+   * runs none.
    * @default - the guide's: `interlok` in `default`, the guide's image
    */
   readonly interlok?: InterlokDeploymentProps;
@@ -21,13 +24,42 @@ export interface InterlokAutoscalingChartProps extends ChartProps {
    */
   readonly monitoring?: MonitoringStackProps;
   /**
+   * The adapter rules' settings; `seriesName` is the series the first Interlok scales on. Interloks added with
+   * `addInterlok` share the rule of their series, or get one for it with these settings.
    * @default - `MessageMetrics`; the scrape interval of the stack's Prometheus; pods stale after 30 s
    */
   readonly rule?: AdapterRuleProps;
   /**
+   * The first Interlok's HPA, and the defaults of those added with `addInterlok` (but their name).
    * @default - the guide's: average 100 per pod, 1..5 replicas
    */
   readonly autoscaler?: AutoscalerOptions;
+  /**
+   * Namespaces of the Interloks that exist in the cluster already: the chart creates the others.
+   * @default - none (`default` and the `kube-*` namespaces always exist)
+   */
+  readonly existingNamespaces?: string[];
+}
+
+/** One more Interlok of a fleet on the chart's monitoring stack. */
+export interface FleetInterlokProps extends InterlokDeploymentProps {
+  /**
+   * Its HPA; unset settings come from the chart's `autoscaler`.
+   * @default - the chart's autoscaler settings, named `<name>-autoscaler`
+   */
+  readonly autoscaler?: AutoscalerOptions;
+  /**
+   * The series its HPA scales on. Interloks that push the same series share one adapter rule.
+   * @default - the first metric its adapter.xml pushes; `MessageMetrics` with the image's configuration
+   */
+  readonly scaleOn?: string;
+}
+
+/** An Interlok of the chart, wired: pushgateway, push admission, namespace, adapter rule and HPA. */
+export interface AutoscaledInterlok {
+  readonly interlok: InterlokDeployment;
+  readonly rule: AdapterRule;
+  readonly autoscaler: MessageMetricsHpa;
 }
 
 /**
@@ -43,44 +75,82 @@ export const KIND_ORDER = [
 
 /**
  * The guide's whole autoscaling stack in one chart: Interlok pushing `MessageMetrics` to a pushgateway,
- * Prometheus scraping it, prometheus-adapter serving it as a Pods metric, and an HPA scaling Interlok on it.
+ * Prometheus scraping it, prometheus-adapter serving it, and an HPA scaling Interlok on it. More Interloks (other
+ * teams, namespaces, images, metrics) join the same monitoring stack with `addInterlok`, each wired completely:
+ * the pushgateway endpoint, its admission by the pushgateway's NetworkPolicy, its namespace, one adapter rule per
+ * metric name, and its own HPA.
  */
 export class InterlokAutoscalingChart extends Chart {
   public readonly monitoring: MonitoringStack;
+  /** The first Interlok, its rule and HPA. */
   public readonly interlok: InterlokDeployment;
   public readonly rule: AdapterRule;
   public readonly autoscaler: MessageMetricsHpa;
+  /** Every Interlok of the chart, the first one included. */
+  public readonly interloks: AutoscaledInterlok[] = [];
+  private readonly rules = new Map<string, AdapterRule>();
+  private readonly namespaces = new Set<string>();
+  private readonly external: boolean;
+  private readonly props: InterlokAutoscalingChartProps;
 
   constructor(scope: Construct, id: string, props: InterlokAutoscalingChartProps = {}) {
     super(scope, id, props);
+    this.props = props;
     // A Pods-metric HPA needs no external metrics API, and a cluster with KEDA has one already.
-    const external = (props.autoscaler?.metric ?? ScaleMetric.externalTotal()).type === 'External';
+    this.external = (props.autoscaler?.metric ?? ScaleMetric.externalTotal()).type === 'External';
     this.monitoring = new MonitoringStack(this, 'Monitoring', {
       ...props.monitoring,
-      adapterOptions: { externalMetrics: external, ...props.monitoring?.adapterOptions },
+      adapterOptions: { externalMetrics: this.external, ...props.monitoring?.adapterOptions },
     });
-    this.interlok = new InterlokDeployment(this, 'Interlok', {
-      ...props.interlok,
-      pushgateway: props.interlok?.pushgateway ?? this.monitoring.pushgatewayEndpoint,
+    const existing = checkArray(this, 'existingNamespaces', props.existingNamespaces, 'namespace names');
+    if (existing.length) new ExistingNamespaces(this, 'ExistingNamespaces', { names: existing });
+    [...CLUSTER_NAMESPACES, ...existing, this.monitoring.namespace].forEach((ns) => this.namespaces.add(ns));
+
+    const first = this.wire(this, props.interlok ?? {}, props.autoscaler, props.rule?.seriesName ?? 'MessageMetrics');
+    ({ interlok: this.interlok, rule: this.rule, autoscaler: this.autoscaler } = first);
+    AppIndex.of(this);
+  }
+
+  /** Adds an Interlok to the stack, wired completely; its HPA is named after it. */
+  public addInterlok(id: string, props: FleetInterlokProps = {}): AutoscaledInterlok {
+    if (props === null || typeof props !== 'object') throw propError(this, `addInterlok(${id})`, props, 'FleetInterlokProps');
+    const { autoscaler, scaleOn, ...interlok } = props;
+    const { name: _name, metricName: _metricName, ...defaults } = this.props.autoscaler ?? {};
+    return this.wire(new Construct(this, id), interlok, { ...defaults, ...autoscaler }, scaleOn);
+  }
+
+  private wire(scope: Construct, props: InterlokDeploymentProps, autoscaler: AutoscalerOptions | undefined, scaleOn?: string): AutoscaledInterlok {
+    const interlok = new InterlokDeployment(scope, 'Interlok', {
+      ...props,
+      pushgateway: props.pushgateway ?? this.monitoring.pushgatewayEndpoint,
     });
-    this.monitoring.allowPushFrom(NetworkPeer.pods(this.interlok.namespace, this.interlok.podSelector));
-    if (this.interlok.namespace !== 'default' && this.interlok.namespace !== this.monitoring.namespace) {
-      new k8s.KubeNamespace(this, 'InterlokNamespace', {
-        metadata: { name: this.interlok.namespace, labels: recommendedLabels({ name: 'interlok', instance: this.interlok.namespace, component: 'namespace' }) },
+    this.monitoring.allowPushFrom(NetworkPeer.pods(interlok.namespace, interlok.podSelector));
+    if (!this.namespaces.has(interlok.namespace)) {
+      this.namespaces.add(interlok.namespace);
+      new k8s.KubeNamespace(this, this.interloks.length === 0 ? 'InterlokNamespace' : `InterlokNamespace-${interlok.namespace}`, {
+        metadata: { name: interlok.namespace, labels: recommendedLabels({ name: 'interlok', instance: interlok.namespace, component: 'namespace' }) },
       });
     }
-    this.rule = new AdapterRule(this, 'Rule', {
-      scrapeInterval: this.monitoring.prometheus?.scrapeInterval,
-      external,
-      ...props.rule,
-    });
-    this.monitoring.addRule(this.rule);
-    this.autoscaler = new MessageMetricsHpa(this, 'Autoscaler', {
-      ...props.autoscaler,
-      target: ScaleTarget.interlok(this.interlok),
-      rule: this.rule,
-    });
-    AppIndex.of(this);
+    const rule = this.ruleFor(scaleOn ?? interlok.metricNames?.[0] ?? 'MessageMetrics');
+    const hpa = new MessageMetricsHpa(scope, 'Autoscaler', { ...autoscaler, target: ScaleTarget.interlok(interlok), rule });
+    const wired = { interlok, rule, autoscaler: hpa };
+    this.interloks.push(wired);
+    return wired;
+  }
+
+  /** One rule per series, whatever the number of Interloks pushing it: the adapter's config does not grow. */
+  private ruleFor(series: string): AdapterRule {
+    let rule = this.rules.get(series);
+    if (!rule) {
+      const shared = { scrapeInterval: this.monitoring.prometheus?.scrapeInterval, external: this.external, ...this.props.rule };
+      const isFirst = this.rules.size === 0;
+      rule = isFirst
+        ? new AdapterRule(this, 'Rule', { ...shared, seriesName: series })
+        : new AdapterRule(this, `Rule-${series}`, { ...shared, seriesName: series, metricName: undefined, externalMetricName: undefined });
+      this.monitoring.addRule(rule);
+      this.rules.set(series, rule);
+    }
+    return rule;
   }
 
   /** Worst-case reaction times of this stack (undefined: no Prometheus of its own to read intervals from). */

@@ -307,6 +307,14 @@ export class InterlokDeployment extends Construct {
     if (this.configMap) this.deployment.addDependency(this.configMap);
     if (replicas > 1) this.addDisruptionBudget();
 
+    this.node.addValidation({
+      validate: () => {
+        const gateway = this.pushgatewayEnv.pushgatewayService();
+        if (!gateway || gateway.admitsPusher(this.namespace, this.podSelector)) return [];
+        return [`Interlok ${this.namespace}/${this.name} pushes to pushgateway ${gateway.namespace}/${gateway.name}, whose NetworkPolicy does not admit its pods: call allowPushFrom(NetworkPeer.pods('${this.namespace}', ${JSON.stringify(this.podSelector)})) on the pushgateway or its MonitoringStack, or add the Interlok with addInterlok`];
+      },
+    });
+
     const servicePorts: k8s.ServicePort[] = [{ name: 'http', port: HTTP_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }];
     if (props.exposeJmx) servicePorts.push({ name: 'jmx', port: JMX_PORT, targetPort: k8s.IntOrString.fromString('jmx'), protocol: 'TCP' });
     this.service = new k8s.KubeService(this, 'Service', {

@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { AppIndex } from './_app-index';
-import { checkDnsLabel, checkDuration, checkInteger, checkMetricName, propError } from './_checks';
+import { checkDnsLabel, checkDnsSubdomain, checkDuration, checkInteger, checkMetricName, propError } from './_checks';
 import { AdapterRule, DEPLOYMENT_SELECTOR_LABEL, MAX_EXTERNAL_DEPLOYMENT_NAME } from './adapter-rule';
 import { InterlokDeployment } from './interlok-deployment';
 import { recommendedLabels } from './labels';
@@ -101,7 +101,7 @@ export interface AutoscalerOptions {
    */
   readonly maxReplicas?: number;
   /**
-   * @default 'interlok-autoscaler'
+   * @default - the target Deployment's name + `-autoscaler` (`interlok-autoscaler` for the guide's)
    */
   readonly name?: string;
   /**
@@ -150,7 +150,7 @@ export class MessageMetricsHpa extends Construct {
     this.rule = props.rule;
     checkDnsLabel(this, 'target.name', this.target.name);
     this.namespace = checkDnsLabel(this, 'target.namespace', this.target.namespace);
-    this.name = checkDnsLabel(this, 'name', props.name ?? 'interlok-autoscaler');
+    this.name = checkDnsSubdomain(this, 'name', props.name ?? `${this.target.name}-autoscaler`);
     this.metric = props.metric ?? ScaleMetric.externalTotal();
     if (!(this.metric instanceof ScaleMetric)) throw propError(this, 'metric', this.metric, 'a ScaleMetric (ScaleMetric.externalTotal() or ScaleMetric.podsAverage())');
     const external = this.metric.type === 'External';
@@ -226,18 +226,24 @@ export class MessageMetricsHpa extends Construct {
   private crossCheck(index: AppIndex): string[] {
     const errors: string[] = [];
     const t = this.target;
-    const hpas = index.ofType(MessageMetricsHpa);
-    const rivals = hpas.filter((c) => c !== this && c.target.name === t.name && c.target.namespace === t.namespace);
-    if (rivals.length > 0 && hpas.indexOf(rivals[0]) < hpas.indexOf(this)) {
-      errors.push(`Deployment ${t.namespace}/${t.name} is also scaled by ${rivals.map((r) => r.node.path).join(', ')}: only one HPA may scale a workload, or they fight over its replicas`);
+    const key = `${t.namespace}/${t.name}`;
+    const byTarget = index.memo('hpas by target', () => groupBy(index.ofType(MessageMetricsHpa), (h) => `${h.target.namespace}/${h.target.name}`));
+    const rivals = byTarget.get(key)!;
+    if (rivals.length > 1 && rivals[0] !== this) {
+      errors.push(`Deployment ${key} is also scaled by ${rivals.filter((r) => r !== this).map((r) => r.node.path).join(', ')}: only one HPA may scale a workload, or they fight over its replicas`);
     }
     const interloks = index.ofType(InterlokDeployment);
-    const namesAnInterlok = interloks.some((d) => d.name === t.name && d.namespace === t.namespace);
+    const interlokKeys = index.memo('interloks by key', () => new Set(interloks.map((d) => `${d.namespace}/${d.name}`)));
+    const namesAnInterlok = interlokKeys.has(key);
     if (!t.interlok && interloks.length > 0 && !namesAnInterlok) {
-      errors.push(`HPA target Deployment ${t.namespace}/${t.name} is none of this app's Interlok Deployments (${interloks.map((d) => `${d.namespace}/${d.name}`).join(', ')})`);
+      const some = interloks.slice(0, 5).map((d) => `${d.namespace}/${d.name}`).join(', ');
+      errors.push(`HPA target Deployment ${key} is none of this app's Interlok Deployments (${some}${interloks.length > 5 ? `, ... ${interloks.length} in all` : ''})`);
     }
     if (!t.interlok && namesAnInterlok) {
-      errors.push(`HPA target ${t.namespace}/${t.name} is an InterlokDeployment of this app: use ScaleTarget.interlok(...) so its spec.replicas is left to the HPA`);
+      errors.push(`HPA target ${key} is an InterlokDeployment of this app: use ScaleTarget.interlok(...) so its spec.replicas is left to the HPA`);
+    }
+    if (!index.knownNamespaces().has(this.namespace)) {
+      errors.push(`HPA ${this.namespace}/${this.name} is in namespace "${this.namespace}", which this app does not create: create it (a Namespace object) or declare it with new ExistingNamespaces(scope, id, { names: ['${this.namespace}'] })`);
     }
     const adapters = index.ofType(PrometheusAdapter);
     if (adapters.length > 0 && !adapters.some((a) => a.serves(this.rule))) {
@@ -261,4 +267,15 @@ export class MessageMetricsHpa extends Construct {
 /** Renders a target as a Kubernetes quantity: whole numbers plain, fractions in milli-units. */
 function quantity(value: number): string {
   return Number.isInteger(value) ? String(value) : `${Math.round(value * 1000)}m`;
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
 }

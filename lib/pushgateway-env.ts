@@ -12,6 +12,8 @@ export interface IPushgatewayService extends IConstruct {
   readonly name: string;
   readonly namespace: string;
   readonly port: number;
+  /** Whether its NetworkPolicy (if any) lets pods with these labels in this namespace push. */
+  admitsPusher(namespace: string, podLabels: Record<string, string>): boolean;
 }
 
 function isPushgatewayService(c: IConstruct): c is IPushgatewayService {
@@ -90,6 +92,7 @@ export class PushgatewayEnv extends Construct {
   public readonly endpoint: PushgatewayEndpoint;
   /** The full `JAVA_OPTS` value. */
   public readonly javaOpts: string;
+  private readonly podNamespace: string;
 
   constructor(scope: Construct, id: string, props: PushgatewayEnvProps = {}) {
     super(scope, id);
@@ -118,14 +121,22 @@ export class PushgatewayEnv extends Construct {
     ].join(' ');
 
     const podNamespace = props.podNamespace ?? 'default';
+    this.podNamespace = podNamespace;
     const index = AppIndex.of(this);
     this.node.addValidation({
       validate: () => {
         const services = index.where('pushgateway services', isPushgatewayService);
-        if (services.length === 0 || services.some((s) => this.endpoint.addresses(s.name, s.namespace, s.port, podNamespace))) return [];
+        if (services.length === 0 || this.pushgatewayService() !== undefined) return [];
         return [`pushgateway endpoint "${this.endpoint.hostPort}" is not the synthesized pushgateway Service ${services.map((s) => `${s.name}.${s.namespace}.svc:${s.port}`).join(' or ')}: Interlok would push where nothing scrapes`];
       },
     });
+  }
+
+  /** The pushgateway Service of this app the endpoint names, if any. */
+  public pushgatewayService(): IPushgatewayService | undefined {
+    const index = AppIndex.of(this);
+    const byHost = index.memo('pushgateway services by address', () => index.where('pushgateway services', isPushgatewayService));
+    return byHost.find((s) => this.endpoint.addresses(s.name, s.namespace, s.port, this.podNamespace));
   }
 
   /** The env vars for a container spec (L1 objects, kubectl YAML, other constructs). */

@@ -9,6 +9,7 @@ import { emptyChart } from './helpers';
 
 const HOST_PORT = 'host:port with no scheme or path (for example "prometheus-pushgateway.monitoring.svc:9091")';
 const DNS_LABEL = 'a DNS-1123 label (at most 63 characters of a-z, 0-9 and "-", starting and ending with a letter or digit)';
+const DNS_SUBDOMAIN = 'a DNS-1123 subdomain (at most 253 characters of a-z, 0-9, "-" and ".", each part starting and ending with a letter or digit)';
 const METRIC = 'a Prometheus metric name matching [a-zA-Z_:][a-zA-Z0-9_:]*';
 const LABEL = 'a Prometheus label name matching [a-zA-Z_][a-zA-Z0-9_]* not starting with "__"';
 const IMAGE = 'an image reference such as "registry/repository:tag" or "repository@sha256:<64 hex digits>"';
@@ -74,7 +75,7 @@ const CASES: Array<[string, (s: Construct) => unknown, string]> = [
   ['negative target average', (s) => hpa(s, { averageValue: -5 }), '[test/Hpa] averageValue: got -5, expected a number from 0.001 to 1e12 (quantities have milli precision)'],
   ['infinite target average', (s) => hpa(s, { averageValue: Infinity }), '[test/Hpa] averageValue: got Infinity, expected a number from 0.001 to 1e12 (quantities have milli precision)'],
   ['target average as a string', (s) => hpa(s, { averageValue: '100' }), '[test/Hpa] averageValue: got "100", expected a number from 0.001 to 1e12 (quantities have milli precision)'],
-  ['HPA name with an underscore', (s) => hpa(s, { name: 'interlok_hpa' }), `[test/Hpa] name: got "interlok_hpa", expected ${DNS_LABEL}`],
+  ['HPA name with an underscore', (s) => hpa(s, { name: 'interlok_hpa' }), `[test/Hpa] name: got "interlok_hpa", expected ${DNS_SUBDOMAIN}`],
   ['target namespace in capitals', (s) => new MessageMetricsHpa(s, 'Hpa', { target: ScaleTarget.deployment('interlok', 'Default'), rule: new AdapterRule(s, 'Rule') }), `[test/Hpa] target.namespace: got "Default", expected ${DNS_LABEL}`],
   ['target missing', (s) => new MessageMetricsHpa(s, 'Hpa', { rule: new AdapterRule(s, 'Rule') } as any), '[test/Hpa] target: got undefined, expected a ScaleTarget (ScaleTarget.interlok(deployment) or ScaleTarget.deployment(name, namespace))'],
   ['HPA metric name with a space', (s) => hpa(s, { metricName: 'Message Metrics' }), `[test/Hpa] metricName: got "Message Metrics", expected ${METRIC}`],

@@ -1,12 +1,13 @@
 import { Duration, Testing } from 'cdk8s';
 import {
-  AdapterRule, InterlokConfig, InterlokDeployment, MessageMetricsHpa, PrometheusAdapter, ScaleMetric, ScaleTarget, ScalingPolicy,
+  AdapterRule, ExistingNamespaces, InterlokConfig, InterlokDeployment, MessageMetricsHpa, PrometheusAdapter, ScaleMetric, ScaleTarget, ScalingPolicy,
 } from '../lib';
 import { emptyChart, find, synthChart } from './helpers';
 
 describe('MessageMetricsHpa', () => {
   test('on an existing Deployment: snapshot and the guide\'s settings', () => {
     const chart = emptyChart();
+    new ExistingNamespaces(chart, 'Existing', { names: ['integration'] });
     new MessageMetricsHpa(chart, 'Hpa', { target: ScaleTarget.deployment('interlok', 'integration'), rule: new AdapterRule(chart, 'Rule') });
     const objects = synthChart(chart);
     expect(objects).toMatchSnapshot();

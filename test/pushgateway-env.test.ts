@@ -67,7 +67,7 @@ describe('PushgatewayEnv', () => {
 
   test('an endpoint that is not the synthesized pushgateway fails synth', () => {
     const chart = emptyChart();
-    new Pushgateway(chart, 'Pgw', { allowPushFrom: [NetworkPeer.pods('default', { app: 'interlok' })], allowScrapeFrom: [NetworkPeer.pods('monitoring', { app: 'prometheus' })] });
+    new Pushgateway(chart, 'Pgw', { allowPushFrom: [NetworkPeer.pods('default', { 'app.kubernetes.io/name': 'interlok' })], allowScrapeFrom: [NetworkPeer.pods('monitoring', { app: 'prometheus' })] });
     new InterlokDeployment(chart, 'Interlok', { pushgateway: PushgatewayEndpoint.hostPort('pushgateway.other.svc:9091') });
     expect(() => Testing.synth(chart)).toThrow('[test/Interlok/PushgatewayEnv] pushgateway endpoint "pushgateway.other.svc:9091" is not the synthesized pushgateway Service prometheus-pushgateway.monitoring.svc:9091: Interlok would push where nothing scrapes');
   });
@@ -78,7 +78,7 @@ describe('PushgatewayEnv', () => {
     'prometheus-pushgateway.monitoring:9091',
   ])('every spelling of the synthesized Service is accepted: %s', (hostPort) => {
     const chart = emptyChart();
-    new Pushgateway(chart, 'Pgw', { allowPushFrom: [NetworkPeer.pods('default', { app: 'interlok' })], allowScrapeFrom: [NetworkPeer.pods('monitoring', { app: 'prometheus' })] });
+    new Pushgateway(chart, 'Pgw', { allowPushFrom: [NetworkPeer.pods('default', { 'app.kubernetes.io/name': 'interlok' })], allowScrapeFrom: [NetworkPeer.pods('monitoring', { app: 'prometheus' })] });
     const d = new InterlokDeployment(chart, 'Interlok', { pushgateway: PushgatewayEndpoint.hostPort(hostPort) });
     expect(env(container(find(Testing.synth(chart), 'Deployment', d.name))).JAVA_OPTS.value).toContain(hostPort);
   });

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { checkArray, checkDnsLabel, checkUrl, propError } from '../_checks';
 import { AdapterRule } from '../adapter-rule';
+import { ExistingNamespaces } from '../existing-namespaces';
 import { recommendedLabels } from '../labels';
 import { PushgatewayEndpoint } from '../pushgateway-env';
 import { ApiServiceTls, PrometheusAdapter, PrometheusAdapterOptions } from './prometheus-adapter';
@@ -110,6 +111,8 @@ export class MonitoringStack extends Construct {
       this.namespaceObject = new k8s.KubeNamespace(this, 'Namespace', {
         metadata: { name: this.namespace, labels: recommendedLabels({ name: 'monitoring', instance: this.namespace, component: 'namespace' }) },
       });
+    } else {
+      new ExistingNamespaces(this, 'ExistingNamespace', { names: [this.namespace] });
     }
 
     const networkPolicy = props.networkPolicies ?? true;

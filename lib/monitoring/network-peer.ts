@@ -13,6 +13,16 @@ export class NetworkPeer {
 
   private constructor(public readonly namespace: string, public readonly podLabels: Record<string, string>) {}
 
+  /** Whether pods with these labels in this namespace are among the peer's pods. */
+  public admits(namespace: string, podLabels: Record<string, string>): boolean {
+    return namespace === this.namespace && Object.entries(this.podLabels).every(([k, v]) => podLabels[k] === v);
+  }
+
+  /** @internal the same namespace and labels: a policy needs it once */
+  public _key(): string {
+    return `${this.namespace}|${JSON.stringify(Object.entries(this.podLabels).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
+  }
+
   /** @internal */
   public _toKube(): k8s.NetworkPolicyPeer {
     return {
@@ -63,7 +73,7 @@ export function ingressPolicy(scope: Construct, id: string, o: IngressPolicyOpti
       podSelector: { matchLabels: o.podSelector },
       policyTypes: ['Ingress'],
       ingress: [{
-        ...(peers ? { from: peers.map((p) => p._toKube()) } : {}),
+        ...(peers ? { from: compactPeers(peers) } : {}),
         ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(o.port) }],
       }],
     };
@@ -73,4 +83,37 @@ export function ingressPolicy(scope: Construct, id: string, o: IngressPolicyOpti
     metadata: { name: o.name, namespace: o.namespace, labels: o.labels },
     spec: Lazy.any({ produce: () => k8s.KubeNetworkPolicy.manifest({ spec: spec() }).spec }),
   });
+}
+
+/**
+ * Peers as NetworkPolicy `from` entries, each once. Peers of one namespace whose labels differ in one key only (the
+ * instance of each Interlok of a fleet) become one entry with `In`, so a policy grows with namespaces, not pods.
+ */
+export function compactPeers(peers: NetworkPeer[]): k8s.NetworkPolicyPeer[] {
+  const unique = [...new Map(peers.map((p) => [p._key(), p])).values()];
+  const groups = new Map<string, NetworkPeer[]>();
+  for (const p of unique) {
+    const k = `${p.namespace}|${Object.keys(p.podLabels).sort().join(',')}`;
+    const group = groups.get(k);
+    if (group) group.push(p);
+    else groups.set(k, [p]);
+  }
+  const result: k8s.NetworkPolicyPeer[] = [];
+  for (const group of groups.values()) {
+    const varying = group.length > 1 ? Object.keys(group[0].podLabels).filter((k) => new Set(group.map((p) => p.podLabels[k])).size > 1) : [];
+    if (varying.length !== 1) {
+      result.push(...group.map((p) => p._toKube()));
+      continue;
+    }
+    const [key] = varying;
+    const common = Object.fromEntries(Object.entries(group[0].podLabels).filter(([k]) => k !== key));
+    result.push({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': group[0].namespace } },
+      podSelector: {
+        ...(Object.keys(common).length ? { matchLabels: common } : {}),
+        matchExpressions: [{ key, operator: 'In', values: [...new Set(group.map((p) => p.podLabels[key]))].sort() }],
+      },
+    });
+  }
+  return result;
 }

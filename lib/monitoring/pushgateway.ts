@@ -2,6 +2,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
+import { AppIndex } from '../_app-index';
 import { checkArray, checkDnsLabel, checkImage, checkResources, checkServiceName } from '../_checks';
 import { emptyDirVolume, httpProbe, renderResources } from '../_pod';
 import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
@@ -60,6 +61,7 @@ export class Pushgateway extends Construct implements IPushgatewayService {
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
   private readonly pushers: NetworkPeer[] = [];
+  private readonly networkPolicy: boolean;
   private readonly scrapers: NetworkPeer[] = [];
 
   constructor(scope: Construct, id: string, props: PushgatewayProps = {}) {
@@ -104,7 +106,8 @@ export class Pushgateway extends Construct implements IPushgatewayService {
     });
     checkArray(this, 'allowPushFrom', props.allowPushFrom, 'NetworkPeer').forEach((p) => this.allowPushFrom(p));
     checkArray(this, 'allowScrapeFrom', props.allowScrapeFrom, 'NetworkPeer').forEach((p) => this.allowScrapeFrom(p));
-    if (props.networkPolicy ?? true) {
+    this.networkPolicy = props.networkPolicy ?? true;
+    if (this.networkPolicy) {
       ingressPolicy(this, 'NetworkPolicy', {
         name: this.name, namespace: this.namespace, labels, podSelector: this.podSelector, port: PUSHGATEWAY_PORT,
         from: () => [...this.pushers, ...this.scrapers],
@@ -118,6 +121,23 @@ export class Pushgateway extends Construct implements IPushgatewayService {
   /** Lets these pods push (Interlok). */
   public allowPushFrom(peer: NetworkPeer): void {
     this.pushers.push(checkPeer(this, 'allowPushFrom', peer));
+  }
+
+  /** Whether these pods may push: no NetworkPolicy, or an allowed pusher selects them. */
+  public admitsPusher(namespace: string, podLabels: Record<string, string>): boolean {
+    if (!this.networkPolicy) return true;
+    const exact = NetworkPeer.pods(namespace, podLabels)._key();
+    // one lookup for the pushers added for each Interlok (their own selector), a scan of one namespace otherwise
+    const byNamespace = AppIndex.of(this).memo(`pushers of ${this.node.path}`, () => {
+      const namespaces = new Map<string, NetworkPeer[]>();
+      for (const p of this.pushers) {
+        const list = namespaces.get(p.namespace);
+        if (list) list.push(p);
+        else namespaces.set(p.namespace, [p]);
+      }
+      return { exact: new Set(this.pushers.map((p) => p._key())), namespaces };
+    });
+    return byNamespace.exact.has(exact) || (byNamespace.namespaces.get(namespace) ?? []).some((p) => p.admits(namespace, podLabels));
   }
 
   /** Lets these pods scrape (Prometheus). */
