@@ -115,7 +115,7 @@ describe('the package as a user installs it', () => {
   });
 
   test('the README has the examples this test runs', () => {
-    expect(examples.map((e) => e.heading)).toEqual(['Install', 'Using the constructs on their own (clusters that run part of the chain)']);
+    expect(examples.map((e) => e.heading)).toEqual(expect.arrayContaining(['Install', 'Using the constructs on their own (clusters that run part of the chain)', 'A fleet: many Interloks on one stack']));
   });
 
   test('every README example compiles in the app, strict and with noUncheckedIndexedAccess, against the installed package', () => {
@@ -124,7 +124,7 @@ describe('the package as a user installs it', () => {
     expect(r.status).toBe(0);
   });
 
-  describe.each(examples.map((e, i) => [i + 1, e.heading] as const))('README example %d (%s)', (n) => {
+  describe.each(examples.map((e, i) => [i + 1, e.heading] as const))('README example %d (%s)', (n, heading) => {
     let objects: any[];
     let run: string;
     beforeAll(() => {
@@ -151,14 +151,17 @@ describe('the package as a user installs it', () => {
 
     test('the objects the README says', () => {
       const names = (kind: string) => objects.filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
-      if (n === 1) {
+      if (heading === 'A fleet: many Interloks on one stack') {
+        expect(names('HorizontalPodAutoscaler')).toEqual(['invoices-autoscaler', 'orders-autoscaler', 'returns-autoscaler', 'shipping-autoscaler']);
+        expect(names('Namespace')).toEqual(['monitoring', 'team-a', 'team-b', 'team-c']);
+      } else if (heading === 'Install') {
         // the whole stack: the same file as the repository's dist/
         expect(readdirSync(join(run, 'dist'))).toEqual(['interlok-autoscaling.k8s.yaml']);
         expect(readFileSync(join(run, 'dist', 'interlok-autoscaling.k8s.yaml'), 'utf-8'))
           .toBe(readFileSync(join(root, 'dist', 'interlok-autoscaling.k8s.yaml'), 'utf-8'));
         expect(names('Deployment')).toEqual(['interlok', 'prometheus-adapter', 'prometheus-pushgateway', 'prometheus-server']);
         expect(names('HorizontalPodAutoscaler')).toEqual(['interlok-autoscaler']);
-      } else {
+      } else if (heading.startsWith('Using the constructs on their own')) {
         expect(names('Namespace')).toEqual(['integration']);
         expect(names('HorizontalPodAutoscaler')).toHaveLength(1);
         const deployments = objects.filter((o) => o.kind === 'Deployment');

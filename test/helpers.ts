@@ -34,3 +34,28 @@ export function container(deployment: Manifest, name?: string): Manifest {
 export function env(c: Manifest): Record<string, Manifest> {
   return Object.fromEntries((c.env ?? []).map((e: Manifest) => [e.name, e]));
 }
+
+/**
+ * Runs the README's ts example under `heading` as a user's app would (importing this repository instead of the
+ * package) and returns the objects it synthesized.
+ */
+export function runReadmeExample(heading: string): Manifest[] {
+  const { execFileSync } = require('child_process');
+  const { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('fs');
+  const { join } = require('path');
+  const { parseAllDocuments } = require('yaml');
+  const root = join(__dirname, '..');
+  const readme: string = readFileSync(join(root, 'README.md'), 'utf-8');
+  const section = readme.split(/\n(?=#+ )/).find((s) => s.replace(/^#+ /, '').startsWith(heading));
+  const code = section && /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  if (!code) throw new Error(`no ts example under "${heading}" in README.md`);
+  mkdirSync(join(root, 'build'), { recursive: true });
+  const dir = mkdtempSync(join(root, 'build', 'example-'));
+  try {
+    writeFileSync(join(dir, 'example.ts'), code.replace("from 'cdk8s-interlok-scaling'", "from '../../lib'"));
+    execFileSync(process.execPath, ['--import', 'tsx', join(dir, 'example.ts')], { cwd: dir, env: { ...process.env, CDK8S_OUTDIR: join(dir, 'out') }, stdio: 'pipe' });
+    return readdirSync(join(dir, 'out')).flatMap((f: string) => parseAllDocuments(readFileSync(join(dir, 'out', f), 'utf-8')).map((d: any) => d.toJSON()));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
