@@ -12,6 +12,9 @@ export { PushgatewayEnv, type PushgatewayEnvProps, PushgatewayEndpoint, type IPu
 // Autoscaling
 export { AdapterRule, type AdapterRuleProps, type AdapterRuleConfig, type AdapterConfig } from './adapter-rule';
 export { MessageMetricsHpa, type MessageMetricsHpaProps, type AutoscalerOptions, ScaleMetric, ScaleTarget, ScalingPolicy, type ScalingRules } from './message-metrics-hpa';
+export { KedaScaledObject, type KedaScaledObjectProps, type KedaOptions, type KedaFallback } from './keda-scaled-object';
+export { Scaler, type KedaScalerOptions } from './scaler';
+export { MetricsSource, type ScrapeSourceOptions } from './metrics-source';
 
 // Monitoring
 export { MonitoringStack, type MonitoringStackProps } from './monitoring/monitoring-stack';
@@ -26,4 +29,5 @@ export {
   desiredReplicas, type ReplicaCalculationInput, type ReplicaCalculation,
   desiredReplicasExternal, type ExternalReplicaCalculationInput, desiredReplicasExternalValue, type ExternalValueReplicaCalculationInput,
 } from './model/replica-calculation';
+export { deploymentTotalQuery, deploymentPodRegex, type TotalQuerySource } from './model/deployment-query';
 export { worstCaseReactionTimes, type ReactionTimeInputs, type ReactionTimes } from './model/reaction-time';

@@ -9,6 +9,9 @@ import { AutoscalerOptions, MessageMetricsHpa, ScaleMetric, ScaleTarget } from '
 import { MonitoringStack, MonitoringStackProps } from './monitoring/monitoring-stack';
 import { NetworkPeer } from './monitoring/network-peer';
 import { ReactionTimes, worstCaseReactionTimes } from './model/reaction-time';
+import { KedaScaledObject } from './keda-scaled-object';
+import { Scaler } from './scaler';
+import { propError } from './_checks';
 
 export interface InterlokAutoscalingChartProps extends ChartProps {
   /**
@@ -25,9 +28,16 @@ export interface InterlokAutoscalingChartProps extends ChartProps {
    */
   readonly rule?: AdapterRuleProps;
   /**
+   * Settings of our HPA (with `Scaler.hpa()`).
    * @default - the guide's: average 100 per pod, 1..5 replicas
    */
   readonly autoscaler?: AutoscalerOptions;
+  /**
+   * What scales Interlok: our HPA on our adapter's metric, or a KEDA ScaledObject (no HPA, adapter rule or
+   * prometheus-adapter of ours then).
+   * @default Scaler.hpa()
+   */
+  readonly scaler?: Scaler;
 }
 
 /**
@@ -38,7 +48,7 @@ export const KIND_ORDER = [
   'Namespace', 'NetworkPolicy', 'ResourceQuota', 'LimitRange', 'PodDisruptionBudget', 'ServiceAccount', 'Secret',
   'ConfigMap', 'PersistentVolumeClaim', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'Role',
   'RoleBinding', 'Service', 'DaemonSet', 'Pod', 'ReplicaSet', 'Deployment', 'HorizontalPodAutoscaler',
-  'StatefulSet', 'Job', 'CronJob', 'Ingress', 'APIService',
+  'StatefulSet', 'Job', 'CronJob', 'Ingress', 'APIService', 'ScaledObject',
 ];
 
 /**
@@ -49,14 +59,25 @@ export class InterlokAutoscalingChart extends Chart {
   public readonly monitoring: MonitoringStack;
   public readonly interlok: InterlokDeployment;
   public readonly rule: AdapterRule;
-  public readonly autoscaler: MessageMetricsHpa;
+  /** Our HPA (with Scaler.hpa()). */
+  public readonly autoscaler?: MessageMetricsHpa;
+  /** The KEDA ScaledObject (with Scaler.keda()). */
+  public readonly scaledObject?: KedaScaledObject;
 
   constructor(scope: Construct, id: string, props: InterlokAutoscalingChartProps = {}) {
     super(scope, id, props);
-    // A Pods-metric HPA needs no external metrics API, and a cluster with KEDA has one already.
-    const external = (props.autoscaler?.metric ?? ScaleMetric.externalTotal()).type === 'External';
+    const scaler = props.scaler ?? Scaler.hpa();
+    if (!(scaler instanceof Scaler)) throw propError(this, 'scaler', scaler, 'a Scaler (Scaler.hpa() or Scaler.keda({...}))');
+    const keda = scaler.kind === 'keda';
+    if (keda && props.autoscaler !== undefined) {
+      throw propError(this, 'autoscaler', props.autoscaler, 'no HPA settings with Scaler.keda(): give the ScaledObject\'s settings to Scaler.keda({...})');
+    }
+    // A Pods-metric HPA needs no external metrics API, and a cluster with KEDA has one already (KEDA's).
+    const external = !keda && (props.autoscaler?.metric ?? ScaleMetric.externalTotal()).type === 'External';
     this.monitoring = new MonitoringStack(this, 'Monitoring', {
       ...props.monitoring,
+      // with KEDA nothing needs an adapter, unless asked for
+      adapter: props.monitoring?.adapter ?? !keda,
       adapterOptions: { externalMetrics: external, ...props.monitoring?.adapterOptions },
     });
     this.interlok = new InterlokDeployment(this, 'Interlok', {
@@ -75,24 +96,41 @@ export class InterlokAutoscalingChart extends Chart {
       ...props.rule,
     });
     this.monitoring.addRule(this.rule);
-    this.autoscaler = new MessageMetricsHpa(this, 'Autoscaler', {
-      ...props.autoscaler,
-      target: ScaleTarget.interlok(this.interlok),
-      rule: this.rule,
-    });
+    if (keda) {
+      const { operatorPeer, ...options } = scaler.kedaOptions ?? {};
+      const serverAddress = options.serverAddress ?? this.monitoring.prometheusUrl;
+      if (serverAddress === undefined) {
+        throw propError(this, 'scaler.serverAddress', serverAddress, 'the URL of the Prometheus KEDA queries when the monitoring stack runs none (or set monitoring.existingPrometheusUrl)');
+      }
+      this.monitoring.prometheus?.allowQueryFrom(operatorPeer ?? NetworkPeer.pods('keda', { 'app.kubernetes.io/name': 'keda-operator' }));
+      this.scaledObject = new KedaScaledObject(this, 'ScaledObject', {
+        ...options,
+        serverAddress,
+        target: ScaleTarget.interlok(this.interlok),
+        rule: this.rule,
+      });
+    } else {
+      this.autoscaler = new MessageMetricsHpa(this, 'Autoscaler', {
+        ...props.autoscaler,
+        target: ScaleTarget.interlok(this.interlok),
+        rule: this.rule,
+      });
+    }
     AppIndex.of(this);
   }
 
   /** Worst-case reaction times of this stack (undefined: no Prometheus of its own to read intervals from). */
   public reactionTimes(): ReactionTimes | undefined {
     const prometheus = this.monitoring.prometheus;
-    if (!prometheus) return undefined;
+    if (!prometheus || this.rule.metricsSource.kind !== 'pushgateway') return undefined;
+    const scaler = this.autoscaler ?? this.scaledObject!;
     return worstCaseReactionTimes({
       scrapeInterval: prometheus.scrapeInterval,
       staleAfter: this.rule.staleAfter,
-      scaleUpStabilization: this.autoscaler.scaleUpStabilization,
-      scaleDownStabilization: this.autoscaler.scaleDownStabilization,
-      metricType: this.autoscaler.metric.type,
+      scaleUpStabilization: scaler.scaleUpStabilization,
+      scaleDownStabilization: scaler.scaleDownStabilization,
+      // KEDA's HPA reads one External value, as ours does by default
+      metricType: this.autoscaler?.metric.type ?? 'External',
     });
   }
 

@@ -100,6 +100,8 @@ export class MonitoringStack extends Construct {
   public readonly adapter?: PrometheusAdapter;
   /** Where Interlok should push. */
   public readonly pushgatewayEndpoint: PushgatewayEndpoint;
+  /** The Prometheus that holds the metrics: this stack's, or `existingPrometheusUrl`. */
+  public readonly prometheusUrl?: string;
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps = {}) {
     super(scope, id);
@@ -137,9 +139,10 @@ export class MonitoringStack extends Construct {
       this.pushgateway?.allowScrapeFrom(this.prometheus.peer);
       checkArray(this, 'allowQueryFrom', props.allowQueryFrom, 'NetworkPeer').forEach((p) => this.prometheus!.allowQueryFrom(p));
       prometheusUrl = this.prometheus.url;
-    } else if (props.adapter ?? true) {
+    } else if ((props.adapter ?? true) || props.existingPrometheusUrl !== undefined) {
       prometheusUrl = checkUrl(this, 'existingPrometheusUrl', props.existingPrometheusUrl as string);
     }
+    this.prometheusUrl = prometheusUrl;
 
     if (props.adapter ?? true) {
       this.adapter = new PrometheusAdapter(this, 'Adapter', {

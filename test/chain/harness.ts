@@ -288,3 +288,22 @@ export interface HpaDecision extends ReplicaCalculation {
   readonly values: Map<string, number>;
   readonly query: string;
 }
+
+/**
+ * What KEDA's prometheus trigger and the HPA it creates decide: the trigger's query as an instant query (more than
+ * one element is KEDA's `returned multiple elements` error, none reads 0 with `ignoreNullValues`), the value as a
+ * milli-quantity, then the External AverageValue calculation with minReplicas = max(minReplicaCount, 1).
+ */
+export async function kedaDecision(chain: MetricsChain, scaledObject: Manifest, currentReplicas: number): Promise<ExternalDecision> {
+  const trigger = scaledObject.spec.triggers[0];
+  if (trigger.metricType !== 'AverageValue') throw new Error(`metricType ${trigger.metricType}`);
+  const query: string = trigger.metadata.query;
+  const samples = await chain.instantQuery(query);
+  if (samples.length > 1) throw new Error(`prometheus query ${query} returned multiple elements`);
+  const values = externalValues(samples);
+  const calc = desiredReplicasExternal({
+    currentReplicas, values: values.length ? values : [0], targetAverageValue: Number(trigger.metadata.threshold),
+    minReplicas: Math.max(scaledObject.spec.minReplicaCount ?? 0, 1), maxReplicas: scaledObject.spec.maxReplicaCount ?? 100,
+  });
+  return { values, query, ...calc };
+}
