@@ -17,7 +17,9 @@ export { Scaler, type KedaScalerOptions } from './scaler';
 export { MetricsSource, type ScrapeSourceOptions } from './metrics-source';
 
 // Monitoring
-export { MonitoringStack, type MonitoringStackProps } from './monitoring/monitoring-stack';
+export { MonitoringStack, type MonitoringStackProps, type KubePrometheusStackOptions } from './monitoring/monitoring-stack';
+export { ServiceMonitor, type ServiceMonitorProps } from './monitoring/service-monitor';
+export { PodMonitor, type PodMonitorProps } from './monitoring/pod-monitor';
 export { Pushgateway, type PushgatewayProps } from './monitoring/pushgateway';
 export { PrometheusServer, type PrometheusServerProps } from './monitoring/prometheus-server';
 export { PrometheusAdapter, type PrometheusAdapterProps, type PrometheusAdapterOptions, ApiServiceTls } from './monitoring/prometheus-adapter';

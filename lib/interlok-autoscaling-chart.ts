@@ -91,7 +91,7 @@ export class InterlokAutoscalingChart extends Chart {
       });
     }
     this.rule = new AdapterRule(this, 'Rule', {
-      scrapeInterval: this.monitoring.prometheus?.scrapeInterval,
+      scrapeInterval: this.monitoring.scrapeInterval,
       external,
       ...props.rule,
     });
