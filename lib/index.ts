@@ -21,7 +21,7 @@ export { MonitoringStack, type MonitoringStackProps, type KubePrometheusStackOpt
 export { ServiceMonitor, type ServiceMonitorProps } from './monitoring/service-monitor';
 export { PodMonitor, type PodMonitorProps } from './monitoring/pod-monitor';
 export { Pushgateway, type PushgatewayProps } from './monitoring/pushgateway';
-export { PrometheusServer, type PrometheusServerProps } from './monitoring/prometheus-server';
+export { PrometheusServer, type PrometheusServerProps, type ScrapedPods } from './monitoring/prometheus-server';
 export { PrometheusAdapter, type PrometheusAdapterProps, type PrometheusAdapterOptions, ApiServiceTls } from './monitoring/prometheus-adapter';
 export { NetworkPeer } from './monitoring/network-peer';
 

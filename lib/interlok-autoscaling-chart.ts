@@ -8,6 +8,7 @@ import { recommendedLabels } from './labels';
 import { AutoscalerOptions, MessageMetricsHpa, ScaleMetric, ScaleTarget } from './message-metrics-hpa';
 import { MonitoringStack, MonitoringStackProps } from './monitoring/monitoring-stack';
 import { NetworkPeer } from './monitoring/network-peer';
+import { ScrapedPods } from './monitoring/prometheus-server';
 import { ReactionTimes, worstCaseReactionTimes } from './model/reaction-time';
 import { KedaScaledObject } from './keda-scaled-object';
 import { Scaler } from './scaler';
@@ -74,23 +75,33 @@ export class InterlokAutoscalingChart extends Chart {
     }
     // A Pods-metric HPA needs no external metrics API, and a cluster with KEDA has one already (KEDA's).
     const external = !keda && (props.autoscaler?.metric ?? ScaleMetric.externalTotal()).type === 'External';
-    this.monitoring = new MonitoringStack(this, 'Monitoring', {
+    const scrape = props.interlok?.metricsSource?.kind === 'scrape';
+    const monitoring = (scrapePods?: ScrapedPods[]) => new MonitoringStack(this, 'Monitoring', {
+      // Interlok 4.1+/5.x is scraped: no pushgateway unless asked for
+      ...(scrapePods ? { pushgateway: false, scrapePods } : {}),
       ...props.monitoring,
       // with KEDA nothing needs an adapter, unless asked for
       adapter: props.monitoring?.adapter ?? !keda,
       adapterOptions: { externalMetrics: external, ...props.monitoring?.adapterOptions },
     });
-    this.interlok = new InterlokDeployment(this, 'Interlok', {
-      ...props.interlok,
-      pushgateway: props.interlok?.pushgateway ?? this.monitoring.pushgatewayEndpoint,
-    });
-    this.monitoring.allowPushFrom(NetworkPeer.pods(this.interlok.namespace, this.interlok.podSelector));
+    if (scrape) {
+      this.interlok = new InterlokDeployment(this, 'Interlok', props.interlok);
+      this.monitoring = monitoring([{ namespace: this.interlok.namespace, podSelector: this.interlok.podSelector }]);
+    } else {
+      this.monitoring = monitoring();
+      this.interlok = new InterlokDeployment(this, 'Interlok', {
+        ...props.interlok,
+        pushgateway: props.interlok?.pushgateway ?? this.monitoring.pushgatewayEndpoint,
+      });
+      this.monitoring.allowPushFrom(NetworkPeer.pods(this.interlok.namespace, this.interlok.podSelector));
+    }
     if (this.interlok.namespace !== 'default' && this.interlok.namespace !== this.monitoring.namespace) {
       new k8s.KubeNamespace(this, 'InterlokNamespace', {
         metadata: { name: this.interlok.namespace, labels: recommendedLabels({ name: 'interlok', instance: this.interlok.namespace, component: 'namespace' }) },
       });
     }
     this.rule = new AdapterRule(this, 'Rule', {
+      metricsSource: this.interlok.metricsSource,
       scrapeInterval: this.monitoring.scrapeInterval,
       external,
       ...props.rule,

@@ -209,6 +209,9 @@ export class KedaScaledObject extends Construct {
     if (external.length > 0) {
       errors.push(`prometheus-adapter ${external.map((a) => a.node.path).join(', ')} registers v1beta1.external.metrics.k8s.io, which KEDA's metrics server serves for ScaledObject ${this.node.path}: leave the adapter out or set its externalMetrics: false`);
     }
+    if (t.interlok && t.interlok.metricsSource.kind !== this.rule.metricsSource.kind) {
+      errors.push(`rule ${this.rule.node.path} counts ${this.rule.metricsSource.kind === 'scrape' ? 'scraped' : 'pushed'} metrics but Interlok ${t.interlok.node.path} ${t.interlok.metricsSource.kind === 'scrape' ? 'is scraped' : 'pushes'}: give both the same metricsSource`);
+    }
     const pushed = t.interlok?.metricNames;
     if (this.rule.metricsSource.kind === 'pushgateway' && pushed && !pushed.includes(this.rule.seriesName)) {
       errors.push(`ScaledObject ${this.node.path} counts series "${this.rule.seriesName}" but Interlok ${t.interlok!.node.path} pushes ${pushed.length ? pushed.map((n) => `"${n}"`).join(', ') : 'no message-metrics-interceptor'}`);

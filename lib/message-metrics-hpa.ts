@@ -231,6 +231,9 @@ export class MessageMetricsHpa extends Construct {
     if (this.metric.type === 'External' && !this.rule.external) {
       errors.push(`HPA ${this.node.path} scales on the External metric but adapter rule ${this.rule.node.path} has external: false: turn it on, or use ScaleMetric.podsAverage()`);
     }
+    if (this.target.interlok && this.target.interlok.metricsSource.kind !== this.rule.metricsSource.kind) {
+      errors.push(`rule ${this.rule.node.path} counts ${this.rule.metricsSource.kind === 'scrape' ? 'scraped' : 'pushed'} metrics but Interlok ${this.target.interlok.node.path} ${this.target.interlok.metricsSource.kind === 'scrape' ? 'is scraped' : 'pushes'}: give both the same metricsSource`);
+    }
     const pushed = this.target.interlok?.metricNames;
     if (pushed && !pushed.includes(this.rule.seriesName)) {
       errors.push(`adapter rule ${this.rule.node.path} reads series "${this.rule.seriesName}" but Interlok ${this.target.interlok!.node.path} pushes ${pushed.length ? pushed.map((n) => `"${n}"`).join(', ') : 'no message-metrics-interceptor'} (interceptor unique-id without dashes)`);

@@ -7,10 +7,11 @@ import { recommendedLabels } from '../labels';
 import { PushgatewayEndpoint } from '../pushgateway-env';
 import { ApiServiceTls, PrometheusAdapter, PrometheusAdapterOptions } from './prometheus-adapter';
 import { checkPeer, NetworkPeer } from './network-peer';
-import { PrometheusServer } from './prometheus-server';
+import { PrometheusServer, ScrapedPods } from './prometheus-server';
 import { Pushgateway } from './pushgateway';
 import { DEFAULT_MONITOR_INTERVAL, DEFAULT_RELEASE } from './_monitor';
 import { ServiceMonitor } from './service-monitor';
+import { PodMonitor } from './pod-monitor';
 
 /** A kube-prometheus-stack the cluster runs already: its Prometheus scrapes through monitors of ours. */
 export interface KubePrometheusStackOptions {
@@ -61,10 +62,16 @@ export interface MonitoringStackProps {
    */
   readonly createNamespace?: boolean;
   /**
-   * Run a pushgateway. Turn off to use `existingPushgateway`.
+   * Run a pushgateway. Turn off to use `existingPushgateway`, or when Prometheus scrapes the pods (`scrapePods`).
    * @default true
    */
   readonly pushgateway?: boolean;
+  /**
+   * Pods whose `/prometheus/metrics` Prometheus scrapes (Interlok 4.1+/5.x): pod discovery in this stack's
+   * Prometheus, or a PodMonitor per group with kubePrometheusStack.
+   * @default - none
+   */
+  readonly scrapePods?: ScrapedPods[];
   /**
    * The pushgateway Prometheus scrapes when this stack runs none.
    * @default - required when pushgateway is false and prometheus is true
@@ -137,8 +144,10 @@ export class MonitoringStack extends Construct {
   public readonly pushgateway?: Pushgateway;
   public readonly prometheus?: PrometheusServer;
   public readonly adapter?: PrometheusAdapter;
-  /** Where Interlok should push. */
-  public readonly pushgatewayEndpoint: PushgatewayEndpoint;
+  /** Where Interlok should push (none when only pods are scraped). */
+  public readonly pushgatewayEndpoint?: PushgatewayEndpoint;
+  /** The PodMonitors of the scraped pods, with kube-prometheus-stack. */
+  public readonly podMonitors: PodMonitor[] = [];
   /** The Prometheus that holds the metrics: this stack's, kube-prometheus-stack's, or `existingPrometheusUrl`. */
   public readonly prometheusUrl?: string;
   /** How often the metrics are scraped, when this stack knows (its Prometheus, or its monitors). */
@@ -160,12 +169,13 @@ export class MonitoringStack extends Construct {
     }
 
     const networkPolicy = props.networkPolicies ?? true;
+    const scrapePods = checkArray(this, 'scrapePods', props.scrapePods, 'ScrapedPods');
     if (props.pushgateway ?? true) {
       this.pushgateway = new Pushgateway(this, 'Pushgateway', {
         namespace: this.namespace, networkPolicy, allowPushFrom: props.allowPushFrom, allowScrapeFrom: props.allowScrapeFrom,
       });
       this.pushgatewayEndpoint = this.pushgateway.endpoint;
-    } else {
+    } else if (props.existingPushgateway !== undefined || scrapePods.length === 0) {
       const existing = props.existingPushgateway;
       if (!(existing instanceof PushgatewayEndpoint)) {
         throw propError(this, 'existingPushgateway', existing, 'a PushgatewayEndpoint when pushgateway is false');
@@ -199,10 +209,15 @@ export class MonitoringStack extends Construct {
         });
         this.pushgateway.allowScrapeFrom(this.kubePrometheusStack.prometheusPeer);
       }
+      scrapePods.forEach((pods, i) => this.podMonitors.push(new PodMonitor(this, `PodMonitor${i || ''}`, {
+        namespace: pods.namespace, selector: pods.podSelector, port: pods.port, path: pods.path,
+        interval: this.kubePrometheusStack!.interval, release: this.kubePrometheusStack!.release,
+      })));
     } else if (props.prometheus ?? true) {
       this.prometheus = new PrometheusServer(this, 'Prometheus', {
         namespace: this.namespace,
-        pushgatewayTargets: [this.pushgatewayEndpoint.hostPort],
+        pushgatewayTargets: this.pushgatewayEndpoint ? [this.pushgatewayEndpoint.hostPort] : [],
+        scrapePods,
         scrapeInterval,
         networkPolicy,
       });
