@@ -5,6 +5,8 @@ import { AppIndex } from './_app-index';
 import { checkDuration, checkLabelName, checkMetricName, humanDuration, propError } from './_checks';
 import { PrometheusServer } from './monitoring/prometheus-server';
 import { INTERLOK_PUSH_INTERVAL } from './model/reaction-time';
+import { deploymentPodRegex, deploymentTotalQuery, POD_OF_DEPLOYMENT_SUFFIX, TotalQuerySource } from './model/deployment-query';
+import { MetricsSource, SCRAPE_SERIES } from './metrics-source';
 
 /** One prometheus-adapter v0.12 discovery rule, exactly as its strict config parser expects it. */
 export interface AdapterRuleConfig {
@@ -33,10 +35,11 @@ export const DEPLOYMENT_SELECTOR_LABEL = 'deployment';
  */
 export const ALWAYS_PRESENT_SERIES = 'pushgateway_build_info';
 
-// A Deployment's pod is named <deployment>-<pod-template-hash>-<suffix>; both parts use the API server's
-// "safe" alphabet (k8s.io/apimachinery/pkg/util/rand), which keeps other Deployments' pods from matching.
-const SAFE = '[bcdfghjklmnpqrstvwxz2456789]';
-const POD_OF_DEPLOYMENT_SUFFIX = `-${SAFE}{1,10}-${SAFE}{5}`;
+/**
+ * In scrape mode there is no pushgateway: the External rule is discovered through `up`, which Prometheus writes for
+ * every target it scrapes (the Interlok pods among them).
+ */
+export const ALWAYS_PRESENT_SERIES_SCRAPE = 'up';
 
 /**
  * The longest Deployment name whose pod names are not truncated (pod names are at most 63 characters; the API
@@ -46,26 +49,33 @@ export const MAX_EXTERNAL_DEPLOYMENT_NAME = 46;
 
 export interface AdapterRuleProps {
   /**
+   * Where the metric comes from: the pushgateway (Interlok 3.x) or Prometheus scraping the pods (Interlok 4.1+,
+   * 5.x); the defaults of the series and labels follow it.
+   * @default MetricsSource.pushgateway()
+   */
+  readonly metricsSource?: MetricsSource;
+
+  /**
    * The series Interlok pushes: the message-metrics-interceptor's unique-id with dashes removed.
-   * @default 'MessageMetrics'
+   * @default - 'MessageMetrics'; 'workflow_count_total' with MetricsSource.scrape
    */
   readonly seriesName?: string;
 
   /**
    * The name the custom metrics API (and so the HPA) uses.
-   * @default - the series name
+   * @default - the series name; 'interlok_messages' with MetricsSource.scrape (the adapter's default rules already serve `workflow_count`)
    */
   readonly metricName?: string;
 
   /**
-   * The pushed label holding the pod's namespace.
-   * @default 'k8s_namespace'
+   * The label holding the pod's namespace.
+   * @default - 'k8s_namespace' (pushed); 'namespace' (set by Prometheus's pod discovery) with MetricsSource.scrape
    */
   readonly namespaceLabel?: string;
 
   /**
-   * The pushed label holding the pod's name.
-   * @default 'k8s_pod_name'
+   * The label holding the pod's name.
+   * @default - 'k8s_pod_name' (pushed); 'pod' with MetricsSource.scrape
    */
   readonly podLabel?: string;
 
@@ -136,13 +146,25 @@ export class AdapterRule extends Construct {
   /** Whether the rule also serves the External metric. */
   public readonly external: boolean;
   public readonly externalMetricName: string;
+  /** Where the metric comes from. */
+  public readonly metricsSource: MetricsSource;
 
   constructor(scope: Construct, id: string, props: AdapterRuleProps = {}) {
     super(scope, id);
-    this.seriesName = checkMetricName(this, 'seriesName', props.seriesName ?? 'MessageMetrics');
-    this.metricName = checkMetricName(this, 'metricName', props.metricName ?? this.seriesName);
-    this.namespaceLabel = checkLabelName(this, 'namespaceLabel', props.namespaceLabel ?? 'k8s_namespace');
-    this.podLabel = checkLabelName(this, 'podLabel', props.podLabel ?? 'k8s_pod_name');
+    const source = props.metricsSource ?? MetricsSource.pushgateway();
+    if (!(source instanceof MetricsSource)) throw propError(this, 'metricsSource', source, 'a MetricsSource (MetricsSource.pushgateway() or MetricsSource.scrape({ workflow }))');
+    this.metricsSource = source;
+    const scrape = source.kind === 'scrape';
+    if (scrape) {
+      if (typeof source.workflow !== 'string' || source.workflow.length === 0 || /["\\\n]/.test(source.workflow)) {
+        throw propError(this, 'metricsSource.workflow', source.workflow, 'the workflow label value `<workflow unique-id>@<channel unique-id>`, without quotes, backslashes or line breaks');
+      }
+      checkDuration(this, 'metricsSource.window', source.window!, Duration.seconds(20), Duration.hours(1));
+    }
+    this.seriesName = checkMetricName(this, 'seriesName', props.seriesName ?? (scrape ? SCRAPE_SERIES : 'MessageMetrics'));
+    this.metricName = checkMetricName(this, 'metricName', props.metricName ?? (scrape ? 'interlok_messages' : this.seriesName));
+    this.namespaceLabel = checkLabelName(this, 'namespaceLabel', props.namespaceLabel ?? (scrape ? 'namespace' : 'k8s_namespace'));
+    this.podLabel = checkLabelName(this, 'podLabel', props.podLabel ?? (scrape ? 'pod' : 'k8s_pod_name'));
     if (this.podLabel === this.namespaceLabel) {
       throw new Error(`[${this.node.path}] podLabel: got "${this.podLabel}", expected a label other than namespaceLabel`);
     }
@@ -157,17 +179,46 @@ export class AdapterRule extends Construct {
       throw propError(this, 'externalMetricName', this.externalMetricName, 'a lowercase name of a-z, 0-9 and "_" starting with a letter, at most 63 characters (client-go lowercases External metric names)');
     }
 
+    if (scrape && source.window!.toSeconds() < 2 * this.scrapeInterval.toSeconds()) {
+      throw propError(this, 'metricsSource.window', source.window, `at least two scrape intervals (${humanDuration(this.scrapeInterval)} each): increase needs two samples in its window`);
+    }
+
     const index = AppIndex.of(this);
     this.node.addValidation({
       validate: () => index.ofType(PrometheusServer)
         .filter((c) => c.scrapeInterval.toSeconds() > this.scrapeInterval.toSeconds())
-        .map((p) => `adapter rule ${this.node.path} assumes the pushgateway is scraped every ${humanDuration(this.scrapeInterval)} but Prometheus ${p.node.path} scrapes every ${humanDuration(p.scrapeInterval)}: busy pods would read 0; set the rule's scrapeInterval`),
+        .map((p) => `adapter rule ${this.node.path} assumes ${scrape ? 'the pods are' : 'the pushgateway is'} scraped every ${humanDuration(this.scrapeInterval)} but Prometheus ${p.node.path} scrapes every ${humanDuration(p.scrapeInterval)}: ${scrape ? 'the window may hold too few samples' : 'busy pods would read 0'}; set the rule's scrapeInterval`),
     });
+  }
+
+  /** What the total query is built from. */
+  public get totalQuerySource(): TotalQuerySource {
+    const common = { series: this.seriesName, namespaceLabel: this.namespaceLabel, podLabel: this.podLabel };
+    return this.metricsSource.kind === 'scrape'
+      ? { kind: 'scrape', ...common, matchers: this.scrapeMatchers, window: humanDuration(this.metricsSource.window!) }
+      : { kind: 'pushgateway', ...common, staleAfterSeconds: this.staleAfter.toSeconds() };
+  }
+
+  private get scrapeMatchers(): string[] {
+    return [`workflow="${this.metricsSource.workflow}"`];
+  }
+
+  /**
+   * The messages of Deployment `deployment`'s pods in `namespace` as one number: the query KEDA's prometheus
+   * trigger runs, the same definition the External rule's template renders per HPA request.
+   */
+  public totalQuery(namespace: string, deployment: string): string {
+    return deploymentTotalQuery(this.totalQuerySource, namespace, deploymentPodRegex(deployment));
   }
 
   /** Discovery: the series by exact name, only where both pod labels are set. */
   public get seriesQuery(): string {
     return `${this.seriesName}{${this.namespaceLabel}!="",${this.podLabel}!=""}`;
+  }
+
+  /** The series the External rule is discovered through, present while nothing has been counted. */
+  public get alwaysPresentSeries(): string {
+    return this.metricsSource.kind === 'scrape' ? ALWAYS_PRESENT_SERIES_SCRAPE : ALWAYS_PRESENT_SERIES;
   }
 
   /**
@@ -176,6 +227,10 @@ export class AdapterRule extends Construct {
    * takes no action at all. `max` keeps one value per pod if the same group is scraped twice.
    */
   public get metricsQuery(): string {
+    if (this.metricsSource.kind === 'scrape') {
+      // per pod: the messages of the window; namespace and pods come from the request's matchers
+      return `sum by (<<.GroupBy>>) (increase(<<.Series>>{<<.LabelMatchers>>,${this.scrapeMatchers.join(',')}}[${humanDuration(this.metricsSource.window!)}]))`;
+    }
     return `max by (<<.GroupBy>>) (<<.Series>>{<<.LabelMatchers>>} * (time() - push_time_seconds{<<.LabelMatchers>>} < bool ${this.staleAfter.toSeconds()}))`;
   }
 
@@ -187,17 +242,16 @@ export class AdapterRule extends Construct {
    */
   public get externalMetricsQuery(): string {
     const value = (label: string) => `<<index .LabelValuesByName "${label}">>`;
-    const matchers = `${this.namespaceLabel}="${value(this.namespaceLabel)}",${this.podLabel}=~"${value(DEPLOYMENT_SELECTOR_LABEL)}${POD_OF_DEPLOYMENT_SUFFIX}"`;
-    return `sum(max by (${this.podLabel}) (${this.seriesName}{${matchers}} * (time() - push_time_seconds{${matchers}} < bool ${this.staleAfter.toSeconds()}))) or vector(0)`;
+    return deploymentTotalQuery(this.totalQuerySource, value(this.namespaceLabel), `${value(DEPLOYMENT_SELECTOR_LABEL)}${POD_OF_DEPLOYMENT_SUFFIX}`);
   }
 
   /** The rule for `externalRules`. */
   public toExternalConfig(): AdapterRuleConfig {
     return {
-      seriesQuery: ALWAYS_PRESENT_SERIES,
+      seriesQuery: this.alwaysPresentSeries,
       // the namespace of the HPA's request becomes a matcher on this label
       resources: { overrides: { [this.namespaceLabel]: { resource: 'namespace' } } },
-      name: { matches: `^${ALWAYS_PRESENT_SERIES}$`, as: this.externalMetricName },
+      name: { matches: `^${this.alwaysPresentSeries}$`, as: this.externalMetricName },
       metricsQuery: this.externalMetricsQuery,
     };
   }

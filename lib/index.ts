@@ -13,11 +13,16 @@ export { PushgatewayEnv, type PushgatewayEnvProps, PushgatewayEndpoint, type IPu
 // Autoscaling
 export { AdapterRule, type AdapterRuleProps, type AdapterRuleConfig, type AdapterConfig } from './adapter-rule';
 export { MessageMetricsHpa, type MessageMetricsHpaProps, type AutoscalerOptions, ScaleMetric, ScaleTarget, ScalingPolicy, type ScalingRules } from './message-metrics-hpa';
+export { KedaScaledObject, type KedaScaledObjectProps, type KedaOptions, type KedaFallback } from './keda-scaled-object';
+export { Scaler, type KedaScalerOptions } from './scaler';
+export { MetricsSource, type ScrapeSourceOptions } from './metrics-source';
 
 // Monitoring
-export { MonitoringStack, type MonitoringStackProps } from './monitoring/monitoring-stack';
+export { MonitoringStack, type MonitoringStackProps, type KubePrometheusStackOptions } from './monitoring/monitoring-stack';
+export { ServiceMonitor, type ServiceMonitorProps } from './monitoring/service-monitor';
+export { PodMonitor, type PodMonitorProps } from './monitoring/pod-monitor';
 export { Pushgateway, type PushgatewayProps } from './monitoring/pushgateway';
-export { PrometheusServer, type PrometheusServerProps } from './monitoring/prometheus-server';
+export { PrometheusServer, type PrometheusServerProps, type ScrapedPods } from './monitoring/prometheus-server';
 export { PrometheusAdapter, type PrometheusAdapterProps, type PrometheusAdapterOptions, ApiServiceTls } from './monitoring/prometheus-adapter';
 export { NetworkPeer } from './monitoring/network-peer';
 
@@ -27,4 +32,5 @@ export {
   desiredReplicas, type ReplicaCalculationInput, type ReplicaCalculation,
   desiredReplicasExternal, type ExternalReplicaCalculationInput, desiredReplicasExternalValue, type ExternalValueReplicaCalculationInput,
 } from './model/replica-calculation';
+export { deploymentTotalQuery, deploymentPodRegex, type TotalQuerySource } from './model/deployment-query';
 export { worstCaseReactionTimes, type ReactionTimeInputs, type ReactionTimes } from './model/reaction-time';

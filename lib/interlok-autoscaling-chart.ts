@@ -10,7 +10,10 @@ import { recommendedLabels } from './labels';
 import { AutoscalerOptions, MessageMetricsHpa, ScaleMetric, ScaleTarget } from './message-metrics-hpa';
 import { MonitoringStack, MonitoringStackProps } from './monitoring/monitoring-stack';
 import { NetworkPeer } from './monitoring/network-peer';
+import { ScrapedPods } from './monitoring/prometheus-server';
 import { ReactionTimes, worstCaseReactionTimes } from './model/reaction-time';
+import { KedaScaledObject } from './keda-scaled-object';
+import { Scaler } from './scaler';
 
 export interface InterlokAutoscalingChartProps extends ChartProps {
   /**
@@ -30,7 +33,8 @@ export interface InterlokAutoscalingChartProps extends ChartProps {
    */
   readonly rule?: AdapterRuleProps;
   /**
-   * The first Interlok's HPA, and the defaults of those added with `addInterlok` (but their name).
+   * Settings of our HPA (with `Scaler.hpa()`): the first Interlok's, and the defaults of those added with
+   * `addInterlok` (but their name).
    * @default - the guide's: average 100 per pod, 1..5 replicas
    */
   readonly autoscaler?: AutoscalerOptions;
@@ -39,6 +43,12 @@ export interface InterlokAutoscalingChartProps extends ChartProps {
    * @default - none (`default` and the `kube-*` namespaces always exist)
    */
   readonly existingNamespaces?: string[];
+  /**
+   * What scales Interlok: our HPA on our adapter's metric, or a KEDA ScaledObject (no HPA, adapter rule or
+   * prometheus-adapter of ours then).
+   * @default Scaler.hpa()
+   */
+  readonly scaler?: Scaler;
 }
 
 /** One more Interlok of a fleet on the chart's monitoring stack. */
@@ -55,11 +65,14 @@ export interface FleetInterlokProps extends InterlokDeploymentProps {
   readonly scaleOn?: string;
 }
 
-/** An Interlok of the chart, wired: pushgateway, push admission, namespace, adapter rule and HPA. */
+/** An Interlok of the chart, wired: pushgateway, push admission, namespace, adapter rule, and its HPA or ScaledObject. */
 export interface AutoscaledInterlok {
   readonly interlok: InterlokDeployment;
   readonly rule: AdapterRule;
-  readonly autoscaler: MessageMetricsHpa;
+  /** With Scaler.hpa(). */
+  readonly autoscaler?: MessageMetricsHpa;
+  /** With Scaler.keda(). */
+  readonly scaledObject?: KedaScaledObject;
 }
 
 /**
@@ -70,7 +83,7 @@ export const KIND_ORDER = [
   'Namespace', 'NetworkPolicy', 'ResourceQuota', 'LimitRange', 'PodDisruptionBudget', 'ServiceAccount', 'Secret',
   'ConfigMap', 'PersistentVolumeClaim', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'Role',
   'RoleBinding', 'Service', 'DaemonSet', 'Pod', 'ReplicaSet', 'Deployment', 'HorizontalPodAutoscaler',
-  'StatefulSet', 'Job', 'CronJob', 'Ingress', 'APIService',
+  'StatefulSet', 'Job', 'CronJob', 'Ingress', 'APIService', 'ScaledObject',
 ];
 
 /**
@@ -85,70 +98,109 @@ export class InterlokAutoscalingChart extends Chart {
   /** The first Interlok, its rule and HPA. */
   public readonly interlok: InterlokDeployment;
   public readonly rule: AdapterRule;
-  public readonly autoscaler: MessageMetricsHpa;
+  /** Our HPA of the first Interlok (with Scaler.hpa()). */
+  public readonly autoscaler?: MessageMetricsHpa;
+  /** The KEDA ScaledObject of the first Interlok (with Scaler.keda()). */
+  public readonly scaledObject?: KedaScaledObject;
   /** Every Interlok of the chart, the first one included. */
   public readonly interloks: AutoscaledInterlok[] = [];
   private readonly rules = new Map<string, AdapterRule>();
   private readonly namespaces = new Set<string>();
   private readonly external: boolean;
+  private readonly scaler: Scaler;
   private readonly props: InterlokAutoscalingChartProps;
 
   constructor(scope: Construct, id: string, props: InterlokAutoscalingChartProps = {}) {
     super(scope, id, props);
     this.props = props;
-    // A Pods-metric HPA needs no external metrics API, and a cluster with KEDA has one already.
-    this.external = (props.autoscaler?.metric ?? ScaleMetric.externalTotal()).type === 'External';
-    this.monitoring = new MonitoringStack(this, 'Monitoring', {
+    this.scaler = props.scaler ?? Scaler.hpa();
+    if (!(this.scaler instanceof Scaler)) throw propError(this, 'scaler', this.scaler, 'a Scaler (Scaler.hpa() or Scaler.keda({...}))');
+    const keda = this.scaler.kind === 'keda';
+    if (keda && props.autoscaler !== undefined) {
+      throw propError(this, 'autoscaler', props.autoscaler, 'no HPA settings with Scaler.keda(): give the ScaledObject\'s settings to Scaler.keda({...})');
+    }
+    // A Pods-metric HPA needs no external metrics API, and a cluster with KEDA has one already (KEDA's).
+    this.external = !keda && (props.autoscaler?.metric ?? ScaleMetric.externalTotal()).type === 'External';
+    const monitoring = (scrapePods?: ScrapedPods[]) => new MonitoringStack(this, 'Monitoring', {
+      // Interlok 4.1+/5.x is scraped: no pushgateway unless asked for
+      ...(scrapePods ? { pushgateway: false, scrapePods } : {}),
       ...props.monitoring,
+      // with KEDA nothing needs an adapter, unless asked for
+      adapter: props.monitoring?.adapter ?? !keda,
       adapterOptions: { externalMetrics: this.external, ...props.monitoring?.adapterOptions },
     });
+    let first: InterlokDeployment | undefined;
+    if (props.interlok?.metricsSource?.kind === 'scrape') {
+      // Prometheus is configured with the pods it scrapes: this Interlok first, then the stack
+      first = new InterlokDeployment(this, 'Interlok', props.interlok);
+      this.monitoring = monitoring([{ namespace: first.namespace, podSelector: first.podSelector }]);
+    } else {
+      this.monitoring = monitoring();
+    }
     const existing = checkArray(this, 'existingNamespaces', props.existingNamespaces, 'namespace names');
     if (existing.length) new ExistingNamespaces(this, 'ExistingNamespaces', { names: existing });
     [...CLUSTER_NAMESPACES, ...existing, this.monitoring.namespace].forEach((ns) => this.namespaces.add(ns));
 
-    const first = this.wire(this, props.interlok ?? {}, props.autoscaler, props.rule?.seriesName ?? 'MessageMetrics');
-    ({ interlok: this.interlok, rule: this.rule, autoscaler: this.autoscaler } = first);
+    const wired = this.wire(this, props.interlok ?? {}, props.autoscaler, props.rule?.seriesName, first);
+    ({ interlok: this.interlok, rule: this.rule, autoscaler: this.autoscaler, scaledObject: this.scaledObject } = wired);
     AppIndex.of(this);
   }
 
-  /** Adds an Interlok to the stack, wired completely; its HPA is named after it. */
+  /** Adds an Interlok to the stack, wired completely; its HPA (or ScaledObject) is named after it. */
   public addInterlok(id: string, props: FleetInterlokProps = {}): AutoscaledInterlok {
     if (props === null || typeof props !== 'object') throw propError(this, `addInterlok(${id})`, props, 'FleetInterlokProps');
     const { autoscaler, scaleOn, ...interlok } = props;
+    if (interlok.metricsSource?.kind === 'scrape') {
+      throw propError(this, `addInterlok(${id}).metricsSource`, 'MetricsSource.scrape(...)', 'MetricsSource.pushgateway(): the stack\'s Prometheus is configured with the scraped pods when it is built, so a fleet of scraped Interloks is one chart per Interlok for now');
+    }
+    if (this.scaler.kind === 'keda' && autoscaler !== undefined) {
+      throw propError(this, `addInterlok(${id}).autoscaler`, autoscaler, 'no HPA settings with Scaler.keda()');
+    }
     const { name: _name, metricName: _metricName, ...defaults } = this.props.autoscaler ?? {};
     return this.wire(new Construct(this, id), interlok, { ...defaults, ...autoscaler }, scaleOn);
   }
 
-  private wire(scope: Construct, props: InterlokDeploymentProps, autoscaler: AutoscalerOptions | undefined, scaleOn?: string): AutoscaledInterlok {
-    const interlok = new InterlokDeployment(scope, 'Interlok', {
+  private wire(scope: Construct, props: InterlokDeploymentProps, autoscaler: AutoscalerOptions | undefined, scaleOn?: string, built?: InterlokDeployment): AutoscaledInterlok {
+    const interlok = built ?? new InterlokDeployment(scope, 'Interlok', {
       ...props,
       pushgateway: props.pushgateway ?? this.monitoring.pushgatewayEndpoint,
     });
-    this.monitoring.allowPushFrom(NetworkPeer.pods(interlok.namespace, interlok.podSelector));
+    if (interlok.metricsSource.kind === 'pushgateway') this.monitoring.allowPushFrom(NetworkPeer.pods(interlok.namespace, interlok.podSelector));
     if (!this.namespaces.has(interlok.namespace)) {
       this.namespaces.add(interlok.namespace);
       new k8s.KubeNamespace(this, this.interloks.length === 0 ? 'InterlokNamespace' : `InterlokNamespace-${interlok.namespace}`, {
         metadata: { name: interlok.namespace, labels: recommendedLabels({ name: 'interlok', instance: interlok.namespace, component: 'namespace' }) },
       });
     }
-    const rule = this.ruleFor(scaleOn ?? interlok.metricNames?.[0] ?? 'MessageMetrics');
-    const hpa = new MessageMetricsHpa(scope, 'Autoscaler', { ...autoscaler, target: ScaleTarget.interlok(interlok), rule });
-    const wired = { interlok, rule, autoscaler: hpa };
+    // the first Interlok scales on the chart's rule (its seriesName, or the series of its metrics source)
+    const rule = this.ruleFor(scaleOn ?? (this.interloks.length === 0 ? undefined : interlok.metricNames?.[0] ?? 'MessageMetrics'), interlok);
+    const target = ScaleTarget.interlok(interlok);
+    let wired: AutoscaledInterlok;
+    if (this.scaler.kind === 'keda') {
+      const { operatorPeer, ...options } = this.scaler.kedaOptions ?? {};
+      const serverAddress = options.serverAddress ?? this.monitoring.prometheusUrl;
+      if (serverAddress === undefined) {
+        throw propError(this, 'scaler.serverAddress', serverAddress, 'the URL of the Prometheus KEDA queries when the monitoring stack runs none (or set monitoring.existingPrometheusUrl)');
+      }
+      if (this.interloks.length === 0) this.monitoring.prometheus?.allowQueryFrom(operatorPeer ?? NetworkPeer.pods('keda', { 'app.kubernetes.io/name': 'keda-operator' }));
+      wired = { interlok, rule, scaledObject: new KedaScaledObject(scope, 'ScaledObject', { ...options, serverAddress, target, rule }) };
+    } else {
+      wired = { interlok, rule, autoscaler: new MessageMetricsHpa(scope, 'Autoscaler', { ...autoscaler, target, rule }) };
+    }
     this.interloks.push(wired);
     return wired;
   }
 
   /** One rule per series, whatever the number of Interloks pushing it: the adapter's config does not grow. */
-  private ruleFor(series: string): AdapterRule {
-    let rule = this.rules.get(series);
+  private ruleFor(series: string | undefined, interlok: InterlokDeployment): AdapterRule {
+    let rule = series === undefined ? undefined : this.rules.get(series);
     if (!rule) {
-      const shared = { scrapeInterval: this.monitoring.prometheus?.scrapeInterval, external: this.external, ...this.props.rule };
-      const isFirst = this.rules.size === 0;
-      rule = isFirst
-        ? new AdapterRule(this, 'Rule', { ...shared, seriesName: series })
+      const shared = { metricsSource: interlok.metricsSource, scrapeInterval: this.monitoring.scrapeInterval, external: this.external, ...this.props.rule };
+      rule = this.rules.size === 0
+        ? new AdapterRule(this, 'Rule', { ...shared, ...(series === undefined ? {} : { seriesName: series }) })
         : new AdapterRule(this, `Rule-${series}`, { ...shared, seriesName: series, metricName: undefined, externalMetricName: undefined });
       this.monitoring.addRule(rule);
-      this.rules.set(series, rule);
+      this.rules.set(rule.seriesName, rule);
     }
     return rule;
   }
@@ -156,13 +208,15 @@ export class InterlokAutoscalingChart extends Chart {
   /** Worst-case reaction times of this stack (undefined: no Prometheus of its own to read intervals from). */
   public reactionTimes(): ReactionTimes | undefined {
     const prometheus = this.monitoring.prometheus;
-    if (!prometheus) return undefined;
+    if (!prometheus || this.rule.metricsSource.kind !== 'pushgateway') return undefined;
+    const scaler = this.autoscaler ?? this.scaledObject!;
     return worstCaseReactionTimes({
       scrapeInterval: prometheus.scrapeInterval,
       staleAfter: this.rule.staleAfter,
-      scaleUpStabilization: this.autoscaler.scaleUpStabilization,
-      scaleDownStabilization: this.autoscaler.scaleDownStabilization,
-      metricType: this.autoscaler.metric.type,
+      scaleUpStabilization: scaler.scaleUpStabilization,
+      scaleDownStabilization: scaler.scaleDownStabilization,
+      // KEDA's HPA reads one External value, as ours does by default
+      metricType: this.autoscaler?.metric.type ?? 'External',
     });
   }
 

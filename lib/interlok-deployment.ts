@@ -10,6 +10,7 @@ import { checksum, emptyDirVolume, LINUX_NODES, podDisruptionBudget, renderResou
 import { imageTag, imageVersion, recommendedLabels, selectorLabels } from './labels';
 import { PushgatewayEndpoint, PushgatewayEnv } from './pushgateway-env';
 import { INTERLOK_PUSH_INTERVAL } from './model/reaction-time';
+import { MetricsSource } from './metrics-source';
 
 /** The Interlok image to run. */
 export class InterlokImage {
@@ -126,7 +127,22 @@ export interface InterlokDeploymentProps {
    * @default PushgatewayDeregistration.sidecar()
    */
   readonly deregistration?: PushgatewayDeregistration;
+  /**
+   * How the messages are counted: Interlok 3.x pushes `MessageMetrics` to a pushgateway; Interlok 4.1+/5.x
+   * serves `/prometheus/metrics` on 8080 for Prometheus to scrape (`MetricsSource.scrape({ workflow })`: give an
+   * `image` built with the profiler and metrics components, see the README; no deregistration sidecar then).
+   * @default MetricsSource.pushgateway()
+   */
+  readonly metricsSource?: MetricsSource;
 }
+
+/**
+ * Images known not to serve `/prometheus/metrics` with `workflow_count_total`: the stock `adaptris/interlok`
+ * images (core, common, boot, logging and varsub only; `managementComponents=jetty:jmx`) and the guide's 3.9 image.
+ */
+const CANNOT_SCRAPE = [/^(docker\.io\/)?adaptris\/interlok(:|@|$)/, /^(docker\.io\/)?aaronmcgrathadpx\/interlok-kubernetes-scaling(:|@|$)/];
+
+export const SCRAPE_IMAGE_NEEDS = 'an image of your own built on Interlok 4.1+ or 5.x with the jars interlok-rest-base, interlok-rest-metrics-profiler, interlok-rest-provider-prometheus and interlok-profiler (which brings aspectjweaver), managementComponents=jetty:jmx:metrics-interlok:metrics-provider-prometheus in bootstrap.properties, and the JVM flags -javaagent:lib/aspectjweaver.jar -Dorg.aspectj.weaver.loadtime.configuration=META-INF/profiler-aop.xml (the stock adaptris/interlok images have none of these)';
 
 /** How a pod's pushgateway group is removed when the pod stops. */
 export class PushgatewayDeregistration {
@@ -186,6 +202,8 @@ export class InterlokDeployment extends Construct {
   public readonly metricNames?: string[];
   /** Set once more than one replica is allowed. */
   public disruptionBudget?: k8s.KubePodDisruptionBudget;
+  /** How the messages are counted. */
+  public readonly metricsSource: MetricsSource;
   private readonly autoscalers: IConstruct[] = [];
   private readonly labels: Record<string, string>;
 
@@ -194,9 +212,16 @@ export class InterlokDeployment extends Construct {
     AppIndex.of(this);
     this.name = checkServiceName(this, 'name', props.name ?? 'interlok');
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'default');
+    const source = props.metricsSource ?? MetricsSource.pushgateway();
+    if (!(source instanceof MetricsSource)) throw propError(this, 'metricsSource', source, 'a MetricsSource (MetricsSource.pushgateway() or MetricsSource.scrape({ workflow }))');
+    this.metricsSource = source;
+    const scrape = source.kind === 'scrape';
     const image = props.image ?? InterlokImage.GUIDE;
     if (!(image instanceof InterlokImage)) throw propError(this, 'image', image, 'an InterlokImage (InterlokImage.of("repo:tag"))');
     this.image = checkImage(this, 'image', image.reference);
+    if (scrape && CANNOT_SCRAPE.some((re) => re.test(this.image))) {
+      throw propError(this, 'image', this.image, `with MetricsSource.scrape(), ${SCRAPE_IMAGE_NEEDS}`);
+    }
     const heap = props.heap ?? Size.mebibytes(1024);
     const heapMi = heap instanceof Size ? heap.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) : NaN;
     if (!Number.isInteger(heapMi) || heapMi < 256 || heapMi > 65536) {
@@ -219,7 +244,7 @@ export class InterlokDeployment extends Construct {
     this.podSelector = selectorLabels(appLabels);
     const labels = recommendedLabels(appLabels);
     this.labels = labels;
-    const deregistration = props.deregistration ?? PushgatewayDeregistration.sidecar();
+    const deregistration = props.deregistration ?? (scrape ? PushgatewayDeregistration.none() : PushgatewayDeregistration.sidecar());
     if (!(deregistration instanceof PushgatewayDeregistration)) {
       throw propError(this, 'deregistration', deregistration, 'a PushgatewayDeregistration (PushgatewayDeregistration.sidecar() or .none())');
     }
@@ -238,7 +263,7 @@ export class InterlokDeployment extends Construct {
     if (config && (config.adapterXml !== undefined || config.bootstrapProperties !== undefined)) {
       const data: Record<string, string> = {};
       if (config.adapterXml !== undefined) {
-        this.metricNames = parseMetricNames(this, config.adapterXml);
+        if (!scrape) this.metricNames = parseMetricNames(this, config.adapterXml);
         data['adapter.xml'] = config.adapterXml;
       }
       if (config.bootstrapProperties !== undefined) {
@@ -256,7 +281,7 @@ export class InterlokDeployment extends Construct {
       }
       // subPath mounts never see ConfigMap updates: a changed config must roll the pods.
       annotations['checksum/config'] = checksum(...Object.keys(data).sort().map((k) => `${k}=${data[k]}`));
-    } else if (config === undefined) {
+    } else if (config === undefined && !scrape) {
       this.metricNames = ['MessageMetrics'];
     }
 

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { AppIndex } from './_app-index';
 import { checkDnsLabel, checkDnsSubdomain, checkDuration, checkInteger, checkMetricName, propError } from './_checks';
@@ -167,10 +167,7 @@ export class MessageMetricsHpa extends Construct {
     if (this.minReplicas > this.maxReplicas) {
       throw propError(this, 'minReplicas', this.minReplicas, `at most maxReplicas (${this.maxReplicas})`);
     }
-    const scaleUp = this.renderRules('scaleUp', props.scaleUp, Duration.seconds(0),
-      [ScalingPolicy.percent(100, Duration.seconds(15)), ScalingPolicy.pods(4, Duration.seconds(15))]);
-    const scaleDown = this.renderRules('scaleDown', props.scaleDown, Duration.seconds(300),
-      [ScalingPolicy.percent(100, Duration.seconds(15))]);
+    const { scaleUp, scaleDown } = renderBehavior(this, props);
 
     this.scaleUpStabilization = Duration.seconds(scaleUp.stabilizationWindowSeconds!);
     this.scaleDownStabilization = Duration.seconds(scaleDown.stabilizationWindowSeconds!);
@@ -207,22 +204,6 @@ export class MessageMetricsHpa extends Construct {
     };
   }
 
-  private renderRules(prop: string, rules: ScalingRules | undefined, window: Duration, policies: ScalingPolicy[]): k8s.HpaScalingRulesV2 {
-    const stabilization = checkDuration(this, `${prop}.stabilizationWindow`, rules?.stabilizationWindow ?? window, Duration.seconds(0), Duration.hours(1));
-    const list = rules?.policies ?? policies;
-    if (!Array.isArray(list) || list.length === 0) throw propError(this, `${prop}.policies`, list, 'at least one ScalingPolicy');
-    return {
-      stabilizationWindowSeconds: stabilization.toSeconds(),
-      selectPolicy: 'Max',
-      policies: list.map((p, i) => {
-        if (!(p instanceof ScalingPolicy)) throw propError(this, `${prop}.policies[${i}]`, p, 'a ScalingPolicy (ScalingPolicy.pods or .percent)');
-        checkInteger(this, `${prop}.policies[${i}].value`, p.value, 1, 10000);
-        const period = checkDuration(this, `${prop}.policies[${i}].period`, p.period, Duration.seconds(1), Duration.minutes(30));
-        return { type: p.type, value: p.value, periodSeconds: period.toSeconds() };
-      }),
-    };
-  }
-
   private crossCheck(index: AppIndex): string[] {
     const errors: string[] = [];
     const t = this.target;
@@ -256,6 +237,9 @@ export class MessageMetricsHpa extends Construct {
     if (this.metric.type === 'External' && !this.rule.external) {
       errors.push(`HPA ${this.node.path} scales on the External metric but adapter rule ${this.rule.node.path} has external: false: turn it on, or use ScaleMetric.podsAverage()`);
     }
+    if (this.target.interlok && this.target.interlok.metricsSource.kind !== this.rule.metricsSource.kind) {
+      errors.push(`rule ${this.rule.node.path} counts ${this.rule.metricsSource.kind === 'scrape' ? 'scraped' : 'pushed'} metrics but Interlok ${this.target.interlok.node.path} ${this.target.interlok.metricsSource.kind === 'scrape' ? 'is scraped' : 'pushes'}: give both the same metricsSource`);
+    }
     const pushed = this.target.interlok?.metricNames;
     if (pushed && !pushed.includes(this.rule.seriesName)) {
       errors.push(`adapter rule ${this.rule.node.path} reads series "${this.rule.seriesName}" but Interlok ${this.target.interlok!.node.path} pushes ${pushed.length ? pushed.map((n) => `"${n}"`).join(', ') : 'no message-metrics-interceptor'} (interceptor unique-id without dashes)`);
@@ -264,8 +248,34 @@ export class MessageMetricsHpa extends Construct {
   }
 }
 
+/** The HPA `behavior` from ScalingRules, the Kubernetes defaults written out where none are given. */
+export function renderBehavior(scope: IConstruct, props: { readonly scaleUp?: ScalingRules; readonly scaleDown?: ScalingRules }): { scaleUp: k8s.HpaScalingRulesV2; scaleDown: k8s.HpaScalingRulesV2 } {
+  return {
+    scaleUp: renderRules(scope, 'scaleUp', props.scaleUp, Duration.seconds(0),
+      [ScalingPolicy.percent(100, Duration.seconds(15)), ScalingPolicy.pods(4, Duration.seconds(15))]),
+    scaleDown: renderRules(scope, 'scaleDown', props.scaleDown, Duration.seconds(300),
+      [ScalingPolicy.percent(100, Duration.seconds(15))]),
+  };
+}
+
+function renderRules(scope: IConstruct, prop: string, rules: ScalingRules | undefined, window: Duration, policies: ScalingPolicy[]): k8s.HpaScalingRulesV2 {
+  const stabilization = checkDuration(scope, `${prop}.stabilizationWindow`, rules?.stabilizationWindow ?? window, Duration.seconds(0), Duration.hours(1));
+  const list = rules?.policies ?? policies;
+  if (!Array.isArray(list) || list.length === 0) throw propError(scope, `${prop}.policies`, list, 'at least one ScalingPolicy');
+  return {
+    stabilizationWindowSeconds: stabilization.toSeconds(),
+    selectPolicy: 'Max',
+    policies: list.map((p, i) => {
+      if (!(p instanceof ScalingPolicy)) throw propError(scope, `${prop}.policies[${i}]`, p, 'a ScalingPolicy (ScalingPolicy.pods or .percent)');
+      checkInteger(scope, `${prop}.policies[${i}].value`, p.value, 1, 10000);
+      const period = checkDuration(scope, `${prop}.policies[${i}].period`, p.period, Duration.seconds(1), Duration.minutes(30));
+      return { type: p.type, value: p.value, periodSeconds: period.toSeconds() };
+    }),
+  };
+}
+
 /** Renders a target as a Kubernetes quantity: whole numbers plain, fractions in milli-units. */
-function quantity(value: number): string {
+export function quantity(value: number): string {
   return Number.isInteger(value) ? String(value) : `${Math.round(value * 1000)}m`;
 }
 

@@ -92,7 +92,7 @@ const CASES: Array<[string, (s: Construct) => unknown, string]> = [
   ['scrape peer with a bad label value', (s) => new Pushgateway(s, 'Pgw', { allowScrapeFrom: [NetworkPeer.pods('monitoring', { app: 'prometheus server' })] }), '[test/Pgw] allowScrapeFrom.podLabels: got {"app":"prometheus server"}, expected at least one valid Kubernetes label, so that only those pods are admitted'],
   ['pushgateway image with a space', (s) => new Pushgateway(s, 'Pgw', { image: 'prom/pushgateway v1' }), `[test/Pgw] image: got "prom/pushgateway v1", expected ${IMAGE}`],
   ['push peer as a plain object', (s) => new Pushgateway(s, 'Pgw', { allowPushFrom: [{ namespace: 'default' } as any] }), '[test/Pgw] allowPushFrom: got {"namespace":"default"}, expected a NetworkPeer (NetworkPeer.pods(namespace, labels))'],
-  ['no pushgateway targets', prometheus({ pushgatewayTargets: [] }), '[test/Prom] pushgatewayTargets: got [], expected at least one host:port'],
+  ['no pushgateway targets', prometheus({ pushgatewayTargets: [] }), '[test/Prom] pushgatewayTargets: got [], expected at least one host:port (or pods in scrapePods)'],
   ['scrape target with a scheme', prometheus({ pushgatewayTargets: ['http://pgw:9091'] }), `[test/Prom] pushgatewayTargets[0]: got "http://pgw:9091", expected ${HOST_PORT}`],
   ['scrape interval of 30 s', prometheus({ scrapeInterval: Duration.seconds(30) }), '[test/Prom] scrapeInterval: got 30s, expected whole seconds from 1s to 10s'],
   ['retention of 10 min', prometheus({ retention: Duration.minutes(10) }), '[test/Prom] retention: got 10m, expected whole seconds from 1h to 365d'],

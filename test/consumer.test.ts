@@ -115,7 +115,10 @@ describe('the package as a user installs it', () => {
   });
 
   test('the README has the examples this test runs', () => {
-    expect(examples.map((e) => e.heading)).toEqual(expect.arrayContaining(['Install', 'Using the constructs on their own (clusters that run part of the chain)', 'A fleet: many Interloks on one stack']));
+    expect(examples.map((e) => e.heading)).toEqual(expect.arrayContaining([
+      'Install', 'Using the constructs on their own (clusters that run part of the chain)', 'A fleet: many Interloks on one stack',
+      'KEDA instead of the HPA and adapter', 'A cluster that runs kube-prometheus-stack', 'Interlok 4.1+ and 5.x: Prometheus scrapes the pods',
+    ]));
   });
 
   test('every README example compiles in the app, strict and with noUncheckedIndexedAccess, against the installed package', () => {
@@ -161,6 +164,31 @@ describe('the package as a user installs it', () => {
           .toBe(readFileSync(join(root, 'dist', 'interlok-autoscaling.k8s.yaml'), 'utf-8'));
         expect(names('Deployment')).toEqual(['interlok', 'prometheus-adapter', 'prometheus-pushgateway', 'prometheus-server']);
         expect(names('HorizontalPodAutoscaler')).toEqual(['interlok-autoscaler']);
+      } else if (heading === 'KEDA instead of the HPA and adapter') {
+        // KEDA: a ScaledObject instead of our HPA, adapter and APIServices
+        expect(names('HorizontalPodAutoscaler')).toEqual([]);
+        expect(names('APIService')).toEqual([]);
+        expect(names('Deployment')).toEqual(['interlok', 'prometheus-pushgateway', 'prometheus-server']);
+        const so = objects.find((o) => o.kind === 'ScaledObject');
+        expect(so.spec).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 5, pollingInterval: 15, fallback: { failureThreshold: 3, replicas: 2 } });
+        expect(so.spec.triggers[0]).toMatchObject({ type: 'prometheus', metricType: 'AverageValue', metadata: { threshold: '100', serverAddress: 'http://prometheus-server.monitoring.svc:80' } });
+        expect(so.spec.triggers[0].metadata.query).toContain('MessageMetrics{k8s_namespace="default",k8s_pod_name=~"interlok-');
+      } else if (heading === 'A cluster that runs kube-prometheus-stack') {
+        // kube-prometheus-stack: no Prometheus of ours, a ServiceMonitor the stack selects
+        expect(names('Deployment')).toEqual(['interlok', 'prometheus-adapter', 'prometheus-pushgateway']);
+        const sm = objects.find((o) => o.kind === 'ServiceMonitor');
+        expect(sm.metadata).toMatchObject({ namespace: 'interlok-monitoring', labels: { release: 'kube-prometheus-stack' } });
+        expect(sm.spec.endpoints[0]).toMatchObject({ honorLabels: true, interval: '30s' });
+        const adapter = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'prometheus-adapter');
+        expect(adapter.spec.template.spec.containers[0].args).toContain('--prometheus-url=http://kube-prometheus-stack-prometheus.monitoring.svc:9090/');
+      } else if (heading === 'Interlok 4.1+ and 5.x: Prometheus scrapes the pods') {
+        // Interlok 5 scraped: no pushgateway, pod discovery, KEDA on workflow_count_total
+        expect(names('Deployment')).toEqual(['interlok', 'prometheus-server']);
+        expect(objects.find((o) => o.kind === 'Role').metadata.namespace).toBe('integration');
+        const so = objects.find((o) => o.kind === 'ScaledObject');
+        expect(so.metadata.namespace).toBe('integration');
+        expect(so.spec.triggers[0].metadata.query).toContain('increase(workflow_count_total{namespace="integration",pod=~"interlok-');
+        expect(so.spec.triggers[0].metadata.query).toContain('workflow="in-box-workflow@in-box-channel"}[1m]');
       } else if (heading.startsWith('Using the constructs on their own')) {
         expect(names('Namespace')).toEqual(['integration']);
         expect(names('HorizontalPodAutoscaler')).toHaveLength(1);

@@ -69,7 +69,7 @@ describe('the README fleet: three teams, two metric names, one stack', () => {
 describe('the guide\'s one-line default is unchanged', () => {
   test('one Interlok, its HPA interlok-autoscaler', () => {
     const chart = new InterlokAutoscalingChart(Testing.app(), 'x');
-    expect(chart.interloks.map((i) => [i.interlok.name, i.autoscaler.name])).toEqual([['interlok', 'interlok-autoscaler']]);
+    expect(chart.interloks.map((i) => [i.interlok.name, i.autoscaler?.name])).toEqual([['interlok', 'interlok-autoscaler']]);
   });
 
   test('the adapter\'s config does not grow with Interloks of the same metric', () => {

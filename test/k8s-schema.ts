@@ -14,10 +14,50 @@ const MODELS: Record<string, string> = {
   'apiregistration.k8s.io/v1/APIService': 'kubernetes-models/apiregistration.k8s.io/v1/APIService',
   'networking.k8s.io/v1/NetworkPolicy': 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy',
   'policy/v1/PodDisruptionBudget': 'kubernetes-models/policy/v1/PodDisruptionBudget',
+  'rbac.authorization.k8s.io/v1/Role': 'kubernetes-models/rbac.authorization.k8s.io/v1/Role',
 };
+
+// Custom resources are not in kubernetes-models: their fields are checked against lists taken from the CRDs.
+const CRD_FIELDS: Record<string, unknown> = require('./fixtures/crd-fields.json');
+
+/** Unknown fields, missing required fields and scalar types of a custom resource's spec, by its CRD field list. */
+export function validateCustomResource(o: Manifest): void {
+  const key = `${o.apiVersion}/${o.kind}`;
+  const schema = CRD_FIELDS[key];
+  if (!schema || key.startsWith('_')) throw new Error(`no CRD field list for ${key}: add it to test/fixtures/crd-fields.json`);
+  for (const k of Object.keys(o)) if (!['apiVersion', 'kind', 'metadata', 'spec'].includes(k)) throw new Error(`${key}: unknown top-level field ${k}`);
+  for (const k of Object.keys(o.metadata ?? {})) if (!['name', 'namespace', 'labels', 'annotations'].includes(k)) throw new Error(`${key}: unexpected metadata.${k}`);
+  check(schema, o.spec, `${key} spec`);
+}
+
+function check(schema: unknown, value: unknown, path: string): void {
+  if (typeof schema === 'string') {
+    const ok = schema === '*' ? value !== null && typeof value === 'object' && !Array.isArray(value) && Object.values(value as object).every((v) => typeof v === 'string')
+      : schema === 'integer' ? Number.isInteger(value) : typeof value === schema;
+    if (!ok) throw new Error(`${path}: expected ${schema === '*' ? 'a map of strings' : schema}, got ${JSON.stringify(value)}`);
+    return;
+  }
+  if (Array.isArray(schema)) {
+    if (!Array.isArray(value)) throw new Error(`${path}: expected an array`);
+    value.forEach((v, i) => check(schema[0], v, `${path}[${i}]`));
+    return;
+  }
+  const s = schema as { fields: Record<string, unknown>; required?: string[] };
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${path}: expected an object`);
+  for (const r of s.required ?? []) if (!(r in value)) throw new Error(`${path}: missing required field ${r}`);
+  for (const [k, v] of Object.entries(value)) {
+    if (!(k in s.fields)) throw new Error(`${path}: unknown field ${k}`);
+    check(s.fields[k], v, `${path}.${k}`);
+  }
+}
 
 export function validateManifest(o: Manifest): void {
   const key = `${o.apiVersion}/${o.kind}`;
+  if (CRD_FIELDS[key]) {
+    validateCustomResource(o);
+    validateNamesAndLabels(o);
+    return;
+  }
   const path = MODELS[key];
   if (!path) throw new Error(`no schema for ${key}: add it to the schema test`);
   const Model = require(path)[o.kind];

@@ -14,7 +14,7 @@ describe('MonitoringStack', () => {
     stack.addRule(new AdapterRule(chart, 'Rule'));
     const objects = synthChart(chart);
     expect(objects).toMatchSnapshot();
-    expect(stack.pushgatewayEndpoint.hostPort).toBe('prometheus-pushgateway.monitoring.svc:9091');
+    expect(stack.pushgatewayEndpoint!.hostPort).toBe('prometheus-pushgateway.monitoring.svc:9091');
   });
 
   test('the pushgateway admits the pushers and Prometheus only; Prometheus admits the adapter only', () => {

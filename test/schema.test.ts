@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
-import { ApiServiceTls, PushgatewayEndpoint } from '../lib';
+import { ApiServiceTls, InterlokImage, MetricsSource, PushgatewayEndpoint, Scaler } from '../lib';
 import { Manifest, synthStack } from './helpers';
 import { validateManifest } from './k8s-schema';
 
@@ -24,6 +24,10 @@ describe('every synthesized object is valid against the Kubernetes schemas', () 
     'existing monitoring': {
       monitoring: { pushgateway: false, prometheus: false, adapter: false, createNamespace: false, existingPushgateway: PushgatewayEndpoint.hostPort('pgw:9091') },
     },
+    'KEDA': { scaler: Scaler.keda({ minReplicaCount: 0, activationThreshold: 1, fallback: { failureThreshold: 3, replicas: 2, behavior: 'currentReplicasIfHigher' } }) },
+    'kube-prometheus-stack': { monitoring: { kubePrometheusStack: {} } },
+    'Interlok 5 scraped, own Prometheus': { interlok: { namespace: 'integration', image: InterlokImage.of('registry.example.com/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'in@ch' }) } },
+    'Interlok 5 scraped by kube-prometheus-stack, KEDA': { scaler: Scaler.keda(), monitoring: { kubePrometheusStack: {} }, interlok: { image: InterlokImage.of('registry.example.com/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'in@ch' }) } },
   };
   test.each(Object.entries(modes))('mode: %s', (_name, props) => {
     const objects = synthStack(props);

@@ -20,7 +20,11 @@ export function securityFindings(objects: Manifest[]): string[] {
       if ((pod.volumes ?? []).some((v: Manifest) => v.hostPath)) bad('mounts a hostPath');
       if (pod.securityContext?.runAsNonRoot !== true) bad('pod runAsNonRoot is not true');
       if (pod.securityContext?.runAsUser === 0) bad('runs as uid 0');
-      if (pod.automountServiceAccountToken !== false && !TOKEN_ALLOWED.has(app)) bad('mounts a service-account token it does not need');
+      // Prometheus discovering pods needs a token, bound by namespaced Roles only (no ClusterRole)
+      const podReader = app === 'prometheus' && pod.serviceAccountName !== undefined
+        && objects.some((b) => b.kind === 'RoleBinding' && b.roleRef.kind === 'Role' && b.subjects.some((s: Manifest) => s.name === pod.serviceAccountName && s.namespace === o.metadata.namespace))
+        && !objects.some((b) => b.kind === 'ClusterRoleBinding' && b.subjects.some((s: Manifest) => s.name === pod.serviceAccountName && s.namespace === o.metadata.namespace));
+      if (pod.automountServiceAccountToken !== false && !TOKEN_ALLOWED.has(app) && !podReader) bad('mounts a service-account token it does not need');
       for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
         const sc = c.securityContext ?? {};
         for (const r of ['cpu', 'memory']) {

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { ApiServiceTls, InterlokAutoscalingChartProps, NetworkPeer, PushgatewayEndpoint } from '../lib';
+import { ApiServiceTls, InterlokAutoscalingChartProps, InterlokImage, MetricsSource, NetworkPeer, PushgatewayEndpoint, Scaler } from '../lib';
 import { distObjects } from './chain/harness';
 import { find, synthStack } from './helpers';
 import { securityFindings } from './security-scan';
@@ -16,6 +16,11 @@ const MODES: Record<string, InterlokAutoscalingChartProps> = {
   // an explicit opt-out for clusters whose CNI does not enforce NetworkPolicies; every other rule still holds
   'NetworkPolicies off': { monitoring: { networkPolicies: false } },
   'more pushers allowed': { monitoring: { allowPushFrom: [NetworkPeer.pods('batch', { app: 'interlok-batch' })] } },
+  'KEDA': { scaler: Scaler.keda() },
+  'kube-prometheus-stack': { monitoring: { kubePrometheusStack: {} } },
+  'KEDA on kube-prometheus-stack': { scaler: Scaler.keda(), monitoring: { kubePrometheusStack: {} } },
+  'Interlok 5 scraped': { interlok: { namespace: 'integration', image: InterlokImage.of('registry.example.com/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'in@ch' }) } },
+  'Interlok 5 scraped by kube-prometheus-stack, KEDA': { scaler: Scaler.keda(), monitoring: { kubePrometheusStack: {} }, interlok: { image: InterlokImage.of('registry.example.com/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'in@ch' }) } },
 };
 
 describe('security scan of every synthesized object', () => {

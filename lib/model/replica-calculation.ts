@@ -162,6 +162,10 @@ export interface ExternalReplicaCalculationInput {
  * The HPA's recommendation for an External metric with an AverageValue target (`GetExternalPerPodMetricReplicas`):
  * the total is shared over status.replicas, not over pods that report, so neither readiness nor missing pods play a
  * part. Same tolerance semantics and min/max clamp as {@link desiredReplicas}.
+ *
+ * KEDA's ScaledObject (`KedaScaledObject`, `metricType: AverageValue`) goes through this same calculation: KEDA
+ * creates an HPA with one External metric per trigger (target = `threshold`, values = the query's one element as a
+ * milli-quantity); its `minReplicas` is `max(minReplicaCount, 1)`, scaling to and from zero is KEDA's own.
  */
 export function desiredReplicasExternal(input: ExternalReplicaCalculationInput): ReplicaCalculation {
   const tolerance = input.tolerance ?? 0.1;

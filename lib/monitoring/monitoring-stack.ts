@@ -7,11 +7,51 @@ import { ExistingNamespaces } from '../existing-namespaces';
 import { recommendedLabels } from '../labels';
 import { PushgatewayEndpoint } from '../pushgateway-env';
 import { ApiServiceTls, PrometheusAdapter, PrometheusAdapterOptions } from './prometheus-adapter';
-import { NetworkPeer } from './network-peer';
-import { PrometheusServer } from './prometheus-server';
+import { checkPeer, NetworkPeer } from './network-peer';
+import { PrometheusServer, ScrapedPods } from './prometheus-server';
 import { Pushgateway } from './pushgateway';
+import { DEFAULT_MONITOR_INTERVAL, DEFAULT_RELEASE } from './_monitor';
+import { ServiceMonitor } from './service-monitor';
+import { PodMonitor } from './pod-monitor';
+
+/** A kube-prometheus-stack the cluster runs already: its Prometheus scrapes through monitors of ours. */
+export interface KubePrometheusStackOptions {
+  /**
+   * The stack's Helm release: the `release` label its Prometheus selects ServiceMonitors and PodMonitors by.
+   * @default 'kube-prometheus-stack'
+   */
+  readonly release?: string;
+  /**
+   * The namespace the stack runs in.
+   * @default 'monitoring'
+   */
+  readonly namespace?: string;
+  /**
+   * The stack's Prometheus, which the adapter (or KEDA) queries. The usual Service is
+   * `http://<release>-kube-prometheus-prometheus.<namespace>.svc:9090/` (release `kube-prometheus-stack`:
+   * `http://kube-prometheus-stack-prometheus.monitoring.svc:9090/`).
+   * @default - `http://prometheus-operated.<namespace>.svc:9090/`, the operator's own Service, whatever the release
+   */
+  readonly prometheusUrl?: string;
+  /**
+   * The monitors' scrape interval; the adapter rule's `scrapeInterval` (and so its stale window) follows it.
+   * @default Duration.seconds(30) (the stack's default)
+   */
+  readonly interval?: Duration;
+  /**
+   * The stack's Prometheus pods, admitted by the pushgateway's NetworkPolicy.
+   * @default - NetworkPeer.pods(namespace, { 'app.kubernetes.io/name': 'prometheus' }) (the operator labels them so)
+   */
+  readonly prometheusPeer?: NetworkPeer;
+}
 
 export interface MonitoringStackProps {
+  /**
+   * Use the cluster's kube-prometheus-stack instead of a Prometheus of ours: a ServiceMonitor (`honorLabels: true`,
+   * label `release`) for the pushgateway, and the adapter queries that stack's Prometheus.
+   * @default - none: a Prometheus of ours (unless prometheus is false)
+   */
+  readonly kubePrometheusStack?: KubePrometheusStackOptions;
   /**
    * Namespace of every part.
    * @default 'monitoring'
@@ -23,10 +63,16 @@ export interface MonitoringStackProps {
    */
   readonly createNamespace?: boolean;
   /**
-   * Run a pushgateway. Turn off to use `existingPushgateway`.
+   * Run a pushgateway. Turn off to use `existingPushgateway`, or when Prometheus scrapes the pods (`scrapePods`).
    * @default true
    */
   readonly pushgateway?: boolean;
+  /**
+   * Pods whose `/prometheus/metrics` Prometheus scrapes (Interlok 4.1+/5.x): pod discovery in this stack's
+   * Prometheus, or a PodMonitor per group with kubePrometheusStack.
+   * @default - none
+   */
+  readonly scrapePods?: ScrapedPods[];
   /**
    * The pushgateway Prometheus scrapes when this stack runs none.
    * @default - required when pushgateway is false and prometheus is true
@@ -99,8 +145,18 @@ export class MonitoringStack extends Construct {
   public readonly pushgateway?: Pushgateway;
   public readonly prometheus?: PrometheusServer;
   public readonly adapter?: PrometheusAdapter;
-  /** Where Interlok should push. */
-  public readonly pushgatewayEndpoint: PushgatewayEndpoint;
+  /** Where Interlok should push (none when only pods are scraped). */
+  public readonly pushgatewayEndpoint?: PushgatewayEndpoint;
+  /** The PodMonitors of the scraped pods, with kube-prometheus-stack. */
+  public readonly podMonitors: PodMonitor[] = [];
+  /** The Prometheus that holds the metrics: this stack's, kube-prometheus-stack's, or `existingPrometheusUrl`. */
+  public readonly prometheusUrl?: string;
+  /** How often the metrics are scraped, when this stack knows (its Prometheus, or its monitors). */
+  public readonly scrapeInterval?: Duration;
+  /** kube-prometheus-stack's settings, when the stack uses it. */
+  public readonly kubePrometheusStack?: Required<Omit<KubePrometheusStackOptions, 'prometheusPeer'>> & { readonly prometheusPeer: NetworkPeer };
+  /** The ServiceMonitor of the pushgateway, with kube-prometheus-stack. */
+  public readonly serviceMonitor?: ServiceMonitor;
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps = {}) {
     super(scope, id);
@@ -116,12 +172,13 @@ export class MonitoringStack extends Construct {
     }
 
     const networkPolicy = props.networkPolicies ?? true;
+    const scrapePods = checkArray(this, 'scrapePods', props.scrapePods, 'ScrapedPods');
     if (props.pushgateway ?? true) {
       this.pushgateway = new Pushgateway(this, 'Pushgateway', {
         namespace: this.namespace, networkPolicy, allowPushFrom: props.allowPushFrom, allowScrapeFrom: props.allowScrapeFrom,
       });
       this.pushgatewayEndpoint = this.pushgateway.endpoint;
-    } else {
+    } else if (props.existingPushgateway !== undefined || scrapePods.length === 0) {
       const existing = props.existingPushgateway;
       if (!(existing instanceof PushgatewayEndpoint)) {
         throw propError(this, 'existingPushgateway', existing, 'a PushgatewayEndpoint when pushgateway is false');
@@ -130,25 +187,57 @@ export class MonitoringStack extends Construct {
     }
 
     let prometheusUrl: string | undefined;
-    if (props.prometheus ?? true) {
+    const kps = props.kubePrometheusStack;
+    if (kps !== undefined) {
+      if (kps === null || typeof kps !== 'object') throw propError(this, 'kubePrometheusStack', kps, 'KubePrometheusStackOptions');
+      if (props.prometheus === true) throw propError(this, 'prometheus', true, 'false or unset with kubePrometheusStack: its Prometheus does the scraping');
+      const namespace = checkDnsLabel(this, 'kubePrometheusStack.namespace', kps.namespace ?? 'monitoring');
+      this.kubePrometheusStack = {
+        release: kps.release ?? DEFAULT_RELEASE,
+        namespace,
+        prometheusUrl: checkUrl(this, 'kubePrometheusStack.prometheusUrl', kps.prometheusUrl ?? `http://prometheus-operated.${namespace}.svc:9090/`),
+        interval: kps.interval ?? DEFAULT_MONITOR_INTERVAL,
+        prometheusPeer: checkPeer(this, 'kubePrometheusStack.prometheusPeer', kps.prometheusPeer ?? NetworkPeer.pods(namespace, { 'app.kubernetes.io/name': 'prometheus' })),
+      };
+      prometheusUrl = this.kubePrometheusStack.prometheusUrl;
+      this.scrapeInterval = this.kubePrometheusStack.interval;
+      if (this.pushgateway) {
+        this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
+          name: this.pushgateway.name,
+          namespace: this.namespace,
+          selector: this.pushgateway.podSelector,
+          port: 'http',
+          interval: this.kubePrometheusStack.interval,
+          release: this.kubePrometheusStack.release,
+        });
+        this.pushgateway.allowScrapeFrom(this.kubePrometheusStack.prometheusPeer);
+      }
+      scrapePods.forEach((pods, i) => this.podMonitors.push(new PodMonitor(this, `PodMonitor${i || ''}`, {
+        namespace: pods.namespace, selector: pods.podSelector, port: pods.port, path: pods.path,
+        interval: this.kubePrometheusStack!.interval, release: this.kubePrometheusStack!.release,
+      })));
+    } else if (props.prometheus ?? true) {
       this.prometheus = new PrometheusServer(this, 'Prometheus', {
         namespace: this.namespace,
-        pushgatewayTargets: [this.pushgatewayEndpoint.hostPort],
+        pushgatewayTargets: this.pushgatewayEndpoint ? [this.pushgatewayEndpoint.hostPort] : [],
+        scrapePods,
         scrapeInterval,
         networkPolicy,
       });
       this.pushgateway?.allowScrapeFrom(this.prometheus.peer);
+      this.scrapeInterval = this.prometheus.scrapeInterval;
       checkArray(this, 'allowQueryFrom', props.allowQueryFrom, 'NetworkPeer').forEach((p) => this.prometheus!.allowQueryFrom(p));
       prometheusUrl = this.prometheus.url;
-    } else if (props.adapter ?? true) {
+    } else if ((props.adapter ?? true) || props.existingPrometheusUrl !== undefined) {
       prometheusUrl = checkUrl(this, 'existingPrometheusUrl', props.existingPrometheusUrl as string);
     }
+    this.prometheusUrl = prometheusUrl;
 
     if (props.adapter ?? true) {
       this.adapter = new PrometheusAdapter(this, 'Adapter', {
         namespace: this.namespace,
         prometheusUrl: prometheusUrl!,
-        scrapeInterval,
+        scrapeInterval: this.scrapeInterval ?? scrapeInterval,
         relistInterval: props.relistInterval,
         tls: props.apiServiceTls,
         networkPolicy,

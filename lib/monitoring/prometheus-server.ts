@@ -9,9 +9,35 @@ import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
 import { clusterIpService, singleContainerDeployment } from './_workload';
 import { checkPeer, ingressPolicy, NetworkPeer, requirePeers } from './network-peer';
 
+/** Pods Prometheus discovers and scrapes itself (Interlok 4.1+/5.x scrape mode). */
+export interface ScrapedPods {
+  /** Their namespace. */
+  readonly namespace: string;
+  /** Their labels (all must match). */
+  readonly podSelector: Record<string, string>;
+  /**
+   * The name of the container port serving the metrics.
+   * @default 'http'
+   */
+  readonly port?: string;
+  /**
+   * @default '/prometheus/metrics'
+   */
+  readonly path?: string;
+}
+
 export interface PrometheusServerProps {
-  /** The pushgateways to scrape, as `host:port`. */
-  readonly pushgatewayTargets: string[];
+  /**
+   * The pushgateways to scrape, as `host:port`.
+   * @default - none (then scrapePods must name some)
+   */
+  readonly pushgatewayTargets?: string[];
+  /**
+   * Pods to discover through the Kubernetes API and scrape, labelled `namespace` and `pod`. Prometheus then gets a
+   * ServiceAccount with a Role in each of their namespaces to list pods (and mounts its token).
+   * @default - none
+   */
+  readonly scrapePods?: ScrapedPods[];
   /**
    * @default 'monitoring'
    */
@@ -49,19 +75,54 @@ export interface PrometheusServerProps {
 export const PROMETHEUS_PORT = 9090;
 export const PROMETHEUS_SERVICE_PORT = 80;
 export const PUSHGATEWAY_JOB = 'prometheus-pushgateway';
+export const PODS_JOB = 'interlok-pods';
 
-/** The Prometheus configuration: one pushgateway job that keeps the pushed labels (`honor_labels`). */
-export function prometheusConfig(targets: string[], scrapeInterval: Duration): Record<string, unknown> {
+/** Kubernetes label name → the `__meta_kubernetes_pod_label_*` Prometheus makes of it. */
+function metaLabel(label: string): string {
+  return `__meta_kubernetes_pod_label_${label.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+}
+
+/** One pod-discovery job per group of scraped pods: keep only those pods and port, label `namespace` and `pod`. */
+function podJob(pods: ScrapedPods, index: number, interval: string): Record<string, unknown> {
+  return {
+    job_name: index === 0 ? PODS_JOB : `${PODS_JOB}-${index}`,
+    // the target's namespace and pod win over anything the page says: no pod can report for another
+    honor_labels: false,
+    scrape_interval: interval,
+    metrics_path: pods.path ?? '/prometheus/metrics',
+    kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [pods.namespace] } }],
+    relabel_configs: [
+      ...Object.entries(pods.podSelector).map(([k, v]) => ({ source_labels: [metaLabel(k)], regex: escapeRegex(v), action: 'keep' })),
+      { source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: pods.port ?? 'http', action: 'keep' },
+      { source_labels: ['__meta_kubernetes_pod_phase'], regex: 'Pending|Succeeded|Failed|Unknown', action: 'drop' },
+      { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace', action: 'replace' },
+      { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod', action: 'replace' },
+    ],
+  };
+}
+
+function escapeRegex(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The Prometheus configuration: one pushgateway job that keeps the pushed labels (`honor_labels`), and a
+ * pod-discovery job per group of scraped pods.
+ */
+export function prometheusConfig(targets: string[], scrapeInterval: Duration, scrapePods: ScrapedPods[] = []): Record<string, unknown> {
   const interval = `${scrapeInterval.toSeconds()}s`;
   return {
     global: { scrape_interval: interval, evaluation_interval: interval },
-    scrape_configs: [{
-      job_name: PUSHGATEWAY_JOB,
-      // without it the scrape's own job/instance replace the pushed ones (renamed exported_job, exported_instance)
-      honor_labels: true,
-      scrape_interval: interval,
-      static_configs: [{ targets }],
-    }],
+    scrape_configs: [
+      ...(targets.length ? [{
+        job_name: PUSHGATEWAY_JOB,
+        // without it the scrape's own job/instance replace the pushed ones (renamed exported_job, exported_instance)
+        honor_labels: true,
+        scrape_interval: interval,
+        static_configs: [{ targets }],
+      }] : []),
+      ...scrapePods.map((p, i) => podJob(p, i, interval)),
+    ],
   };
 }
 
@@ -75,6 +136,8 @@ export class PrometheusServer extends Construct {
   public readonly configMap: k8s.KubeConfigMap;
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
+  /** With scrapePods: its ServiceAccount, which a Role per namespace lets list pods. */
+  public readonly serviceAccount?: k8s.KubeServiceAccount;
   private readonly clients: NetworkPeer[] = [];
 
   constructor(scope: Construct, id: string, props: PrometheusServerProps) {
@@ -86,15 +149,23 @@ export class PrometheusServer extends Construct {
     this.scrapeInterval = checkDuration(this, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(10), Duration.seconds(1), Duration.seconds(10));
     const retention = checkDuration(this, 'retention', props.retention ?? Duration.days(1), Duration.hours(1), Duration.days(365));
     const targets = checkArray(this, 'pushgatewayTargets', props.pushgatewayTargets, 'host:port');
-    if (targets.length === 0) {
-      throw propError(this, 'pushgatewayTargets', targets, 'at least one host:port');
+    const scrapePods = checkArray(this, 'scrapePods', props.scrapePods, 'ScrapedPods');
+    if (targets.length === 0 && scrapePods.length === 0) {
+      throw propError(this, 'pushgatewayTargets', targets, 'at least one host:port (or pods in scrapePods)');
     }
     targets.forEach((t, i) => checkHostPort(this, `pushgatewayTargets[${i}]`, t));
+    scrapePods.forEach((p, i) => {
+      checkDnsLabel(this, `scrapePods[${i}].namespace`, p?.namespace);
+      if (p.podSelector === null || typeof p.podSelector !== 'object' || Object.keys(p.podSelector).length === 0) {
+        throw propError(this, `scrapePods[${i}].podSelector`, p.podSelector, 'at least one pod label');
+      }
+    });
 
     const app = { name: 'prometheus', instance: this.name, component: 'metrics-server', version: imageVersion(image) };
     this.podSelector = selectorLabels(app);
     const labels = recommendedLabels(app);
-    this.configYaml = stringify(prometheusConfig(targets, this.scrapeInterval), { lineWidth: 0 });
+    this.configYaml = stringify(prometheusConfig(targets, this.scrapeInterval, scrapePods), { lineWidth: 0 });
+    if (scrapePods.length > 0) this.serviceAccount = this.podReader(labels, scrapePods);
 
     this.configMap = new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: this.name, namespace: this.namespace, labels },
@@ -110,6 +181,7 @@ export class PrometheusServer extends Construct {
       labels,
       selector: this.podSelector,
       uid: 65534,
+      ...(this.serviceAccount ? { serviceAccountName: this.name } : {}),
       annotations: { 'checksum/config': checksum(this.configYaml) },
       volumes: [
         { name: 'config', configMap: { name: this.name } },
@@ -148,6 +220,27 @@ export class PrometheusServer extends Construct {
       });
       requirePeers(this, () => this.clients, `Prometheus ${this.namespace}/${this.name} admits no client: call allowQueryFrom(NetworkPeer.pods(namespace, labels)) for your prometheus-adapter, or set networkPolicy: false`);
     }
+  }
+
+  /** A ServiceAccount allowed to list and watch pods in the scraped namespaces only (Roles, no ClusterRole). */
+  private podReader(labels: Record<string, string>, pods: ScrapedPods[]): k8s.KubeServiceAccount {
+    const sa = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: this.name, namespace: this.namespace, labels },
+      automountServiceAccountToken: false,
+    });
+    for (const ns of [...new Set(pods.map((p) => p.namespace))]) {
+      const name = `interlok-scaling:${this.namespace}:${this.name}:pod-reader`;
+      new k8s.KubeRole(this, `PodReader-${ns}`, {
+        metadata: { name, namespace: ns, labels },
+        rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }],
+      });
+      new k8s.KubeRoleBinding(this, `PodReaderBinding-${ns}`, {
+        metadata: { name, namespace: ns, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects: [{ kind: 'ServiceAccount', name: this.name, namespace: this.namespace }],
+      });
+    }
+    return sa;
   }
 
   /** Lets these pods query (prometheus-adapter). */

@@ -132,6 +132,32 @@ export class MetricsChain {
     return chain;
   }
 
+  /**
+   * A real Prometheus only, for scrape mode: the synthesized config with each pod-discovery job's Kubernetes
+   * discovery and relabelling replaced by what they produce, static targets labelled `namespace` and `pod`.
+   */
+  public static async startScraping(prometheusYaml: string, targets: Array<{ address: string; namespace: string; pod: string }>): Promise<MetricsChain> {
+    const dir = mkdtempSync(join(tmpdir(), 'interlok-scrape-'));
+    const promPort = await freePort();
+    const chain = new MetricsChain(dir, '', `http://127.0.0.1:${promPort}`);
+    const config = parse(prometheusYaml);
+    const jobs = (config.scrape_configs as Manifest[]).filter((j) => j.kubernetes_sd_configs);
+    if (jobs.length !== 1 || config.scrape_configs.length !== 1) throw new Error('expected one pod-discovery job and nothing else');
+    const job = jobs[0];
+    const relabelled = job.relabel_configs.filter((r: Manifest) => r.action === 'replace').map((r: Manifest) => r.target_label).sort();
+    if (JSON.stringify(relabelled) !== JSON.stringify(['namespace', 'pod'])) throw new Error(`the job relabels to ${relabelled}`);
+    delete job.kubernetes_sd_configs;
+    delete job.relabel_configs;
+    job.static_configs = targets.map((t) => ({ targets: [t.address], labels: { namespace: t.namespace, pod: t.pod } }));
+    chain.configFile = join(dir, 'prometheus.yml');
+    writeFileSync(chain.configFile, stringify(config));
+    const proc = chain.spawn(which('prometheus'), [
+      `--config.file=${chain.configFile}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`,
+    ]);
+    await waitReady(`${chain.prometheusUrl}/-/ready`, proc, () => chain.logs());
+    return chain;
+  }
+
   public configFile = '';
   private readonly procs: ChildProcess[] = [];
   private pushgatewayRuns = 0;
@@ -287,4 +313,23 @@ export interface ExternalDecision extends ReplicaCalculation {
 export interface HpaDecision extends ReplicaCalculation {
   readonly values: Map<string, number>;
   readonly query: string;
+}
+
+/**
+ * What KEDA's prometheus trigger and the HPA it creates decide: the trigger's query as an instant query (more than
+ * one element is KEDA's `returned multiple elements` error, none reads 0 with `ignoreNullValues`), the value as a
+ * milli-quantity, then the External AverageValue calculation with minReplicas = max(minReplicaCount, 1).
+ */
+export async function kedaDecision(chain: MetricsChain, scaledObject: Manifest, currentReplicas: number): Promise<ExternalDecision> {
+  const trigger = scaledObject.spec.triggers[0];
+  if (trigger.metricType !== 'AverageValue') throw new Error(`metricType ${trigger.metricType}`);
+  const query: string = trigger.metadata.query;
+  const samples = await chain.instantQuery(query);
+  if (samples.length > 1) throw new Error(`prometheus query ${query} returned multiple elements`);
+  const values = externalValues(samples);
+  const calc = desiredReplicasExternal({
+    currentReplicas, values: values.length ? values : [0], targetAverageValue: Number(trigger.metadata.threshold),
+    minReplicas: Math.max(scaledObject.spec.minReplicaCount ?? 0, 1), maxReplicas: scaledObject.spec.maxReplicaCount ?? 100,
+  });
+  return { values, query, ...calc };
 }

@@ -1,0 +1,229 @@
+import { ApiObject, Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { AppIndex } from './_app-index';
+import { checkDnsLabel, checkDuration, checkInteger, checkUrl, propError } from './_checks';
+import { AdapterRule, MAX_EXTERNAL_DEPLOYMENT_NAME } from './adapter-rule';
+import { recommendedLabels } from './labels';
+import { MessageMetricsHpa, renderBehavior, ScaleTarget, ScalingRules } from './message-metrics-hpa';
+import { PrometheusAdapter } from './monitoring/prometheus-adapter';
+
+/** What KEDA does while the query fails (`spec.fallback`). */
+export interface KedaFallback {
+  /** Failed queries in a row before the fallback applies. */
+  readonly failureThreshold: number;
+  /** The replica count of the fallback. */
+  readonly replicas: number;
+  /**
+   * `static` (hold `replicas`), `currentReplicas`, `currentReplicasIfHigher` or `currentReplicasIfLower`; the field
+   * needs KEDA 2.17 or later.
+   * @default - left out: KEDA's `static`
+   */
+  readonly behavior?: 'static' | 'currentReplicas' | 'currentReplicasIfHigher' | 'currentReplicasIfLower';
+}
+
+/** The ScaledObject's settings, apart from what it scales, on which series and from which Prometheus. */
+export interface KedaOptions {
+  /**
+   * Name of the ScaledObject; KEDA names the HPA it creates `keda-hpa-<name>`.
+   * @default - the Deployment's name
+   */
+  readonly name?: string;
+  /**
+   * The Prometheus KEDA queries (`/api/v1/query` is appended), e.g. kube-prometheus-stack's
+   * `http://prometheus-operated.monitoring.svc:9090`.
+   * @default - in InterlokAutoscalingChart, the monitoring stack's Prometheus
+   */
+  readonly serverAddress?: string;
+  /**
+   * Messages per pod above which KEDA's HPA scales up: `metricType: AverageValue` with the query summing the
+   * Deployment's pods gives ceil(total / threshold) replicas, the guide's meaning.
+   * @default 100
+   */
+  readonly threshold?: number;
+  /**
+   * 0 lets KEDA scale the Deployment to zero when the query reads at most `activationThreshold` for
+   * `cooldownPeriod`: nothing then receives traffic, so only for Interlok fed from a queue or a poller.
+   * @default 1
+   */
+  readonly minReplicaCount?: number;
+  /**
+   * @default 5
+   */
+  readonly maxReplicaCount?: number;
+  /**
+   * With minReplicaCount 0: the value above which the Deployment is scaled up from zero.
+   * @default - KEDA's 0
+   */
+  readonly activationThreshold?: number;
+  /**
+   * How often KEDA checks the trigger for 0 ↔ 1 (1 ↔ N is the HPA's 15 s sync).
+   * @default - KEDA's 30 s
+   */
+  readonly pollingInterval?: Duration;
+  /**
+   * How long the query must read at most activationThreshold before scaling to zero (only with minReplicaCount 0).
+   * @default - KEDA's 300 s
+   */
+  readonly cooldownPeriod?: Duration;
+  /**
+   * What KEDA does while the query fails; the trigger's `metricType: AverageValue` is always written out, as KEDA
+   * 2.16 requires with a fallback.
+   * @default - none: KEDA's HPA keeps its replica count
+   */
+  readonly fallback?: KedaFallback;
+  /**
+   * Scale-up behaviour of KEDA's HPA (`advanced.horizontalPodAutoscalerConfig.behavior`).
+   * @default - the Kubernetes defaults, written out
+   */
+  readonly scaleUp?: ScalingRules;
+  /**
+   * Scale-down behaviour of KEDA's HPA.
+   * @default - the Kubernetes defaults, written out
+   */
+  readonly scaleDown?: ScalingRules;
+}
+
+export interface KedaScaledObjectProps extends KedaOptions {
+  /** The Deployment to scale. */
+  readonly target: ScaleTarget;
+  /** The series and labels to count (the rule need not be served by an adapter). */
+  readonly rule: AdapterRule;
+  /** The Prometheus KEDA queries, e.g. `http://prometheus-operated.monitoring.svc:9090`. */
+  readonly serverAddress: string;
+}
+
+const FALLBACK_BEHAVIORS = ['static', 'currentReplicas', 'currentReplicasIfHigher', 'currentReplicasIfLower'];
+
+/**
+ * A `keda.sh/v1alpha1` ScaledObject with KEDA's prometheus trigger, instead of our HPA and adapter: the query sums
+ * the messages of exactly the target Deployment's pods in its namespace (stale pushgateway groups read 0) and
+ * returns one element; `metricType: AverageValue` with `threshold` = the per-pod target makes KEDA's HPA want
+ * ceil(total / threshold) replicas (`desiredReplicasExternal` models it).
+ */
+export class KedaScaledObject extends Construct {
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly target: ScaleTarget;
+  public readonly rule: AdapterRule;
+  public readonly serverAddress: string;
+  public readonly threshold: number;
+  public readonly minReplicaCount: number;
+  public readonly maxReplicaCount: number;
+  /** The PromQL of the trigger. */
+  public readonly query: string;
+  public readonly scaleUpStabilization: Duration;
+  public readonly scaleDownStabilization: Duration;
+  public readonly resource: ApiObject;
+
+  constructor(scope: Construct, id: string, props: KedaScaledObjectProps) {
+    super(scope, id);
+    if (!(props?.target instanceof ScaleTarget)) {
+      throw propError(this, 'target', props?.target, 'a ScaleTarget (ScaleTarget.interlok(deployment) or ScaleTarget.deployment(name, namespace))');
+    }
+    if (!(props.rule instanceof AdapterRule)) throw propError(this, 'rule', props.rule, 'an AdapterRule (its series settings)');
+    this.target = props.target;
+    this.rule = props.rule;
+    checkDnsLabel(this, 'target.name', this.target.name);
+    if (this.target.name.length > MAX_EXTERNAL_DEPLOYMENT_NAME) {
+      throw propError(this, 'target.name', this.target.name, `at most ${MAX_EXTERNAL_DEPLOYMENT_NAME} characters: longer Deployment names are cut in pod names, which the query matches by the Deployment's name`);
+    }
+    this.namespace = checkDnsLabel(this, 'target.namespace', this.target.namespace);
+    this.name = checkDnsLabel(this, 'name', props.name ?? this.target.name);
+    // KEDA appends /api/v1/query
+    this.serverAddress = checkUrl(this, 'serverAddress', props.serverAddress).replace(/\/+$/, '');
+    this.threshold = checkNumber(this, 'threshold', props.threshold ?? 100, 0.001);
+    this.minReplicaCount = checkInteger(this, 'minReplicaCount', props.minReplicaCount ?? 1, 0, 1000);
+    this.maxReplicaCount = checkInteger(this, 'maxReplicaCount', props.maxReplicaCount ?? 5, 1, 1000);
+    if (this.minReplicaCount > this.maxReplicaCount) {
+      throw propError(this, 'minReplicaCount', this.minReplicaCount, `at most maxReplicaCount (${this.maxReplicaCount})`);
+    }
+    const activation = props.activationThreshold === undefined ? undefined : checkNumber(this, 'activationThreshold', props.activationThreshold, 0);
+    const polling = props.pollingInterval === undefined ? undefined : checkDuration(this, 'pollingInterval', props.pollingInterval, Duration.seconds(1), Duration.hours(1));
+    const cooldown = props.cooldownPeriod === undefined ? undefined : checkDuration(this, 'cooldownPeriod', props.cooldownPeriod, Duration.seconds(0), Duration.days(1));
+    const fallback = props.fallback === undefined ? undefined : this.checkFallback(props.fallback);
+    const behavior = renderBehavior(this, props);
+    this.scaleUpStabilization = Duration.seconds(behavior.scaleUp.stabilizationWindowSeconds!);
+    this.scaleDownStabilization = Duration.seconds(behavior.scaleDown.stabilizationWindowSeconds!);
+    this.query = this.rule.totalQuery(this.namespace, this.target.name);
+    this.target.interlok?.markAutoscaled(this, this.maxReplicaCount);
+
+    this.resource = new ApiObject(this, 'Resource', {
+      apiVersion: 'keda.sh/v1alpha1',
+      kind: 'ScaledObject',
+      metadata: {
+        name: this.name,
+        namespace: this.namespace,
+        labels: recommendedLabels({ name: 'interlok', instance: this.target.name, component: 'autoscaler' }),
+      },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.target.name },
+        ...(polling ? { pollingInterval: polling.toSeconds() } : {}),
+        ...(cooldown ? { cooldownPeriod: cooldown.toSeconds() } : {}),
+        minReplicaCount: this.minReplicaCount,
+        maxReplicaCount: this.maxReplicaCount,
+        ...(fallback ? { fallback } : {}),
+        advanced: { horizontalPodAutoscalerConfig: { behavior } },
+        triggers: [{
+          type: 'prometheus',
+          name: 'interlok-messages',
+          // a trigger field, not metadata; KEDA 2.16 rejects a fallback unless it is written out
+          metricType: 'AverageValue',
+          metadata: {
+            serverAddress: this.serverAddress,
+            query: this.query,
+            threshold: String(this.threshold),
+            ...(activation !== undefined ? { activationThreshold: String(activation) } : {}),
+          },
+        }],
+      },
+    });
+
+    const index = AppIndex.of(this);
+    this.node.addValidation({ validate: () => this.crossCheck(index) });
+  }
+
+  private checkFallback(f: KedaFallback): Record<string, unknown> {
+    if (f === null || typeof f !== 'object') throw propError(this, 'fallback', f, '{ failureThreshold, replicas, behavior? }');
+    const failureThreshold = checkInteger(this, 'fallback.failureThreshold', f.failureThreshold, 1, 1000);
+    const replicas = checkInteger(this, 'fallback.replicas', f.replicas, 1, this.maxReplicaCount);
+    if (f.behavior !== undefined && !FALLBACK_BEHAVIORS.includes(f.behavior)) {
+      throw propError(this, 'fallback.behavior', f.behavior, `one of ${FALLBACK_BEHAVIORS.join(', ')}`);
+    }
+    return { failureThreshold, replicas, ...(f.behavior ? { behavior: f.behavior } : {}) };
+  }
+
+  private crossCheck(index: AppIndex): string[] {
+    const errors: string[] = [];
+    const t = this.target;
+    const same = (o: { target: ScaleTarget }) => o.target.name === t.name && o.target.namespace === t.namespace;
+    const hpas = index.ofType(MessageMetricsHpa).filter(same);
+    if (hpas.length > 0) {
+      errors.push(`Deployment ${t.namespace}/${t.name} is scaled by ScaledObject ${this.node.path} and by HPA ${hpas.map((h) => h.node.path).join(', ')}: one workload takes one autoscaler (KEDA's webhook rejects the ScaledObject, or both fight over the replicas); use Scaler.keda() or Scaler.hpa(), not both`);
+    }
+    const objects = index.ofType(KedaScaledObject);
+    const rivals = objects.filter((o) => o !== this && same(o));
+    if (rivals.length > 0 && objects.indexOf(rivals[0]) < objects.indexOf(this)) {
+      errors.push(`Deployment ${t.namespace}/${t.name} is also scaled by ScaledObject ${rivals.map((r) => r.node.path).join(', ')}: KEDA admits one ScaledObject per workload`);
+    }
+    const external = index.ofType(PrometheusAdapter).filter((a) => a.externalApiService !== undefined);
+    if (external.length > 0) {
+      errors.push(`prometheus-adapter ${external.map((a) => a.node.path).join(', ')} registers v1beta1.external.metrics.k8s.io, which KEDA's metrics server serves for ScaledObject ${this.node.path}: leave the adapter out or set its externalMetrics: false`);
+    }
+    if (t.interlok && t.interlok.metricsSource.kind !== this.rule.metricsSource.kind) {
+      errors.push(`rule ${this.rule.node.path} counts ${this.rule.metricsSource.kind === 'scrape' ? 'scraped' : 'pushed'} metrics but Interlok ${t.interlok.node.path} ${t.interlok.metricsSource.kind === 'scrape' ? 'is scraped' : 'pushes'}: give both the same metricsSource`);
+    }
+    const pushed = t.interlok?.metricNames;
+    if (this.rule.metricsSource.kind === 'pushgateway' && pushed && !pushed.includes(this.rule.seriesName)) {
+      errors.push(`ScaledObject ${this.node.path} counts series "${this.rule.seriesName}" but Interlok ${t.interlok!.node.path} pushes ${pushed.length ? pushed.map((n) => `"${n}"`).join(', ') : 'no message-metrics-interceptor'}`);
+    }
+    return errors;
+  }
+}
+
+function checkNumber(scope: Construct, prop: string, value: number, min: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > 1e12) {
+    throw propError(scope, prop, value, `a number from ${min} to 1e12`);
+  }
+  return value;
+}
+

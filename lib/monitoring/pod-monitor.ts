@@ -1,0 +1,87 @@
+import { ApiObject, Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { checkDnsLabel, checkServiceName, propError } from '../_checks';
+import { recommendedLabels } from '../labels';
+import { checkInterval, checkNamespaces, checkRelease, DEFAULT_MONITOR_INTERVAL, DEFAULT_RELEASE, RELEASE_LABEL } from './_monitor';
+
+export interface PodMonitorProps {
+  /** The pods' labels to select them by. */
+  readonly selector: Record<string, string>;
+  /** The namespace of the monitor (and, by default, of the pods). */
+  readonly namespace: string;
+  /**
+   * @default 'interlok'
+   */
+  readonly name?: string;
+  /**
+   * The name of the container port to scrape (prometheus-operator finds no target for an unnamed port).
+   * @default 'http'
+   */
+  readonly port?: string;
+  /**
+   * Namespaces of the selected pods.
+   * @default - the monitor's own namespace
+   */
+  readonly namespaces?: string[];
+  /**
+   * @default '/prometheus/metrics' (Interlok's metrics-provider-prometheus)
+   */
+  readonly path?: string;
+  /**
+   * How often Prometheus scrapes; an AdapterRule's `scrapeInterval` must be at least this.
+   * @default Duration.seconds(30) (kube-prometheus-stack's default)
+   */
+  readonly interval?: Duration;
+  /**
+   * The `release` label kube-prometheus-stack's Prometheus selects monitors by (its Helm release name).
+   * @default 'kube-prometheus-stack'
+   */
+  readonly release?: string;
+  /**
+   * Keep the scraped labels when they collide with the target's. Off, so that a pod cannot report series labelled
+   * with another pod's `namespace` or `pod`: the target's labels win (the page's own become `exported_*`).
+   * @default false
+   */
+  readonly honorLabels?: boolean;
+}
+
+/**
+ * A prometheus-operator `PodMonitor`: kube-prometheus-stack's Prometheus scrapes the selected pods directly and
+ * labels their series with `namespace` and `pod` (Interlok 4.1+/5.x, scrape mode). A plain `ApiObject`.
+ */
+export class PodMonitor extends Construct {
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly interval: Duration;
+  public readonly release: string;
+  public readonly resource: ApiObject;
+
+  constructor(scope: Construct, id: string, props: PodMonitorProps) {
+    super(scope, id);
+    if (props === null || typeof props !== 'object') throw propError(this, 'props', props, 'PodMonitorProps with selector and namespace');
+    this.name = checkDnsLabel(this, 'name', props.name ?? 'interlok');
+    this.namespace = checkDnsLabel(this, 'namespace', props.namespace);
+    this.release = checkRelease(this, props.release ?? DEFAULT_RELEASE);
+    this.interval = props.interval ?? DEFAULT_MONITOR_INTERVAL;
+    const interval = checkInterval(this, this.interval);
+    const namespaces = checkNamespaces(this, props.namespaces ?? [this.namespace]);
+    const port = checkServiceName(this, 'port', props.port ?? 'http');
+    if (props.selector === null || typeof props.selector !== 'object' || Object.keys(props.selector).length === 0) {
+      throw propError(this, 'selector', props.selector, 'at least one label of the pods');
+    }
+    this.resource = new ApiObject(this, 'Resource', {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PodMonitor',
+      metadata: {
+        name: this.name,
+        namespace: this.namespace,
+        labels: { ...recommendedLabels({ name: 'interlok', instance: this.name, component: 'pod-monitor' }), [RELEASE_LABEL]: this.release },
+      },
+      spec: {
+        selector: { matchLabels: props.selector },
+        namespaceSelector: { matchNames: namespaces },
+        podMetricsEndpoints: [{ port, path: props.path ?? '/prometheus/metrics', interval, honorLabels: props.honorLabels ?? false }],
+      },
+    });
+  }
+}

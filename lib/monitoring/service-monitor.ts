@@ -1,0 +1,82 @@
+import { ApiObject, Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { checkDnsLabel, checkServiceName, propError } from '../_checks';
+import { recommendedLabels } from '../labels';
+import { checkInterval, checkNamespaces, checkRelease, DEFAULT_MONITOR_INTERVAL, DEFAULT_RELEASE, RELEASE_LABEL } from './_monitor';
+
+export interface ServiceMonitorProps {
+  /** The Service's labels to select it by. */
+  readonly selector: Record<string, string>;
+  /** The name of the Service port to scrape. */
+  readonly port: string;
+  /**
+   * @default 'monitoring'
+   */
+  readonly namespace?: string;
+  /**
+   * @default 'prometheus-pushgateway'
+   */
+  readonly name?: string;
+  /**
+   * Namespaces of the selected Services.
+   * @default - the monitor's own namespace
+   */
+  readonly namespaces?: string[];
+  /**
+   * @default '/metrics'
+   */
+  readonly path?: string;
+  /**
+   * How often Prometheus scrapes; an AdapterRule's `scrapeInterval` must be at least this.
+   * @default Duration.seconds(30) (kube-prometheus-stack's default)
+   */
+  readonly interval?: Duration;
+  /**
+   * The `release` label, which kube-prometheus-stack's Prometheus selects monitors by (its Helm release name:
+   * `helm list -A | grep kube-prometheus-stack`).
+   * @default 'kube-prometheus-stack'
+   */
+  readonly release?: string;
+}
+
+/**
+ * A prometheus-operator `ServiceMonitor` with `honorLabels: true`: for the pushgateway, whose pushed `job`,
+ * `k8s_namespace` and `k8s_pod_name` must survive the scrape. A plain `ApiObject` (no CRD import needed).
+ */
+export class ServiceMonitor extends Construct {
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly interval: Duration;
+  public readonly release: string;
+  public readonly resource: ApiObject;
+
+  constructor(scope: Construct, id: string, props: ServiceMonitorProps) {
+    super(scope, id);
+    if (props === null || typeof props !== 'object') throw propError(this, 'props', props, 'ServiceMonitorProps with selector and port');
+    this.name = checkDnsLabel(this, 'name', props.name ?? 'prometheus-pushgateway');
+    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'monitoring');
+    this.release = checkRelease(this, props.release ?? DEFAULT_RELEASE);
+    this.interval = props.interval ?? DEFAULT_MONITOR_INTERVAL;
+    const interval = checkInterval(this, this.interval);
+    const namespaces = checkNamespaces(this, props.namespaces ?? [this.namespace]);
+    checkServiceName(this, 'port', props.port);
+    if (props.selector === null || typeof props.selector !== 'object' || Object.keys(props.selector).length === 0) {
+      throw propError(this, 'selector', props.selector, 'at least one label of the Service');
+    }
+    this.resource = new ApiObject(this, 'Resource', {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: {
+        name: this.name,
+        namespace: this.namespace,
+        labels: { ...recommendedLabels({ name: 'interlok', instance: this.name, component: 'service-monitor' }), [RELEASE_LABEL]: this.release },
+      },
+      spec: {
+        selector: { matchLabels: props.selector },
+        namespaceSelector: { matchNames: namespaces },
+        // keep the pushed labels (job, k8s_namespace, k8s_pod_name) instead of renaming them exported_*
+        endpoints: [{ port: props.port, path: props.path ?? '/metrics', interval, honorLabels: true }],
+      },
+    });
+  }
+}

@@ -1,0 +1,67 @@
+import { Duration } from 'cdk8s';
+import { parse } from 'yaml';
+import { AdapterRule, InterlokAutoscalingChartProps, InterlokDeployment, InterlokImage, MetricsSource, Scaler } from '../lib';
+import { emptyChart, find, synthStack } from './helpers';
+
+const IMAGE = InterlokImage.of('registry.example.com/interlok-profiler:5.0.1');
+const SCRAPED: InterlokAutoscalingChartProps = { interlok: { namespace: 'integration', image: IMAGE, metricsSource: MetricsSource.scrape({ workflow: 'in@ch' }) } };
+
+describe('Interlok 4.1+/5.x: Prometheus scrapes the pods', () => {
+  const objects = synthStack(SCRAPED);
+
+  test('snapshot: no pushgateway, pod discovery with Roles in the Interlok namespace, rules on workflow_count_total', () => {
+    expect(objects).toMatchSnapshot();
+    expect(objects.filter((o) => /pushgateway/.test(o.metadata.name))).toEqual([]);
+    const interlok = find(objects, 'Deployment', 'interlok');
+    expect(interlok.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['interlok']); // no deregistration sidecar
+    expect(interlok.spec.template.spec.containers[0].ports[0]).toEqual({ name: 'http', containerPort: 8080, protocol: 'TCP' });
+    const prometheus = parse(find(objects, 'ConfigMap', 'prometheus-server').data['prometheus.yml']);
+    expect(prometheus.scrape_configs.map((j: any) => j.job_name)).toEqual(['interlok-pods']);
+    const job = prometheus.scrape_configs[0];
+    expect(job.kubernetes_sd_configs).toEqual([{ role: 'pod', namespaces: { names: ['integration'] } }]);
+    expect(job.relabel_configs).toContainEqual({ source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], regex: 'interlok', action: 'keep' });
+    expect(job.relabel_configs).toContainEqual({ source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: 'http', action: 'keep' });
+    const role = find(objects, 'Role', 'interlok-scaling:monitoring:prometheus-server:pod-reader');
+    expect(role.metadata.namespace).toBe('integration');
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
+    expect(find(objects, 'RoleBinding', 'interlok-scaling:monitoring:prometheus-server:pod-reader').subjects).toEqual([{ kind: 'ServiceAccount', name: 'prometheus-server', namespace: 'monitoring' }]);
+    const promPod = find(objects, 'Deployment', 'prometheus-server').spec.template.spec;
+    expect([promPod.serviceAccountName, promPod.automountServiceAccountToken]).toEqual(['prometheus-server', true]);
+    const config = parse(find(objects, 'ConfigMap', 'prometheus-adapter').data['config.yaml']);
+    expect(config.rules[0]).toMatchObject({ seriesQuery: 'workflow_count_total{namespace!="",pod!=""}', name: { as: 'interlok_messages' } });
+    expect(config.rules[0].metricsQuery).toBe('sum by (<<.GroupBy>>) (increase(<<.Series>>{<<.LabelMatchers>>,workflow="in@ch"}[1m]))');
+    expect(config.externalRules[0].seriesQuery).toBe('up');
+  });
+
+  test('with kube-prometheus-stack: a PodMonitor in the Interlok namespace, nothing of Prometheus or pushgateway of ours', () => {
+    const kps = synthStack({ ...SCRAPED, scaler: Scaler.keda(), monitoring: { kubePrometheusStack: { interval: Duration.seconds(15) } } });
+    expect(kps.filter((o) => /pushgateway|prometheus-server|adapter/.test(o.metadata.name))).toEqual([]);
+    const pm = find(kps, 'PodMonitor', 'interlok');
+    expect(pm.metadata).toMatchObject({ namespace: 'integration', labels: { release: 'kube-prometheus-stack' } });
+    expect(pm.spec.podMetricsEndpoints).toEqual([{ port: 'http', path: '/prometheus/metrics', interval: '15s', honorLabels: false }]);
+    expect(find(kps, 'ScaledObject', 'interlok').spec.triggers[0].metadata.query).toContain('workflow="in@ch"}[1m]');
+  });
+
+  test('images that cannot serve the endpoint fail at once, saying what the image needs', () => {
+    for (const image of ['adaptris/interlok:5.0.1-zulu-alpine', 'docker.io/adaptris/interlok:snapshot', 'adaptris/interlok']) {
+      expect(() => new InterlokDeployment(emptyChart(), 'I', { image: InterlokImage.of(image), metricsSource: MetricsSource.scrape({ workflow: 'a@b' }) }))
+        .toThrow(new RegExp(`\\[test/I\\] image: got "${image.replace(/[.]/g, '\\.')}", expected with MetricsSource.scrape\\(\\), an image of your own .*interlok-rest-metrics-profiler.*metrics-provider-prometheus.*aspectjweaver`));
+    }
+    expect(() => new InterlokDeployment(emptyChart(), 'I', { metricsSource: MetricsSource.scrape({ workflow: 'a@b' }) })).toThrow(/image: got "aaronmcgrathadpx\/interlok-kubernetes-scaling:latest"/);
+    expect(() => new InterlokDeployment(emptyChart(), 'I', { image: InterlokImage.of('adaptris/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'a@b' }) })).not.toThrow();
+  });
+
+  test('the rule\'s window and workflow are checked', () => {
+    expect(() => new AdapterRule(emptyChart(), 'R', { metricsSource: MetricsSource.scrape({ workflow: 'a"b' }) })).toThrow('[test/R] metricsSource.workflow: got "a\\"b"');
+    expect(() => new AdapterRule(emptyChart(), 'R', { metricsSource: MetricsSource.scrape({ workflow: 'a@b', window: Duration.seconds(30) }), scrapeInterval: Duration.seconds(30) }))
+      .toThrow('[test/R] metricsSource.window: got 30s, expected at least two scrape intervals (30s each)');
+  });
+
+  test('a rule and an Interlok that disagree on the source fail synth', () => {
+    const chart = emptyChart();
+    const interlok = new InterlokDeployment(chart, 'I', { image: IMAGE, metricsSource: MetricsSource.scrape({ workflow: 'a@b' }) });
+    const rule = new AdapterRule(chart, 'R');
+    new (require('../lib').KedaScaledObject)(chart, 'So', { target: require('../lib').ScaleTarget.interlok(interlok), rule, serverAddress: 'http://p:9090' });
+    expect(() => require('cdk8s').Testing.synth(chart)).toThrow(/rule test\/R counts pushed metrics but Interlok test\/I is scraped/);
+  });
+});
