@@ -75,7 +75,7 @@ export function ruleForMetric(rules: FoundRule[], metric: string, external: bool
 
 /** The rule's stale window in seconds when its query has the `time() - push_time_seconds < bool N` test. */
 export function staleAfterOf(rule: AdapterRuleConfig): number | undefined {
-  const m = /push_time_seconds\{[^}]*\}\s*<\s*bool\s+(\d+(?:\.\d+)?)/.exec(rule.metricsQuery ?? '');
+  const m = /push_time_seconds[\s\S]*?<\s*bool\s+(\d+(?:\.\d+)?)/.exec(rule.metricsQuery ?? '');
   return m ? Number(m[1]) : undefined;
 }
 
