@@ -49,7 +49,7 @@ async function promApi(base: string, path: string, params: Record<string, string
   try {
     res = await fetch(url, { signal: AbortSignal.timeout(10000) });
   } catch (e) {
-    throw new Error(`cannot reach ${base}: ${(e as any).cause?.code ?? (e as Error).message}`);
+    throw new Error(`cannot reach ${base}: ${(e as any).cause?.code ?? (e as any).cause?.message ?? (e as Error).message}`);
   }
   const text = await res.text();
   let json: any;
@@ -64,7 +64,8 @@ function loadRule(opts: Options, staleAfter: Duration): { rule: AdapterRuleConfi
     if (!existsSync(opts.adapterConfig)) throw new UsageError(`--adapter-config: ${opts.adapterConfig}: no such file or directory`);
     let rules: AdapterRuleConfig[] = [];
     if (statSync(opts.adapterConfig).isFile()) {
-      const config = parse(readFileSync(opts.adapterConfig, 'utf-8'));
+      let config: any;
+      try { config = parse(readFileSync(opts.adapterConfig, 'utf-8')); } catch { /* several documents: manifests */ }
       if (config && Array.isArray(config.rules)) rules = config.rules;
     }
     if (rules.length === 0) rules = findAdapterRules(readManifests(opts.adapterConfig)).filter((r) => !r.external).map((r) => r.rule);
