@@ -6,6 +6,7 @@ import { AdapterRule, AdapterRuleProps } from './adapter-rule';
 import { InterlokDeployment, InterlokDeploymentProps } from './interlok-deployment';
 import { recommendedLabels } from './labels';
 import { AutoscalerOptions, MessageMetricsHpa, ScaleMetric, ScaleTarget } from './message-metrics-hpa';
+import { GrafanaDashboard } from './monitoring/grafana-dashboard';
 import { MonitoringStack, MonitoringStackProps } from './monitoring/monitoring-stack';
 import { NetworkPeer } from './monitoring/network-peer';
 import { ReactionTimes, worstCaseReactionTimes } from './model/reaction-time';
@@ -28,6 +29,11 @@ export interface InterlokAutoscalingChartProps extends ChartProps {
    * @default - the guide's: average 100 per pod, 1..5 replicas
    */
   readonly autoscaler?: AutoscalerOptions;
+  /**
+   * A Grafana dashboard ConfigMap (label `grafana_dashboard: "1"`) in the monitoring namespace.
+   * @default true
+   */
+  readonly dashboard?: boolean;
 }
 
 /**
@@ -80,6 +86,7 @@ export class InterlokAutoscalingChart extends Chart {
       target: ScaleTarget.interlok(this.interlok),
       rule: this.rule,
     });
+    if (props.dashboard ?? true) new GrafanaDashboard(this, 'Dashboard', { namespace: this.monitoring.namespace, hpa: this.autoscaler });
     AppIndex.of(this);
   }
 
