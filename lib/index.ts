@@ -23,7 +23,7 @@ export { NetworkPeer } from './monitoring/network-peer';
 export { GrafanaDashboard, type GrafanaDashboardProps } from './monitoring/grafana-dashboard';
 
 // Models of what the cluster does, to check a configuration
-export { renderMetricsQuery, podValues, type PodsMetricRequest, type VectorSample, renderExternalMetricsQuery, externalValues, type ExternalMetricRequest } from './model/adapter-query';
+export { renderMetricsQuery, podValues, type PodsMetricRequest, type VectorSample, renderExternalMetricsQuery, externalValues, type ExternalMetricRequest, RuleRefusedError } from './model/adapter-query';
 export {
   desiredReplicas, type ReplicaCalculationInput, type ReplicaCalculation,
   desiredReplicasExternal, type ExternalReplicaCalculationInput, desiredReplicasExternalValue, type ExternalValueReplicaCalculationInput,
