@@ -35,6 +35,9 @@ test('valid dashboard JSON: classic model, a Prometheus datasource variable, pan
   expect(exprs).toContain('vector(100)');
   expect(exprs.join('\n')).toContain('kube_horizontalpodautoscaler_status_desired_replicas{namespace="default",horizontalpodautoscaler="interlok-autoscaler"}');
   expect(JSON.stringify(d).length).toBeLessThan(1024 * 1024);
+  expect(d.panels[0].targets[0].legendFormat).toBe('{{k8s_pod_name}}');
+  // no "{{" in the ConfigMap: the Helm chart of the stack must not read Grafana's legend as a template action
+  expect(cm.data['interlok-scaling.json']).not.toContain('{{');
 });
 
 test('every panel query parses (promtool)', () => {

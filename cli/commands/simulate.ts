@@ -106,6 +106,7 @@ export function renderSvg(r: SimulationResult, title: string): string {
   const chartObj = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 900, height: 420 });
   chartObj.setOption({
     animation: false,
+    backgroundColor: '#ffffff',
     title: { text: title, textStyle: { fontSize: 13 } },
     legend: { top: 24 },
     grid: { top: 60, left: 50, right: 60, bottom: 40 },

@@ -33,7 +33,9 @@ export class GrafanaDashboard extends Construct {
         namespace,
         labels: { ...recommendedLabels({ name: 'interlok', instance: hpa.target.name, component: 'dashboard' }), grafana_dashboard: '1' },
       },
-      data: { [`${hpa.target.name}-scaling.json`]: JSON.stringify(this.dashboard, null, 2) },
+      // Grafana's legend {{label}} written as JSON escapes, so that a Helm chart of the stack (static templates)
+      // does not read it as a template action; Grafana parses the same string
+      data: { [`${hpa.target.name}-scaling.json`]: JSON.stringify(this.dashboard, null, 2).replace(/\{\{/g, '\\u007b\\u007b') },
     });
   }
 
