@@ -1,13 +1,20 @@
 import { symlinkSync } from 'fs';
-import { resolve } from 'path';
-import { App, YamlOutputType } from 'cdk8s';
-import { InterlokAutoscalingChart, synthAtomically } from './lib';
+import { join, resolve } from 'path';
+import { App, Chart, YamlOutputType } from 'cdk8s';
+import { InterlokAutoscalingChart, InterlokLoadJob, synthAtomically } from './lib';
 
 const DIST = 'dist';
 const CLI_STAGING = '.cdk8s-staging'; // cdk8s.yaml's output
 
 const props = { yamlOutputType: YamlOutputType.FILE_PER_CHART };
 const build = (app: App) => new InterlokAutoscalingChart(app, 'interlok-autoscaling');
+// Extras that `kubectl apply -f dist/` leaves alone: dist/extras/load-job.k8s.yaml (the guide's 150 messages)
+const buildWithExtras = (app: App) => {
+  const stack = build(app);
+  const extras = new App({ ...props, outdir: join(app.outdir, 'extras') });
+  new InterlokLoadJob(new Chart(extras, 'load-job', { namespace: stack.interlok.namespace }), 'Job', { interlok: stack.interlok });
+  extras.synth();
+};
 
 const requested = process.env.CDK8S_OUTDIR;
 if (requested && resolve(requested) !== resolve(CLI_STAGING)) {
@@ -16,7 +23,7 @@ if (requested && resolve(requested) !== resolve(CLI_STAGING)) {
   build(app);
   app.synth();
 } else {
-  synthAtomically(DIST, build, props);
+  synthAtomically(DIST, buildWithExtras, props);
   if (requested) {
     // the CLI lists (and would validate) what it finds in its output directory: point it at dist/
     symlinkSync(DIST, CLI_STAGING, 'dir');

@@ -4,6 +4,10 @@ import { existsSync, readFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { Command, CommanderError } from 'commander';
 import { adapterValuesCommand } from './commands/adapter-values';
+import { doctorCommand } from './commands/doctor';
+import { explainCommand } from './commands/explain';
+import { loadCommand } from './commands/load';
+import { simulateCommand } from './commands/simulate';
 import { CliContext, processContext } from './context';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './errors';
 
@@ -12,6 +16,10 @@ export const NAME = 'cdk8s-interlok-scaling';
 /** The commands, each a function of the context that returns a commander Command. */
 export const COMMANDS: Array<(ctx: CliContext) => Command> = [
   adapterValuesCommand,
+  explainCommand,
+  doctorCommand,
+  loadCommand,
+  simulateCommand,
 ];
 
 /** This package's version, from its package.json (the CLI runs from source and from build/). */

@@ -8,6 +8,7 @@ export { ExistingNamespaces, type ExistingNamespacesProps } from './existing-nam
 
 // Interlok
 export { InterlokDeployment, type InterlokDeploymentProps, InterlokImage, InterlokConfig, type InterlokConfigFiles, PushgatewayDeregistration } from './interlok-deployment';
+export { InterlokLoadJob, type InterlokLoadJobProps } from './load-job';
 export { PushgatewayEnv, type PushgatewayEnvProps, PushgatewayEndpoint, type IPushgatewayService, type IEnvContainer, type EnvValueLike } from './pushgateway-env';
 
 // Autoscaling
@@ -25,9 +26,10 @@ export { Pushgateway, type PushgatewayProps } from './monitoring/pushgateway';
 export { PrometheusServer, type PrometheusServerProps, type ScrapedPods } from './monitoring/prometheus-server';
 export { PrometheusAdapter, type PrometheusAdapterProps, type PrometheusAdapterOptions, ApiServiceTls } from './monitoring/prometheus-adapter';
 export { NetworkPeer } from './monitoring/network-peer';
+export { GrafanaDashboard, type GrafanaDashboardProps } from './monitoring/grafana-dashboard';
 
 // Models of what the cluster does, to check a configuration
-export { renderMetricsQuery, podValues, type PodsMetricRequest, type VectorSample, renderExternalMetricsQuery, externalValues, type ExternalMetricRequest } from './model/adapter-query';
+export { renderMetricsQuery, podValues, type PodsMetricRequest, type VectorSample, renderExternalMetricsQuery, externalValues, type ExternalMetricRequest, RuleRefusedError } from './model/adapter-query';
 export {
   desiredReplicas, type ReplicaCalculationInput, type ReplicaCalculation,
   desiredReplicasExternal, type ExternalReplicaCalculationInput, desiredReplicasExternalValue, type ExternalValueReplicaCalculationInput,

@@ -8,6 +8,7 @@ import { AdapterRule, AdapterRuleProps } from './adapter-rule';
 import { InterlokDeployment, InterlokDeploymentProps } from './interlok-deployment';
 import { recommendedLabels } from './labels';
 import { AutoscalerOptions, MessageMetricsHpa, ScaleMetric, ScaleTarget } from './message-metrics-hpa';
+import { GrafanaDashboard } from './monitoring/grafana-dashboard';
 import { MonitoringStack, MonitoringStackProps } from './monitoring/monitoring-stack';
 import { NetworkPeer } from './monitoring/network-peer';
 import { ScrapedPods } from './monitoring/prometheus-server';
@@ -49,6 +50,12 @@ export interface InterlokAutoscalingChartProps extends ChartProps {
    * @default Scaler.hpa()
    */
   readonly scaler?: Scaler;
+  /**
+   * A Grafana dashboard ConfigMap (label `grafana_dashboard: "1"`) in the monitoring namespace, for each Interlok
+   * our HPA scales.
+   * @default true
+   */
+  readonly dashboard?: boolean;
 }
 
 /** One more Interlok of a fleet on the chart's monitoring stack. */
@@ -185,7 +192,9 @@ export class InterlokAutoscalingChart extends Chart {
       if (this.interloks.length === 0) this.monitoring.prometheus?.allowQueryFrom(operatorPeer ?? NetworkPeer.pods('keda', { 'app.kubernetes.io/name': 'keda-operator' }));
       wired = { interlok, rule, scaledObject: new KedaScaledObject(scope, 'ScaledObject', { ...options, serverAddress, target, rule }) };
     } else {
-      wired = { interlok, rule, autoscaler: new MessageMetricsHpa(scope, 'Autoscaler', { ...autoscaler, target, rule }) };
+      const hpa = new MessageMetricsHpa(scope, 'Autoscaler', { ...autoscaler, target, rule });
+      if (this.props.dashboard ?? true) new GrafanaDashboard(scope, 'Dashboard', { namespace: this.monitoring.namespace, hpa });
+      wired = { interlok, rule, autoscaler: hpa };
     }
     this.interloks.push(wired);
     return wired;

@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { AdapterRule, AdapterRuleConfig, podValues, renderMetricsQuery, VectorSample } from '../lib';
-import { apiMetricName, expandTemplate, labelForResource } from '../lib/model/adapter-query';
+import { apiMetricName, labelForResource, RuleRefusedError } from '../lib/model/adapter-query';
 
 const rule: AdapterRuleConfig = new AdapterRule(new Chart(Testing.app(), 't'), 'Rule').toConfig();
 const withName = (matches: string, as?: string): AdapterRuleConfig => ({ ...rule, name: { matches, as: as as string } });
@@ -30,14 +30,40 @@ describe('renderMetricsQuery (pkg/naming/metrics_query.go)', () => {
     expect(renderMetricsQuery({ ...rule, metricsQuery: 'MessageMetrics' }, 'MessageMetrics', { namespace: 'a', pods: ['p'] })).toBe('MessageMetrics');
   });
 
-  test('an empty template and an unknown action are errors, as in the adapter', () => {
+  test('an empty template fails the request; an unknown field fails when the query runs, as in the adapter', () => {
     expect(() => renderMetricsQuery({ ...rule, metricsQuery: '' }, 'M', { namespace: 'ns', pods: ['p'] })).toThrow('empty query produced by metrics query template');
-    expect(() => renderMetricsQuery({ ...rule, metricsQuery: '<<.Nope>>' }, 'M', { namespace: 'ns', pods: ['p'] })).toThrow('template action not supported: <<.Nope>>');
+    expect(() => renderMetricsQuery({ ...rule, metricsQuery: '<<.Nope>>' }, 'M', { namespace: 'ns', pods: ['p'] }))
+      .toThrow('template: metrics-query:1: executing "metrics-query" at <.Nope>: can\'t evaluate field Nope in type naming.queryTemplateArgs');
   });
 
-  test('index .LabelValuesByName and join .GroupBySlice', () => {
-    const args = { Series: 'S', LabelMatchers: 'm', GroupBy: 'g', GroupBySlice: ['g', 'h'], LabelValuesByName: { k8s_pod_name: 'p1|p2' } };
-    expect(expandTemplate('<<index .LabelValuesByName "k8s_pod_name">>/<<join .GroupBySlice ",">>', args)).toBe('p1|p2/g,h');
+  test('Go text/template semantics: GroupBySlice prints as a Go slice, index, printf, trim markers, comments', () => {
+    const r = (metricsQuery: string, pods = ['p1', 'p2']) => renderMetricsQuery({ ...rule, metricsQuery }, 'S', { namespace: 'ns', pods });
+    expect(r('<<.GroupBySlice>>')).toBe('[k8s_pod_name]');
+    expect(r('<<index .GroupBySlice 0>>')).toBe('k8s_pod_name');
+    expect(r('<<index .LabelValuesByName "k8s_pod_name">>')).toBe('p1|p2');
+    expect(r('<<index .LabelValuesByName "nope">>x')).toBe('x');
+    expect(r('<<.LabelValuesByName.nope>>')).toBe('<no value>');
+    expect(r('<<.LabelValuesByName>>')).toBe('map[k8s_namespace:ns k8s_pod_name:p1|p2]');
+    expect(r('<<printf "%s{%s}" .Series .LabelMatchers>>')).toBe('S{k8s_namespace="ns",k8s_pod_name=~"p1|p2"}');
+    expect(r('<<.Series | printf "%q">>')).toBe('"S"');
+    expect(r('sum( \n  <<- .Series ->>  \n )')).toBe('sum(S)');
+    expect(r('a <<-3>>')).toBe('a -3');
+    expect(r('<</* a comment */>>S')).toBe('S');
+    expect(r('<<len .GroupBySlice>>')).toBe('1');
+    expect(r('<<"a>>b">>')).toBe('a>>b');
+  });
+
+  test('a rule the adapter refuses when it loads its config is refused, not rendered: join and other non-builtins', () => {
+    const r = (metricsQuery: string) => () => renderMetricsQuery({ ...rule, metricsQuery }, 'M', { namespace: 'ns', pods: ['p'] });
+    expect(r('sum by (<<join .GroupBySlice ",">>) (M)')).toThrow(RuleRefusedError);
+    expect(r('<<join .GroupBySlice ",">>')).toThrow('unable to parse metrics query template "<<join .GroupBySlice \\",\\">>": template: metrics-query:1: function "join" not defined');
+    expect(r('<<.Series')).toThrow(RuleRefusedError);
+    expect(r('<<end>>')).toThrow(RuleRefusedError);
+    expect(r('<<if .Series>>x<<end>>')).toThrow('not modelled');
+  });
+
+  test('an empty namespace leaves the namespace matcher out, as Build does', () => {
+    expect(renderMetricsQuery({ ...rule, metricsQuery: '<<.LabelMatchers>>' }, 'M', { namespace: '', pods: ['p'] })).toBe('k8s_pod_name="p"');
   });
 
   test('a rule without a namespace override cannot serve pods metrics', () => {

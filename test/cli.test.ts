@@ -32,7 +32,13 @@ describe('cdk8s-interlok-scaling CLI', () => {
     const top = cli('--help');
     expect(top.code).toBe(0);
     expect(top.stdout).toContain('Usage: cdk8s-interlok-scaling');
-    expect(top.stdout).toContain('adapter-values');
+    for (const cmd of ['adapter-values', 'explain', 'doctor', 'load', 'simulate']) expect(top.stdout).toContain(cmd);
+    for (const cmd of ['explain', 'doctor', 'load', 'simulate']) {
+      const h = cli(cmd, '--help');
+      expect(h.code).toBe(0);
+      expect(h.stdout).toContain(`Usage: cdk8s-interlok-scaling ${cmd}`);
+      expect(h.stdout).toContain('Example');
+    }
     const sub = cli('adapter-values', '--help');
     expect(sub.code).toBe(0);
     for (const opt of ['--series-name', '--metric-name', '--scrape-interval', '--stale-after', '--help']) expect(sub.stdout).toContain(opt);

@@ -223,6 +223,22 @@ describe('the package as a user installs it', () => {
       expect(help.stdout).toContain('--scrape-interval <duration>');
     });
 
+    test('explain, doctor, load and simulate answer --help, and run from the installed package (its own dependencies)', () => {
+      for (const [cmd, opt] of [['explain', '--json'], ['doctor', '--prometheus <url>'], ['load', '--count <n>'], ['simulate', '--load <profile>']]) {
+        const help = cli(cmd!, '--help');
+        expect(help.status).toBe(0);
+        expect(help.stdout).toContain(opt);
+      }
+      const svg = join(app, 'burst.svg');
+      const sim = cli('simulate', join(root, 'dist'), '--load', 'burst', '--svg', svg);
+      expect(sim.stderr).toBe('');
+      expect(sim.stdout).toMatch(/330 s\s+2 → 1/);
+      expect(readFileSync(svg, 'utf-8')).toMatch(/^<svg/);
+      const explain = cli('explain', join(root, 'dist'), '--json');
+      expect(explain.status).toBe(0);
+      expect(JSON.parse(explain.stdout)[0].decisions.map((d: { desiredReplicas: number }) => d.desiredReplicas)).toEqual([1, 2, 5]);
+    });
+
     test('adapter-values prints the values file', () => {
       const r = cli('adapter-values', '--scrape-interval', '30s');
       expect(r.stderr).toBe('');

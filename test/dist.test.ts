@@ -1,12 +1,20 @@
 import { execFileSync } from 'child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { parse } from 'yaml';
 
 const root = join(__dirname, '..');
 
+/** Every file under dir, by relative path (dist/extras/ included). */
 function readTree(dir: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f), 'utf-8')]));
+  return Object.fromEntries((readdirSync(dir, { recursive: true }) as string[]).sort()
+    .filter((f) => statSync(join(dir, f)).isFile()).map((f) => [f, readFileSync(join(dir, f), 'utf-8')]));
+}
+
+/** The files `kubectl apply -f dir` takes: the directory's own files, not its subdirectories. */
+function kubectlTree(dir: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(readTree(dir)).filter(([f]) => !f.includes('/')));
 }
 
 describe('the committed dist/ is what the app synthesizes now', () => {
@@ -16,17 +24,23 @@ describe('the committed dist/ is what the app synthesizes now', () => {
 
   test('npm run synth (main.ts) writes exactly dist/', () => {
     execFileSync(process.execPath, ['--import', 'tsx', 'main.ts'], { cwd: root, env: { ...process.env, CDK8S_OUTDIR: out } });
-    expect(readTree(out)).toEqual(readTree(join(root, 'dist')));
+    // an output directory of the CLI's own (--output, or a Helm chart's templates/) gets the stack only
+    expect(readTree(out)).toEqual(kubectlTree(join(root, 'dist')));
   });
 
   test('cdk8s synth, offline, writes exactly dist/', () => {
     const cli = join(root, 'node_modules', '.bin', 'cdk8s');
     execFileSync(cli, ['synth', '--no-check-upgrade', '--output', out], { cwd: root, env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' }, stdio: 'pipe' });
-    expect(readTree(out)).toEqual(readTree(join(root, 'dist')));
+    expect(readTree(out)).toEqual(kubectlTree(join(root, 'dist')));
   });
 
-  test('dist/ holds only Kubernetes YAML', () => {
-    for (const file of readdirSync(join(root, 'dist'))) expect(file).toMatch(/\.k8s\.yaml$/);
+  test('dist/ holds only Kubernetes YAML: the stack, and the load Job in extras/ that kubectl apply -f dist/ leaves alone', () => {
+    expect(Object.keys(readTree(join(root, 'dist')))).toEqual(['extras/load-job.k8s.yaml', 'interlok-autoscaling.k8s.yaml']);
+    const job = parse(readFileSync(join(root, 'dist', 'extras', 'load-job.k8s.yaml'), 'utf-8'));
+    expect(job).toMatchObject({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'interlok-load', namespace: 'default' } });
+    expect(job.spec.template.spec.containers[0].command[2]).toContain('for i in $(seq 150); do wget -q -T 10 -O /dev/null http://interlok.default.svc:8080/in-box; done');
+    // its pods are none of Interlok's: the Deployment's selector and the Service do not pick them up
+    expect(job.spec.template.metadata.labels['app.kubernetes.io/name']).toBe('interlok-load');
   });
 });
 

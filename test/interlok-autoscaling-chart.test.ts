@@ -17,6 +17,7 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
       'ClusterRole//interlok-scaling:monitoring:prometheus-adapter:resource-reader',
       'ClusterRoleBinding//interlok-scaling:monitoring:prometheus-adapter:auth-delegator',
       'ClusterRoleBinding//interlok-scaling:monitoring:prometheus-adapter:resource-reader',
+      'ConfigMap/monitoring/interlok-scaling-dashboard',
       'ConfigMap/monitoring/prometheus-adapter',
       'ConfigMap/monitoring/prometheus-server',
       'Deployment/default/interlok',
@@ -223,7 +224,8 @@ describe('InterlokAutoscalingChart options', () => {
     const objects = synthStack({
       monitoring: { pushgateway: false, prometheus: false, adapter: false, createNamespace: false, existingPushgateway: PushgatewayEndpoint.hostPort('pgw.metrics.svc:9091') },
     });
-    expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Service']);
+    // the Grafana dashboard stays, for the cluster's own Grafana (dashboard: false leaves it out)
+    expect(objects.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Service']);
     expect(env(container(find(objects, 'Deployment', 'interlok'))).JAVA_OPTS.value).toContain('-DprometheusEndpointUrl=pgw.metrics.svc:9091 ');
   });
 

@@ -1,13 +1,15 @@
-import { readdirSync, readFileSync } from 'fs';
+import { readdirSync, readFileSync, statSync } from 'fs';
 import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
 import { ApiServiceTls, InterlokImage, MetricsSource, PushgatewayEndpoint, Scaler } from '../lib';
 import { Manifest, synthStack } from './helpers';
 import { validateManifest } from './k8s-schema';
 
+/** Every object under dist/, the load Job in extras/ included. */
 function distObjects(): Manifest[] {
   const dir = join(__dirname, '..', 'dist');
-  return readdirSync(dir).flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf-8')).map((d) => d.toJSON()));
+  return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => statSync(join(dir, f)).isFile())
+    .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf-8')).map((d) => d.toJSON()));
 }
 
 describe('every synthesized object is valid against the Kubernetes schemas', () => {

@@ -1,4 +1,5 @@
 import { AdapterRuleConfig } from '../adapter-rule';
+import { GoMap, GoTemplate, goQuote, TemplateParseError } from './go-template';
 
 /**
  * What prometheus-adapter v0.12 does with a rule for a Pods metric, as library functions: discovery naming, the
@@ -34,38 +35,89 @@ export interface ExternalMetricRequest {
   readonly metricSelector?: Record<string, string>;
 }
 
-/** The label of the rule's override mapped to `resource` (`namespace` or `pod`). */
+/**
+ * The adapter refuses the rule when it loads its config (`NamersFromConfig`): the adapter does not start, so the
+ * rule is reported as refused, never rendered.
+ */
+export class RuleRefusedError extends Error {}
+
+/**
+ * The label of the rule mapped to `resource` (`namespace` or `pod`), as `LabelForResource` finds it: an override
+ * first, else the rule's `resources.template` rendered with `.Group` and `.Resource`.
+ */
 export function labelForResource(rule: AdapterRuleConfig, resource: 'namespace' | 'pod'): string {
-  const entry = Object.entries(rule.resources.overrides).find(([, v]) => singular(v.resource) === resource);
-  if (!entry) {
-    // the adapter's makeLabelForResource error: with no override or template every pods query fails
-    throw new Error(`no generic resource label form specified for this metric (no override for ${resource})`);
+  const entry = Object.entries(rule.resources.overrides ?? {}).find(([, v]) => singular(v.resource) === resource && !v.group);
+  if (entry) return entry[0];
+  if (rule.resources.template) {
+    return parseTemplate('label-template', rule.resources.template).execute({ Group: '', Resource: resource });
   }
-  return entry[0];
+  // the adapter's makeLabelForResource error: with no override or template every pods query fails
+  throw new Error(`no generic resource label form specified for this metric (no override for ${resource})`);
 }
 
 function singular(resource: string): string {
   return resource === 'pods' ? 'pod' : resource === 'namespaces' ? 'namespace' : resource;
 }
 
-/** Go's `%q` for the ASCII strings Kubernetes names and label values are made of. */
-function goQuote(value: string): string {
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\t/g, '\\t')}"`;
+/** Go's RE2 syntax as a JavaScript RegExp: `(?P<name>` is `(?<name>`; Go's regexps are unanchored like JS's. */
+export function goRegExp(source: string): RegExp {
+  try {
+    return new RegExp(source.replace(/\(\?P</g, '(?<'));
+  } catch (e) {
+    throw new RuleRefusedError(`error parsing regexp: ${(e as Error).message}`);
+  }
+}
+
+/** A `seriesFilters` entry as `NewReMatcher` builds it: exactly one of `is` and `isNot`. */
+export function seriesFilterMatcher(filter: { readonly is?: string; readonly isNot?: string }): (series: string) => boolean {
+  if ((filter.is !== undefined && filter.is !== '') === (filter.isNot !== undefined && filter.isNot !== '')) {
+    throw new RuleRefusedError('either is or isNot must be specified in a series filter (not both, not neither)');
+  }
+  const positive = filter.is !== undefined && filter.is !== '';
+  const re = goRegExp(positive ? filter.is! : filter.isNot!);
+  return (series) => re.test(series) === positive;
+}
+
+/**
+ * What the adapter checks of a rule when it loads its config (`NamersFromConfig`): the series filters, the name
+ * regexp and its `as` default, the resource template and the metricsQuery template (Go's text/template with no
+ * extra functions). Throws RuleRefusedError with the adapter's reason.
+ */
+export function checkRuleLoads(rule: AdapterRuleConfig): void {
+  for (const f of rule.seriesFilters ?? []) seriesFilterMatcher(f);
+  const matches = goRegExp(rule.name?.matches || '.*');
+  const groups = new RegExp(`${matches.source}|`).exec('')!.length - 1;
+  if (!rule.name?.as && groups > 1) throw new RuleRefusedError('must specify an \'as\' value for name matcher with more than one capture group');
+  if (rule.resources.template) parseTemplate('label-template', rule.resources.template);
+  parseTemplate('metrics-query', rule.metricsQuery ?? '');
+}
+
+function parseTemplate(name: string, text: string): GoTemplate {
+  try {
+    return GoTemplate.parse(name, text);
+  } catch (e) {
+    if (e instanceof TemplateParseError) {
+      const what = name === 'metrics-query' ? 'metrics query template' : 'label template';
+      throw new RuleRefusedError(`unable to parse ${what} ${goQuote(text)}: ${e.message}`);
+    }
+    throw e;
+  }
 }
 
 /**
  * The API name a discovered series is served under, or undefined when the rule's `name.matches` does not match
- * it (the adapter then does not serve it). `as` defaults to `$0` with no capture group and `$1` with one.
+ * it or one of its `seriesFilters` drops it (the adapter then does not serve it). `as` defaults to `$0` with no
+ * capture group and `$1` with one.
  */
 export function apiMetricName(rule: AdapterRuleConfig, series: string): string | undefined {
-  const matches = rule.name?.matches || '.*';
-  const re = new RegExp(matches);
+  if (!(rule.seriesFilters ?? []).every((f) => seriesFilterMatcher(f)(series))) return undefined;
+  const re = goRegExp(rule.name?.matches || '.*');
   const m = re.exec(series);
   if (!m) return undefined;
   const groups = m.length - 1;
   let as = rule.name?.as;
   if (!as) {
-    if (groups > 1) throw new Error('must specify an \'as\' value for name matcher with more than one capture group');
+    if (groups > 1) throw new RuleRefusedError('must specify an \'as\' value for name matcher with more than one capture group');
     as = groups === 1 ? '$1' : '$0';
   }
   return goExpand(as, m);
@@ -85,27 +137,136 @@ function goExpand(template: string, m: RegExpExecArray): string {
   });
 }
 
+/** One requirement of a label selector, as `labels.Requirement` holds it. */
+export interface LabelRequirement {
+  readonly key: string;
+  readonly operator: '=' | '==' | '!=' | 'in' | 'notin' | 'exists' | '!';
+  readonly values: string[];
+}
+
+/** A `matchLabels` map (plus `matchExpressions`) as the sorted requirements `labels.Selector` gives. */
+export function selectorRequirements(
+  matchLabels: Record<string, string> = {},
+  matchExpressions: ReadonlyArray<{ key: string; operator: string; values?: string[] }> = [],
+): LabelRequirement[] {
+  const ops: Record<string, LabelRequirement['operator']> = { In: 'in', NotIn: 'notin', Exists: 'exists', DoesNotExist: '!' };
+  const reqs: LabelRequirement[] = [
+    ...Object.entries(matchLabels).map(([key, v]) => ({ key, operator: '=' as const, values: [v] })),
+    ...matchExpressions.map((e) => {
+      const operator = ops[e.operator];
+      if (!operator) throw new Error(`label selector operator ${e.operator} is not one of In, NotIn, Exists, DoesNotExist`);
+      return { key: e.key, operator, values: e.values ?? [] };
+    }),
+  ];
+  // labels.Selector keeps requirements sorted by key, in byte order
+  return reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+const matcherFns = {
+  eq: (l: string, v: string) => `${l}=${goQuote(v)}`,
+  neq: (l: string, v: string) => `${l}!=${goQuote(v)}`,
+  re: (l: string, v: string) => `${l}=~${goQuote(v)}`,
+  nre: (l: string, v: string) => `${l}!~${goQuote(v)}`,
+};
+
+/** processQueryParts: selectMatcher and selectTargetValue of `metrics_query.go`. */
+function processQueryParts(parts: LabelRequirement[]): { exprs: string[]; valuesByName: Record<string, string> } {
+  const exprs: string[] = [];
+  const valuesByName: Record<string, string> = {};
+  for (const part of parts) {
+    if (part.key === '') throw new Error('label not specified');
+    const values = [...new Set(part.values)].sort();
+    const op = part.operator;
+    let matcher: (l: string, v: string) => string;
+    if (values.length === 0) {
+      if (op === 'exists') matcher = matcherFns.neq;
+      else if (op === '!') matcher = matcherFns.eq;
+      else throw new Error('malformed query');
+    } else if (values.length === 1) {
+      if (op === 'exists' || op === '!') throw new Error('operator does not support values');
+      matcher = op === '=' || op === '==' ? matcherFns.eq : op === '!=' ? matcherFns.neq : op === 'in' ? matcherFns.re : matcherFns.nre;
+    } else {
+      if (op === 'exists' || op === '!') throw new Error('operator does not support values');
+      matcher = op === '=' || op === '==' || op === 'in' ? matcherFns.re : matcherFns.nre;
+    }
+    exprs.push(matcher(part.key, values.join('|')));
+    valuesByName[part.key] = values.join('|');
+  }
+  return { exprs, valuesByName };
+}
+
+/** The arguments of `metricsQuery.Build` (custom metrics). */
+export interface BuildArgs {
+  readonly series: string;
+  /** The label of the requested resource (the pod label for Pods metrics). */
+  readonly resourceLabel: string;
+  /** The namespace label; needed only when namespace is not empty. */
+  readonly namespaceLabel?: string;
+  /** Empty for root-scoped resources: then no namespace matcher at all. */
+  readonly namespace: string;
+  readonly names: string[];
+  readonly extraGroupBy?: string[];
+  readonly selector?: LabelRequirement[];
+}
+
+function namespacePart(label: string | undefined, namespace: string): LabelRequirement[] {
+  if (namespace === '') return [];
+  if (label === undefined) throw new Error('no generic resource label form specified for this metric (no override for namespace)');
+  return [{ key: label, operator: '=', values: [namespace] }];
+}
+
+function execute(template: string, args: Record<string, unknown>): string {
+  const query = parseTemplate('metrics-query', template).execute(args);
+  if (query === '') throw new Error('empty query produced by metrics query template');
+  return query;
+}
+
+/** `metricsQuery.Build`: selector matchers, then the namespace (unless empty), then the resource names. */
+export function buildMetricsQuery(template: string, a: BuildArgs): string {
+  const { exprs, valuesByName } = processQueryParts([...a.selector ?? [], ...namespacePart(a.namespaceLabel, a.namespace)]);
+  const target = a.names.join('|');
+  exprs.push(a.names.length > 1 ? matcherFns.re(a.resourceLabel, target) : matcherFns.eq(a.resourceLabel, target));
+  valuesByName[a.resourceLabel] = target;
+  const groupBy = [a.resourceLabel, ...a.extraGroupBy ?? []];
+  return execute(template, {
+    Series: a.series, LabelMatchers: exprs.join(','), LabelValuesByName: new GoMap(valuesByName), GroupBy: groupBy.join(','), GroupBySlice: groupBy,
+  });
+}
+
+/** The arguments of `metricsQuery.BuildExternal`. */
+export interface BuildExternalArgs {
+  readonly series: string;
+  readonly namespaceLabel?: string;
+  readonly namespace: string;
+  readonly groupBy?: string;
+  readonly groupBySlice?: string[];
+  readonly selector?: LabelRequirement[];
+}
+
+/** `metricsQuery.BuildExternal`: selector matchers, then the namespace (unless empty). */
+export function buildExternalMetricsQuery(template: string, a: BuildExternalArgs): string {
+  const { exprs, valuesByName } = processQueryParts([...a.selector ?? [], ...namespacePart(a.namespaceLabel, a.namespace)]);
+  return execute(template, {
+    Series: a.series, LabelMatchers: exprs.join(','), LabelValuesByName: new GoMap(valuesByName), GroupBy: a.groupBy ?? '', GroupBySlice: a.groupBySlice ?? [],
+  });
+}
+
 /**
- * The PromQL the adapter runs for a request: matchers from the metric selector, then namespace (`=`), then pods
- * (`=` for one, `=~"a|b"` for several); GroupBy is the pod label.
+ * The PromQL the adapter runs for a request: matchers from the metric selector, then namespace (`=`; none for an
+ * empty namespace), then pods (`=` for one, `=~"a|b"` for several); GroupBy is the pod label. The template is
+ * Go's text/template: a rule the adapter would refuse throws RuleRefusedError.
  */
 export function renderMetricsQuery(rule: AdapterRuleConfig, series: string, request: PodsMetricRequest): string {
   if (request.pods.length === 0) throw new Error('no pods to query');
-  const { exprs, valuesByName } = selectorAndNamespace(rule, request);
-  const podLabel = labelForResource(rule, 'pod');
-  const podValue = request.pods.join('|');
-  exprs.push(request.pods.length > 1 ? `${podLabel}=~${goQuote(podValue)}` : `${podLabel}=${goQuote(podValue)}`);
-  valuesByName[podLabel] = podValue;
-
-  const query = expandTemplate(rule.metricsQuery, {
-    Series: series,
-    LabelMatchers: exprs.join(','),
-    GroupBy: podLabel,
-    GroupBySlice: [podLabel],
-    LabelValuesByName: valuesByName,
+  checkRuleLoads(rule);
+  return buildMetricsQuery(rule.metricsQuery, {
+    series,
+    resourceLabel: labelForResource(rule, 'pod'),
+    namespaceLabel: request.namespace === '' ? undefined : labelForResource(rule, 'namespace'),
+    namespace: request.namespace,
+    names: request.pods,
+    selector: selectorRequirements(request.metricSelector),
   });
-  if (query === '') throw new Error('empty query produced by metrics query template');
-  return query;
 }
 
 /**
@@ -113,12 +274,13 @@ export function renderMetricsQuery(rule: AdapterRuleConfig, series: string, requ
  * then the namespace; no resource names and an empty GroupBy.
  */
 export function renderExternalMetricsQuery(rule: AdapterRuleConfig, series: string, request: ExternalMetricRequest): string {
-  const { exprs, valuesByName } = selectorAndNamespace(rule, request);
-  const query = expandTemplate(rule.metricsQuery, {
-    Series: series, LabelMatchers: exprs.join(','), GroupBy: '', GroupBySlice: [], LabelValuesByName: valuesByName,
+  checkRuleLoads(rule);
+  return buildExternalMetricsQuery(rule.metricsQuery, {
+    series,
+    namespaceLabel: request.namespace === '' ? undefined : labelForResource(rule, 'namespace'),
+    namespace: request.namespace,
+    selector: selectorRequirements(request.metricSelector),
   });
-  if (query === '') throw new Error('empty query produced by metrics query template');
-  return query;
 }
 
 /** The external metric converter: one value per sample, cut to milli-units; the HPA sums them. */
@@ -126,44 +288,6 @@ export function externalValues(samples: VectorSample[]): number[] {
   return samples.map((s) => {
     const raw = Number(s.value[1]);
     return Number.isNaN(raw) ? 0 : Math.trunc(raw * 1000) / 1000;
-  });
-}
-
-function selectorAndNamespace(rule: AdapterRuleConfig, request: { namespace: string; metricSelector?: Record<string, string> }) {
-  const exprs: string[] = [];
-  const valuesByName: Record<string, string> = {};
-  // labels.Parse sorts a selector's requirements by key, in byte order
-  for (const [label, value] of Object.entries(request.metricSelector ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    exprs.push(`${label}=${goQuote(value)}`);
-    valuesByName[label] = value;
-  }
-  const namespaceLabel = labelForResource(rule, 'namespace');
-  exprs.push(`${namespaceLabel}=${goQuote(request.namespace)}`);
-  valuesByName[namespaceLabel] = request.namespace;
-  return { exprs, valuesByName };
-}
-
-interface TemplateArgs {
-  readonly Series: string;
-  readonly LabelMatchers: string;
-  readonly GroupBy: string;
-  readonly GroupBySlice: string[];
-  readonly LabelValuesByName: Record<string, string>;
-}
-
-/**
- * Expands the `<< >>` actions prometheus-adapter rules use: `.Series`, `.LabelMatchers`, `.GroupBy`,
- * `index .LabelValuesByName "label"` and `join .GroupBySlice ","`. Anything else is an error rather than a guess.
- */
-export function expandTemplate(template: string, args: TemplateArgs): string {
-  return template.replace(/<<-?\s*(.*?)\s*-?>>/g, (_all, action: string) => {
-    const field = /^\.(Series|LabelMatchers|GroupBy)$/.exec(action);
-    if (field) return args[field[1] as 'Series' | 'LabelMatchers' | 'GroupBy'];
-    const index = /^index \.LabelValuesByName "([^"]+)"$/.exec(action);
-    if (index) return args.LabelValuesByName[index[1]] ?? '';
-    const join = /^join \.GroupBySlice "([^"]*)"$/.exec(action);
-    if (join) return args.GroupBySlice.join(join[1]);
-    throw new Error(`template action not supported: <<${action}>>`);
   });
 }
 

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -13,10 +13,11 @@ import { which } from '../tools';
 
 export type Manifest = Record<string, any>;
 
-/** The objects of the committed dist/, which is what users apply. */
+/** The objects of the committed dist/ that `kubectl apply -f dist/` applies (its own files, not extras/). */
 export function distObjects(): Manifest[] {
   const dir = join(__dirname, '..', '..', 'dist');
-  return readdirSync(dir).flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf-8')).map((d) => d.toJSON()));
+  return readdirSync(dir).filter((f) => statSync(join(dir, f)).isFile())
+    .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf-8')).map((d) => d.toJSON()));
 }
 
 export function findObject(objects: Manifest[], kind: string, name: string): Manifest {

@@ -1,0 +1,255 @@
+// Checks a live Prometheus (and pushgateway) for what the adapter and the HPA need, and says how to fix what fails:
+//   kubectl -n monitoring port-forward svc/prometheus-server 9090:80 &
+//   npx cdk8s-interlok-scaling doctor --prometheus http://localhost:9090 --namespace default
+import { existsSync, readFileSync, statSync } from 'fs';
+import { Chart, Duration, Testing } from 'cdk8s';
+import { Command } from 'commander';
+import { parse } from 'yaml';
+import { AdapterRule, AdapterRuleConfig } from '../../lib/adapter-rule';
+import { apiMetricName, checkRuleLoads, labelForResource, podValues, renderMetricsQuery, RuleRefusedError, VectorSample } from '../../lib/model/adapter-query';
+import { findAdapterRules, readManifests, seriesNames } from '../../lib/model/manifests';
+import { desiredReplicas, desiredReplicasExternal } from '../../lib/model/replica-calculation';
+import { CliContext } from '../context';
+import { parseDuration } from '../duration';
+import { CheckFailed, UsageError } from '../errors';
+import { colours, table } from '../style';
+
+interface Options {
+  readonly prometheus: string;
+  readonly pushgateway?: string;
+  readonly namespace: string;
+  readonly pods?: string;
+  readonly metric: string;
+  readonly staleAfter: string;
+  readonly target: string;
+  readonly minReplicas: string;
+  readonly maxReplicas: string;
+  readonly adapterConfig?: string;
+  readonly json?: boolean;
+}
+
+export interface Check {
+  readonly name: string;
+  readonly status: 'ok' | 'fail' | 'warn';
+  readonly detail: string;
+  readonly fix?: string;
+}
+
+export interface DoctorReport {
+  readonly checks: Check[];
+  readonly pods: Array<{ pod: string; group: 'fresh' | 'stale' | 'none'; ageSeconds?: number; pushed?: number; adapterValue?: number }>;
+  readonly goneGroups: string[];
+  readonly query?: string;
+  readonly decision?: { pods: { desiredReplicas: number; reason: string; average?: number }; external: { desiredReplicas: number; reason: string; total: number } };
+}
+
+async function promApi(base: string, path: string, params: Record<string, string>): Promise<any> {
+  const url = `${base.replace(/\/$/, '')}${path}?${new URLSearchParams(params)}`;
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(10000) });
+  } catch (e) {
+    throw new Error(`cannot reach ${base}: ${(e as any).cause?.code ?? (e as any).cause?.message ?? (e as Error).message}`);
+  }
+  const text = await res.text();
+  let json: any;
+  try { json = JSON.parse(text); } catch { throw new Error(`${url}: HTTP ${res.status}, not a Prometheus API answer`); }
+  if (json.status !== 'success') throw new Error(`${path}: ${json.errorType}: ${json.error}`);
+  return json.data;
+}
+
+/** The rule to check: from --adapter-config (an adapter config.yaml, or manifests holding its ConfigMap), else this library's. */
+function loadRule(opts: Options, staleAfter: Duration): { rule: AdapterRuleConfig; source: string } {
+  if (opts.adapterConfig) {
+    if (!existsSync(opts.adapterConfig)) throw new UsageError(`--adapter-config: ${opts.adapterConfig}: no such file or directory`);
+    let rules: AdapterRuleConfig[] = [];
+    if (statSync(opts.adapterConfig).isFile()) {
+      let config: any;
+      try { config = parse(readFileSync(opts.adapterConfig, 'utf-8')); } catch { /* several documents: manifests */ }
+      if (config && Array.isArray(config.rules)) rules = config.rules;
+    }
+    if (rules.length === 0) rules = findAdapterRules(readManifests(opts.adapterConfig)).filter((r) => !r.external).map((r) => r.rule);
+    const rule = rules.find((r) => seriesNames(r.seriesQuery).includes(opts.metric) || r.name?.as === opts.metric) ?? rules[0];
+    if (!rule) throw new UsageError(`--adapter-config: ${opts.adapterConfig} holds no prometheus-adapter rules`);
+    return { rule, source: opts.adapterConfig };
+  }
+  const rule = new AdapterRule(new Chart(Testing.app(), 'doctor'), 'Rule', { seriesName: opts.metric, staleAfter }).toConfig();
+  return { rule, source: `this library's rule (stale after ${staleAfter.toSeconds()} s)` };
+}
+
+export async function runDoctor(opts: Options): Promise<DoctorReport> {
+  const staleAfter = parseDuration('--stale-after', opts.staleAfter);
+  const target = Number(opts.target);
+  if (!(target > 0)) throw new UsageError(`--target: got "${opts.target}", expected a positive number`);
+  const minReplicas = Number(opts.minReplicas);
+  const maxReplicas = Number(opts.maxReplicas);
+  if (!Number.isInteger(minReplicas) || !Number.isInteger(maxReplicas) || minReplicas < 1 || maxReplicas < minReplicas) {
+    throw new UsageError(`--min-replicas/--max-replicas: got ${opts.minReplicas}/${opts.maxReplicas}, expected whole numbers 1 <= min <= max`);
+  }
+  for (const [opt, u] of [['--prometheus', opts.prometheus], ['--pushgateway', opts.pushgateway]] as const) {
+    if (u !== undefined && !/^https?:\/\/[^/]/.test(u)) throw new UsageError(`${opt}: got "${u}", expected an http:// or https:// URL`);
+  }
+  const { rule, source } = loadRule(opts, staleAfter);
+  const checks: Check[] = [];
+  const report = { checks, pods: [] as DoctorReport['pods'], goneGroups: [] as string[] } as { -readonly [K in keyof DoctorReport]: DoctorReport[K] };
+  const ns = opts.namespace;
+
+  // 0. the rule loads
+  let nsLabel = 'k8s_namespace';
+  let podLabel = 'k8s_pod_name';
+  try {
+    checkRuleLoads(rule);
+    nsLabel = labelForResource(rule, 'namespace');
+    podLabel = labelForResource(rule, 'pod');
+    checks.push({ name: 'adapter rule', status: 'ok', detail: `${source} loads` });
+  } catch (e) {
+    checks.push({ name: 'adapter rule', status: 'fail', detail: `${source}: ${(e as Error).message}`, fix: e instanceof RuleRefusedError ? 'prometheus-adapter would not start with it: fix the rule (Go templates without extra functions such as join)' : 'map the namespace and pod labels in resources.overrides' });
+    return report;
+  }
+
+  // 1. Prometheus answers
+  try {
+    await promApi(opts.prometheus, '/api/v1/query', { query: 'time()' });
+    checks.push({ name: 'Prometheus', status: 'ok', detail: `${opts.prometheus} answers` });
+  } catch (e) {
+    checks.push({ name: 'Prometheus', status: 'fail', detail: (e as Error).message, fix: 'check --prometheus; in a cluster: kubectl -n monitoring port-forward svc/prometheus-server 9090:80' });
+    return report;
+  }
+
+  // 2. the series and their labels
+  const now = Date.now() / 1000;
+  const series: Array<Record<string, string>> = await promApi(opts.prometheus, '/api/v1/series', { 'match[]': opts.metric, 'start': String(now - 600), 'end': String(now) });
+  if (series.length === 0) {
+    checks.push({ name: 'metric', status: 'fail', detail: `no series ${opts.metric} in the last 10 minutes`, fix: 'Interlok has not pushed yet (send a message, e.g. load --url http://localhost:8080/in-box --count 1), or Prometheus does not scrape the pushgateway (see its /targets page)' });
+    return report;
+  }
+  checks.push({ name: 'metric', status: 'ok', detail: `${series.length} series ${opts.metric}` });
+  const unlabelled = series.filter((s) => !s[nsLabel] || !s[podLabel]);
+  checks.push(unlabelled.length
+    ? { name: 'pod labels', status: 'fail', detail: `${unlabelled.length} series lack ${nsLabel} or ${podLabel}: ${JSON.stringify(unlabelled[0])}`, fix: `Interlok pushes ${nsLabel}/${podLabel} from the env K8S_NAMESPACE and K8S_POD_NAME (downward API, PushgatewayEnv); a rule must map both in resources.overrides` }
+    : { name: 'pod labels', status: 'ok', detail: `every series has ${nsLabel} and ${podLabel}` });
+  const exported = [...new Set(series.flatMap((s) => Object.keys(s).filter((k) => k.startsWith('exported_'))))];
+  checks.push(exported.length
+    ? { name: 'honor_labels', status: 'fail', detail: `pushed labels were renamed by Prometheus: ${exported.join(', ')}`, fix: 'set honor_labels: true on the scrape job of the pushgateway (ServiceMonitor: honorLabels: true); without it job/instance (and namespace/pod with service discovery) are renamed exported_*' }
+    : { name: 'honor_labels', status: 'ok', detail: 'no exported_* labels: the scrape keeps the pushed labels' });
+
+  // 3. the namespace
+  const inNs = series.filter((s) => s[nsLabel] === ns);
+  const others = [...new Set(series.map((s) => s[nsLabel]).filter((n) => n && n !== ns))];
+  if (inNs.length === 0) {
+    checks.push({ name: 'namespace', status: 'fail', detail: `no series with ${nsLabel}="${ns}"${others.length ? `; pushed namespaces: ${others.join(', ')}` : ''}`, fix: `Interlok in ${ns} must push ${nsLabel}="${ns}": set K8S_NAMESPACE from metadata.namespace (the guide set K8S_POD_NAMESPACE, which Interlok never reads, so every pod pushes "default")` });
+  } else {
+    checks.push({ name: 'namespace', status: 'ok', detail: `${inNs.length} series in ${ns}` });
+  }
+
+  // 4. groups: fresh, stale, gone
+  const ages: VectorSample[] = inNs.length ? await promApi(opts.prometheus, '/api/v1/query', { query: `max by (${podLabel}) (time() - push_time_seconds{${nsLabel}="${ns}"})` }).then((d) => d.result) : [];
+  const pushed: VectorSample[] = inNs.length ? await promApi(opts.prometheus, '/api/v1/query', { query: `max by (${podLabel}) (${opts.metric}{${nsLabel}="${ns}"})` }).then((d) => d.result) : [];
+  const ageOf = new Map(ages.map((s) => [s.metric[podLabel]!, Number(s.value[1])]));
+  const pushedOf = new Map(pushed.map((s) => [s.metric[podLabel]!, Number(s.value[1])]));
+  const pods = opts.pods ? opts.pods.split(',').map((p) => p.trim()).filter((p) => p) : [...pushedOf.keys()].sort();
+  const stale = [...ageOf].filter(([, a]) => a >= staleAfter.toSeconds()).map(([p]) => p);
+  if (opts.pods) {
+    report.goneGroups = [...pushedOf.keys()].filter((p) => !pods.includes(p)).sort();
+    if (report.goneGroups.length) {
+      checks.push({ name: 'groups of gone pods', status: 'warn', detail: `${report.goneGroups.length} group(s) of pods not in --pods: ${report.goneGroups.join(', ')}`, fix: `they count while fresh; delete each: curl -X DELETE <pushgateway>/metrics/job/interlok/${nsLabel}/${ns}/${podLabel}/<pod> (PushgatewayDeregistration does it when a pod stops)` });
+    }
+  }
+  checks.push(stale.length
+    ? { name: 'freshness', status: 'warn', detail: `${stale.length} stale group(s) (no push for ${staleAfter.toSeconds()} s or more): ${stale.join(', ')}; they read 0 with this library's rule`, fix: 'expected for idle pods; with the guide\'s rule a stale group keeps its last value and holds replicas up' }
+    : { name: 'freshness', status: 'ok', detail: `${ageOf.size} group(s) pushed within ${staleAfter.toSeconds()} s` });
+
+  // 5. the pushgateway holds what Prometheus shows
+  if (opts.pushgateway) {
+    try {
+      const res = await fetch(`${opts.pushgateway.replace(/\/$/, '')}/api/v1/metrics`, { signal: AbortSignal.timeout(10000) });
+      const groups: Array<{ labels: Record<string, string> } & Record<string, unknown>> = (await res.json() as any).data;
+      const withMetric = groups.filter((g) => g[opts.metric] !== undefined && g.labels[nsLabel] === ns).map((g) => g.labels[podLabel]!);
+      const unseen = withMetric.filter((p) => !pushedOf.has(p));
+      checks.push(unseen.length
+        ? { name: 'pushgateway', status: 'fail', detail: `${unseen.length} group(s) in the pushgateway that Prometheus has not scraped: ${unseen.join(', ')}`, fix: 'Prometheus does not scrape this pushgateway (or not yet): check the scrape job\'s target address and the NetworkPolicy' }
+        : { name: 'pushgateway', status: 'ok', detail: `${withMetric.length} group(s) in ${ns}, all scraped` });
+    } catch (e) {
+      checks.push({ name: 'pushgateway', status: 'fail', detail: `cannot read ${opts.pushgateway}/api/v1/metrics: ${(e as any).cause?.code ?? (e as Error).message}`, fix: 'check --pushgateway; in a cluster: kubectl -n monitoring port-forward svc/prometheus-pushgateway 9091' });
+    }
+  }
+
+  // 6. what the adapter returns and what the HPA decides
+  if (pods.length > 0) {
+    const served = series.some((s) => apiMetricName(rule, s.__name__ ?? opts.metric) !== undefined);
+    const query = renderMetricsQuery(rule, opts.metric, { namespace: ns, pods });
+    report.query = query;
+    const values = podValues(rule, { namespace: ns, pods }, (await promApi(opts.prometheus, '/api/v1/query', { query })).result);
+    const truth = (p: string) => (ageOf.has(p) && ageOf.get(p)! < staleAfter.toSeconds() ? pushedOf.get(p) : pushedOf.has(p) ? 0 : undefined);
+    const wrong = pods.filter((p) => values.has(p) && truth(p) !== undefined && values.get(p) !== truth(p));
+    const scoped = /<<-?\s*\.LabelMatchers\s*-?>>/.test(rule.metricsQuery);
+    if (!served) checks.push({ name: 'rule matches', status: 'fail', detail: `the rule's name mapping does not serve ${opts.metric}`, fix: 'fix name.matches / name.as' });
+    if (!scoped || wrong.length) {
+      checks.push({ name: 'scoped query', status: 'fail', detail: `${!scoped ? 'the metricsQuery does not use <<.LabelMatchers>>: it reads every namespace' : ''}${wrong.length ? `${!scoped ? '; ' : ''}the adapter would return ${wrong.map((p) => `${values.get(p)} for ${p} (its group in ${ns}: ${truth(p)})`).join(', ')}` : ''}`, fix: 'use a rule scoped to the namespace and pods: metricsQuery with {<<.LabelMatchers>>} and by (<<.GroupBy>>), e.g. npx cdk8s-interlok-scaling adapter-values' });
+    } else {
+      checks.push({ name: 'scoped query', status: 'ok', detail: `the query is scoped to ${ns} and the pods` });
+    }
+    report.pods = pods.map((p) => ({
+      pod: p, group: !ageOf.has(p) ? 'none' : ageOf.get(p)! < staleAfter.toSeconds() ? 'fresh' : 'stale',
+      ageSeconds: ageOf.has(p) ? Math.round(ageOf.get(p)!) : undefined, pushed: pushedOf.get(p), adapterValue: values.get(p),
+    }));
+    const common = { currentReplicas: pods.length, targetAverageValue: target, minReplicas, maxReplicas };
+    const podsCalc = desiredReplicas({ ...common, pods, podValues: values });
+    const total = [...values.values()].reduce((a, b) => a + b, 0);
+    const extCalc = desiredReplicasExternal({ ...common, values: [total] });
+    report.decision = {
+      pods: { desiredReplicas: podsCalc.desiredReplicas, reason: podsCalc.reason, average: podsCalc.currentAverage },
+      external: { desiredReplicas: extCalc.desiredReplicas, reason: extCalc.reason, total },
+    };
+  }
+  return report;
+}
+
+export function doctorCommand(ctx: CliContext): Command {
+  return new Command('doctor')
+    .summary('check a live Prometheus (and pushgateway): metric, labels, honor_labels, fresh/stale groups, the HPA\'s decision')
+    .description('Checks that the metric exists with both pod labels, that no exported_* labels betray a missing honor_labels, '
+      + 'that the namespace label is right, which groups are fresh, stale or belong to pods that are gone, that the adapter '
+      + 'rule is scoped; prints the per-pod values the adapter would return and what the HPA would decide. Each failed check '
+      + 'says how to fix it. Exits 1 when a check fails.')
+    .requiredOption('--prometheus <url>', 'Prometheus, e.g. http://localhost:9090 (kubectl -n monitoring port-forward svc/prometheus-server 9090:80)')
+    .option('--pushgateway <url>', 'the pushgateway, e.g. http://localhost:9091, to compare its groups with Prometheus')
+    .option('--namespace <ns>', 'the namespace of the Interlok pods', 'default')
+    .option('--pods <a,b>', 'the pods of the Deployment (kubectl get pods -l app.kubernetes.io/name=interlok -o name); default: every pod with a group')
+    .option('--metric <name>', 'the series Interlok pushes', 'MessageMetrics')
+    .option('--stale-after <duration>', 'the rule\'s stale window', '30s')
+    .option('--target <n>', 'the HPA\'s AverageValue target', '100')
+    .option('--min-replicas <n>', 'the HPA\'s minReplicas', '1')
+    .option('--max-replicas <n>', 'the HPA\'s maxReplicas', '5')
+    .option('--adapter-config <file>', 'check this rule instead of the library\'s: an adapter config.yaml, or manifests (file or directory) with its ConfigMap')
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', '\nExample:\n  kubectl -n monitoring port-forward svc/prometheus-server 9090:80 &\n  kubectl -n monitoring port-forward svc/prometheus-pushgateway 9091 &\n'
+      + '  npx cdk8s-interlok-scaling doctor --prometheus http://localhost:9090 --pushgateway http://localhost:9091 --namespace default')
+    .action(async (opts: Options) => {
+      const report = await runDoctor(opts);
+      if (opts.json) ctx.stdout(`${JSON.stringify(report, null, 2)}\n`);
+      else ctx.stdout(render(report, ctx));
+      const failed = report.checks.filter((c) => c.status === 'fail');
+      if (failed.length) throw new CheckFailed(`${failed.length} check(s) failed: ${failed.map((c) => c.name).join(', ')}`);
+    });
+}
+
+function render(r: DoctorReport, ctx: CliContext): string {
+  const c = colours(ctx);
+  const mark = { ok: c.green('ok  '), fail: c.red('FAIL'), warn: c.yellow('warn') };
+  const lines = r.checks.map((x) => `${mark[x.status]}  ${x.name}: ${x.detail}${x.status !== 'ok' && x.fix ? `\n      fix: ${x.fix}` : ''}`);
+  let out = `${lines.join('\n')}\n`;
+  if (r.query) out += `\nadapter query:\n  ${c.cyan(r.query)}\n`;
+  if (r.pods.length) {
+    out += `\n${table([['pod', 'group', 'age', 'pushed', 'adapter returns'], ...r.pods.map((p) => [
+      p.pod, p.group, p.ageSeconds === undefined ? '-' : `${p.ageSeconds} s`, p.pushed === undefined ? '-' : String(p.pushed), p.adapterValue === undefined ? 'no value' : String(p.adapterValue),
+    ])])}`;
+  }
+  if (r.goneGroups.length) out += `groups of gone pods: ${r.goneGroups.join(', ')}\n`;
+  if (r.decision) {
+    out += `\nthe HPA would decide (from ${r.pods.length} replica(s)):\n`;
+    out += `  External total ${r.decision.external.total} → ${c.bold(String(r.decision.external.desiredReplicas))}  (${r.decision.external.reason})\n`;
+    out += `  Pods average ${r.decision.pods.average ?? 'none'} → ${c.bold(String(r.decision.pods.desiredReplicas))}  (${r.decision.pods.reason})\n`;
+  }
+  return out;
+}

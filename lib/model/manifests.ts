@@ -1,0 +1,173 @@
+import { readdirSync, readFileSync, statSync } from 'fs';
+import { extname, join } from 'path';
+import { parse, parseAllDocuments } from 'yaml';
+import { AdapterRuleConfig } from '../adapter-rule';
+import { apiMetricName, checkRuleLoads, RuleRefusedError } from './adapter-query';
+import { DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP, HpaScalingRules, SimulatedHpa } from './simulation';
+
+/**
+ * Reads the manifests of any app (not only this library's): the HPAs, the Deployments they scale, the
+ * prometheus-adapter rules found in ConfigMaps, and the scrape interval of a Prometheus config that scrapes a
+ * pushgateway. Used by the CLI's `explain` and `simulate`.
+ */
+
+export type Manifest = Record<string, any>;
+
+/** The objects of the files `kubectl apply -f DIR` takes: the directory's own .yaml, .yml and .json files. */
+export function readManifests(path: string): Manifest[] {
+  const files = statSync(path).isDirectory()
+    ? readdirSync(path).sort().map((f) => join(path, f)).filter((f) => ['.yaml', '.yml', '.json'].includes(extname(f)) && statSync(f).isFile())
+    : [path];
+  return files.flatMap((f) => parseAllDocuments(readFileSync(f, 'utf-8')).map((d) => d.toJSON()).filter((o) => o && typeof o === 'object' && o.kind));
+}
+
+/** An adapter rule found in the manifests, with where it came from. */
+export interface FoundRule {
+  readonly rule: AdapterRuleConfig;
+  readonly external: boolean;
+  /** `ConfigMap <ns>/<name> <key> rules[0]` */
+  readonly source: string;
+  /** Why the adapter would refuse it when it loads its config; undefined when it loads. */
+  readonly refused?: string;
+}
+
+/** Every adapter config in ConfigMaps: a data value that parses to an object with `rules` or `externalRules`. */
+export function findAdapterRules(objects: Manifest[]): FoundRule[] {
+  const found: FoundRule[] = [];
+  for (const cm of objects.filter((o) => o.kind === 'ConfigMap')) {
+    for (const [key, text] of Object.entries<string>(cm.data ?? {})) {
+      let config: any;
+      try { config = parse(text); } catch { continue; }
+      if (!config || typeof config !== 'object' || (!Array.isArray(config.rules) && !Array.isArray(config.externalRules))) continue;
+      const where = `ConfigMap ${cm.metadata?.namespace ?? 'default'}/${cm.metadata?.name} ${key}`;
+      for (const [list, external] of [['rules', false], ['externalRules', true]] as const) {
+        (config[list] ?? []).forEach((rule: AdapterRuleConfig, i: number) => {
+          let refused: string | undefined;
+          try { checkRuleLoads(rule); } catch (e) { if (e instanceof RuleRefusedError) refused = e.message; else throw e; }
+          found.push({ rule, external, source: `${where} ${list}[${i}]`, refused });
+        });
+      }
+    }
+  }
+  return found;
+}
+
+/** The series names a seriesQuery can select, when it names them (`Name{...}`, `{__name__="Name"}`, `{__name__=~"Name"}`). */
+export function seriesNames(seriesQuery: string): string[] {
+  const bare = /^\s*([A-Za-z_:][\w:]*)\s*(\{|$)/.exec(seriesQuery);
+  if (bare) return [bare[1]!];
+  const byName = /__name__\s*=~?\s*"([A-Za-z_:][\w:]*)"/.exec(seriesQuery);
+  return byName ? [byName[1]!] : [];
+}
+
+/** The rule serving a metric name, and the series it reads. */
+export function ruleForMetric(rules: FoundRule[], metric: string, external: boolean): { found: FoundRule; series: string } | undefined {
+  for (const found of rules.filter((r) => r.external === external)) {
+    for (const series of seriesNames(found.rule.seriesQuery)) {
+      try {
+        if (apiMetricName(found.rule, series) === metric) return { found, series };
+      } catch { /* a refused name mapping: reported with the rule */ }
+    }
+    if (found.rule.name?.as === metric) return { found, series: seriesNames(found.rule.seriesQuery)[0] ?? metric };
+  }
+  return undefined;
+}
+
+/** The rule's stale window in seconds when its query has the `time() - push_time_seconds < bool N` test. */
+export function staleAfterOf(rule: AdapterRuleConfig): number | undefined {
+  const m = /push_time_seconds[\s\S]*?<\s*bool\s+(\d+(?:\.\d+)?)/.exec(rule.metricsQuery ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+/** One metric of an HPA. */
+export interface HpaMetric {
+  readonly type: string;
+  readonly name?: string;
+  readonly selector?: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> };
+  readonly targetType?: string;
+  readonly target?: number;
+}
+
+/** An autoscaling/v2 HPA as read from its manifest. */
+export interface FoundHpa {
+  readonly name: string;
+  readonly namespace: string;
+  readonly target: { kind: string; name: string };
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly metrics: HpaMetric[];
+  readonly scaleUp: HpaScalingRules;
+  readonly scaleDown: HpaScalingRules;
+  /** The Deployment's pod labels, when the Deployment is in the manifests. */
+  readonly podLabels?: Record<string, string>;
+}
+
+/** Parses a Kubernetes quantity ("100", "500m", "1k", "1Ki"). */
+export function quantity(q: unknown): number {
+  const m = /^([+-]?\d*\.?\d+(?:[eE][+-]?\d+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/.exec(String(q).trim());
+  if (!m) throw new Error(`not a quantity: ${q}`);
+  const f: Record<string, number> = { m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+  return Number(m[1]) * (m[2] ? f[m[2]]! : 1);
+}
+
+function rules(spec: any, defaults: HpaScalingRules): HpaScalingRules {
+  return {
+    stabilizationWindowSeconds: spec?.stabilizationWindowSeconds ?? defaults.stabilizationWindowSeconds,
+    selectPolicy: spec?.selectPolicy ?? defaults.selectPolicy,
+    policies: (spec?.policies ?? defaults.policies).map((p: any) => ({ type: p.type, value: Number(p.value), periodSeconds: Number(p.periodSeconds) })),
+  };
+}
+
+/** Every HPA (autoscaling/v2 and v2beta2, which have the same shape). */
+export function readHpas(objects: Manifest[]): FoundHpa[] {
+  return objects.filter((o) => o.kind === 'HorizontalPodAutoscaler' && /^autoscaling\/v2(beta2)?$/.test(o.apiVersion)).map((o) => {
+    const namespace = o.metadata?.namespace ?? 'default';
+    const target = { kind: o.spec.scaleTargetRef?.kind, name: o.spec.scaleTargetRef?.name };
+    const deployment = objects.find((d) => d.kind === target.kind && d.metadata?.name === target.name && (d.metadata?.namespace ?? 'default') === namespace);
+    return {
+      name: o.metadata.name,
+      namespace,
+      target,
+      minReplicas: o.spec.minReplicas ?? 1,
+      maxReplicas: o.spec.maxReplicas,
+      metrics: (o.spec.metrics ?? []).map((m: any): HpaMetric => {
+        const source = m.type === 'External' ? m.external : m.type === 'Pods' ? m.pods : m.type === 'Object' ? m.object : m.resource;
+        const t = source?.target ?? {};
+        const value = t.averageValue ?? t.value ?? t.averageUtilization;
+        return { type: m.type, name: source?.metric?.name ?? source?.name, selector: source?.metric?.selector, targetType: t.type, target: value === undefined ? undefined : quantity(value) };
+      }),
+      scaleUp: rules(o.spec.behavior?.scaleUp, DEFAULT_SCALE_UP),
+      scaleDown: rules(o.spec.behavior?.scaleDown, DEFAULT_SCALE_DOWN),
+      podLabels: deployment?.spec?.template?.metadata?.labels,
+    };
+  });
+}
+
+/** The HPA as the simulation needs it, for its one External or Pods AverageValue metric. */
+export function simulatedHpa(hpa: FoundHpa): SimulatedHpa {
+  const m = hpa.metrics.find((x) => (x.type === 'External' || x.type === 'Pods') && x.targetType === 'AverageValue' && x.target !== undefined);
+  if (!m) throw new Error(`HPA ${hpa.namespace}/${hpa.name} has no External or Pods metric with an AverageValue target`);
+  return { metricType: m.type as 'External' | 'Pods', target: m.target!, minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas, scaleUp: hpa.scaleUp, scaleDown: hpa.scaleDown };
+}
+
+/** The scrape interval (seconds) of the job that scrapes a pushgateway with honor_labels, from a Prometheus config in a ConfigMap. */
+export function pushgatewayScrapeInterval(objects: Manifest[]): number | undefined {
+  for (const cm of objects.filter((o) => o.kind === 'ConfigMap')) {
+    for (const text of Object.values<string>(cm.data ?? {})) {
+      let config: any;
+      try { config = parse(text); } catch { continue; }
+      if (!config || !Array.isArray(config.scrape_configs)) continue;
+      const global = config.global?.scrape_interval ?? '1m';
+      const job = config.scrape_configs.find((j: any) => j.honor_labels === true) ?? config.scrape_configs[0];
+      if (job) return promDuration(job.scrape_interval ?? global);
+    }
+  }
+  return undefined;
+}
+
+function promDuration(text: string): number {
+  const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
+  let total = 0;
+  for (const m of String(text).matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) total += Number(m[1]) * units[m[2]!]!;
+  return total;
+}

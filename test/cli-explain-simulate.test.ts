@@ -1,0 +1,159 @@
+/**
+ * `explain` and `simulate` on dist/ and on another app's manifests (the guide's), through the CLI, and the
+ * simulation model's timelines for the issue's scenarios.
+ */
+import { spawnSync } from 'child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { readHpas, readManifests, simulatedHpa } from '../lib/model/manifests';
+import { simulate } from '../lib/model/simulation';
+
+const root = join(__dirname, '..');
+const GUIDE = join(root, 'test', 'fixtures', 'guide-app.yaml');
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bin', 'cdk8s-interlok-scaling.ts'), ...args], { cwd: root, encoding: 'utf-8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let tmp: string;
+beforeAll(() => { tmp = mkdtempSync(join(tmpdir(), 'cli-explain-')); });
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const distHpa = simulatedHpa(readHpas(readManifests(join(root, 'dist')))[0]!);
+
+describe('simulation (lib/model/simulation.ts)', () => {
+  test('the HPA of dist/: External, 100 per pod, 1..5, the default behavior written out', () => {
+    expect(distHpa).toEqual({
+      metricType: 'External', target: 100, minReplicas: 1, maxReplicas: 5,
+      scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }, { type: 'Pods', value: 4, periodSeconds: 15 }] },
+      scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] },
+    });
+  });
+
+  test('the guide\'s 150-message burst: 1 → 2 at the first sync after the push, back to 1 after the stale window and the 300 s down-stabilization', () => {
+    const r = simulate({ hpa: distHpa, load: [{ at: 0, perPod: 150 }, { at: 10, perPod: 0 }], duration: 600 });
+    // pushed at 10 s, scraped at 10 s, read at the 15 s sync; stale from 40 s, read 0 from the 45 s sync; the last
+    // recommendation of 2 (30 s) leaves the 300 s window at 330 s
+    expect(r.changes).toEqual([[15, 1, 2], [330, 2, 1]]);
+    expect(r.syncs.find((s) => s.t === 45)).toMatchObject({ metric: 0, replicas: 2 });
+  });
+
+  test('a ramp to 450 per pod reaches 5, and no step exceeds the scale-up policies (max of 100 % and 4 pods per 15 s)', () => {
+    const r = simulate({ hpa: distHpa, load: [{ at: 0, perPod: 100 }, { at: 30, perPod: 200 }, { at: 60, perPod: 300 }, { at: 90, perPod: 450 }], duration: 300 });
+    expect(r.replicas[r.replicas.length - 1]).toBe(5);
+    expect(r.changes).toEqual([[45, 1, 2], [60, 2, 4], [75, 4, 5]]);
+    for (const [t, from, to] of r.changes) {
+      const before = r.replicas[Math.max(0, t - 15)]!;
+      expect(to).toBeLessThanOrEqual(Math.max(before * 2, before + 4));
+      expect(to).toBeGreaterThan(from);
+    }
+    // a stricter policy: 1 pod per 30 s
+    const slow = simulate({ hpa: { ...distHpa, scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 1, periodSeconds: 30 }] } }, load: [{ at: 0, perPod: 450 }], duration: 200 });
+    // an event leaves the period once it is a whole period old (timestamp.After(now - period))
+    expect(slow.changes).toEqual([[15, 1, 2], [45, 2, 3], [75, 3, 4], [105, 4, 5]]);
+  });
+
+  test('the guide\'s configuration (Pods metric, no stale window, 1 m scrape) never scales down', () => {
+    const guide = simulatedHpa(readHpas(readManifests(GUIDE))[0]!);
+    const r = simulate({ hpa: guide, load: [{ at: 0, perPod: 150 }, { at: 10, perPod: 0 }], duration: 3600, timing: { scrapeInterval: 60, staleAfter: undefined } });
+    expect(r.changes).toEqual([[60, 1, 2]]);
+    expect(r.replicas[3600]).toBe(2);
+    expect(r.syncs[r.syncs.length - 1]!.reason).toContain('missing the metric');
+  });
+
+  test('stabilization and policies: a scale-down window keeps the highest recommendation; Disabled never scales down', () => {
+    const r = simulate({ hpa: { ...distHpa, scaleDown: { ...distHpa.scaleDown, selectPolicy: 'Disabled' } }, load: [{ at: 0, perPod: 450 }, { at: 30, perPod: 0 }], duration: 900 });
+    expect(r.replicas[900]).toBe(5);
+    const pods1 = simulate({ hpa: { ...distHpa, scaleDown: { stabilizationWindowSeconds: 60, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] } }, load: [{ at: 0, perPod: 450 }, { at: 30, perPod: 0 }], duration: 600 });
+    const downs = pods1.changes.filter(([, a, b]) => b < a);
+    expect(downs.map(([, a, b]) => a - b)).toEqual([1, 1, 1, 1]);
+    for (let i = 1; i < downs.length; i++) expect(downs[i]![0] - downs[i - 1]![0]).toBeGreaterThanOrEqual(60);
+  });
+});
+
+describe('explain', () => {
+  test('dist/: the External metric, its rule, the exact PromQL, decisions for 50/150/450, the idle path, reaction times', () => {
+    const r = cli('explain', 'dist/');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('Deployment default/interlok  (HPA default/interlok-autoscaler)');
+    expect(r.stdout).toContain('metric        External interlok_messagemetrics, AverageValue 100 per pod');
+    expect(r.stdout).toContain('sum(max by (k8s_pod_name) (MessageMetrics{k8s_namespace="default",k8s_pod_name=~"interlok-[bcdfghjklmnpqrstvwxz2456789]{1,10}-');
+    expect(r.stdout).toMatch(/ 50 per pod → 1 replica/);
+    expect(r.stdout).toMatch(/150 per pod → 2 replica/);
+    expect(r.stdout).toMatch(/450 per pod → 5 replica/);
+    expect(r.stdout).toContain('5 → 1 at 330 s after the load stops');
+    expect(r.stdout).toContain('load step → scale-up decision 35 s; load stops → lower recommendation 55 s, fewer replicas 355 s; no series while idle → fewer replicas 325 s');
+    const json = JSON.parse(cli('explain', '--json').stdout);
+    expect(json).toHaveLength(1);
+    expect(json[0]).toMatchObject({ hpa: 'default/interlok-autoscaler', staleAfter: 30, scrapeInterval: 10, problems: [] });
+    expect(json[0].decisions.map((d: any) => d.desiredReplicas)).toEqual([1, 2, 5]);
+  });
+
+  test('another app (the guide\'s): the Pods metric, the unscoped query, never scales down; exit 1 for the unscoped rule', () => {
+    const r = cli('explain', GUIDE);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('metric        Pods MessageMetrics, AverageValue 100 per pod');
+    expect(r.stdout).toContain('adapter rule  ConfigMap monitoring/adapter-config config.yaml rules[0]');
+    expect(r.stdout).toContain('PromQL for pods interlok-7d9f8c6b5-x2b4q, interlok-7d9f8c6b5-k7m9p:\n    MessageMetrics\n');
+    expect(r.stdout).toContain('never scales down');
+    expect(r.stdout).toContain('scrape 60 s, stale after never');
+    expect(r.stderr).toMatch(/^cdk8s-interlok-scaling: error: 1 problem\(s\): default\/interlok-autoscaler: the metricsQuery uses neither/);
+  });
+
+  test('a rule the adapter refuses (join) is reported as refused, not rendered', () => {
+    const file = join(tmp, 'join.yaml');
+    writeFileSync(file, readFileSync(GUIDE, 'utf-8').replace('metricsQuery: MessageMetrics', 'metricsQuery: \'sum(<<.Series>>{<<.LabelMatchers>>}) by (<<join .GroupBySlice ",">>)\''));
+    const r = cli('explain', file, '--json');
+    expect(r.code).toBe(1);
+    const [e] = JSON.parse(r.stdout);
+    expect(e.query).toBeUndefined();
+    expect(e.problems[0]).toContain('prometheus-adapter refuses this rule when it loads its config (it does not start): unable to parse metrics query template');
+    expect(e.problems[0]).toContain('function "join" not defined');
+  });
+
+  test('no HPA: exit 1; a missing directory: exit 2', () => {
+    const file = join(tmp, 'none.yaml');
+    writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n');
+    expect(cli('explain', file)).toMatchObject({ code: 1, stderr: `cdk8s-interlok-scaling: error: ${file}: no autoscaling/v2 HorizontalPodAutoscaler found\n` });
+    expect(cli('explain', join(tmp, 'nope')).code).toBe(2);
+  });
+});
+
+describe('simulate', () => {
+  test('the guide\'s burst on dist/: a terminal chart, the changes, and an SVG', () => {
+    const svg = join(tmp, 'burst.svg');
+    const r = cli('simulate', 'dist/', '--load', 'burst', '--svg', svg);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('HPA default/interlok-autoscaler: External metric, target 100 per pod, 1..5 replicas; scrape 10 s, stale after 30 s');
+    expect(r.stdout).toMatch(/15 s\s+1 → 2\s+150\s+ceil\(150 \/ 100\)/);
+    expect(r.stdout).toMatch(/330 s\s+2 → 1\s+0/);
+    expect(r.stdout).toContain('┼');
+    const text = readFileSync(svg, 'utf-8');
+    expect(text).toMatch(/^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(text).toContain('replicas');
+    expect(text).toContain('</svg>');
+  });
+
+  test('--json, a total spread over the pods, and the guide\'s app', () => {
+    const r = cli('simulate', 'dist/', '--load', '0s=600total,2m=0', '--duration', '15m', '--no-svg', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.changes[0]).toEqual([15, 1, 5]);
+    expect(j.changes[j.changes.length - 1][2]).toBe(1);
+    const g = JSON.parse(cli('simulate', GUIDE, '--load', 'burst', '--duration', '30m', '--no-svg', '--json').stdout);
+    expect(g.changes).toEqual([[60, 1, 2]]);
+  });
+
+  test.each([
+    [['simulate', '--load', '0s=abc'], '--load: got "0s=abc"'],
+    [['simulate'], "required option '--load <profile>' not specified"],
+    [['simulate', '--load', 'burst', '--duration', '5s'], '--duration: got 5s, expected 15s to 1d'],
+  ])('bad usage %j: exit 2', (args, message) => {
+    const r = cli(...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+});

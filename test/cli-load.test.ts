@@ -1,0 +1,100 @@
+/** `load` against a real local HTTP server: 200, 500, a closed port; bounded in count and time. */
+import { spawn } from 'child_process';
+import { createServer, Server } from 'http';
+import { AddressInfo, createServer as netServer } from 'net';
+import { join } from 'path';
+
+const root = join(__dirname, '..');
+
+function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin', 'cdk8s-interlok-scaling.ts'), ...args], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => { stdout += d; });
+    p.stderr.on('data', (d) => { stderr += d; });
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let server: Server;
+let base = '';
+const seen: Array<{ method: string; url: string; body: string }> = [];
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      seen.push({ method: req.method!, url: req.url!, body });
+      if (req.url === '/fail') res.statusCode = 500;
+      if (req.url === '/slow') { setTimeout(() => res.end('late'), 3000); return; }
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => { server.closeAllConnections(); await new Promise((r) => server.close(r)); });
+
+test('150 GETs to /in-box, the guide\'s JMeter plan: all 200, exit 0, latency and throughput reported', async () => {
+  seen.length = 0;
+  const r = await cli('load', '--url', `${base}/in-box`, '--count', '150', '--concurrency', '4', '--json');
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  const report = JSON.parse(r.stdout);
+  expect(report).toMatchObject({ method: 'GET', requests: 150, statusCounts: { 200: 150 }, errors: 0, stoppedByDuration: false });
+  expect(report.latencyMs.p99).toBeGreaterThanOrEqual(report.latencyMs.p50);
+  expect(report.throughputPerSecond).toBeGreaterThan(0);
+  expect(seen.filter((s) => s.url === '/in-box' && s.method === 'GET')).toHaveLength(150);
+});
+
+test('POST with a body, and the plain report', async () => {
+  seen.length = 0;
+  const r = await cli('load', '--url', `${base}/in-box`, '--count', '5', '--method', 'post', '--body', '<msg/>');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/in-box\nrequests    5 of 5\nstatus      200: 5\nerrors      0\nlatency     p50 \d+ ms/);
+  expect(r.stdout).not.toContain('\x1b['); // no colour when stdout is not a terminal
+  expect(seen).toHaveLength(5);
+  expect(seen.every((s) => s.method === 'POST' && s.body === '<msg/>')).toBe(true);
+});
+
+test('a server answering 500: counted, exit 1 with one line', async () => {
+  const r = await cli('load', '--url', `${base}/fail`, '--count', '10', '--json');
+  expect(r.code).toBe(1);
+  expect(JSON.parse(r.stdout).statusCounts).toEqual({ 500: 10 });
+  expect(r.stderr).toBe('cdk8s-interlok-scaling: error: 10 request(s) answered outside 2xx\n');
+});
+
+test('a closed port: every request an error, exit 1', async () => {
+  const closed = await new Promise<number>((resolve) => {
+    const s = netServer().listen(0, '127.0.0.1', () => { const { port } = s.address() as AddressInfo; s.close(() => resolve(port)); });
+  });
+  const r = await cli('load', '--url', `http://127.0.0.1:${closed}/in-box`, '--count', '3', '--json');
+  expect(r.code).toBe(1);
+  expect(JSON.parse(r.stdout)).toMatchObject({ errors: 3, statusCounts: {} });
+  expect(r.stderr).toMatch(/^cdk8s-interlok-scaling: error: 3 request\(s\) got no answer .*\n$/);
+});
+
+test('bounded in time: --duration stops a run that --count would make longer, --rate paces it', async () => {
+  const started = Date.now();
+  const r = await cli('load', '--url', `${base}/in-box`, '--count', '1000', '--rate', '10', '--duration', '2s', '--json');
+  expect(Date.now() - started).toBeLessThan(10000);
+  expect(r.code).toBe(1);
+  const report = JSON.parse(r.stdout);
+  expect(report.stoppedByDuration).toBe(true);
+  expect(report.requests).toBeGreaterThan(5);
+  expect(report.requests).toBeLessThan(40);
+  expect(r.stderr).toContain('of 1000 requests sent before --duration 2s');
+});
+
+test.each([
+  [['load', '--count', '1'], "required option '--url <url>' not specified"],
+  [['load', '--url', 'ftp://x', '--count', '1'], '--url: got "ftp://x"'],
+  [['load', '--url', 'http://127.0.0.1:1/', '--count', '0'], '--count: got "0", expected a whole number from 1 to 1000000'],
+  [['load', '--url', 'http://127.0.0.1:1/', '--count', '1', '--duration', '2h'], '--duration: got 2h, expected 1s to 1h'],
+])('bad usage %j: exit 2, one line', async (args, message) => {
+  const r = await cli(...args);
+  expect(r.code).toBe(2);
+  expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+  expect(r.stderr).toContain(message);
+});
