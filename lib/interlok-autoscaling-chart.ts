@@ -51,8 +51,8 @@ export interface InterlokAutoscalingChartProps extends ChartProps {
    */
   readonly scaler?: Scaler;
   /**
-   * A Grafana dashboard ConfigMap (label `grafana_dashboard: "1"`) in the monitoring namespace, for each Interlok
-   * our HPA scales.
+   * A Grafana dashboard ConfigMap (label `grafana_dashboard: "1"`) in the monitoring namespace for the first
+   * Interlok (those added with `addInterlok` get one with their own `dashboard: true`).
    * @default true
    */
   readonly dashboard?: boolean;
@@ -70,6 +70,12 @@ export interface FleetInterlokProps extends InterlokDeploymentProps {
    * @default - the first metric its adapter.xml pushes; `MessageMetrics` with the image's configuration
    */
   readonly scaleOn?: string;
+  /**
+   * A Grafana dashboard ConfigMap of its own. Off by default: a ConfigMap per Interlok makes a large fleet's
+   * synthesis markedly slower and bigger (bench/RESULTS.md).
+   * @default false
+   */
+  readonly dashboard?: boolean;
 }
 
 /** An Interlok of the chart, wired: pushgateway, push admission, namespace, adapter rule, and its HPA or ScaledObject. */
@@ -148,7 +154,7 @@ export class InterlokAutoscalingChart extends Chart {
     if (existing.length) new ExistingNamespaces(this, 'ExistingNamespaces', { names: existing });
     [...CLUSTER_NAMESPACES, ...existing, this.monitoring.namespace].forEach((ns) => this.namespaces.add(ns));
 
-    const wired = this.wire(this, props.interlok ?? {}, props.autoscaler, props.rule?.seriesName, first);
+    const wired = this.wire(this, props.interlok ?? {}, props.autoscaler, props.rule?.seriesName, props.dashboard ?? true, first);
     ({ interlok: this.interlok, rule: this.rule, autoscaler: this.autoscaler, scaledObject: this.scaledObject } = wired);
     AppIndex.of(this);
   }
@@ -156,7 +162,7 @@ export class InterlokAutoscalingChart extends Chart {
   /** Adds an Interlok to the stack, wired completely; its HPA (or ScaledObject) is named after it. */
   public addInterlok(id: string, props: FleetInterlokProps = {}): AutoscaledInterlok {
     if (props === null || typeof props !== 'object') throw propError(this, `addInterlok(${id})`, props, 'FleetInterlokProps');
-    const { autoscaler, scaleOn, ...interlok } = props;
+    const { autoscaler, scaleOn, dashboard, ...interlok } = props;
     if (interlok.metricsSource?.kind === 'scrape') {
       throw propError(this, `addInterlok(${id}).metricsSource`, 'MetricsSource.scrape(...)', 'MetricsSource.pushgateway(): the stack\'s Prometheus is configured with the scraped pods when it is built, so a fleet of scraped Interloks is one chart per Interlok for now');
     }
@@ -164,10 +170,10 @@ export class InterlokAutoscalingChart extends Chart {
       throw propError(this, `addInterlok(${id}).autoscaler`, autoscaler, 'no HPA settings with Scaler.keda()');
     }
     const { name: _name, metricName: _metricName, ...defaults } = this.props.autoscaler ?? {};
-    return this.wire(new Construct(this, id), interlok, { ...defaults, ...autoscaler }, scaleOn);
+    return this.wire(new Construct(this, id), interlok, { ...defaults, ...autoscaler }, scaleOn, dashboard ?? false);
   }
 
-  private wire(scope: Construct, props: InterlokDeploymentProps, autoscaler: AutoscalerOptions | undefined, scaleOn?: string, built?: InterlokDeployment): AutoscaledInterlok {
+  private wire(scope: Construct, props: InterlokDeploymentProps, autoscaler: AutoscalerOptions | undefined, scaleOn: string | undefined, dashboard: boolean, built?: InterlokDeployment): AutoscaledInterlok {
     const interlok = built ?? new InterlokDeployment(scope, 'Interlok', {
       ...props,
       pushgateway: props.pushgateway ?? this.monitoring.pushgatewayEndpoint,
@@ -193,7 +199,7 @@ export class InterlokAutoscalingChart extends Chart {
       wired = { interlok, rule, scaledObject: new KedaScaledObject(scope, 'ScaledObject', { ...options, serverAddress, target, rule }) };
     } else {
       const hpa = new MessageMetricsHpa(scope, 'Autoscaler', { ...autoscaler, target, rule });
-      if (this.props.dashboard ?? true) new GrafanaDashboard(scope, 'Dashboard', { namespace: this.monitoring.namespace, hpa });
+      if (dashboard) new GrafanaDashboard(scope, 'Dashboard', { namespace: this.monitoring.namespace, hpa });
       wired = { interlok, rule, autoscaler: hpa };
     }
     this.interloks.push(wired);
