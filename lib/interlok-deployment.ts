@@ -11,6 +11,7 @@ import { imageTag, imageVersion, recommendedLabels, selectorLabels } from './lab
 import { PushgatewayEndpoint, PushgatewayEnv } from './pushgateway-env';
 import { INTERLOK_PUSH_INTERVAL } from './model/reaction-time';
 import { MetricsSource } from './metrics-source';
+import { checkProps } from './_props';
 
 /** The Interlok image to run. */
 export class InterlokImage {
@@ -209,6 +210,7 @@ export class InterlokDeployment extends Construct {
 
   constructor(scope: Construct, id: string, props: InterlokDeploymentProps = {}) {
     super(scope, id);
+    props = checkProps(this, '', props, 'InterlokDeploymentProps');
     AppIndex.of(this);
     this.name = checkServiceName(this, 'name', props.name ?? 'interlok');
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'default');

@@ -7,6 +7,7 @@ import { AdapterRule, DEPLOYMENT_SELECTOR_LABEL, MAX_EXTERNAL_DEPLOYMENT_NAME } 
 import { InterlokDeployment } from './interlok-deployment';
 import { recommendedLabels } from './labels';
 import { PrometheusAdapter } from './monitoring/prometheus-adapter';
+import { checkProps } from './_props';
 
 /** What the HPA scales. */
 export class ScaleTarget {
@@ -142,6 +143,7 @@ export class MessageMetricsHpa extends Construct {
 
   constructor(scope: Construct, id: string, props: MessageMetricsHpaProps) {
     super(scope, id);
+    props = checkProps(this, '', props, 'MessageMetricsHpaProps');
     if (!(props?.target instanceof ScaleTarget)) {
       throw propError(this, 'target', props?.target, 'a ScaleTarget (ScaleTarget.interlok(deployment) or ScaleTarget.deployment(name, namespace))');
     }
@@ -259,6 +261,7 @@ export function renderBehavior(scope: IConstruct, props: { readonly scaleUp?: Sc
 }
 
 function renderRules(scope: IConstruct, prop: string, rules: ScalingRules | undefined, window: Duration, policies: ScalingPolicy[]): k8s.HpaScalingRulesV2 {
+  rules = checkProps(scope, prop, rules, 'ScalingRules');
   const stabilization = checkDuration(scope, `${prop}.stabilizationWindow`, rules?.stabilizationWindow ?? window, Duration.seconds(0), Duration.hours(1));
   const list = rules?.policies ?? policies;
   if (!Array.isArray(list) || list.length === 0) throw propError(scope, `${prop}.policies`, list, 'at least one ScalingPolicy');

@@ -3,6 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { AppIndex } from './_app-index';
 import { checkArray, checkDuration, checkHostPort, propError } from './_checks';
+import { checkProps } from './_props';
 
 /** Marks constructs that synthesize a pushgateway Service, so endpoints can be checked against them. */
 export const PUSHGATEWAY_SERVICE = Symbol.for('cdk8s-interlok-scaling.PushgatewayService');
@@ -96,6 +97,7 @@ export class PushgatewayEnv extends Construct {
 
   constructor(scope: Construct, id: string, props: PushgatewayEnvProps = {}) {
     super(scope, id);
+    props = checkProps(this, '', props, 'PushgatewayEnvProps');
     this.endpoint = props.endpoint ?? PushgatewayEndpoint.GUIDE_DEFAULT;
     if (!(this.endpoint instanceof PushgatewayEndpoint)) {
       throw propError(this, 'endpoint', this.endpoint, 'a PushgatewayEndpoint (PushgatewayEndpoint.hostPort("host:port") or .service(...))');

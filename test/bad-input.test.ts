@@ -3,7 +3,8 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
   AdapterRule, ApiServiceTls, InterlokConfig, InterlokDeployment, InterlokImage, MessageMetricsHpa, MonitoringStack, NetworkPeer,
-  PrometheusAdapter, PrometheusServer, Pushgateway, PushgatewayEndpoint, PushgatewayEnv, ScaleTarget, ScalingPolicy,
+  InterlokAutoscalingChart, PrometheusAdapter, PrometheusServer, Pushgateway, PushgatewayEndpoint, PushgatewayEnv, Scaler,
+  ScaleTarget, ScalingPolicy,
 } from '../lib';
 import { emptyChart } from './helpers';
 
@@ -21,11 +22,38 @@ const hpa = (s: Construct, props: Record<string, unknown>) => new MessageMetrics
 });
 const env = (props: Record<string, unknown>) => (s: Construct) => new PushgatewayEnv(s, 'Env', props);
 const interlok = (props: Record<string, unknown>) => (s: Construct) => new InterlokDeployment(s, 'Interlok', props);
-const rule = (props: Record<string, unknown>) => (s: Construct) => new AdapterRule(s, 'Rule', props);
+const rule = (props: unknown) => (s: Construct) => new AdapterRule(s, 'Rule', props as any);
 const adapter = (props: Record<string, unknown>) => (s: Construct) => new PrometheusAdapter(s, 'Adapter', { prometheusUrl: 'http://p:9090/', ...props } as any);
 const prometheus = (props: Record<string, unknown>) => (s: Construct) => new PrometheusServer(s, 'Prom', { pushgatewayTargets: ['pgw:9091'], ...props } as any);
 
+const chart = (props: unknown) => (s: Construct) => new InterlokAutoscalingChart(s, 'Stack', props as any);
+
 const CASES: Array<[string, (s: Construct) => unknown, string]> = [
+  // unknown props: a typo, a prop of another construct, the guide's v2beta1 name; every construct and nested block
+  ['misspelt maxReplicas', (s) => hpa(s, { maxReplica: 10 }), '[test/Hpa] maxReplica: got 10, expected no such prop in MessageMetricsHpaProps (did you mean "maxReplicas"?)'],
+  ['misspelt namespace', interlok({ namespce: 'x' }), '[test/Interlok] namespce: got "x", expected no such prop in InterlokDeploymentProps (did you mean "namespace"?)'],
+  ['the guide\'s v2beta1 targetAverageValue', chart({ autoscaler: { targetAverageValue: 100 } }), '[test/Stack] autoscaler.targetAverageValue: got 100, expected no such prop in AutoscalerOptions (did you mean "averageValue"?)'],
+  ['networkPolicy on the stack (it says networkPolicies)', (s) => new MonitoringStack(s, 'Monitoring', { networkPolicy: false } as any), '[test/Monitoring] networkPolicy: got false, expected no such prop in MonitoringStackProps (did you mean "networkPolicies"?)'],
+  ['networkPolicies on a Pushgateway (it says networkPolicy)', (s) => new Pushgateway(s, 'Pgw', { networkPolicies: false } as any), '[test/Pgw] networkPolicies: got false, expected no such prop in PushgatewayProps (did you mean "networkPolicy"?)'],
+  ['unknown prop with no close match', rule({ colour: 'red' }), '[test/Rule] colour: got "red", expected no such prop in AdapterRuleProps (known: external, externalMetricName, metricName, metricsSource, namespaceLabel, podLabel, scrapeInterval, seriesName, staleAfter)'],
+  ['misspelt prop in the chart\'s monitoring block', chart({ monitoring: { scrapeIntervall: Duration.seconds(5) } }), '[test/Stack] monitoring.scrapeIntervall: got 5s, expected no such prop in MonitoringStackProps (did you mean "scrapeInterval"?)'],
+  ['misspelt prop in scaleDown', (s) => hpa(s, { scaleDown: { stabilisationWindow: Duration.seconds(60) } }), '[test/Hpa] scaleDown.stabilisationWindow: got 1m, expected no such prop in ScalingRules (did you mean "stabilizationWindow"?)'],
+  ['misspelt adapterOptions prop', (s) => new MonitoringStack(s, 'Monitoring', { adapterOptions: { replica: 2 } } as any), '[test/Monitoring] adapterOptions.replica: got 2, expected no such prop in PrometheusAdapterOptions (did you mean "replicas"?)'],
+  ['misspelt kubePrometheusStack prop', chart({ monitoring: { kubePrometheusStack: { relase: 'kps' } } }), '[test/Stack] monitoring.kubePrometheusStack.relase: got "kps", expected no such prop in KubePrometheusStackOptions (did you mean "release"?)'],
+  ['KEDA options with HPA names', chart({ scaler: Scaler.keda({ maxReplicas: 5 } as any) }), '[test/Stack] scaler.maxReplicas: got 5, expected no such prop in KedaScalerOptions (did you mean "maxReplicaCount"?)'],
+  ['misspelt addInterlok prop', (s) => new InterlokAutoscalingChart(s, 'Stack').addInterlok('b', { nmae: 'b' } as any), '[test/Stack] addInterlok(b).nmae: got "b", expected no such prop in FleetInterlokProps (did you mean "name"?)'],
+  ['misspelt chart prop', chart({ autoscalar: {} }), '[test/Stack] autoscalar: got {}, expected no such prop in InterlokAutoscalingChartProps (did you mean "autoscaler"?)'],
+  ['misspelt JVM prop on PushgatewayEnv', env({ dnsCacheTTL: Duration.seconds(1) }), '[test/Env] dnsCacheTTL: got 1s, expected no such prop in PushgatewayEnvProps (did you mean "dnsCacheTtl"?)'],
+  // null blocks (an empty key in a config file) and non-objects
+  ['null props', (s) => new InterlokDeployment(s, 'Interlok', null as any), '[test/Interlok] props: got null, expected InterlokDeploymentProps: an object, or leave it out'],
+  ['null chart props', chart(null), '[test/Stack] props: got null, expected InterlokAutoscalingChartProps: an object, or leave it out'],
+  ['null nested block', chart({ autoscaler: null }), '[test/Stack] autoscaler: got null, expected AutoscalerOptions: an object, or leave it out'],
+  ['props as a string', rule('MessageMetrics'), '[test/Rule] props: got "MessageMetrics", expected AdapterRuleProps: an object, or leave it out'],
+  ['null scaleUp', (s) => hpa(s, { scaleUp: null }), '[test/Hpa] scaleUp: got null, expected ScalingRules: an object, or leave it out'],
+  ['null KEDA fallback', chart({ scaler: Scaler.keda({ fallback: null } as any) }), '[test/Stack] scaler.fallback: got null, expected KedaFallback: an object, or leave it out'],
+  // props with no effect in the combination given
+  ['chart namespace', chart({ namespace: 'apps' }), '[test/Stack] namespace: got "apps", expected no chart namespace: set interlok.namespace and monitoring.namespace, each object gets its own'],
+  ['chart label value with a space', chart({ labels: { team: 'a b' } }), '[test/Stack] labels.team: got "a b", expected a label value: at most 63 characters of A-Z, a-z, 0-9, "-", "_" and ".", starting and ending with a letter or digit (or empty)'],
   ['endpoint with a scheme', env({ endpoint: PushgatewayEndpoint.hostPort('http://pgw:9091') }), `[test/Env] endpoint: got "http://pgw:9091", expected ${HOST_PORT}`],
   ['endpoint without a port', env({ endpoint: PushgatewayEndpoint.hostPort('pgw') }), `[test/Env] endpoint: got "pgw", expected ${HOST_PORT}`],
   ['endpoint port 0', env({ endpoint: PushgatewayEndpoint.hostPort('pgw:0') }), `[test/Env] endpoint: got "pgw:0", expected ${HOST_PORT}`],

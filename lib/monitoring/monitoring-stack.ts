@@ -13,6 +13,7 @@ import { Pushgateway } from './pushgateway';
 import { DEFAULT_MONITOR_INTERVAL, DEFAULT_RELEASE } from './_monitor';
 import { ServiceMonitor } from './service-monitor';
 import { PodMonitor } from './pod-monitor';
+import { checkProps } from '../_props';
 
 /** A kube-prometheus-stack the cluster runs already: its Prometheus scrapes through monitors of ours. */
 export interface KubePrometheusStackOptions {
@@ -160,6 +161,7 @@ export class MonitoringStack extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps = {}) {
     super(scope, id);
+    props = checkProps(this, '', props, 'MonitoringStackProps');
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'monitoring');
     const scrapeInterval = props.scrapeInterval ?? Duration.seconds(10);
 
@@ -173,6 +175,8 @@ export class MonitoringStack extends Construct {
 
     const networkPolicy = props.networkPolicies ?? true;
     const scrapePods = checkArray(this, 'scrapePods', props.scrapePods, 'ScrapedPods');
+    scrapePods.forEach((p, i) => checkProps(this, `scrapePods[${i}]`, p ?? null, 'ScrapedPods'));
+    const adapterOptions = checkProps(this, 'adapterOptions', props.adapterOptions, 'PrometheusAdapterOptions');
     if (props.pushgateway ?? true) {
       this.pushgateway = new Pushgateway(this, 'Pushgateway', {
         namespace: this.namespace, networkPolicy, allowPushFrom: props.allowPushFrom, allowScrapeFrom: props.allowScrapeFrom,
@@ -189,7 +193,7 @@ export class MonitoringStack extends Construct {
     let prometheusUrl: string | undefined;
     const kps = props.kubePrometheusStack;
     if (kps !== undefined) {
-      if (kps === null || typeof kps !== 'object') throw propError(this, 'kubePrometheusStack', kps, 'KubePrometheusStackOptions');
+      checkProps(this, 'kubePrometheusStack', kps, 'KubePrometheusStackOptions');
       if (props.prometheus === true) throw propError(this, 'prometheus', true, 'false or unset with kubePrometheusStack: its Prometheus does the scraping');
       const namespace = checkDnsLabel(this, 'kubePrometheusStack.namespace', kps.namespace ?? 'monitoring');
       this.kubePrometheusStack = {
@@ -241,7 +245,7 @@ export class MonitoringStack extends Construct {
         relistInterval: props.relistInterval,
         tls: props.apiServiceTls,
         networkPolicy,
-        ...props.adapterOptions,
+        ...adapterOptions,
       });
       this.prometheus?.allowQueryFrom(this.adapter.peer);
     }
