@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { checkArray, checkDnsLabel, checkUrl, propError } from '../_checks';
+import { checkArray, checkDnsLabel, checkDuration, checkUrl, propError } from '../_checks';
 import { AdapterRule } from '../adapter-rule';
 import { ExistingNamespaces } from '../existing-namespaces';
 import { recommendedLabels } from '../labels';
@@ -96,6 +96,8 @@ export interface MonitoringStackProps {
    */
   readonly adapter?: boolean;
   /**
+   * How often Prometheus scrapes: this stack's Prometheus, or with `prometheus: false` the existing one's, which
+   * the adapter rules' stale window then covers.
    * @default Duration.seconds(10)
    */
   readonly scrapeInterval?: Duration;
@@ -152,7 +154,7 @@ export class MonitoringStack extends Construct {
   public readonly podMonitors: PodMonitor[] = [];
   /** The Prometheus that holds the metrics: this stack's, kube-prometheus-stack's, or `existingPrometheusUrl`. */
   public readonly prometheusUrl?: string;
-  /** How often the metrics are scraped, when this stack knows (its Prometheus, or its monitors). */
+  /** How often the metrics are scraped, when this stack knows (its Prometheus, its monitors, or `scrapeInterval` given with an existing Prometheus). */
   public readonly scrapeInterval?: Duration;
   /** kube-prometheus-stack's settings, when the stack uses it. */
   public readonly kubePrometheusStack?: Required<Omit<KubePrometheusStackOptions, 'prometheusPeer'>> & { readonly prometheusPeer: NetworkPeer };
@@ -177,6 +179,15 @@ export class MonitoringStack extends Construct {
     const scrapePods = checkArray(this, 'scrapePods', props.scrapePods, 'ScrapedPods');
     scrapePods.forEach((p, i) => checkProps(this, `scrapePods[${i}]`, p ?? null, 'ScrapedPods'));
     const adapterOptions = checkProps(this, 'adapterOptions', props.adapterOptions, 'PrometheusAdapterOptions');
+    if ((props.pushgateway ?? true) && props.existingPushgateway !== undefined) {
+      throw propError(this, 'existingPushgateway', props.existingPushgateway instanceof PushgatewayEndpoint ? props.existingPushgateway.hostPort : props.existingPushgateway,
+        'none while the stack runs its own pushgateway (set pushgateway: false to use an existing one)');
+    }
+    const ownPrometheus = props.kubePrometheusStack !== undefined ? 'kubePrometheusStack\'s' : (props.prometheus ?? true) ? 'its own' : undefined;
+    if (ownPrometheus && props.existingPrometheusUrl !== undefined) {
+      throw propError(this, 'existingPrometheusUrl', props.existingPrometheusUrl,
+        `none while the stack queries ${ownPrometheus} Prometheus (set prometheus: false to use an existing one)`);
+    }
     if (props.pushgateway ?? true) {
       this.pushgateway = new Pushgateway(this, 'Pushgateway', {
         namespace: this.namespace, networkPolicy, allowPushFrom: props.allowPushFrom, allowScrapeFrom: props.allowScrapeFrom,
@@ -232,8 +243,12 @@ export class MonitoringStack extends Construct {
       this.scrapeInterval = this.prometheus.scrapeInterval;
       checkArray(this, 'allowQueryFrom', props.allowQueryFrom, 'NetworkPeer').forEach((p) => this.prometheus!.allowQueryFrom(p));
       prometheusUrl = this.prometheus.url;
-    } else if ((props.adapter ?? true) || props.existingPrometheusUrl !== undefined) {
-      prometheusUrl = checkUrl(this, 'existingPrometheusUrl', props.existingPrometheusUrl as string);
+    } else {
+      // the existing Prometheus's interval, when given: the rules' stale window must cover it
+      if (props.scrapeInterval !== undefined) this.scrapeInterval = checkDuration(this, 'scrapeInterval', props.scrapeInterval, Duration.seconds(1), Duration.minutes(10));
+      if ((props.adapter ?? true) || props.existingPrometheusUrl !== undefined) {
+        prometheusUrl = checkUrl(this, 'existingPrometheusUrl', props.existingPrometheusUrl as string);
+      }
     }
     this.prometheusUrl = prometheusUrl;
 
