@@ -8,11 +8,15 @@ import { InterlokDeployment } from './interlok-deployment';
 import { recommendedLabels } from './labels';
 import { PrometheusAdapter } from './monitoring/prometheus-adapter';
 import { checkProps } from './_props';
+import { inputError } from './model/_input';
 
 /** What the HPA scales. */
 export class ScaleTarget {
   /** An InterlokDeployment of this app: its `spec.replicas` is dropped and its metric names are checked. */
   public static interlok(deployment: InterlokDeployment): ScaleTarget {
+    if (!(deployment instanceof InterlokDeployment)) {
+      throw inputError('ScaleTarget.interlok', 'deployment', deployment, 'an InterlokDeployment of this app (or ScaleTarget.deployment(name, namespace) for one that exists)');
+    }
     return new ScaleTarget(deployment.name, deployment.namespace, deployment);
   }
 

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import {
   AdapterRule, ApiServiceTls, InterlokConfig, InterlokDeployment, InterlokImage, MessageMetricsHpa, MonitoringStack, NetworkPeer,
   InterlokAutoscalingChart, PrometheusAdapter, PrometheusServer, Pushgateway, PushgatewayEndpoint, PushgatewayEnv, Scaler,
-  ScaleTarget, ScalingPolicy,
+  ScaleTarget, ScalingPolicy, desiredReplicas, desiredReplicasExternal, worstCaseReactionTimes, renderMetricsQuery, AdapterRuleConfig,
 } from '../lib';
 import { emptyChart } from './helpers';
 
@@ -55,6 +55,22 @@ const CASES: Array<[string, (s: Construct) => unknown, string]> = [
   ['existingPushgateway while the stack runs its own', (s) => new MonitoringStack(s, 'Monitoring', { existingPushgateway: PushgatewayEndpoint.hostPort('pgw.obs.svc:9091') }), '[test/Monitoring] existingPushgateway: got "pgw.obs.svc:9091", expected none while the stack runs its own pushgateway (set pushgateway: false to use an existing one)'],
   ['existingPrometheusUrl while the stack runs its own', (s) => new MonitoringStack(s, 'Monitoring', { existingPrometheusUrl: 'http://prom.obs.svc:9090/' }), '[test/Monitoring] existingPrometheusUrl: got "http://prom.obs.svc:9090/", expected none while the stack queries its own Prometheus (set prometheus: false to use an existing one)'],
   ['stale window shorter than the given scrape interval of an existing Prometheus', chart({ monitoring: { prometheus: false, existingPrometheusUrl: 'http://prom.obs.svc:9090/', scrapeInterval: Duration.minutes(1) }, rule: { staleAfter: Duration.seconds(30) } }), '[test/Stack/Rule] staleAfter: got 30s, expected whole seconds from 75s to 1h'],
+  // factories and helpers with undefined or wrongly typed input
+  ['ScaleTarget.interlok(undefined)', () => ScaleTarget.interlok(undefined as any), '[ScaleTarget.interlok] deployment: got undefined, expected an InterlokDeployment of this app (or ScaleTarget.deployment(name, namespace) for one that exists)'],
+  ['InterlokConfig.fromStrings(null)', () => InterlokConfig.fromStrings(null as any), '[InterlokConfig.fromStrings] files: got null, expected InterlokConfigFiles: an object such as { adapterXml: ... }'],
+  ['InterlokConfig.fromFiles with a file name as key', () => InterlokConfig.fromFiles({ 'adapter.xml': 'a.xml' } as any), '[InterlokConfig.fromFiles] paths.adapter.xml: got "a.xml", expected no such prop in InterlokConfigFiles (did you mean "adapterXml"?)'],
+  ['a file that cannot be read', interlok({ config: InterlokConfig.fromFiles({ adapterXml: '/nonexistent/adapter.xml' }) }), '[test/Interlok] config.adapterXml: got "/nonexistent/adapter.xml", expected a readable file (ENOENT from /nonexistent/adapter.xml)'],
+  ['CPU as a plain string', interlok({ resources: { cpu: { request: '500m' } } }), '[test/Interlok] resources.cpu.request: got "500m", expected a cdk8s-plus Cpu (Cpu.millis(500) or Cpu.units(1))'],
+  ['memory as a plain string', interlok({ resources: { memory: { limit: '1Gi' } } }), '[test/Interlok] resources.memory.limit: got "1Gi", expected a cdk8s Size of at least 1 MiB in whole mebibytes'],
+  ['misspelt resource', interlok({ resources: { memroy: { limit: Size.gibibytes(2) } } }), '[test/Interlok] resources.memroy: got {"limit":"2048 MiB"}, expected no such resource (did you mean "memory"?)'],
+  ['Duration as a plain string', (s) => hpa(s, { scaleUp: { stabilizationWindow: '60s' } }), '[test/Hpa] scaleUp.stabilizationWindow: got "60s", expected a cdk8s Duration'],
+  ['desiredReplicas with a target of 0', () => desiredReplicas({ currentReplicas: 1, podValues: new Map([['a', 1]]), pods: ['a'], targetAverageValue: 0, minReplicas: 1, maxReplicas: 5 }), '[desiredReplicas] targetAverageValue: got 0, expected a number of at least 0.001 (quantities have milli precision)'],
+  ['desiredReplicas with min above max', () => desiredReplicas({ currentReplicas: 1, podValues: new Map(), pods: [], targetAverageValue: 10, minReplicas: 6, maxReplicas: 5 }), '[desiredReplicas] minReplicas: got 6, expected at most maxReplicas (5)'],
+  ['desiredReplicas with undefined input', () => desiredReplicas(undefined as any), '[desiredReplicas] input: got undefined, expected ReplicaCalculationInput: an object'],
+  ['desiredReplicasExternal with values not an array', () => desiredReplicasExternal({ currentReplicas: 1, values: 5 as any, targetAverageValue: 10, minReplicas: 1, maxReplicas: 5 }), '[desiredReplicasExternal] values: got 5, expected an array of numbers'],
+  ['worstCaseReactionTimes with seconds as a number', () => worstCaseReactionTimes({ scrapeInterval: 10 as any, scaleUpStabilization: Duration.seconds(0), scaleDownStabilization: Duration.minutes(5) }), '[worstCaseReactionTimes] scrapeInterval: got 10, expected a cdk8s Duration of 0 or more'],
+  ['renderMetricsQuery with no pods', () => renderMetricsQuery({ metricsQuery: 'x' } as AdapterRuleConfig, 'MessageMetrics', { namespace: 'default', pods: [] }), '[renderMetricsQuery] request.pods: got [], expected at least one pod name'],
+  ['renderMetricsQuery with an undefined rule', () => renderMetricsQuery(undefined as any, 'MessageMetrics', { namespace: 'default', pods: ['a'] }), '[renderMetricsQuery] rule: got undefined, expected an AdapterRuleConfig (AdapterRule.config([...]).rules[i]) with a metricsQuery'],
   ['chart namespace', chart({ namespace: 'apps' }), '[test/Stack] namespace: got "apps", expected no chart namespace: set interlok.namespace and monitoring.namespace, each object gets its own'],
   ['chart label value with a space', chart({ labels: { team: 'a b' } }), '[test/Stack] labels.team: got "a b", expected a label value: at most 63 characters of A-Z, a-z, 0-9, "-", "_" and ".", starting and ending with a letter or digit (or empty)'],
   ['endpoint with a scheme', env({ endpoint: PushgatewayEndpoint.hostPort('http://pgw:9091') }), `[test/Env] endpoint: got "http://pgw:9091", expected ${HOST_PORT}`],
