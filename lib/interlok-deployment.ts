@@ -286,6 +286,12 @@ export class InterlokDeployment extends Construct {
       throw propError(this, 'config', config, 'an InterlokConfig (InterlokConfig.fromFiles or .fromStrings)');
     }
 
+    // the heap is JVM_ARGS=-Xmx, and sizes the default memory limit: a second one in JAVA_OPTS would be two heaps, one limit
+    (Array.isArray(props.extraJavaOptions) ? props.extraJavaOptions : []).forEach((opt, i) => {
+      if (typeof opt === 'string' && /^-(Xm[xs]|Xss?\d|XX:(Max|Initial|Min)HeapSize=|XX:(Max|Initial|Min)RAMPercentage=|XX:MaxRAM=)/.test(opt)) {
+        throw propError(this, `extraJavaOptions[${i}]`, opt, 'no heap option (-Xmx, -Xms, -XX:MaxHeapSize, -XX:*RAMPercentage): set heap, which is JVM_ARGS=-Xmx and sizes the memory limit');
+      }
+    });
     this.pushgatewayEnv = new PushgatewayEnv(this, 'PushgatewayEnv', {
       endpoint: props.pushgateway,
       extraJavaOptions: props.extraJavaOptions,
@@ -344,6 +350,10 @@ export class InterlokDeployment extends Construct {
       cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.units(2) },
       memory: { request: memory, limit: memory },
     };
+    const limit = resources.memory?.limit;
+    if (limit !== undefined && limit.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) < heapMi + 128) {
+      throw propError(this, 'resources.memory.limit', limit, `at least heap + 128 MiB (${heapMi + 128} MiB): the JVM needs memory beyond its heap (metaspace, threads, Jetty), or the container is OOM-killed`);
+    }
 
     this.deployment = new k8s.KubeDeployment(this, 'Resource', {
       metadata: { name: this.name, namespace: this.namespace, labels },
