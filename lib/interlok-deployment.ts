@@ -288,7 +288,7 @@ export class InterlokDeployment extends Construct {
 
     // the heap is JVM_ARGS=-Xmx, and sizes the default memory limit: a second one in JAVA_OPTS would be two heaps, one limit
     (Array.isArray(props.extraJavaOptions) ? props.extraJavaOptions : []).forEach((opt, i) => {
-      if (typeof opt === 'string' && /^-(Xm[xs]|Xss?\d|XX:(Max|Initial|Min)HeapSize=|XX:(Max|Initial|Min)RAMPercentage=|XX:MaxRAM=)/.test(opt)) {
+      if (typeof opt === 'string' && /^-(Xm[xs]|XX:(Max|Initial|Min)HeapSize=|XX:(Max|Initial|Min)RAMPercentage=|XX:MaxRAM=)/.test(opt)) {
         throw propError(this, `extraJavaOptions[${i}]`, opt, 'no heap option (-Xmx, -Xms, -XX:MaxHeapSize, -XX:*RAMPercentage): set heap, which is JVM_ARGS=-Xmx and sizes the memory limit');
       }
     });
