@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
+import { CLUSTER_NAMESPACES } from '../_app-index';
 import { checkArray, checkDnsLabel, checkDuration, checkUrl, propError } from '../_checks';
 import { AdapterRule } from '../adapter-rule';
 import { ExistingNamespaces } from '../existing-namespaces';
@@ -167,7 +168,12 @@ export class MonitoringStack extends Construct {
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'monitoring');
     const scrapeInterval = props.scrapeInterval ?? Duration.seconds(10);
 
-    if (props.createNamespace ?? true) {
+    // a namespace every cluster has is never ours: `kubectl delete -f` would try to delete it, helm refuses it
+    const clusterNamespace = CLUSTER_NAMESPACES.includes(this.namespace);
+    if (clusterNamespace && props.createNamespace === true) {
+      throw propError(this, 'createNamespace', true, `false or unset with namespace "${this.namespace}": every cluster has it, so it is not created as an object of this app`);
+    }
+    if ((props.createNamespace ?? true) && !clusterNamespace) {
       this.namespaceObject = new k8s.KubeNamespace(this, 'Namespace', {
         metadata: { name: this.namespace, labels: recommendedLabels({ name: 'monitoring', instance: this.namespace, component: 'namespace' }) },
       });
