@@ -262,7 +262,12 @@ export class InterlokDeployment extends Construct {
     super(scope, id);
     props = checkProps(this, '', props, 'InterlokDeploymentProps');
     AppIndex.of(this);
-    this.name = checkServiceName(this, 'name', props.name ?? 'interlok');
+    const name = props.name ?? 'interlok';
+    if (typeof name === 'string' && name.includes('.') && name.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name)) {
+      // a valid Deployment name, but the Interlok's Service (and the pushgateway's job label) shares it
+      throw propError(this, 'name', name, 'no dots: a Deployment name may have them, but this name also names the Interlok\'s Service, a DNS-1035 label');
+    }
+    this.name = checkServiceName(this, 'name', name);
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'default');
     const source = props.metricsSource ?? MetricsSource.pushgateway();
     if (!(source instanceof MetricsSource)) throw propError(this, 'metricsSource', source, 'a MetricsSource (MetricsSource.pushgateway() or MetricsSource.scrape({ workflow }))');

@@ -154,13 +154,17 @@ export class MessageMetricsHpa extends Construct {
     if (!(props.rule instanceof AdapterRule)) throw propError(this, 'rule', props.rule, 'an AdapterRule');
     this.target = props.target;
     this.rule = props.rule;
-    checkDnsLabel(this, 'target.name', this.target.name);
+    // a Deployment name is a DNS-1123 subdomain: dots are allowed (see the External metric below)
+    checkDnsSubdomain(this, 'target.name', this.target.name);
     this.namespace = checkDnsLabel(this, 'target.namespace', this.target.namespace);
     this.name = checkDnsSubdomain(this, 'name', props.name ?? `${this.target.name}-autoscaler`);
     this.metric = props.metric ?? ScaleMetric.externalTotal();
     if (!(this.metric instanceof ScaleMetric)) throw propError(this, 'metric', this.metric, 'a ScaleMetric (ScaleMetric.externalTotal() or ScaleMetric.podsAverage())');
     const external = this.metric.type === 'External';
     this.metricName = checkMetricName(this, 'metricName', props.metricName ?? (external ? this.rule.externalMetricName : this.rule.metricName));
+    if (external && this.target.name.includes('.')) {
+      throw propError(this, 'target.name', this.target.name, 'no dots with ScaleMetric.externalTotal(): the adapter rule matches the Deployment\'s pods by name in a regular expression its template cannot escape (ScaleMetric.podsAverage() takes dotted names)');
+    }
     if (external && this.target.name.length > MAX_EXTERNAL_DEPLOYMENT_NAME) {
       throw propError(this, 'target.name', this.target.name, `at most ${MAX_EXTERNAL_DEPLOYMENT_NAME} characters with ScaleMetric.externalTotal(): longer Deployment names are cut in pod names, which the rule matches by the Deployment's name`);
     }

@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { CLUSTER_NAMESPACES } from '../_app-index';
-import { checkArray, checkDnsLabel, checkDuration, checkUrl, propError } from '../_checks';
+import { checkArray, checkDnsLabel, checkDuration, checkHostPort, checkUrl, propError } from '../_checks';
 import { AdapterRule } from '../adapter-rule';
 import { ExistingNamespaces } from '../existing-namespaces';
 import { recommendedLabels } from '../labels';
@@ -204,6 +204,8 @@ export class MonitoringStack extends Construct {
       if (!(existing instanceof PushgatewayEndpoint)) {
         throw propError(this, 'existingPushgateway', existing, 'a PushgatewayEndpoint when pushgateway is false');
       }
+      // checked here, so that a bad one is reported as the user wrote it, not as the Prometheus's target list
+      checkHostPort(this, 'existingPushgateway', existing.hostPort);
       this.pushgatewayEndpoint = existing;
     }
 
