@@ -112,7 +112,9 @@ export function checkProps<T extends object>(scope: IConstruct, prop: string, pr
   for (const key of Object.keys(props)) {
     if (known.includes(key)) continue;
     const hint = suggest(key, known, aliases(name));
-    const at = prop ? `${prop}.${key}` : key;
+    // a key that is no identifier (" ", "a.b") is written as JavaScript would index it
+    const segment = /^[A-Za-z_$][\w$]*$/.test(key) ? key : `[${JSON.stringify(key)}]`;
+    const at = segment.startsWith('[') ? `${prop}${segment}` : prop ? `${prop}.${segment}` : segment;
     const meant = hint?.split(/ (and|or) /).map((w, i) => (i % 2 ? ` ${w} ` : JSON.stringify(w))).join('');
     throw propError(scope, at, (props as any)[key], `no such prop in ${name}${meant ? ` (did you mean ${meant}?)` : ` (known: ${known.join(', ')})`}`);
   }

@@ -44,6 +44,7 @@ const CASES: Array<[string, (s: Construct) => unknown, string]> = [
   ['misspelt addInterlok prop', (s) => new InterlokAutoscalingChart(s, 'Stack').addInterlok('b', { nmae: 'b' } as any), '[test/Stack] addInterlok(b).nmae: got "b", expected no such prop in FleetInterlokProps (did you mean "name"?)'],
   ['misspelt chart prop', chart({ autoscalar: {} }), '[test/Stack] autoscalar: got {}, expected no such prop in InterlokAutoscalingChartProps (did you mean "autoscaler"?)'],
   ['misspelt JVM prop on PushgatewayEnv', env({ dnsCacheTTL: Duration.seconds(1) }), '[test/Env] dnsCacheTTL: got 1s, expected no such prop in PushgatewayEnvProps (did you mean "dnsCacheTtl"?)'],
+  ['a key that is no identifier', rule({ 'series name': 'x' }), '[test/Rule] ["series name"]: got "x", expected no such prop in AdapterRuleProps (did you mean "seriesName"?)'],
   // null blocks (an empty key in a config file) and non-objects
   ['null props', (s) => new InterlokDeployment(s, 'Interlok', null as any), '[test/Interlok] props: got null, expected InterlokDeploymentProps: an object, or leave it out'],
   ['null chart props', chart(null), '[test/Stack] props: got null, expected InterlokAutoscalingChartProps: an object, or leave it out'],
