@@ -19,6 +19,7 @@ export function parseMetricNames(scope: IConstruct, xml: string): string[] {
     const v = node?.[key]?.[0];
     return typeof v === 'string' ? v.trim() : undefined;
   };
+  const seen = new Map<string, string>();
   const interceptorsIn = (node: unknown): string[] => {
     const ids: string[] = [];
     const walk = (n: unknown): void => {
@@ -33,6 +34,12 @@ export function parseMetricNames(scope: IConstruct, xml: string): string[] {
             if (id === undefined) {
               throw propError(scope, 'config.adapterXml', describe(el), 'a <unique-id> in every <message-metrics-interceptor>: it becomes the metric name');
             }
+            const metric = id.replace(/-/g, '');
+            if (seen.has(metric)) {
+              const other = seen.get(metric)!;
+              throw propError(scope, 'config.adapterXml', id, `a unique-id of one message-metrics-interceptor only (${other === id ? 'it is used twice' : `"${other}" pushes the same metric`}): two interceptors would push one metric and overwrite each other`);
+            }
+            seen.set(metric, id);
             ids.push(id);
           }
           walk(el);

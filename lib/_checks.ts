@@ -1,6 +1,7 @@
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
+import { suggest } from './_props';
 
 /**
  * Errors for a single bad prop name the construct path, the prop, the value given and what was expected,
@@ -21,7 +22,9 @@ export function describe(value: unknown): string {
   if (value instanceof kplus.Cpu) return JSON.stringify(value.amount);
   if (typeof value === 'number') return String(value);
   try {
-    return JSON.stringify(value) ?? String(value);
+    // values of cdk8s types inside objects as they are written elsewhere in messages
+    const replacer = (_k: string, v: unknown) => (v instanceof Duration || v instanceof Size || v instanceof kplus.Cpu ? describe(v).replace(/^"(.*)"$/, '$1') : v);
+    return JSON.stringify(value, replacer) ?? String(value);
   } catch {
     return String(value);
   }
@@ -148,6 +151,7 @@ export function checkResources(scope: IConstruct, prop: string, resources: kplus
   }
   const cpu = (c: kplus.Cpu | undefined, p: string) => {
     if (c === undefined) return undefined;
+    if (!(c instanceof kplus.Cpu)) throw propError(scope, p, c, 'a cdk8s-plus Cpu (Cpu.millis(500) or Cpu.units(1))');
     const amount = (c as any)?.amount;
     checkQuantity(scope, p, amount);
     const n = amount.endsWith('m') ? Number(amount.slice(0, -1)) / 1000 : Number(amount);
@@ -160,6 +164,16 @@ export function checkResources(scope: IConstruct, prop: string, resources: kplus
     if (!Number.isInteger(mib) || mib <= 0) throw propError(scope, p, s, 'a cdk8s Size of at least 1 MiB in whole mebibytes');
     return mib;
   };
+  for (const key of Object.keys(resources)) {
+    if (!['cpu', 'memory', 'ephemeralStorage'].includes(key)) {
+      const hint = suggest(key, ['cpu', 'memory', 'ephemeralStorage']);
+      throw propError(scope, `${prop}.${key}`, (resources as any)[key], `no such resource${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ' (cpu, memory or ephemeralStorage)'}`);
+    }
+    const pair = (resources as any)[key];
+    if (pair === null || typeof pair !== 'object') throw propError(scope, `${prop}.${key}`, pair, '{ request, limit }: an object, or leave it out');
+    const unknown = Object.keys(pair).find((k) => k !== 'request' && k !== 'limit');
+    if (unknown !== undefined) throw propError(scope, `${prop}.${key}.${unknown}`, pair[unknown], 'request or limit');
+  }
   const pairs: Array<[string, number | undefined, number | undefined]> = [
     ['cpu', cpu(resources.cpu?.request, `${prop}.cpu.request`), cpu(resources.cpu?.limit, `${prop}.cpu.limit`)],
     ['memory', size(resources.memory?.request, `${prop}.memory.request`), size(resources.memory?.limit, `${prop}.memory.limit`)],

@@ -7,6 +7,7 @@ import { PrometheusServer } from './monitoring/prometheus-server';
 import { INTERLOK_PUSH_INTERVAL } from './model/reaction-time';
 import { deploymentPodRegex, deploymentTotalQuery, POD_OF_DEPLOYMENT_SUFFIX, TotalQuerySource } from './model/deployment-query';
 import { MetricsSource, SCRAPE_SERIES } from './metrics-source';
+import { checkProps } from './_props';
 
 /** One prometheus-adapter v0.12 discovery rule, exactly as its strict config parser expects it. */
 export interface AdapterRuleConfig {
@@ -158,6 +159,7 @@ export class AdapterRule extends Construct {
 
   constructor(scope: Construct, id: string, props: AdapterRuleProps = {}) {
     super(scope, id);
+    props = checkProps(this, '', props, 'AdapterRuleProps');
     const source = props.metricsSource ?? MetricsSource.pushgateway();
     if (!(source instanceof MetricsSource)) throw propError(this, 'metricsSource', source, 'a MetricsSource (MetricsSource.pushgateway() or MetricsSource.scrape({ workflow }))');
     this.metricsSource = source;

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { checkArray, checkDnsLabel } from './_checks';
+import { checkProps } from './_props';
 
 export interface ExistingNamespacesProps {
   /** Namespaces that exist in the cluster already, and that this app therefore does not create. */
@@ -15,6 +16,7 @@ export class ExistingNamespaces extends Construct {
 
   constructor(scope: Construct, id: string, props: ExistingNamespacesProps) {
     super(scope, id);
+    props = checkProps(this, '', props, 'ExistingNamespacesProps');
     this.names = checkArray(this, 'names', props?.names, 'namespace names').map((n, i) => checkDnsLabel(this, `names[${i}]`, n));
   }
 }

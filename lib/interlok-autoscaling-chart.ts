@@ -1,12 +1,13 @@
 import { Chart, ChartProps } from 'cdk8s';
 import { AppIndex, CLUSTER_NAMESPACES } from './_app-index';
 import { checkArray, propError } from './_checks';
+import { checkProps } from './_props';
 import { ExistingNamespaces } from './existing-namespaces';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { AdapterRule, AdapterRuleProps } from './adapter-rule';
 import { InterlokDeployment, InterlokDeploymentProps } from './interlok-deployment';
-import { recommendedLabels } from './labels';
+import { isLabelValue, recommendedLabels } from './labels';
 import { AutoscalerOptions, MessageMetricsHpa, ScaleMetric, ScaleTarget } from './message-metrics-hpa';
 import { GrafanaDashboard } from './monitoring/grafana-dashboard';
 import { MonitoringStack, MonitoringStackProps } from './monitoring/monitoring-stack';
@@ -124,7 +125,8 @@ export class InterlokAutoscalingChart extends Chart {
   private readonly props: InterlokAutoscalingChartProps;
 
   constructor(scope: Construct, id: string, props: InterlokAutoscalingChartProps = {}) {
-    super(scope, id, props);
+    super(scope, id, checkChartProps(scope, id, props));
+    props = checkNested(this, props);
     this.props = props;
     this.scaler = props.scaler ?? Scaler.hpa();
     if (!(this.scaler instanceof Scaler)) throw propError(this, 'scaler', this.scaler, 'a Scaler (Scaler.hpa() or Scaler.keda({...}))');
@@ -161,7 +163,8 @@ export class InterlokAutoscalingChart extends Chart {
 
   /** Adds an Interlok to the stack, wired completely; its HPA (or ScaledObject) is named after it. */
   public addInterlok(id: string, props: FleetInterlokProps = {}): AutoscaledInterlok {
-    if (props === null || typeof props !== 'object') throw propError(this, `addInterlok(${id})`, props, 'FleetInterlokProps');
+    props = checkProps(this, `addInterlok(${id})`, props, 'FleetInterlokProps');
+    checkProps(this, `addInterlok(${id}).autoscaler`, props.autoscaler, 'AutoscalerOptions');
     const { autoscaler, scaleOn, dashboard, ...interlok } = props;
     if (interlok.metricsSource?.kind === 'scrape') {
       throw propError(this, `addInterlok(${id}).metricsSource`, 'MetricsSource.scrape(...)', 'MetricsSource.pushgateway(): the stack\'s Prometheus is configured with the scraped pods when it is built, so a fleet of scraped Interloks is one chart per Interlok for now');
@@ -243,4 +246,45 @@ export class InterlokAutoscalingChart extends Chart {
     // Array.prototype.sort is stable, so objects of one kind keep cdk8s's dependency order.
     return super.toJson().sort((a, b) => rank(a) - rank(b));
   }
+}
+
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+/** The chart's own props, checked before the Chart is built (cdk8s reads them): no unknown keys, no namespace. */
+function checkChartProps(scope: Construct, id: string, props: InterlokAutoscalingChartProps): InterlokAutoscalingChartProps {
+  // the chart does not exist yet: its path is its parent's and its id
+  const self = { node: { path: [scope.node.path, id].filter(Boolean).join('/') } } as any;
+  props = checkProps(self, '', props, 'InterlokAutoscalingChartProps');
+  if (props.namespace !== undefined) {
+    // cdk8s stamps a chart's namespace on every object, cluster-scoped ones too, and the Interlok would stay in default
+    throw propError(self, 'namespace', props.namespace, 'no chart namespace: set interlok.namespace and monitoring.namespace, each object gets its own');
+  }
+  if (props.labels !== undefined) {
+    const labels = props.labels;
+    if (labels === null || typeof labels !== 'object' || Array.isArray(labels)) throw propError(self, 'labels', labels, 'an object of Kubernetes labels');
+    for (const [k, v] of Object.entries(labels)) {
+      if (k.length > 317 || !LABEL_KEY.test(k)) throw propError(self, 'labels', k, 'label keys of an optional DNS subdomain prefix and "/" and a name of at most 63 characters of A-Z, a-z, 0-9, "-", "_" and ".", starting and ending with a letter or digit');
+      if (!isLabelValue(v)) throw propError(self, `labels.${k}`, v, 'a label value: at most 63 characters of A-Z, a-z, 0-9, "-", "_" and ".", starting and ending with a letter or digit (or empty)');
+    }
+  }
+  return props;
+}
+
+/** The nested blocks, checked here so that messages name them as the user wrote them (`autoscaler.maxReplica`). */
+function checkNested(chart: InterlokAutoscalingChart, props: InterlokAutoscalingChartProps): InterlokAutoscalingChartProps {
+  checkProps(chart, 'interlok', props.interlok, 'InterlokDeploymentProps');
+  const monitoring = checkProps(chart, 'monitoring', props.monitoring, 'MonitoringStackProps');
+  checkProps(chart, 'monitoring.adapterOptions', monitoring.adapterOptions, 'PrometheusAdapterOptions');
+  checkProps(chart, 'monitoring.kubePrometheusStack', monitoring.kubePrometheusStack, 'KubePrometheusStackOptions');
+  checkProps(chart, 'rule', props.rule, 'AdapterRuleProps');
+  const autoscaler = checkProps(chart, 'autoscaler', props.autoscaler, 'AutoscalerOptions');
+  checkProps(chart, 'autoscaler.scaleUp', autoscaler.scaleUp, 'ScalingRules');
+  checkProps(chart, 'autoscaler.scaleDown', autoscaler.scaleDown, 'ScalingRules');
+  if (props.scaler instanceof Scaler && props.scaler.kedaOptions !== undefined) {
+    const keda = checkProps(chart, 'scaler', props.scaler.kedaOptions, 'KedaScalerOptions');
+    checkProps(chart, 'scaler.scaleUp', keda.scaleUp, 'ScalingRules');
+    checkProps(chart, 'scaler.scaleDown', keda.scaleDown, 'ScalingRules');
+    checkProps(chart, 'scaler.fallback', keda.fallback, 'KedaFallback');
+  }
+  return props;
 }

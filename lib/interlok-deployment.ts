@@ -1,4 +1,5 @@
 import { readFileSync } from 'fs';
+import { resolve } from 'path';
 import { Lazy, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
@@ -11,6 +12,8 @@ import { imageTag, imageVersion, recommendedLabels, selectorLabels } from './lab
 import { PushgatewayEndpoint, PushgatewayEnv } from './pushgateway-env';
 import { INTERLOK_PUSH_INTERVAL } from './model/reaction-time';
 import { MetricsSource } from './metrics-source';
+import { checkProps, suggest } from './_props';
+import { inputError } from './model/_input';
 
 /** The Interlok image to run. */
 export class InterlokImage {
@@ -35,19 +38,67 @@ export class InterlokImage {
   private constructor(public readonly reference: string) {}
 }
 
+function checkFiles(fn: string, files: InterlokConfigFiles, arg: string): void {
+  if (files === null || typeof files !== 'object' || Array.isArray(files)) throw inputError(fn, arg, files, 'InterlokConfigFiles: an object such as { adapterXml: ... }');
+  for (const [key, value] of Object.entries(files)) {
+    if (key !== 'adapterXml' && key !== 'bootstrapProperties') {
+      const hint = suggest(key, ['adapterXml', 'bootstrapProperties'], { 'adapter.xml': 'adapterXml', 'bootstrap.properties': 'bootstrapProperties' });
+      throw inputError(fn, `${arg}.${key}`, value, `no such prop in InterlokConfigFiles${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ' (known: adapterXml, bootstrapProperties)'}`);
+    }
+    if (value !== undefined && typeof value !== 'string') throw inputError(fn, `${arg}.${key}`, value, 'a string');
+  }
+}
+
 /** Interlok's own configuration files, mounted over the image's `/opt/interlok/config/<file>`. */
 export class InterlokConfig {
   public static fromStrings(files: InterlokConfigFiles): InterlokConfig {
+    checkFiles('InterlokConfig.fromStrings', files, 'files');
     return new InterlokConfig(files.adapterXml, files.bootstrapProperties);
   }
 
-  /** Reads the files at synth time, so the app's repository is their single source. */
+  /**
+   * Reads the files when the InterlokDeployment is built, so the app's repository is their single source; a file
+   * that cannot be read is reported there, as `config.adapterXml` or `config.bootstrapProperties` of that construct.
+   */
   public static fromFiles(paths: InterlokConfigFiles): InterlokConfig {
-    const read = (p?: string) => (p === undefined ? undefined : readFileSync(p, 'utf-8'));
-    return new InterlokConfig(read(paths.adapterXml), read(paths.bootstrapProperties));
+    checkFiles('InterlokConfig.fromFiles', paths, 'paths');
+    return new InterlokConfig(undefined, undefined, paths);
   }
 
-  private constructor(public readonly adapterXml?: string, public readonly bootstrapProperties?: string) {}
+  private constructor(
+    private readonly xml?: string,
+    private readonly properties?: string,
+    /** The files to read, with fromFiles. */
+    private readonly paths?: InterlokConfigFiles,
+  ) {}
+
+  /** adapter.xml's content (read from its file with fromFiles). */
+  public get adapterXml(): string | undefined {
+    return this.paths ? this.readFile(undefined, 'adapterXml') : this.xml;
+  }
+
+  /** bootstrap.properties' content (read from its file with fromFiles). */
+  public get bootstrapProperties(): string | undefined {
+    return this.paths ? this.readFile(undefined, 'bootstrapProperties') : this.properties;
+  }
+
+  /** @internal the content, a file that cannot be read reported against `scope`'s `config.<key>` */
+  public _read(scope: IConstruct, key: keyof InterlokConfigFiles): string | undefined {
+    return this.paths ? this.readFile(scope, key) : key === 'adapterXml' ? this.xml : this.properties;
+  }
+
+  private readFile(scope: IConstruct | undefined, key: keyof InterlokConfigFiles): string | undefined {
+    const path = this.paths![key];
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path, 'utf-8');
+    } catch (e) {
+      const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      const expected = `a readable file (${why} from ${resolve(path)})`;
+      if (scope) throw propError(scope, `config.${key}`, path, expected);
+      throw inputError('InterlokConfig.fromFiles', key, path, expected);
+    }
+  }
 }
 
 export interface InterlokConfigFiles {
@@ -209,8 +260,14 @@ export class InterlokDeployment extends Construct {
 
   constructor(scope: Construct, id: string, props: InterlokDeploymentProps = {}) {
     super(scope, id);
+    props = checkProps(this, '', props, 'InterlokDeploymentProps');
     AppIndex.of(this);
-    this.name = checkServiceName(this, 'name', props.name ?? 'interlok');
+    const name = props.name ?? 'interlok';
+    if (typeof name === 'string' && name.includes('.') && name.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name)) {
+      // a valid Deployment name, but the Interlok's Service (and the pushgateway's job label) shares it
+      throw propError(this, 'name', name, 'no dots: a Deployment name may have them, but this name also names the Interlok\'s Service, a DNS-1035 label');
+    }
+    this.name = checkServiceName(this, 'name', name);
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'default');
     const source = props.metricsSource ?? MetricsSource.pushgateway();
     if (!(source instanceof MetricsSource)) throw propError(this, 'metricsSource', source, 'a MetricsSource (MetricsSource.pushgateway() or MetricsSource.scrape({ workflow }))');
@@ -234,6 +291,12 @@ export class InterlokDeployment extends Construct {
       throw propError(this, 'config', config, 'an InterlokConfig (InterlokConfig.fromFiles or .fromStrings)');
     }
 
+    // the heap is JVM_ARGS=-Xmx, and sizes the default memory limit: a second one in JAVA_OPTS would be two heaps, one limit
+    (Array.isArray(props.extraJavaOptions) ? props.extraJavaOptions : []).forEach((opt, i) => {
+      if (typeof opt === 'string' && /^-(Xm[xs]|XX:(Max|Initial|Min)HeapSize=|XX:(Max|Initial|Min)RAMPercentage=|XX:MaxRAM=)/.test(opt)) {
+        throw propError(this, `extraJavaOptions[${i}]`, opt, 'no heap option (-Xmx, -Xms, -XX:MaxHeapSize, -XX:*RAMPercentage): set heap, which is JVM_ARGS=-Xmx and sizes the memory limit');
+      }
+    });
     this.pushgatewayEnv = new PushgatewayEnv(this, 'PushgatewayEnv', {
       endpoint: props.pushgateway,
       extraJavaOptions: props.extraJavaOptions,
@@ -260,15 +323,17 @@ export class InterlokDeployment extends Construct {
       { name: 'ui-resources', mountPath: '/opt/interlok/ui-resources' },
     ];
     const annotations: Record<string, string> = {};
-    if (config && (config.adapterXml !== undefined || config.bootstrapProperties !== undefined)) {
+    const adapterXml = config?._read(this, 'adapterXml');
+    const bootstrapProperties = config?._read(this, 'bootstrapProperties');
+    if (config && (adapterXml !== undefined || bootstrapProperties !== undefined)) {
       const data: Record<string, string> = {};
-      if (config.adapterXml !== undefined) {
-        if (!scrape) this.metricNames = parseMetricNames(this, config.adapterXml);
-        data['adapter.xml'] = config.adapterXml;
+      if (adapterXml !== undefined) {
+        if (!scrape) this.metricNames = parseMetricNames(this, adapterXml);
+        data['adapter.xml'] = adapterXml;
       }
-      if (config.bootstrapProperties !== undefined) {
-        checkBootstrap(this, config.bootstrapProperties);
-        data['bootstrap.properties'] = config.bootstrapProperties;
+      if (bootstrapProperties !== undefined) {
+        checkBootstrap(this, bootstrapProperties);
+        data['bootstrap.properties'] = bootstrapProperties;
       }
       this.configMap = new k8s.KubeConfigMap(this, 'Config', {
         metadata: { name: `${this.name}-config`, namespace: this.namespace, labels },
@@ -290,6 +355,10 @@ export class InterlokDeployment extends Construct {
       cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.units(2) },
       memory: { request: memory, limit: memory },
     };
+    const limit = resources.memory?.limit;
+    if (limit !== undefined && limit.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) < heapMi + 128) {
+      throw propError(this, 'resources.memory.limit', limit, `at least heap + 128 MiB (${heapMi + 128} MiB): the JVM needs memory beyond its heap (metaspace, threads, Jetty), or the container is OOM-killed`);
+    }
 
     this.deployment = new k8s.KubeDeployment(this, 'Resource', {
       metadata: { name: this.name, namespace: this.namespace, labels },

@@ -6,6 +6,7 @@ import { AdapterRule, MAX_EXTERNAL_DEPLOYMENT_NAME } from './adapter-rule';
 import { recommendedLabels } from './labels';
 import { MessageMetricsHpa, renderBehavior, ScaleTarget, ScalingRules } from './message-metrics-hpa';
 import { PrometheusAdapter } from './monitoring/prometheus-adapter';
+import { checkProps } from './_props';
 
 /** What KEDA does while the query fails (`spec.fallback`). */
 export interface KedaFallback {
@@ -117,6 +118,7 @@ export class KedaScaledObject extends Construct {
 
   constructor(scope: Construct, id: string, props: KedaScaledObjectProps) {
     super(scope, id);
+    props = checkProps(this, '', props, 'KedaScaledObjectProps');
     if (!(props?.target instanceof ScaleTarget)) {
       throw propError(this, 'target', props?.target, 'a ScaleTarget (ScaleTarget.interlok(deployment) or ScaleTarget.deployment(name, namespace))');
     }
@@ -140,7 +142,7 @@ export class KedaScaledObject extends Construct {
     const activation = props.activationThreshold === undefined ? undefined : checkNumber(this, 'activationThreshold', props.activationThreshold, 0);
     const polling = props.pollingInterval === undefined ? undefined : checkDuration(this, 'pollingInterval', props.pollingInterval, Duration.seconds(1), Duration.hours(1));
     const cooldown = props.cooldownPeriod === undefined ? undefined : checkDuration(this, 'cooldownPeriod', props.cooldownPeriod, Duration.seconds(0), Duration.days(1));
-    const fallback = props.fallback === undefined ? undefined : this.checkFallback(props.fallback);
+    const fallback = props.fallback === undefined ? undefined : this.checkFallback(checkProps(this, 'fallback', props.fallback, 'KedaFallback'));
     const behavior = renderBehavior(this, props);
     this.scaleUpStabilization = Duration.seconds(behavior.scaleUp.stabilizationWindowSeconds!);
     this.scaleDownStabilization = Duration.seconds(behavior.scaleDown.stabilizationWindowSeconds!);

@@ -4,6 +4,7 @@ import { checkDnsLabel, checkInteger } from './_checks';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './_pod';
 import { InterlokDeployment } from './interlok-deployment';
 import { recommendedLabels } from './labels';
+import { checkProps } from './_props';
 
 export interface InterlokLoadJobProps {
   /** The Interlok Deployment whose Service gets the requests (`http://<name>.<namespace>.svc:8080/in-box`). */
@@ -26,6 +27,7 @@ export class InterlokLoadJob extends Construct {
 
   constructor(scope: Construct, id: string, props: InterlokLoadJobProps) {
     super(scope, id);
+    props = checkProps(this, '', props, 'InterlokLoadJobProps');
     const count = checkInteger(this, 'count', props.count ?? 150, 1, 100000);
     const namespace = checkDnsLabel(this, 'interlok.namespace', props.interlok.namespace);
     this.url = `http://${props.interlok.name}.${namespace}.svc:8080/in-box`;

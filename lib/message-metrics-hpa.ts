@@ -7,11 +7,16 @@ import { AdapterRule, DEPLOYMENT_SELECTOR_LABEL, MAX_EXTERNAL_DEPLOYMENT_NAME } 
 import { InterlokDeployment } from './interlok-deployment';
 import { recommendedLabels } from './labels';
 import { PrometheusAdapter } from './monitoring/prometheus-adapter';
+import { checkProps } from './_props';
+import { inputError } from './model/_input';
 
 /** What the HPA scales. */
 export class ScaleTarget {
   /** An InterlokDeployment of this app: its `spec.replicas` is dropped and its metric names are checked. */
   public static interlok(deployment: InterlokDeployment): ScaleTarget {
+    if (!(deployment instanceof InterlokDeployment)) {
+      throw inputError('ScaleTarget.interlok', 'deployment', deployment, 'an InterlokDeployment of this app (or ScaleTarget.deployment(name, namespace) for one that exists)');
+    }
     return new ScaleTarget(deployment.name, deployment.namespace, deployment);
   }
 
@@ -142,19 +147,24 @@ export class MessageMetricsHpa extends Construct {
 
   constructor(scope: Construct, id: string, props: MessageMetricsHpaProps) {
     super(scope, id);
+    props = checkProps(this, '', props, 'MessageMetricsHpaProps');
     if (!(props?.target instanceof ScaleTarget)) {
       throw propError(this, 'target', props?.target, 'a ScaleTarget (ScaleTarget.interlok(deployment) or ScaleTarget.deployment(name, namespace))');
     }
     if (!(props.rule instanceof AdapterRule)) throw propError(this, 'rule', props.rule, 'an AdapterRule');
     this.target = props.target;
     this.rule = props.rule;
-    checkDnsLabel(this, 'target.name', this.target.name);
+    // a Deployment name is a DNS-1123 subdomain: dots are allowed (see the External metric below)
+    checkDnsSubdomain(this, 'target.name', this.target.name);
     this.namespace = checkDnsLabel(this, 'target.namespace', this.target.namespace);
     this.name = checkDnsSubdomain(this, 'name', props.name ?? `${this.target.name}-autoscaler`);
     this.metric = props.metric ?? ScaleMetric.externalTotal();
     if (!(this.metric instanceof ScaleMetric)) throw propError(this, 'metric', this.metric, 'a ScaleMetric (ScaleMetric.externalTotal() or ScaleMetric.podsAverage())');
     const external = this.metric.type === 'External';
     this.metricName = checkMetricName(this, 'metricName', props.metricName ?? (external ? this.rule.externalMetricName : this.rule.metricName));
+    if (external && this.target.name.includes('.')) {
+      throw propError(this, 'target.name', this.target.name, 'no dots with ScaleMetric.externalTotal(): the adapter rule matches the Deployment\'s pods by name in a regular expression its template cannot escape (ScaleMetric.podsAverage() takes dotted names)');
+    }
     if (external && this.target.name.length > MAX_EXTERNAL_DEPLOYMENT_NAME) {
       throw propError(this, 'target.name', this.target.name, `at most ${MAX_EXTERNAL_DEPLOYMENT_NAME} characters with ScaleMetric.externalTotal(): longer Deployment names are cut in pod names, which the rule matches by the Deployment's name`);
     }
@@ -259,6 +269,7 @@ export function renderBehavior(scope: IConstruct, props: { readonly scaleUp?: Sc
 }
 
 function renderRules(scope: IConstruct, prop: string, rules: ScalingRules | undefined, window: Duration, policies: ScalingPolicy[]): k8s.HpaScalingRulesV2 {
+  rules = checkProps(scope, prop, rules, 'ScalingRules');
   const stabilization = checkDuration(scope, `${prop}.stabilizationWindow`, rules?.stabilizationWindow ?? window, Duration.seconds(0), Duration.hours(1));
   const list = rules?.policies ?? policies;
   if (!Array.isArray(list) || list.length === 0) throw propError(scope, `${prop}.policies`, list, 'at least one ScalingPolicy');

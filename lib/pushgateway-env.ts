@@ -3,6 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { AppIndex } from './_app-index';
 import { checkArray, checkDuration, checkHostPort, propError } from './_checks';
+import { checkProps } from './_props';
 
 /** Marks constructs that synthesize a pushgateway Service, so endpoints can be checked against them. */
 export const PUSHGATEWAY_SERVICE = Symbol.for('cdk8s-interlok-scaling.PushgatewayService');
@@ -96,6 +97,7 @@ export class PushgatewayEnv extends Construct {
 
   constructor(scope: Construct, id: string, props: PushgatewayEnvProps = {}) {
     super(scope, id);
+    props = checkProps(this, '', props, 'PushgatewayEnvProps');
     this.endpoint = props.endpoint ?? PushgatewayEndpoint.GUIDE_DEFAULT;
     if (!(this.endpoint instanceof PushgatewayEndpoint)) {
       throw propError(this, 'endpoint', this.endpoint, 'a PushgatewayEndpoint (PushgatewayEndpoint.hostPort("host:port") or .service(...))');
@@ -152,10 +154,32 @@ export class PushgatewayEnv extends Construct {
 
   /**
    * Adds the env vars to a cdk8s-plus container (cdk8s-plus-27 through the newest major), for Interlok
-   * Deployments you build yourself.
+   * Deployments you build yourself. A `JAVA_OPTS` the container has already is kept, ours appended to it; one that
+   * is not a plain value, or that sets the pushgateway endpoint or DNS TTL itself, is refused.
    */
   public addTo(container: IEnvContainer): void {
-    for (const v of this.envVars) container.env.addVariable(v.name, { value: v.value, valueFrom: v.valueFrom });
+    if (container === null || typeof container !== 'object' || typeof (container as any).env?.addVariable !== 'function') {
+      throw propError(this, 'addTo(container)', container, 'a cdk8s-plus Container (its env has addVariable)');
+    }
+    const existing: Record<string, EnvValueLike> = (container.env as any).variables ?? {};
+    for (const v of this.envVars) {
+      const current = existing[v.name];
+      if (current !== undefined && v.name === 'JAVA_OPTS') {
+        if (typeof current.value !== 'string' || current.valueFrom !== undefined) {
+          throw propError(this, 'addTo(container)', 'JAVA_OPTS from a reference', 'a container whose JAVA_OPTS is a plain value (or unset), so that the pushgateway options can be added to it');
+        }
+        const clash = current.value.split(/\s+/).find((o) => /^-D(prometheusEndpointUrl|sun\.net\.inetaddr\.ttl)=/.test(o));
+        if (clash !== undefined) {
+          throw propError(this, 'addTo(container)', `JAVA_OPTS ${clash}`, 'a container JAVA_OPTS without -DprometheusEndpointUrl or -Dsun.net.inetaddr.ttl (set endpoint and dnsCacheTtl instead)');
+        }
+        container.env.addVariable(v.name, { value: `${current.value} ${v.value}`.trim() });
+        continue;
+      }
+      if (current !== undefined && (current.value !== v.value || JSON.stringify(current.valueFrom) !== JSON.stringify(v.valueFrom))) {
+        throw propError(this, 'addTo(container)', `${v.name} already set`, `a container without ${v.name}, which Interlok's pusher reads`);
+      }
+      container.env.addVariable(v.name, { value: v.value, valueFrom: v.valueFrom });
+    }
   }
 }
 

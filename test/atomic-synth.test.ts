@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { homedir, tmpdir } from 'os';
 import { join } from 'path';
 import { Chart } from 'cdk8s';
 import * as k8s from '../imports/k8s';
@@ -53,5 +53,55 @@ describe('synthAtomically', () => {
     const fresh = join(work, 'nested', 'out');
     synthAtomically(fresh, (app) => new InterlokAutoscalingChart(app, 'interlok-autoscaling'));
     expect(readdirSync(fresh)).toEqual(['interlok-autoscaling.k8s.yaml']);
+  });
+
+  describe('refuses an outdir it would destroy, and touches nothing', () => {
+    const build = (app: any) => new InterlokAutoscalingChart(app, 'interlok-autoscaling');
+    let cwd: string;
+    beforeEach(() => {
+      cwd = process.cwd();
+      mkdirSync(join(work, 'project', 'src'), { recursive: true });
+      writeFileSync(join(work, 'project', 'package.json'), '{}');
+      writeFileSync(join(work, 'project', 'src', 'main.ts'), 'x');
+      process.chdir(join(work, 'project'));
+    });
+    afterEach(() => process.chdir(cwd));
+
+    const snapshotTree = () => readdirSync(work, { recursive: true }).map(String).sort();
+    test.each([
+      ['the current directory', '.', 'a directory for the manifests only, not the current directory or one of its parents'],
+      ['an empty outdir', '', 'a directory for the manifests only (such as "dist"), not empty'],
+      ['a parent of the current directory', '..', 'a directory for the manifests only, not the current directory or one of its parents'],
+      ['the filesystem root', '/', 'a directory for the manifests only, not the filesystem root'],
+      ['the home directory', homedir(), 'a directory for the manifests only, not the home directory or one of its parents'],
+      ['a directory with a package.json', 'src/..', 'a directory for the manifests only, not the current directory or one of its parents'],
+    ])('%s', (_name, dir, expected) => {
+      const before = snapshotTree();
+      expect(() => synthAtomically(dir, build)).toThrow(`[synthAtomically] outdir: got ${JSON.stringify(dir)}, expected ${expected}; nothing was touched`);
+      expect(snapshotTree()).toEqual(before);
+    });
+
+    test('a directory holding anything but manifests', () => {
+      writeFileSync(join(outdir, 'package.json'), '{}');
+      const before = snapshotTree();
+      expect(() => synthAtomically(outdir, build)).toThrow(`[synthAtomically] outdir: got ${JSON.stringify(outdir)}, expected a directory holding synthesized manifests only (*.yaml), but it holds "package.json"; nothing was touched`);
+      expect(snapshotTree()).toEqual(before);
+      mkdirSync(join(work, 'project', 'out', 'sub'), { recursive: true });
+      writeFileSync(join(work, 'project', 'out', 'sub', 'index.ts'), 'x');
+      expect(() => synthAtomically('out', build)).toThrow('but it holds "sub/index.ts"');
+      expect(readFileSync(join(work, 'project', 'out', 'sub', 'index.ts'), 'utf-8')).toBe('x');
+    });
+
+    test('a file in place of the directory', () => {
+      expect(() => synthAtomically('package.json', build)).toThrow('not a file or link');
+      expect(readFileSync(join(work, 'project', 'package.json'), 'utf-8')).toBe('{}');
+    });
+
+    test('a directory of manifests (with subdirectories) is still replaced', () => {
+      mkdirSync(join(outdir, 'extras'));
+      writeFileSync(join(outdir, 'extras', 'load-job.k8s.yaml'), 'kind: Job\n');
+      synthAtomically(outdir, build);
+      expect(readdirSync(outdir)).toEqual(['interlok-autoscaling.k8s.yaml']);
+    });
   });
 });

@@ -3,7 +3,8 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
   AdapterRule, ApiServiceTls, InterlokConfig, InterlokDeployment, InterlokImage, MessageMetricsHpa, MonitoringStack, NetworkPeer,
-  PrometheusAdapter, PrometheusServer, Pushgateway, PushgatewayEndpoint, PushgatewayEnv, ScaleTarget, ScalingPolicy,
+  InterlokAutoscalingChart, PrometheusAdapter, PrometheusServer, Pushgateway, PushgatewayEndpoint, PushgatewayEnv, Scaler,
+  ScaleTarget, ScalingPolicy, desiredReplicas, desiredReplicasExternal, worstCaseReactionTimes, renderMetricsQuery, AdapterRuleConfig,
 } from '../lib';
 import { emptyChart } from './helpers';
 
@@ -21,11 +22,64 @@ const hpa = (s: Construct, props: Record<string, unknown>) => new MessageMetrics
 });
 const env = (props: Record<string, unknown>) => (s: Construct) => new PushgatewayEnv(s, 'Env', props);
 const interlok = (props: Record<string, unknown>) => (s: Construct) => new InterlokDeployment(s, 'Interlok', props);
-const rule = (props: Record<string, unknown>) => (s: Construct) => new AdapterRule(s, 'Rule', props);
+const rule = (props: unknown) => (s: Construct) => new AdapterRule(s, 'Rule', props as any);
 const adapter = (props: Record<string, unknown>) => (s: Construct) => new PrometheusAdapter(s, 'Adapter', { prometheusUrl: 'http://p:9090/', ...props } as any);
 const prometheus = (props: Record<string, unknown>) => (s: Construct) => new PrometheusServer(s, 'Prom', { pushgatewayTargets: ['pgw:9091'], ...props } as any);
 
+const chart = (props: unknown) => (s: Construct) => new InterlokAutoscalingChart(s, 'Stack', props as any);
+
 const CASES: Array<[string, (s: Construct) => unknown, string]> = [
+  // unknown props: a typo, a prop of another construct, the guide's v2beta1 name; every construct and nested block
+  ['misspelt maxReplicas', (s) => hpa(s, { maxReplica: 10 }), '[test/Hpa] maxReplica: got 10, expected no such prop in MessageMetricsHpaProps (did you mean "maxReplicas"?)'],
+  ['misspelt namespace', interlok({ namespce: 'x' }), '[test/Interlok] namespce: got "x", expected no such prop in InterlokDeploymentProps (did you mean "namespace"?)'],
+  ['the guide\'s v2beta1 targetAverageValue', chart({ autoscaler: { targetAverageValue: 100 } }), '[test/Stack] autoscaler.targetAverageValue: got 100, expected no such prop in AutoscalerOptions (did you mean "averageValue"?)'],
+  ['networkPolicy on the stack (it says networkPolicies)', (s) => new MonitoringStack(s, 'Monitoring', { networkPolicy: false } as any), '[test/Monitoring] networkPolicy: got false, expected no such prop in MonitoringStackProps (did you mean "networkPolicies"?)'],
+  ['networkPolicies on a Pushgateway (it says networkPolicy)', (s) => new Pushgateway(s, 'Pgw', { networkPolicies: false } as any), '[test/Pgw] networkPolicies: got false, expected no such prop in PushgatewayProps (did you mean "networkPolicy"?)'],
+  ['unknown prop with no close match', rule({ colour: 'red' }), '[test/Rule] colour: got "red", expected no such prop in AdapterRuleProps (known: external, externalMetricName, metricName, metricsSource, namespaceLabel, podLabel, scrapeInterval, seriesName, staleAfter)'],
+  ['misspelt prop in the chart\'s monitoring block', chart({ monitoring: { scrapeIntervall: Duration.seconds(5) } }), '[test/Stack] monitoring.scrapeIntervall: got 5s, expected no such prop in MonitoringStackProps (did you mean "scrapeInterval"?)'],
+  ['misspelt prop in scaleDown', (s) => hpa(s, { scaleDown: { stabilisationWindow: Duration.seconds(60) } }), '[test/Hpa] scaleDown.stabilisationWindow: got 1m, expected no such prop in ScalingRules (did you mean "stabilizationWindow"?)'],
+  ['misspelt adapterOptions prop', (s) => new MonitoringStack(s, 'Monitoring', { adapterOptions: { replica: 2 } } as any), '[test/Monitoring] adapterOptions.replica: got 2, expected no such prop in PrometheusAdapterOptions (did you mean "replicas"?)'],
+  ['misspelt kubePrometheusStack prop', chart({ monitoring: { kubePrometheusStack: { relase: 'kps' } } }), '[test/Stack] monitoring.kubePrometheusStack.relase: got "kps", expected no such prop in KubePrometheusStackOptions (did you mean "release"?)'],
+  ['KEDA options with HPA names', chart({ scaler: Scaler.keda({ maxReplicas: 5 } as any) }), '[test/Stack] scaler.maxReplicas: got 5, expected no such prop in KedaScalerOptions (did you mean "maxReplicaCount"?)'],
+  ['misspelt addInterlok prop', (s) => new InterlokAutoscalingChart(s, 'Stack').addInterlok('b', { nmae: 'b' } as any), '[test/Stack] addInterlok(b).nmae: got "b", expected no such prop in FleetInterlokProps (did you mean "name"?)'],
+  ['misspelt chart prop', chart({ autoscalar: {} }), '[test/Stack] autoscalar: got {}, expected no such prop in InterlokAutoscalingChartProps (did you mean "autoscaler"?)'],
+  ['misspelt JVM prop on PushgatewayEnv', env({ dnsCacheTTL: Duration.seconds(1) }), '[test/Env] dnsCacheTTL: got 1s, expected no such prop in PushgatewayEnvProps (did you mean "dnsCacheTtl"?)'],
+  ['a key that is no identifier', rule({ 'series name': 'x' }), '[test/Rule] ["series name"]: got "x", expected no such prop in AdapterRuleProps (did you mean "seriesName"?)'],
+  // null blocks (an empty key in a config file) and non-objects
+  ['null props', (s) => new InterlokDeployment(s, 'Interlok', null as any), '[test/Interlok] props: got null, expected InterlokDeploymentProps: an object, or leave it out'],
+  ['null chart props', chart(null), '[test/Stack] props: got null, expected InterlokAutoscalingChartProps: an object, or leave it out'],
+  ['null nested block', chart({ autoscaler: null }), '[test/Stack] autoscaler: got null, expected AutoscalerOptions: an object, or leave it out'],
+  ['props as a string', rule('MessageMetrics'), '[test/Rule] props: got "MessageMetrics", expected AdapterRuleProps: an object, or leave it out'],
+  ['null scaleUp', (s) => hpa(s, { scaleUp: null }), '[test/Hpa] scaleUp: got null, expected ScalingRules: an object, or leave it out'],
+  ['null KEDA fallback', chart({ scaler: Scaler.keda({ fallback: null } as any) }), '[test/Stack] scaler.fallback: got null, expected KedaFallback: an object, or leave it out'],
+  // props with no effect in the combination given
+  ['existingPushgateway while the stack runs its own', (s) => new MonitoringStack(s, 'Monitoring', { existingPushgateway: PushgatewayEndpoint.hostPort('pgw.obs.svc:9091') }), '[test/Monitoring] existingPushgateway: got "pgw.obs.svc:9091", expected none while the stack runs its own pushgateway (set pushgateway: false to use an existing one)'],
+  ['existingPrometheusUrl while the stack runs its own', (s) => new MonitoringStack(s, 'Monitoring', { existingPrometheusUrl: 'http://prom.obs.svc:9090/' }), '[test/Monitoring] existingPrometheusUrl: got "http://prom.obs.svc:9090/", expected none while the stack queries its own Prometheus (set prometheus: false to use an existing one)'],
+  ['stale window shorter than the given scrape interval of an existing Prometheus', chart({ monitoring: { prometheus: false, existingPrometheusUrl: 'http://prom.obs.svc:9090/', scrapeInterval: Duration.minutes(1) }, rule: { staleAfter: Duration.seconds(30) } }), '[test/Stack/Rule] staleAfter: got 30s, expected whole seconds from 75s to 1h'],
+  // factories and helpers with undefined or wrongly typed input
+  ['ScaleTarget.interlok(undefined)', () => ScaleTarget.interlok(undefined as any), '[ScaleTarget.interlok] deployment: got undefined, expected an InterlokDeployment of this app (or ScaleTarget.deployment(name, namespace) for one that exists)'],
+  ['InterlokConfig.fromStrings(null)', () => InterlokConfig.fromStrings(null as any), '[InterlokConfig.fromStrings] files: got null, expected InterlokConfigFiles: an object such as { adapterXml: ... }'],
+  ['InterlokConfig.fromFiles with a file name as key', () => InterlokConfig.fromFiles({ 'adapter.xml': 'a.xml' } as any), '[InterlokConfig.fromFiles] paths.adapter.xml: got "a.xml", expected no such prop in InterlokConfigFiles (did you mean "adapterXml"?)'],
+  ['a file that cannot be read', interlok({ config: InterlokConfig.fromFiles({ adapterXml: '/nonexistent/adapter.xml' }) }), '[test/Interlok] config.adapterXml: got "/nonexistent/adapter.xml", expected a readable file (ENOENT from /nonexistent/adapter.xml)'],
+  ['CPU as a plain string', interlok({ resources: { cpu: { request: '500m' } } }), '[test/Interlok] resources.cpu.request: got "500m", expected a cdk8s-plus Cpu (Cpu.millis(500) or Cpu.units(1))'],
+  ['memory as a plain string', interlok({ resources: { memory: { limit: '1Gi' } } }), '[test/Interlok] resources.memory.limit: got "1Gi", expected a cdk8s Size of at least 1 MiB in whole mebibytes'],
+  ['misspelt resource', interlok({ resources: { memroy: { limit: Size.gibibytes(2) } } }), '[test/Interlok] resources.memroy: got {"limit":"2048 MiB"}, expected no such resource (did you mean "memory"?)'],
+  ['Duration as a plain string', (s) => hpa(s, { scaleUp: { stabilizationWindow: '60s' } }), '[test/Hpa] scaleUp.stabilizationWindow: got "60s", expected a cdk8s Duration'],
+  ['desiredReplicas with a target of 0', () => desiredReplicas({ currentReplicas: 1, podValues: new Map([['a', 1]]), pods: ['a'], targetAverageValue: 0, minReplicas: 1, maxReplicas: 5 }), '[desiredReplicas] targetAverageValue: got 0, expected a number of at least 0.001 (quantities have milli precision)'],
+  ['desiredReplicas with min above max', () => desiredReplicas({ currentReplicas: 1, podValues: new Map(), pods: [], targetAverageValue: 10, minReplicas: 6, maxReplicas: 5 }), '[desiredReplicas] minReplicas: got 6, expected at most maxReplicas (5)'],
+  ['desiredReplicas with undefined input', () => desiredReplicas(undefined as any), '[desiredReplicas] input: got undefined, expected ReplicaCalculationInput: an object'],
+  ['desiredReplicasExternal with values not an array', () => desiredReplicasExternal({ currentReplicas: 1, values: 5 as any, targetAverageValue: 10, minReplicas: 1, maxReplicas: 5 }), '[desiredReplicasExternal] values: got 5, expected an array of numbers'],
+  ['worstCaseReactionTimes with seconds as a number', () => worstCaseReactionTimes({ scrapeInterval: 10 as any, scaleUpStabilization: Duration.seconds(0), scaleDownStabilization: Duration.minutes(5) }), '[worstCaseReactionTimes] scrapeInterval: got 10, expected a cdk8s Duration of 0 or more'],
+  ['renderMetricsQuery with no pods', () => renderMetricsQuery({ metricsQuery: 'x' } as AdapterRuleConfig, 'MessageMetrics', { namespace: 'default', pods: [] }), '[renderMetricsQuery] request.pods: got [], expected at least one pod name'],
+  ['renderMetricsQuery with an undefined rule', () => renderMetricsQuery(undefined as any, 'MessageMetrics', { namespace: 'default', pods: ['a'] }), '[renderMetricsQuery] rule: got undefined, expected an AdapterRuleConfig (AdapterRule.config([...]).rules[i]) with a metricsQuery'],
+  ['two interceptors with one unique-id', interlok({ config: InterlokConfig.fromStrings({ adapterXml: '<adapter><channel><workflow-list><standard-workflow><interceptors><message-metrics-interceptor><unique-id>M</unique-id></message-metrics-interceptor></interceptors></standard-workflow><standard-workflow><interceptors><message-metrics-interceptor><unique-id>M</unique-id></message-metrics-interceptor></interceptors></standard-workflow></workflow-list></channel></adapter>' }) }), '[test/Interlok] config.adapterXml: got "M", expected a unique-id of one message-metrics-interceptor only (it is used twice): two interceptors would push one metric and overwrite each other'],
+  ['-Xmx again through extraJavaOptions', interlok({ extraJavaOptions: ['-Xss1m', '-Xmx2g'] }), '[test/Interlok] extraJavaOptions[1]: got "-Xmx2g", expected no heap option (-Xmx, -Xms, -XX:MaxHeapSize, -XX:*RAMPercentage): set heap, which is JVM_ARGS=-Xmx and sizes the memory limit'],
+  ['heap larger than the memory limit', interlok({ heap: Size.gibibytes(2), resources: { memory: { limit: Size.gibibytes(1) } } }), '[test/Interlok] resources.memory.limit: got 1024 MiB, expected at least heap + 128 MiB (2176 MiB): the JVM needs memory beyond its heap (metaspace, threads, Jetty), or the container is OOM-killed'],
+  ['a cluster namespace created as ours', (s) => new MonitoringStack(s, 'Monitoring', { namespace: 'kube-system', createNamespace: true }), '[test/Monitoring] createNamespace: got true, expected false or unset with namespace "kube-system": every cluster has it, so it is not created as an object of this app'],
+  ['existingPushgateway with a scheme (reported as existingPushgateway)', (s) => new MonitoringStack(s, 'Monitoring', { pushgateway: false, existingPushgateway: PushgatewayEndpoint.hostPort('http://pgw:9091') }), `[test/Monitoring] existingPushgateway: got "http://pgw:9091", expected ${HOST_PORT}`],
+  ['dotted Interlok name (a Deployment name, not a Service name)', interlok({ name: 'interlok.eu' }), '[test/Interlok] name: got "interlok.eu", expected no dots: a Deployment name may have them, but this name also names the Interlok\'s Service, a DNS-1035 label'],
+  ['chart namespace', chart({ namespace: 'apps' }), '[test/Stack] namespace: got "apps", expected no chart namespace: set interlok.namespace and monitoring.namespace, each object gets its own'],
+  ['chart label value with a space', chart({ labels: { team: 'a b' } }), '[test/Stack] labels.team: got "a b", expected a label value: at most 63 characters of A-Z, a-z, 0-9, "-", "_" and ".", starting and ending with a letter or digit (or empty)'],
   ['endpoint with a scheme', env({ endpoint: PushgatewayEndpoint.hostPort('http://pgw:9091') }), `[test/Env] endpoint: got "http://pgw:9091", expected ${HOST_PORT}`],
   ['endpoint without a port', env({ endpoint: PushgatewayEndpoint.hostPort('pgw') }), `[test/Env] endpoint: got "pgw", expected ${HOST_PORT}`],
   ['endpoint port 0', env({ endpoint: PushgatewayEndpoint.hostPort('pgw:0') }), `[test/Env] endpoint: got "pgw:0", expected ${HOST_PORT}`],

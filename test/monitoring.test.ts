@@ -128,3 +128,11 @@ describe('Pushgateway and PrometheusServer on their own', () => {
     expect(container(find(objects, 'Deployment', 'prometheus-pushgateway')).args).toEqual(['--web.listen-address=:9091', '--persistence.file=/data/pushgateway.data', '--persistence.interval=1m']);
   });
 });
+
+describe('namespaces every cluster has', () => {
+  test.each(['default', 'kube-system', 'kube-public', 'kube-node-lease'])('%s is never emitted as a Namespace object', (ns) => {
+    const chart = emptyChart();
+    new MonitoringStack(chart, 'Monitoring', { namespace: ns, allowPushFrom: [INTERLOK] }).addRule(new AdapterRule(chart, 'Rule'));
+    expect(Testing.synth(chart).filter((o: any) => o.kind === 'Namespace')).toEqual([]);
+  });
+});

@@ -183,3 +183,51 @@ describe('property: random invalid configurations', () => {
     expect(rejected).toBeGreaterThan(RUNS / 2);
   });
 });
+
+const BLOCKS: Array<[string, string]> = [
+  ['', 'InterlokAutoscalingChartProps'], ['interlok', 'InterlokDeploymentProps'], ['monitoring', 'MonitoringStackProps'],
+  ['rule', 'AdapterRuleProps'], ['autoscaler', 'AutoscalerOptions'],
+];
+
+function typo(key: string, at: number, kind: number): string {
+  const i = at % key.length;
+  if (kind === 0) return key.slice(0, i) + key.slice(i + 1); // a letter left out
+  if (kind === 1 && i < key.length - 1) return key.slice(0, i) + key[i + 1] + key[i] + key.slice(i + 2); // two swapped
+  return key.slice(0, i) + 'x' + key.slice(i); // one too many
+}
+
+describe('property: unknown keys and null blocks', () => {
+  test(`a misspelt key in any block is refused with a did-you-mean, never ignored (${RUNS} cases)`, () => {
+    const { knownProps } = require('../lib/_props');
+    fc.assert(fc.property(validProps, fc.constantFrom(...BLOCKS), fc.nat(), fc.nat(), fc.nat({ max: 2 }), badValue, (props, [block, iface], pick, at, kind, value) => {
+      const known: string[] = knownProps(iface);
+      const key = typo(known[pick % known.length], at, kind);
+      fc.pre(!known.includes(key));
+      const p: any = { ...props, interlok: { ...props.interlok }, monitoring: { ...props.monitoring }, rule: { ...props.rule }, autoscaler: { ...props.autoscaler } };
+      (block ? p[block] : p)[key] = value;
+      let error: unknown;
+      try {
+        synthYaml(p);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(Error);
+      expect(error).not.toBeInstanceOf(TypeError);
+      expect((error as Error).message).toMatch(new RegExp(`^\\[interlok-autoscaling\\] ${(block ? `${block}.` : '') + key.replace(/[$]/g, '\\$')}: got .*, expected no such prop in ${iface} \\(did you mean "`));
+    }), { numRuns: RUNS });
+  });
+
+  test(`random keys and null blocks never give a TypeError (${RUNS} cases)`, () => {
+    fc.assert(fc.property(fc.constantFrom(...BLOCKS), fc.oneof(fc.constant(null), fc.string(), fc.integer(), fc.array(fc.integer())), fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), badValue), (([block], blockValue, extra) => {
+      const p: any = block ? { [block]: blockValue } : { ...extra };
+      if (block && Object.keys(extra).length) p[block] = extra;
+      try {
+        synthYaml(p);
+      } catch (e) {
+        expect(e).toBeInstanceOf(Error);
+        expect(e).not.toBeInstanceOf(TypeError);
+        expect((e as Error).message).toMatch(OUR_ERROR);
+      }
+    })), { numRuns: RUNS });
+  });
+});

@@ -83,3 +83,27 @@ describe('PushgatewayEnv', () => {
     expect(env(container(find(Testing.synth(chart), 'Deployment', d.name))).JAVA_OPTS.value).toContain(hostPort);
   });
 });
+
+describe('addTo with a container that has a JAVA_OPTS already', () => {
+  const setup = (javaOpts: kplus.EnvValue) => {
+    const chart = emptyChart();
+    const dep = new kplus.Deployment(chart, 'Dep', { containers: [{ image: 'interlok:1', envVariables: { JAVA_OPTS: javaOpts } }] });
+    return { chart, container: dep.containers[0] };
+  };
+  test('keeps it and appends ours', () => {
+    const { chart, container } = setup(kplus.EnvValue.fromValue('-Xss1m'));
+    new PushgatewayEnv(chart, 'Env', { endpoint: PushgatewayEndpoint.hostPort('pgw:9091') }).addTo(container);
+    expect(container.env.variables.JAVA_OPTS.value).toBe('-Xss1m -DprometheusEndpointUrl=pgw:9091 -Dsun.net.inetaddr.ttl=30');
+  });
+  test('refuses one that sets the endpoint itself', () => {
+    const { chart, container } = setup(kplus.EnvValue.fromValue('-DprometheusEndpointUrl=other:9091'));
+    expect(() => new PushgatewayEnv(chart, 'Env').addTo(container)).toThrow('[test/Env] addTo(container): got "JAVA_OPTS -DprometheusEndpointUrl=other:9091", expected a container JAVA_OPTS without -DprometheusEndpointUrl or -Dsun.net.inetaddr.ttl (set endpoint and dnsCacheTtl instead)');
+  });
+  test('refuses one from a reference', () => {
+    const { chart, container } = setup(kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME));
+    expect(() => new PushgatewayEnv(chart, 'Env').addTo(container)).toThrow('[test/Env] addTo(container): got "JAVA_OPTS from a reference", expected a container whose JAVA_OPTS is a plain value (or unset), so that the pushgateway options can be added to it');
+  });
+  test('refuses what is not a container, with a message', () => {
+    expect(() => new PushgatewayEnv(emptyChart(), 'Env').addTo(undefined as any)).toThrow('[test/Env] addTo(container): got undefined, expected a cdk8s-plus Container (its env has addVariable)');
+  });
+});

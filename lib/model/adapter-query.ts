@@ -1,5 +1,23 @@
 import { AdapterRuleConfig } from '../adapter-rule';
 import { GoMap, GoTemplate, goQuote, TemplateParseError } from './go-template';
+import { checkInput, checkStrings, inputError } from './_input';
+
+function checkQueryInput(fn: string, rule: AdapterRuleConfig, series: string, request: ExternalMetricRequest | PodsMetricRequest, pods: boolean): void {
+  if (rule === null || typeof rule !== 'object' || typeof (rule as any).metricsQuery !== 'string') {
+    throw inputError(fn, 'rule', rule, 'an AdapterRuleConfig (AdapterRule.config([...]).rules[i]) with a metricsQuery');
+  }
+  if (typeof series !== 'string' || series === '') throw inputError(fn, 'series', series, 'a series name');
+  checkInput(fn, request, pods ? 'PodsMetricRequest' : 'ExternalMetricRequest');
+  if (typeof request.namespace !== 'string') throw inputError(fn, 'request.namespace', request.namespace, 'a namespace name ("" for all)');
+  if (pods) {
+    checkStrings(fn, 'request.pods', (request as PodsMetricRequest).pods);
+    if ((request as PodsMetricRequest).pods.length === 0) throw inputError(fn, 'request.pods', [], 'at least one pod name');
+  }
+  const selector = request.metricSelector;
+  if (selector !== undefined && (selector === null || typeof selector !== 'object' || Object.values(selector).some((v) => typeof v !== 'string'))) {
+    throw inputError(fn, 'request.metricSelector', selector, 'an object of label names to values');
+  }
+}
 
 /**
  * What prometheus-adapter v0.12 does with a rule for a Pods metric, as library functions: discovery naming, the
@@ -257,7 +275,7 @@ export function buildExternalMetricsQuery(template: string, a: BuildExternalArgs
  * Go's text/template: a rule the adapter would refuse throws RuleRefusedError.
  */
 export function renderMetricsQuery(rule: AdapterRuleConfig, series: string, request: PodsMetricRequest): string {
-  if (request.pods.length === 0) throw new Error('no pods to query');
+  checkQueryInput('renderMetricsQuery', rule, series, request, true);
   checkRuleLoads(rule);
   return buildMetricsQuery(rule.metricsQuery, {
     series,
@@ -274,6 +292,7 @@ export function renderMetricsQuery(rule: AdapterRuleConfig, series: string, requ
  * then the namespace; no resource names and an empty GroupBy.
  */
 export function renderExternalMetricsQuery(rule: AdapterRuleConfig, series: string, request: ExternalMetricRequest): string {
+  checkQueryInput('renderExternalMetricsQuery', rule, series, request, false);
   checkRuleLoads(rule);
   return buildExternalMetricsQuery(rule.metricsQuery, {
     series,

@@ -9,9 +9,12 @@
 const SAFE = '[bcdfghjklmnpqrstvwxz2456789]';
 export const POD_OF_DEPLOYMENT_SUFFIX = `-${SAFE}{1,10}-${SAFE}{5}`;
 
-/** The regular expression matching exactly the pod names of Deployment `deployment` (a DNS label: no escaping). */
+/**
+ * The regular expression matching exactly the pod names of Deployment `deployment`, as it goes in a PromQL string:
+ * the dots of a dotted Deployment name are escaped (`\\.`), nothing else in a DNS-1123 subdomain needs it.
+ */
 export function deploymentPodRegex(deployment: string): string {
-  return `${deployment}${POD_OF_DEPLOYMENT_SUFFIX}`;
+  return `${deployment.replace(/\./g, '\\\\.')}${POD_OF_DEPLOYMENT_SUFFIX}`;
 }
 
 /** Where the series come from and how they are labelled. */

@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { checkDurationInput, checkInput, inputError } from './_input';
 
 /** Interlok's PrometheusMetricsAdapter pushes on a fixed 10 s schedule (not configurable). */
 export const INTERLOK_PUSH_INTERVAL = Duration.seconds(10);
@@ -51,6 +52,15 @@ export interface ReactionTimes {
  * timeslice closes, which adds up to one timeslice (5 s in the guide) to every figure.
  */
 export function worstCaseReactionTimes(i: ReactionTimeInputs): ReactionTimes {
+  const fn = 'worstCaseReactionTimes';
+  checkInput(fn, i, 'ReactionTimeInputs');
+  checkDurationInput(fn, 'scrapeInterval', i.scrapeInterval);
+  checkDurationInput(fn, 'staleAfter', i.staleAfter, true);
+  checkDurationInput(fn, 'scaleUpStabilization', i.scaleUpStabilization);
+  checkDurationInput(fn, 'scaleDownStabilization', i.scaleDownStabilization);
+  checkDurationInput(fn, 'pushInterval', i.pushInterval, true);
+  checkDurationInput(fn, 'hpaSyncPeriod', i.hpaSyncPeriod, true);
+  if (i.metricType !== undefined && i.metricType !== 'External' && i.metricType !== 'Pods') throw inputError(fn, 'metricType', i.metricType, '"External" or "Pods"');
   const s = (d: Duration | undefined) => (d ? d.toSeconds() : 0);
   const push = s(i.pushInterval ?? INTERLOK_PUSH_INTERVAL);
   const sync = s(i.hpaSyncPeriod ?? HPA_SYNC_PERIOD);

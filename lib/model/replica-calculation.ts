@@ -1,3 +1,5 @@
+import { checkCount, checkInput, checkMinMax, checkNumbers, checkPositive, checkStrings, checkTolerance, inputError } from './_input';
+
 /**
  * The autoscaling/v2 HPA's replica recommendation for one Pods metric with an AverageValue target, as
  * `pkg/controller/podautoscaler/replica_calculator.go` computes it in `GetMetricReplicas`/`calcPlainMetricReplicas`
@@ -74,6 +76,16 @@ const MAX_INT64 = 2 ** 63;
 const milli = (value: number) => Math.round(value * 1000);
 
 export function desiredReplicas(input: ReplicaCalculationInput): ReplicaCalculation {
+  const fn = 'desiredReplicas';
+  checkInput(fn, input, 'ReplicaCalculationInput');
+  checkCount(fn, 'currentReplicas', input.currentReplicas);
+  checkPositive(fn, 'targetAverageValue', input.targetAverageValue);
+  checkMinMax(fn, input);
+  checkTolerance(fn, input.tolerance);
+  if (!(input.podValues instanceof Map)) throw inputError(fn, 'podValues', input.podValues, 'a Map from pod names to values');
+  checkNumbers(fn, 'podValues', [...input.podValues.values()]);
+  checkStrings(fn, 'pods', input.pods);
+  for (const p of ['deletedPods', 'failedPods', 'pendingPods', 'unreadyPods'] as const) checkStrings(fn, p, input[p], true);
   const tolerance = input.tolerance ?? 0.1;
   const current = input.currentReplicas;
   const within = (ratio: number) => Math.abs(1.0 - ratio) <= tolerance;
@@ -168,6 +180,13 @@ export interface ExternalReplicaCalculationInput {
  * milli-quantity); its `minReplicas` is `max(minReplicaCount, 1)`, scaling to and from zero is KEDA's own.
  */
 export function desiredReplicasExternal(input: ExternalReplicaCalculationInput): ReplicaCalculation {
+  const fn = 'desiredReplicasExternal';
+  checkInput(fn, input, 'ExternalReplicaCalculationInput');
+  checkCount(fn, 'currentReplicas', input.currentReplicas);
+  checkPositive(fn, 'targetAverageValue', input.targetAverageValue);
+  checkMinMax(fn, input);
+  checkTolerance(fn, input.tolerance);
+  checkNumbers(fn, 'values', input.values);
   const tolerance = input.tolerance ?? 0.1;
   const current = input.currentReplicas;
   if (input.values.length === 0) {
@@ -212,6 +231,14 @@ export interface ExternalValueReplicaCalculationInput {
  * replicas (scale to zero) it is `ceil(ratio)` with no tolerance. Same min/max clamp as {@link desiredReplicas}.
  */
 export function desiredReplicasExternalValue(input: ExternalValueReplicaCalculationInput): ReplicaCalculation {
+  const fn = 'desiredReplicasExternalValue';
+  checkInput(fn, input, 'ExternalValueReplicaCalculationInput');
+  checkCount(fn, 'currentReplicas', input.currentReplicas);
+  checkPositive(fn, 'targetValue', input.targetValue);
+  checkMinMax(fn, input);
+  checkTolerance(fn, input.tolerance);
+  checkNumbers(fn, 'values', input.values);
+  if (input.readyReplicas !== undefined) checkCount(fn, 'readyReplicas', input.readyReplicas);
   const tolerance = input.tolerance ?? 0.1;
   const current = input.currentReplicas;
   if (input.values.length === 0) {

@@ -4,6 +4,7 @@ import { checkDnsLabel } from '../_checks';
 import { AdapterRule } from '../adapter-rule';
 import { recommendedLabels } from '../labels';
 import { MessageMetricsHpa } from '../message-metrics-hpa';
+import { checkProps } from '../_props';
 
 export interface GrafanaDashboardProps {
   /** The namespace of the ConfigMap (the Grafana sidecar searches its own or every namespace). */
@@ -24,6 +25,7 @@ export class GrafanaDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: GrafanaDashboardProps) {
     super(scope, id);
+    props = checkProps(this, '', props, 'GrafanaDashboardProps');
     const namespace = checkDnsLabel(this, 'namespace', props.namespace);
     const hpa = props.hpa;
     this.dashboard = GrafanaDashboard.model(hpa.rule, hpa);

@@ -1,7 +1,8 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { checkArray, checkDnsLabel, checkUrl, propError } from '../_checks';
+import { CLUSTER_NAMESPACES } from '../_app-index';
+import { checkArray, checkDnsLabel, checkDuration, checkHostPort, checkUrl, propError } from '../_checks';
 import { AdapterRule } from '../adapter-rule';
 import { ExistingNamespaces } from '../existing-namespaces';
 import { recommendedLabels } from '../labels';
@@ -13,6 +14,7 @@ import { Pushgateway } from './pushgateway';
 import { DEFAULT_MONITOR_INTERVAL, DEFAULT_RELEASE } from './_monitor';
 import { ServiceMonitor } from './service-monitor';
 import { PodMonitor } from './pod-monitor';
+import { checkProps } from '../_props';
 
 /** A kube-prometheus-stack the cluster runs already: its Prometheus scrapes through monitors of ours. */
 export interface KubePrometheusStackOptions {
@@ -95,6 +97,8 @@ export interface MonitoringStackProps {
    */
   readonly adapter?: boolean;
   /**
+   * How often Prometheus scrapes: this stack's Prometheus, or with `prometheus: false` the existing one's, which
+   * the adapter rules' stale window then covers.
    * @default Duration.seconds(10)
    */
   readonly scrapeInterval?: Duration;
@@ -151,7 +155,7 @@ export class MonitoringStack extends Construct {
   public readonly podMonitors: PodMonitor[] = [];
   /** The Prometheus that holds the metrics: this stack's, kube-prometheus-stack's, or `existingPrometheusUrl`. */
   public readonly prometheusUrl?: string;
-  /** How often the metrics are scraped, when this stack knows (its Prometheus, or its monitors). */
+  /** How often the metrics are scraped, when this stack knows (its Prometheus, its monitors, or `scrapeInterval` given with an existing Prometheus). */
   public readonly scrapeInterval?: Duration;
   /** kube-prometheus-stack's settings, when the stack uses it. */
   public readonly kubePrometheusStack?: Required<Omit<KubePrometheusStackOptions, 'prometheusPeer'>> & { readonly prometheusPeer: NetworkPeer };
@@ -160,10 +164,16 @@ export class MonitoringStack extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps = {}) {
     super(scope, id);
+    props = checkProps(this, '', props, 'MonitoringStackProps');
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'monitoring');
     const scrapeInterval = props.scrapeInterval ?? Duration.seconds(10);
 
-    if (props.createNamespace ?? true) {
+    // a namespace every cluster has is never ours: `kubectl delete -f` would try to delete it, helm refuses it
+    const clusterNamespace = CLUSTER_NAMESPACES.includes(this.namespace);
+    if (clusterNamespace && props.createNamespace === true) {
+      throw propError(this, 'createNamespace', true, `false or unset with namespace "${this.namespace}": every cluster has it, so it is not created as an object of this app`);
+    }
+    if ((props.createNamespace ?? true) && !clusterNamespace) {
       this.namespaceObject = new k8s.KubeNamespace(this, 'Namespace', {
         metadata: { name: this.namespace, labels: recommendedLabels({ name: 'monitoring', instance: this.namespace, component: 'namespace' }) },
       });
@@ -173,6 +183,17 @@ export class MonitoringStack extends Construct {
 
     const networkPolicy = props.networkPolicies ?? true;
     const scrapePods = checkArray(this, 'scrapePods', props.scrapePods, 'ScrapedPods');
+    scrapePods.forEach((p, i) => checkProps(this, `scrapePods[${i}]`, p ?? null, 'ScrapedPods'));
+    const adapterOptions = checkProps(this, 'adapterOptions', props.adapterOptions, 'PrometheusAdapterOptions');
+    if ((props.pushgateway ?? true) && props.existingPushgateway !== undefined) {
+      throw propError(this, 'existingPushgateway', props.existingPushgateway instanceof PushgatewayEndpoint ? props.existingPushgateway.hostPort : props.existingPushgateway,
+        'none while the stack runs its own pushgateway (set pushgateway: false to use an existing one)');
+    }
+    const ownPrometheus = props.kubePrometheusStack !== undefined ? 'kubePrometheusStack\'s' : (props.prometheus ?? true) ? 'its own' : undefined;
+    if (ownPrometheus && props.existingPrometheusUrl !== undefined) {
+      throw propError(this, 'existingPrometheusUrl', props.existingPrometheusUrl,
+        `none while the stack queries ${ownPrometheus} Prometheus (set prometheus: false to use an existing one)`);
+    }
     if (props.pushgateway ?? true) {
       this.pushgateway = new Pushgateway(this, 'Pushgateway', {
         namespace: this.namespace, networkPolicy, allowPushFrom: props.allowPushFrom, allowScrapeFrom: props.allowScrapeFrom,
@@ -183,13 +204,15 @@ export class MonitoringStack extends Construct {
       if (!(existing instanceof PushgatewayEndpoint)) {
         throw propError(this, 'existingPushgateway', existing, 'a PushgatewayEndpoint when pushgateway is false');
       }
+      // checked here, so that a bad one is reported as the user wrote it, not as the Prometheus's target list
+      checkHostPort(this, 'existingPushgateway', existing.hostPort);
       this.pushgatewayEndpoint = existing;
     }
 
     let prometheusUrl: string | undefined;
     const kps = props.kubePrometheusStack;
     if (kps !== undefined) {
-      if (kps === null || typeof kps !== 'object') throw propError(this, 'kubePrometheusStack', kps, 'KubePrometheusStackOptions');
+      checkProps(this, 'kubePrometheusStack', kps, 'KubePrometheusStackOptions');
       if (props.prometheus === true) throw propError(this, 'prometheus', true, 'false or unset with kubePrometheusStack: its Prometheus does the scraping');
       const namespace = checkDnsLabel(this, 'kubePrometheusStack.namespace', kps.namespace ?? 'monitoring');
       this.kubePrometheusStack = {
@@ -228,8 +251,12 @@ export class MonitoringStack extends Construct {
       this.scrapeInterval = this.prometheus.scrapeInterval;
       checkArray(this, 'allowQueryFrom', props.allowQueryFrom, 'NetworkPeer').forEach((p) => this.prometheus!.allowQueryFrom(p));
       prometheusUrl = this.prometheus.url;
-    } else if ((props.adapter ?? true) || props.existingPrometheusUrl !== undefined) {
-      prometheusUrl = checkUrl(this, 'existingPrometheusUrl', props.existingPrometheusUrl as string);
+    } else {
+      // the existing Prometheus's interval, when given: the rules' stale window must cover it
+      if (props.scrapeInterval !== undefined) this.scrapeInterval = checkDuration(this, 'scrapeInterval', props.scrapeInterval, Duration.seconds(1), Duration.minutes(10));
+      if ((props.adapter ?? true) || props.existingPrometheusUrl !== undefined) {
+        prometheusUrl = checkUrl(this, 'existingPrometheusUrl', props.existingPrometheusUrl as string);
+      }
     }
     this.prometheusUrl = prometheusUrl;
 
@@ -241,7 +268,7 @@ export class MonitoringStack extends Construct {
         relistInterval: props.relistInterval,
         tls: props.apiServiceTls,
         networkPolicy,
-        ...props.adapterOptions,
+        ...adapterOptions,
       });
       this.prometheus?.allowQueryFrom(this.adapter.peer);
     }

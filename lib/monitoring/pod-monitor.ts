@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { checkDnsLabel, checkServiceName, propError } from '../_checks';
 import { recommendedLabels } from '../labels';
 import { checkInterval, checkNamespaces, checkRelease, DEFAULT_MONITOR_INTERVAL, DEFAULT_RELEASE, RELEASE_LABEL } from './_monitor';
+import { checkProps } from '../_props';
 
 export interface PodMonitorProps {
   /** The pods' labels to select them by. */
@@ -58,7 +59,7 @@ export class PodMonitor extends Construct {
 
   constructor(scope: Construct, id: string, props: PodMonitorProps) {
     super(scope, id);
-    if (props === null || typeof props !== 'object') throw propError(this, 'props', props, 'PodMonitorProps with selector and namespace');
+    props = checkProps(this, '', props, 'PodMonitorProps');
     this.name = checkDnsLabel(this, 'name', props.name ?? 'interlok');
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace);
     this.release = checkRelease(this, props.release ?? DEFAULT_RELEASE);

@@ -9,6 +9,7 @@ import { AdapterRule } from '../adapter-rule';
 import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
 import { clusterIpService, singleContainerDeployment } from './_workload';
 import { ingressPolicy, NetworkPeer } from './network-peer';
+import { checkProps } from '../_props';
 
 /** How the API server trusts the adapter's serving certificate. */
 export class ApiServiceTls {
@@ -155,7 +156,7 @@ export class PrometheusAdapter extends Construct {
   constructor(scope: Construct, id: string, props: PrometheusAdapterProps) {
     super(scope, id);
     AppIndex.of(this);
-    if (props === null || typeof props !== 'object') throw propError(this, 'props', props, 'PrometheusAdapterProps with prometheusUrl');
+    props = checkProps(this, '', props, 'PrometheusAdapterProps');
     this.name = checkServiceName(this, 'name', props.name ?? 'prometheus-adapter');
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'monitoring');
     this.prometheusUrl = checkUrl(this, 'prometheusUrl', props.prometheusUrl);

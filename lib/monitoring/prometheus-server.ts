@@ -8,6 +8,7 @@ import { checksum, emptyDirVolume, httpProbe, renderResources } from '../_pod';
 import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
 import { clusterIpService, singleContainerDeployment } from './_workload';
 import { checkPeer, ingressPolicy, NetworkPeer, requirePeers } from './network-peer';
+import { checkProps } from '../_props';
 
 /** Pods Prometheus discovers and scrapes itself (Interlok 4.1+/5.x scrape mode). */
 export interface ScrapedPods {
@@ -142,7 +143,7 @@ export class PrometheusServer extends Construct {
 
   constructor(scope: Construct, id: string, props: PrometheusServerProps) {
     super(scope, id);
-    if (props === null || typeof props !== 'object') throw propError(this, 'props', props, 'PrometheusServerProps with pushgatewayTargets');
+    props = checkProps(this, '', props, 'PrometheusServerProps');
     this.name = checkServiceName(this, 'name', props.name ?? 'prometheus-server');
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'monitoring');
     const image = checkImage(this, 'image', props.image ?? 'quay.io/prometheus/prometheus:v2.53.4');
@@ -155,6 +156,7 @@ export class PrometheusServer extends Construct {
     }
     targets.forEach((t, i) => checkHostPort(this, `pushgatewayTargets[${i}]`, t));
     scrapePods.forEach((p, i) => {
+      checkProps(this, `scrapePods[${i}]`, p ?? null, 'ScrapedPods');
       checkDnsLabel(this, `scrapePods[${i}].namespace`, p?.namespace);
       if (p.podSelector === null || typeof p.podSelector !== 'object' || Object.keys(p.podSelector).length === 0) {
         throw propError(this, `scrapePods[${i}].podSelector`, p.podSelector, 'at least one pod label');

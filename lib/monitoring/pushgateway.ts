@@ -9,6 +9,7 @@ import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
 import { IPushgatewayService, PUSHGATEWAY_SERVICE, PushgatewayEndpoint } from '../pushgateway-env';
 import { clusterIpService, singleContainerDeployment } from './_workload';
 import { checkPeer, ingressPolicy, NetworkPeer, requirePeers } from './network-peer';
+import { checkProps } from '../_props';
 
 export interface PushgatewayProps {
   /**
@@ -66,6 +67,7 @@ export class Pushgateway extends Construct implements IPushgatewayService {
 
   constructor(scope: Construct, id: string, props: PushgatewayProps = {}) {
     super(scope, id);
+    props = checkProps(this, '', props, 'PushgatewayProps');
     Object.defineProperty(this, PUSHGATEWAY_SERVICE, { value: true });
     this.name = checkServiceName(this, 'name', props.name ?? 'prometheus-pushgateway');
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'monitoring');

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { checkDnsLabel, checkServiceName, propError } from '../_checks';
 import { recommendedLabels } from '../labels';
 import { checkInterval, checkNamespaces, checkRelease, DEFAULT_MONITOR_INTERVAL, DEFAULT_RELEASE, RELEASE_LABEL } from './_monitor';
+import { checkProps } from '../_props';
 
 export interface ServiceMonitorProps {
   /** The Service's labels to select it by. */
@@ -52,7 +53,7 @@ export class ServiceMonitor extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceMonitorProps) {
     super(scope, id);
-    if (props === null || typeof props !== 'object') throw propError(this, 'props', props, 'ServiceMonitorProps with selector and port');
+    props = checkProps(this, '', props, 'ServiceMonitorProps');
     this.name = checkDnsLabel(this, 'name', props.name ?? 'prometheus-pushgateway');
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'monitoring');
     this.release = checkRelease(this, props.release ?? DEFAULT_RELEASE);
