@@ -199,10 +199,13 @@ export class InterlokAutoscalingChart extends Chart {
         throw propError(this, 'scaler.serverAddress', serverAddress, 'the URL of the Prometheus KEDA queries when the monitoring stack runs none (or set monitoring.existingPrometheusUrl)');
       }
       if (this.interloks.length === 0) this.monitoring.prometheus?.allowQueryFrom(operatorPeer ?? NetworkPeer.pods('keda', { 'app.kubernetes.io/name': 'keda-operator' }));
-      wired = { interlok, rule, scaledObject: new KedaScaledObject(scope, 'ScaledObject', { ...options, serverAddress, target, rule }) };
+      // a name given to Scaler.keda() is the first Interlok's; the others' ScaledObjects are named after them
+      const name = this.interloks.length === 0 ? options.name : undefined;
+      wired = { interlok, rule, scaledObject: new KedaScaledObject(scope, 'ScaledObject', { ...options, name, serverAddress, target, rule }) };
     } else {
       const hpa = new MessageMetricsHpa(scope, 'Autoscaler', { ...autoscaler, target, rule });
-      if (dashboard) new GrafanaDashboard(scope, 'Dashboard', { namespace: this.monitoring.namespace, hpa });
+      // the dashboard reads pushed groups; scraped counters need other panels (not written yet)
+      if (dashboard && rule.metricsSource.kind === 'pushgateway') new GrafanaDashboard(scope, 'Dashboard', { namespace: this.monitoring.namespace, hpa });
       wired = { interlok, rule, autoscaler: hpa };
     }
     this.interloks.push(wired);

@@ -214,9 +214,10 @@ export class PushgatewayDeregistration {
 }
 
 /**
- * The sidecar's preStop script. Interlok pushes every 10 s until its JVM exits, so a single DELETE could be
- * undone by a last push: delete every second while Interlok still listens, then once more after one push
- * interval. Reads PUSHGATEWAY, K8S_NAMESPACE, K8S_POD_NAME, INTERLOK_HTTP and LAST_PUSH_WAIT from its env.
+ * The sidecar's preStop script. While Interlok handles messages it pushes every 10 s, and its push thread may push
+ * once more while the JVM shuts down, so a single DELETE could be undone: delete every second while Interlok still
+ * listens, then once more one push interval after it stopped listening. Reads PUSHGATEWAY, K8S_NAMESPACE,
+ * K8S_POD_NAME, INTERLOK_HTTP and LAST_PUSH_WAIT from its env.
  */
 export const DEREGISTER_SCRIPT = [
   'url="http://$PUSHGATEWAY/metrics/job/interlok/k8s_namespace/$K8S_NAMESPACE/k8s_pod_name/$K8S_POD_NAME"',

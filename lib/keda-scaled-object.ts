@@ -43,7 +43,8 @@ export interface KedaOptions {
   readonly threshold?: number;
   /**
    * 0 lets KEDA scale the Deployment to zero when the query reads at most `activationThreshold` for
-   * `cooldownPeriod`: nothing then receives traffic, so only for Interlok fed from a queue or a poller.
+   * `cooldownPeriod`. The query counts what running pods handled, so at zero it reads 0 for ever: only with a second
+   * trigger of your own that sees waiting work (a queue's depth) can the Deployment come back.
    * @default 1
    */
   readonly minReplicaCount?: number;

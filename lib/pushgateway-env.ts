@@ -136,9 +136,7 @@ export class PushgatewayEnv extends Construct {
 
   /** The pushgateway Service of this app the endpoint names, if any. */
   public pushgatewayService(): IPushgatewayService | undefined {
-    const index = AppIndex.of(this);
-    const byHost = index.memo('pushgateway services by address', () => index.where('pushgateway services', isPushgatewayService));
-    return byHost.find((s) => this.endpoint.addresses(s.name, s.namespace, s.port, this.podNamespace));
+    return AppIndex.of(this).where('pushgateway services', isPushgatewayService).find((s) => this.endpoint.addresses(s.name, s.namespace, s.port, this.podNamespace));
   }
 
   /** The env vars for a container spec (L1 objects, kubectl YAML, other constructs). */

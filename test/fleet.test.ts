@@ -133,3 +133,23 @@ describe('mistakes fail synth, every problem at once, saying what to do', () => 
     ]));
   });
 });
+
+describe('review findings', () => {
+  test('KEDA with a name for the first ScaledObject: the fleet\'s others are named after their Interloks', () => {
+    const { Scaler } = require('../lib');
+    const chart = new InterlokAutoscalingChart(Testing.app(), 'x', { scaler: Scaler.keda({ name: 'orders-scaler' }) });
+    chart.addInterlok('B', { name: 'invoices', namespace: 'team-b' });
+    const names = Testing.synth(chart).filter((o) => o.kind === 'ScaledObject').map((o) => `${o.metadata.namespace}/${o.metadata.name}`).sort();
+    expect(names).toEqual(['default/orders-scaler', 'team-b/invoices']);
+  });
+
+  test('dashboards of Interloks whose names share a long prefix get different uids', () => {
+    const chart = new InterlokAutoscalingChart(Testing.app(), 'x', { interlok: { name: 'orders-in', namespace: 'team-payments-prod' } });
+    chart.addInterlok('Out', { name: 'orders-out', namespace: 'team-payments-prod', dashboard: true });
+    const uids = Testing.synth(chart).filter((o) => o.metadata.labels?.grafana_dashboard === '1')
+      .map((o) => JSON.parse(Object.values(o.data)[0] as string).uid);
+    expect(uids).toHaveLength(2);
+    expect(new Set(uids).size).toBe(2);
+    for (const uid of uids) expect(uid.length).toBeLessThanOrEqual(40);
+  });
+});

@@ -147,7 +147,7 @@ export async function runDoctor(opts: Options): Promise<DoctorReport> {
   const pushed: VectorSample[] = inNs.length ? await promApi(opts.prometheus, '/api/v1/query', { query: `max by (${podLabel}) (${opts.metric}{${nsLabel}="${ns}"})` }).then((d) => d.result) : [];
   const ageOf = new Map(ages.map((s) => [s.metric[podLabel]!, Number(s.value[1])]));
   const pushedOf = new Map(pushed.map((s) => [s.metric[podLabel]!, Number(s.value[1])]));
-  const pods = opts.pods ? opts.pods.split(',').map((p) => p.trim()).filter((p) => p) : [...pushedOf.keys()].sort();
+  const pods = opts.pods ? opts.pods.split(/[,\s]+/).map((p) => p.trim().replace(/^pods?\//, '')).filter((p) => p) : [...pushedOf.keys()].sort();
   const stale = [...ageOf].filter(([, a]) => a >= staleAfter.toSeconds()).map(([p]) => p);
   if (opts.pods) {
     report.goneGroups = [...pushedOf.keys()].filter((p) => !pods.includes(p)).sort();

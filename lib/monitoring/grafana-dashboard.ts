@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { checkDnsLabel } from '../_checks';
@@ -55,7 +56,8 @@ export class GrafanaDashboard extends Construct {
       fieldConfig: { defaults: { min: 0 }, overrides: [] }, options: { legend: { displayMode: 'list', placement: 'bottom' } },
     });
     return {
-      uid: `interlok-scaling-${ns}-${deployment}`.slice(0, 40),
+      // Grafana keeps 40 characters of a uid: a cut name plus a hash of the whole one, so two Interloks never share it
+      uid: `${`interlok-scaling-${ns}-${deployment}`.slice(0, 31)}-${createHash('sha256').update(`${ns}/${deployment}`).digest('hex').slice(0, 8)}`,
       title: `Interlok scaling: ${ns}/${deployment}`,
       tags: ['interlok', 'autoscaling'],
       editable: true,
