@@ -24,6 +24,7 @@ const PROPS: Record<string, { readonly keys: readonly string[]; readonly extends
   KedaScalerOptions: { keys: ['operatorPeer'], extends: ['KedaOptions'] },
   InterlokLoadJobProps: { keys: ['count', 'interlok'] },
   ExistingNamespacesProps: { keys: ['names'] },
+  ExistingEndpointsProps: { keys: ['prometheusUrls', 'pushgateways'] },
   GrafanaDashboardProps: { keys: ['hpa', 'namespace'] },
   KubePrometheusStackOptions: { keys: ['interval', 'namespace', 'prometheusPeer', 'prometheusUrl', 'release'] },
   MonitoringStackProps: { keys: ['adapter', 'adapterOptions', 'allowPushFrom', 'allowQueryFrom', 'allowScrapeFrom', 'apiServiceTls', 'createNamespace', 'existingPrometheusUrl', 'existingPushgateway', 'kubePrometheusStack', 'namespace', 'networkPolicies', 'prometheus', 'pushgateway', 'relistInterval', 'scrapeInterval', 'scrapePods'] },

@@ -5,6 +5,7 @@
 export { InterlokAutoscalingChart, type InterlokAutoscalingChartProps, type FleetInterlokProps, type AutoscaledInterlok } from './interlok-autoscaling-chart';
 export { synthAtomically } from './atomic-synth';
 export { ExistingNamespaces, type ExistingNamespacesProps } from './existing-namespaces';
+export { ExistingEndpoints, type ExistingEndpointsProps } from './existing-endpoints';
 
 // Interlok
 export { InterlokDeployment, type InterlokDeploymentProps, InterlokImage, InterlokConfig, type InterlokConfigFiles, PushgatewayDeregistration } from './interlok-deployment';

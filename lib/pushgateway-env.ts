@@ -17,7 +17,7 @@ export interface IPushgatewayService extends IConstruct {
   admitsPusher(namespace: string, podLabels: Record<string, string>): boolean;
 }
 
-function isPushgatewayService(c: IConstruct): c is IPushgatewayService {
+export function isPushgatewayService(c: IConstruct): c is IPushgatewayService {
   return (c as any)[PUSHGATEWAY_SERVICE] === true;
 }
 

@@ -1,6 +1,6 @@
 import { Duration, Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { AdapterRule, PrometheusServer } from '../lib';
+import { AdapterRule, PrometheusServer, ExistingEndpoints } from '../lib';
 import { emptyChart } from './helpers';
 
 // prometheus-adapter parses its config with yaml.UnmarshalStrict: any other key crash-loops it.
@@ -54,10 +54,12 @@ describe('AdapterRule', () => {
   test('a rule that assumes faster scrapes than the app\'s Prometheus does fails synth', () => {
     const chart = emptyChart();
     new AdapterRule(chart, 'Rule');
+    new ExistingEndpoints(chart, 'Existing', { pushgateways: ['pgw:9091'] });
     new PrometheusServer(chart, 'Prom', { pushgatewayTargets: ['pgw:9091'], scrapeInterval: Duration.seconds(10), networkPolicy: false });
     expect(() => Testing.synth(chart)).not.toThrow();
     const slow = emptyChart();
     new AdapterRule(slow, 'Rule', { scrapeInterval: Duration.seconds(5) });
+    new ExistingEndpoints(slow, 'Existing', { pushgateways: ['pgw:9091'] });
     new PrometheusServer(slow, 'Prom', { pushgatewayTargets: ['pgw:9091'], scrapeInterval: Duration.seconds(10), networkPolicy: false });
     expect(() => Testing.synth(slow)).toThrow('[test/Rule] adapter rule test/Rule assumes the pushgateway is scraped every 5s but Prometheus test/Prom scrapes every 10s: busy pods would read 0; set the rule\'s scrapeInterval');
   });

@@ -1,6 +1,6 @@
 import { Duration, Testing } from 'cdk8s';
 import {
-  AdapterRule, ExistingNamespaces, InterlokConfig, InterlokDeployment, MessageMetricsHpa, PrometheusAdapter, ScaleMetric, ScaleTarget, ScalingPolicy,
+  AdapterRule, ExistingNamespaces, InterlokConfig, InterlokDeployment, MessageMetricsHpa, PrometheusAdapter, ScaleMetric, ScaleTarget, ScalingPolicy, ExistingEndpoints,
 } from '../lib';
 import { emptyChart, find, synthChart } from './helpers';
 
@@ -86,6 +86,7 @@ describe('MessageMetricsHpa', () => {
     const chart = emptyChart();
     const interlok = new InterlokDeployment(chart, 'Interlok');
     const rule = new AdapterRule(chart, 'Rule');
+    new ExistingEndpoints(chart, 'Existing', { prometheusUrls: ['http://prometheus:9090/'] });
     const adapter = new PrometheusAdapter(chart, 'Adapter', { prometheusUrl: 'http://prometheus:9090/' });
     adapter.addRule(new AdapterRule(chart, 'Other', { metricName: 'Other' }));
     new MessageMetricsHpa(chart, 'First', { target: ScaleTarget.interlok(interlok), rule });

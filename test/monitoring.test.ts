@@ -1,7 +1,7 @@
 import { Duration, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import {
-  AdapterRule, ApiServiceTls, MonitoringStack, NetworkPeer, PrometheusAdapter, PrometheusServer, Pushgateway,
+  AdapterRule, ApiServiceTls, MonitoringStack, NetworkPeer, PrometheusAdapter, PrometheusServer, Pushgateway, ExistingEndpoints,
 } from '../lib';
 import { container, emptyChart, find, synthChart } from './helpers';
 
@@ -53,6 +53,7 @@ describe('MonitoringStack', () => {
 describe('PrometheusAdapter', () => {
   const make = (tls?: ApiServiceTls, rules = [{}]) => {
     const chart = emptyChart();
+    new ExistingEndpoints(chart, 'Existing', { prometheusUrls: ['http://prometheus.obs.svc:9090/'] });
     const adapter = new PrometheusAdapter(chart, 'Adapter', { prometheusUrl: 'http://prometheus.obs.svc:9090/', tls });
     rules.forEach((props, i) => adapter.addRule(new AdapterRule(chart, `Rule${i}`, props)));
     return synthChart(chart);

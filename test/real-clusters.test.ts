@@ -3,9 +3,9 @@
  * (§2) and the removal of deleted pods' groups (§3) are proven on the real pushgateway and Prometheus in
  * test/chain/external.test.ts and test/chain/deregister.test.ts.
  */
-import { App, Duration, Testing } from 'cdk8s';
+import { App, Chart, Duration, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AdapterRule, InterlokAutoscalingChart, NetworkPeer, PrometheusAdapter, PushgatewayEnv } from '../lib';
+import { AdapterRule, ExistingEndpoints, InterlokAutoscalingChart, NetworkPeer, PrometheusAdapter, PrometheusServer, PushgatewayEndpoint, PushgatewayEnv } from '../lib';
 import { distObjects } from './chain/harness';
 import { container, emptyChart, env, find, Manifest, synthChart, synthStack } from './helpers';
 
@@ -81,6 +81,7 @@ describe('§5 an aggregated API that stays up', () => {
 
   test('options: a priority class, and the node network for control planes that cannot reach pod IPs', () => {
     const chart = emptyChart();
+    new ExistingEndpoints(chart, 'Existing', { prometheusUrls: ['http://p:9090/'] });
     new PrometheusAdapter(chart, 'Adapter', {
       prometheusUrl: 'http://p:9090/', priorityClassName: 'system-cluster-critical', hostNetwork: true, replicas: 3, externalMetrics: false, networkPolicy: false,
       rules: [new AdapterRule(chart, 'Rule', { external: false })],
@@ -145,5 +146,39 @@ describe('§1 next to a prometheus-community prometheus-adapter release', () => 
     for (const namespace of ['monitoring', 'custom-metrics', 'default']) {
       expect(objects.map(key).filter((k) => chartKeys(release, namespace).has(k))).toEqual([]);
     }
+  });
+});
+
+describe('issue 12: standalone servers read what the app synthesizes or declares', () => {
+  const errors = (chart: Chart) => {
+    try {
+      Testing.synth(chart);
+    } catch (e) {
+      return (e as Error).message.split('\n').slice(1).map((l) => l.trim());
+    }
+    return [];
+  };
+
+  test('a Prometheus scraping a pushgateway nobody synthesizes or declares, and an adapter querying a Prometheus likewise', () => {
+    const chart = emptyChart();
+    new PrometheusServer(chart, 'Prom', { pushgatewayTargets: ['pgw.obs.svc:9091'], networkPolicy: false });
+    new PrometheusAdapter(chart, 'Adapter', { prometheusUrl: 'http://prometheus.obs.svc:9090/', networkPolicy: false, externalMetrics: false, rules: [new AdapterRule(chart, 'Rule', { external: false })] });
+    expect(errors(chart).sort()).toEqual([
+      '[test/Adapter] prometheus-adapter monitoring/prometheus-adapter queries http://prometheus.obs.svc:9090/, which this app neither synthesizes nor declares: declare it with new ExistingEndpoints(scope, id, { prometheusUrls: [\'http://prometheus.obs.svc:9090/\'] }), or point it at a PrometheusServer of the app',
+      '[test/Prom] Prometheus monitoring/prometheus-server scrapes pushgateway pgw.obs.svc:9091, which this app neither synthesizes nor declares: declare it with new ExistingEndpoints(scope, id, { pushgateways: [\'pgw.obs.svc:9091\'] }), or scrape a Pushgateway of the app',
+    ]);
+    // any spelling of the same Service counts
+    new ExistingEndpoints(chart, 'Existing', { pushgateways: ['pgw.obs.svc.cluster.local:9091'], prometheusUrls: ['http://prometheus.obs:9090'] });
+    expect(errors(chart)).toEqual([]);
+  });
+
+  test('the adapter pointed at the app\'s own Prometheus, in any spelling, needs no declaration; a stack declares what it was told exists', () => {
+    const chart = emptyChart();
+    new PrometheusServer(chart, 'Prom', { pushgatewayTargets: ['pgw.obs.svc:9091'], networkPolicy: false });
+    new ExistingEndpoints(chart, 'Existing', { pushgateways: ['pgw.obs.svc:9091'] });
+    new PrometheusAdapter(chart, 'Adapter', { prometheusUrl: 'http://prometheus-server.monitoring.svc.cluster.local:80/', networkPolicy: false, externalMetrics: false, rules: [new AdapterRule(chart, 'Rule', { external: false })] });
+    expect(errors(chart)).toEqual([]);
+    expect(() => synthStack({ monitoring: { pushgateway: false, existingPushgateway: PushgatewayEndpoint.hostPort('pgw.obs.svc:9091') } })).not.toThrow();
+    expect(() => synthStack({ monitoring: { prometheus: false, existingPrometheusUrl: 'http://prometheus.obs.svc:9090/', allowScrapeFrom: [NetworkPeer.pods('obs', { app: 'prometheus' })] } })).not.toThrow();
   });
 });

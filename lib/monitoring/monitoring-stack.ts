@@ -4,6 +4,7 @@ import * as k8s from '../../imports/k8s';
 import { CLUSTER_NAMESPACES } from '../_app-index';
 import { checkArray, checkDnsLabel, checkDuration, checkHostPort, checkUrl, propError } from '../_checks';
 import { AdapterRule } from '../adapter-rule';
+import { ExistingEndpoints } from '../existing-endpoints';
 import { ExistingNamespaces } from '../existing-namespaces';
 import { recommendedLabels } from '../labels';
 import { PushgatewayEndpoint } from '../pushgateway-env';
@@ -183,6 +184,7 @@ export class MonitoringStack extends Construct {
 
     const networkPolicy = props.networkPolicies ?? true;
     const scrapePods = checkArray(this, 'scrapePods', props.scrapePods, 'ScrapedPods');
+    const existingEndpoints = { pushgateways: [] as string[], prometheusUrls: [] as string[] };
     scrapePods.forEach((p, i) => checkProps(this, `scrapePods[${i}]`, p ?? null, 'ScrapedPods'));
     const adapterOptions = checkProps(this, 'adapterOptions', props.adapterOptions, 'PrometheusAdapterOptions');
     if ((props.pushgateway ?? true) && props.existingPushgateway !== undefined) {
@@ -207,6 +209,7 @@ export class MonitoringStack extends Construct {
       // checked here, so that a bad one is reported as the user wrote it, not as the Prometheus's target list
       checkHostPort(this, 'existingPushgateway', existing.hostPort);
       this.pushgatewayEndpoint = existing;
+      existingEndpoints.pushgateways.push(existing.hostPort);
     }
 
     let prometheusUrl: string | undefined;
@@ -223,6 +226,7 @@ export class MonitoringStack extends Construct {
         prometheusPeer: checkPeer(this, 'kubePrometheusStack.prometheusPeer', kps.prometheusPeer ?? NetworkPeer.pods(namespace, { 'app.kubernetes.io/name': 'prometheus' })),
       };
       prometheusUrl = this.kubePrometheusStack.prometheusUrl;
+      existingEndpoints.prometheusUrls.push(prometheusUrl);
       this.scrapeInterval = this.kubePrometheusStack.interval;
       if (this.pushgateway) {
         this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
@@ -256,9 +260,14 @@ export class MonitoringStack extends Construct {
       if (props.scrapeInterval !== undefined) this.scrapeInterval = checkDuration(this, 'scrapeInterval', props.scrapeInterval, Duration.seconds(1), Duration.minutes(10));
       if ((props.adapter ?? true) || props.existingPrometheusUrl !== undefined) {
         prometheusUrl = checkUrl(this, 'existingPrometheusUrl', props.existingPrometheusUrl as string);
+        existingEndpoints.prometheusUrls.push(prometheusUrl);
       }
     }
     this.prometheusUrl = prometheusUrl;
+    // what this stack was told exists: its Prometheus may scrape it and its adapter query it
+    if (existingEndpoints.pushgateways.length || existingEndpoints.prometheusUrls.length) {
+      new ExistingEndpoints(this, 'ExistingEndpoints', existingEndpoints);
+    }
 
     if (props.adapter ?? true) {
       this.adapter = new PrometheusAdapter(this, 'Adapter', {

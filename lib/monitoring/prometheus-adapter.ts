@@ -6,6 +6,8 @@ import * as k8s from '../../imports/k8s';
 import { checkArray, checkDnsLabel, checkDnsSubdomain, checkDuration, checkImage, checkInteger, checkResources, checkServiceName, checkUrl, propError } from '../_checks';
 import { checksum, emptyDirVolume, httpProbe, podDisruptionBudget, renderResources } from '../_pod';
 import { AdapterRule } from '../adapter-rule';
+import { ExistingEndpoints, hostPortOf, serviceKey } from '../existing-endpoints';
+import { PrometheusServer } from './prometheus-server';
 import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
 import { clusterIpService, singleContainerDeployment } from './_workload';
 import { ingressPolicy, NetworkPeer } from './network-peer';
@@ -308,6 +310,7 @@ export class PrometheusAdapter extends Construct {
       });
     }
 
+    const index = AppIndex.of(this);
     this.node.addValidation({
       validate: () => {
         const errors = this.rules.length === 0 ? [`prometheus-adapter ${this.namespace}/${this.name} has no rules: it would serve no metric`] : [];
@@ -320,6 +323,14 @@ export class PrometheusAdapter extends Construct {
         }
         if (this.externalMetrics && this.rules.length && !external.length) {
           errors.push(`prometheus-adapter ${this.namespace}/${this.name} registers ${EXTERNAL_METRICS_API_SERVICE} but serves no External metric: set externalMetrics: false`);
+        }
+        const known = index.memo('prometheus servers and declared urls', () => new Set([
+          ...index.ofType(PrometheusServer).map((p) => p.url),
+          ...index.ofType(ExistingEndpoints).flatMap((e) => e.prometheusUrls),
+        ].flatMap((u) => [hostPortOf(u), serviceKey(hostPortOf(u))])));
+        const target = hostPortOf(this.prometheusUrl);
+        if (!known.has(target) && !known.has(serviceKey(target, this.namespace))) {
+          errors.push(`prometheus-adapter ${this.namespace}/${this.name} queries ${this.prometheusUrl}, which this app neither synthesizes nor declares: declare it with new ExistingEndpoints(scope, id, { prometheusUrls: ['${this.prometheusUrl}'] }), or point it at a PrometheusServer of the app`);
         }
         return errors;
       },

@@ -9,6 +9,9 @@ import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
 import { clusterIpService, singleContainerDeployment } from './_workload';
 import { checkPeer, ingressPolicy, NetworkPeer, requirePeers } from './network-peer';
 import { checkProps } from '../_props';
+import { AppIndex } from '../_app-index';
+import { ExistingEndpoints, serviceKey } from '../existing-endpoints';
+import { isPushgatewayService } from '../pushgateway-env';
 
 /** Pods Prometheus discovers and scrapes itself (Interlok 4.1+/5.x scrape mode). */
 export interface ScrapedPods {
@@ -155,6 +158,7 @@ export class PrometheusServer extends Construct {
       throw propError(this, 'pushgatewayTargets', targets, 'at least one host:port (or pods in scrapePods)');
     }
     targets.forEach((t, i) => checkHostPort(this, `pushgatewayTargets[${i}]`, t));
+    this.checkTargets(targets);
     scrapePods.forEach((p, i) => {
       checkProps(this, `scrapePods[${i}]`, p ?? null, 'ScrapedPods');
       checkDnsLabel(this, `scrapePods[${i}].namespace`, p?.namespace);
@@ -243,6 +247,20 @@ export class PrometheusServer extends Construct {
       });
     }
     return sa;
+  }
+
+  private checkTargets(targets: string[]): void {
+    const index = AppIndex.of(this);
+    this.node.addValidation({
+      validate: () => {
+        const known = index.memo('pushgateway services and declared ones', () => new Set([
+          ...index.where('pushgateway services', isPushgatewayService).flatMap((s) => [`${s.name}.${s.namespace}.svc:${s.port}`]),
+          ...index.ofType(ExistingEndpoints).flatMap((e) => e.pushgateways),
+        ].flatMap((h) => [h, serviceKey(h)])));
+        return targets.filter((t) => !known.has(t) && !known.has(serviceKey(t, this.namespace))).map((t) =>
+          `Prometheus ${this.namespace}/${this.name} scrapes pushgateway ${t}, which this app neither synthesizes nor declares: declare it with new ExistingEndpoints(scope, id, { pushgateways: ['${t}'] }), or scrape a Pushgateway of the app`);
+      },
+    });
   }
 
   /** Lets these pods query (prometheus-adapter). */
