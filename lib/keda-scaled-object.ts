@@ -4,7 +4,7 @@ import { AppIndex } from './_app-index';
 import { checkDnsLabel, checkDuration, checkInteger, checkUrl, propError } from './_checks';
 import { AdapterRule, MAX_EXTERNAL_DEPLOYMENT_NAME } from './adapter-rule';
 import { recommendedLabels } from './labels';
-import { MessageMetricsHpa, renderBehavior, ScaleTarget, ScalingRules } from './message-metrics-hpa';
+import { checkTargetAndRule, MessageMetricsHpa, renderBehavior, ScaleTarget, ScalingRules } from './message-metrics-hpa';
 import { PrometheusAdapter } from './monitoring/prometheus-adapter';
 import { checkProps } from './_props';
 
@@ -120,12 +120,7 @@ export class KedaScaledObject extends Construct {
   constructor(scope: Construct, id: string, props: KedaScaledObjectProps) {
     super(scope, id);
     props = checkProps(this, '', props, 'KedaScaledObjectProps');
-    if (!(props?.target instanceof ScaleTarget)) {
-      throw propError(this, 'target', props?.target, 'a ScaleTarget (ScaleTarget.interlok(deployment) or ScaleTarget.deployment(name, namespace))');
-    }
-    if (!(props.rule instanceof AdapterRule)) throw propError(this, 'rule', props.rule, 'an AdapterRule (its series settings)');
-    this.target = props.target;
-    this.rule = props.rule;
+    ({ target: this.target, rule: this.rule } = checkTargetAndRule(this, props, 'an AdapterRule (its series settings)'));
     checkDnsLabel(this, 'target.name', this.target.name);
     if (this.target.name.length > MAX_EXTERNAL_DEPLOYMENT_NAME) {
       throw propError(this, 'target.name', this.target.name, `at most ${MAX_EXTERNAL_DEPLOYMENT_NAME} characters: longer Deployment names are cut in pod names, which the query matches by the Deployment's name`);

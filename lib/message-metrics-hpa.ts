@@ -148,12 +148,7 @@ export class MessageMetricsHpa extends Construct {
   constructor(scope: Construct, id: string, props: MessageMetricsHpaProps) {
     super(scope, id);
     props = checkProps(this, '', props, 'MessageMetricsHpaProps');
-    if (!(props?.target instanceof ScaleTarget)) {
-      throw propError(this, 'target', props?.target, 'a ScaleTarget (ScaleTarget.interlok(deployment) or ScaleTarget.deployment(name, namespace))');
-    }
-    if (!(props.rule instanceof AdapterRule)) throw propError(this, 'rule', props.rule, 'an AdapterRule');
-    this.target = props.target;
-    this.rule = props.rule;
+    ({ target: this.target, rule: this.rule } = checkTargetAndRule(this, props, 'an AdapterRule'));
     // a Deployment name is a DNS-1123 subdomain: dots are allowed (see the External metric below)
     checkDnsSubdomain(this, 'target.name', this.target.name);
     this.namespace = checkDnsLabel(this, 'target.namespace', this.target.namespace);
@@ -299,4 +294,13 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
     else groups.set(k, [item]);
   }
   return groups;
+}
+
+/** What an HPA and a ScaledObject both need: the Deployment they scale and the rule that gives its metric. */
+export function checkTargetAndRule(scope: IConstruct, props: { target?: unknown; rule?: unknown }, ruleExpected: string): { target: ScaleTarget; rule: AdapterRule } {
+  if (!(props?.target instanceof ScaleTarget)) {
+    throw propError(scope, 'target', props?.target, 'a ScaleTarget (ScaleTarget.interlok(deployment) or ScaleTarget.deployment(name, namespace))');
+  }
+  if (!(props.rule instanceof AdapterRule)) throw propError(scope, 'rule', props.rule, ruleExpected);
+  return { target: props.target, rule: props.rule };
 }
