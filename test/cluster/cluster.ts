@@ -1,0 +1,305 @@
+// A real Kubernetes control plane and one node, inside network namespaces of its own: etcd, kube-apiserver,
+// kube-controller-manager, kube-scheduler and kube-proxy run in the node's namespace (its address 10.200.0.1 on
+// its own loopback), and the node agent gives every pod a namespace and IP of its own, routed through the node's.
+// Nothing is added to the host's interfaces and no packet leaves these namespaces. Needs root (network
+// namespaces, mounts, iptables).
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { randomBytes } from 'crypto';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { stringify } from 'yaml';
+import { ClusterBinaries, ensureBinaries, KUBERNETES_VERSION, which } from './build';
+
+export const NODE_IP = '10.200.0.1';
+export const POD_CIDR = '10.244.0.0/24';
+export const CLUSTER_CIDR = '10.244.0.0/16';
+export const SERVICE_CIDR = '10.96.0.0/16';
+export const GATEWAY = '169.254.1.1';
+export const NODE_NAME = 'node-1';
+/** Where a command run in the cluster finds it: `npm run cluster -- exec` reads this. */
+export const STATE_ENV = 'CDK8S_INTERLOK_SCALING_CLUSTER';
+
+export interface ClusterOptions {
+  /** kube-controller-manager --horizontal-pod-autoscaler-sync-period. @default 15s, the controller's own */
+  readonly hpaSyncPeriod?: string;
+  readonly log?: (line: string) => void;
+}
+
+/** What a command run inside the cluster gets in its environment. */
+export interface ClusterEnv {
+  readonly KUBECONFIG: string;
+  readonly PROMETHEUS_URL: string;
+  readonly PUSHGATEWAY_URL: string;
+  readonly [STATE_ENV]: string;
+  readonly PATH: string;
+}
+
+interface Proc { readonly name: string; readonly child: ChildProcess; exited: boolean }
+
+function sh(cmd: string, args: string[], opts: { input?: string } = {}): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', input: opts.input });
+  if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${(r.stderr || r.stdout).trim()}`);
+  return r.stdout;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Why this machine cannot run the cluster, or undefined. */
+export function cannotRun(): string | undefined {
+  if (process.platform !== 'linux') return 'the test cluster needs Linux network namespaces';
+  if (process.getuid?.() !== 0) return 'the test cluster needs root (network namespaces, mounts, iptables): run as root, e.g. in CI or with sudo';
+  const missing = ['ip', 'iptables', 'openssl', 'sysctl', 'prometheus', 'curl', 'go'].filter((t) => !which(t));
+  if (!which('prometheus-pushgateway') && !which('pushgateway')) missing.push('prometheus-pushgateway');
+  if (missing.length) return `the test cluster needs ${missing.join(', ')}: sudo apt-get install -y iproute2 iptables openssl procps prometheus prometheus-pushgateway curl golang (Go ≥ 1.26)`;
+  return undefined;
+}
+
+export class Cluster {
+  readonly id = randomBytes(2).toString('hex');
+  readonly prefix = `cis${this.id}`;
+  readonly nodeNetns = `${this.prefix}-node`;
+  readonly stateDir: string;
+  private readonly procs: Proc[] = [];
+  private bins!: ClusterBinaries;
+  private readonly log: (line: string) => void;
+  private stopped = false;
+
+  constructor(private readonly options: ClusterOptions = {}) {
+    this.log = options.log ?? ((l) => console.error(`cluster: ${l}`));
+    this.stateDir = mkdtempSync(join(tmpdir(), 'cdk8s-interlok-scaling-cluster-'));
+  }
+
+  get kubeconfig(): string { return join(this.stateDir, 'pki', 'admin.kubeconfig'); }
+
+  env(): ClusterEnv {
+    return {
+      KUBECONFIG: this.kubeconfig,
+      // where dist/'s Prometheus and pushgateway answer once applied (their Services)
+      PROMETHEUS_URL: 'http://prometheus-server.monitoring.svc:80',
+      PUSHGATEWAY_URL: 'http://prometheus-pushgateway.monitoring.svc:9091',
+      [STATE_ENV]: this.stateDir,
+      PATH: `${join(this.stateDir, 'bin')}:${process.env.PATH}`,
+    };
+  }
+
+  async start(): Promise<void> {
+    const why = cannotRun();
+    if (why) throw new Error(why);
+    this.bins = ensureBinaries(this.log);
+    const t0 = Date.now();
+    mkdirSync(join(this.stateDir, 'bin'));
+    mkdirSync(join(this.stateDir, 'logs'));
+    symlinkSync(this.bins.kube, join(this.stateDir, 'bin', 'kubectl'));
+    this.network();
+    this.certificates();
+    this.startProcess('etcd', ['etcd', '--name', 'test', '--data-dir', join(this.stateDir, 'etcd'),
+      '--listen-client-urls', 'http://127.0.0.1:2379', '--advertise-client-urls', 'http://127.0.0.1:2379',
+      '--listen-peer-urls', 'http://127.0.0.1:2380', '--initial-advertise-peer-urls', 'http://127.0.0.1:2380',
+      '--initial-cluster', 'test=http://127.0.0.1:2380', '--unsafe-no-fsync', '--log-level', 'warn']);
+    const pki = (f: string) => join(this.stateDir, 'pki', f);
+    this.startProcess('kube-apiserver', ['kube-apiserver',
+      '--etcd-servers=http://127.0.0.1:2379', `--advertise-address=${NODE_IP}`, `--bind-address=${NODE_IP}`,
+      '--secure-port=6443', `--tls-cert-file=${pki('apiserver.crt')}`, `--tls-private-key-file=${pki('apiserver.key')}`,
+      `--client-ca-file=${pki('ca.crt')}`, '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-key-file=${pki('sa.pub')}`, `--service-account-signing-key-file=${pki('sa.key')}`,
+      '--authorization-mode=Node,RBAC', `--service-cluster-ip-range=${SERVICE_CIDR}`,
+      `--requestheader-client-ca-file=${pki('front-proxy-ca.crt')}`, '--requestheader-allowed-names=front-proxy-client',
+      '--requestheader-username-headers=X-Remote-User', '--requestheader-group-headers=X-Remote-Group',
+      '--requestheader-extra-headers-prefix=X-Remote-Extra-', `--proxy-client-cert-file=${pki('front-proxy-client.crt')}`,
+      `--proxy-client-key-file=${pki('front-proxy-client.key')}`, '--enable-aggregator-routing=true',
+      `--kubelet-client-certificate=${pki('apiserver.crt')}`, `--kubelet-client-key=${pki('apiserver.key')}`,
+      '--profiling=false', '--v=0']);
+    await this.waitFor('the API server', async () => this.kubectlOk(['get', '--raw', '/readyz']), 60_000);
+    this.startProcess('kube-controller-manager', ['kube-controller-manager',
+      `--kubeconfig=${pki('controller-manager.kubeconfig')}`, `--authentication-kubeconfig=${pki('controller-manager.kubeconfig')}`,
+      `--authorization-kubeconfig=${pki('controller-manager.kubeconfig')}`, `--root-ca-file=${pki('ca.crt')}`,
+      `--service-account-private-key-file=${pki('sa.key')}`, `--cluster-signing-cert-file=${pki('ca.crt')}`,
+      `--cluster-signing-key-file=${pki('ca.key')}`, '--use-service-account-credentials', '--controllers=*',
+      '--leader-elect=false', `--service-cluster-ip-range=${SERVICE_CIDR}`, '--bind-address=127.0.0.1',
+      '--secure-port=10257', ...(this.options.hpaSyncPeriod ? [`--horizontal-pod-autoscaler-sync-period=${this.options.hpaSyncPeriod}`] : [])]);
+    writeFileSync(pki('scheduler.yaml'), stringify({
+      apiVersion: 'kubescheduler.config.k8s.io/v1', kind: 'KubeSchedulerConfiguration',
+      clientConnection: { kubeconfig: pki('scheduler.kubeconfig') }, leaderElection: { leaderElect: false },
+    }));
+    this.startProcess('kube-scheduler', ['kube-scheduler', `--config=${pki('scheduler.yaml')}`,
+      `--authentication-kubeconfig=${pki('scheduler.kubeconfig')}`, `--authorization-kubeconfig=${pki('scheduler.kubeconfig')}`,
+      '--bind-address=127.0.0.1', '--secure-port=10259']);
+    this.startProcess('kube-proxy', ['kube-proxy', '--proxy-mode=iptables', `--kubeconfig=${pki('kube-proxy.kubeconfig')}`,
+      `--hostname-override=${NODE_NAME}`, `--cluster-cidr=${CLUSTER_CIDR}`, '--conntrack-max-per-core=0',
+      '--healthz-bind-address=127.0.0.1:10256', '--metrics-bind-address=127.0.0.1:10249']);
+    const agentConfig = join(this.stateDir, 'agent.json');
+    writeFileSync(join(this.stateDir, 'hosts'), '127.0.0.1\tlocalhost\n');
+    writeFileSync(agentConfig, JSON.stringify({
+      nodeName: NODE_NAME, nodeIP: NODE_IP, podCIDR: POD_CIDR, kubeconfig: this.kubeconfig,
+      stateDir: this.stateDir, netnsPrefix: this.prefix, kubeBinary: this.bins.kube, clusterDomain: 'cluster.local',
+      nodeHostsFile: join(this.stateDir, 'hosts'), kubeletVersion: KUBERNETES_VERSION,
+      capacity: { cpu: '32', memory: '128Gi', pods: '110', 'ephemeral-storage': '100Gi' },
+      images: imageRules(this.bins),
+    }, null, 2));
+    this.startProcess('node-agent', ['node-agent', `--config=${agentConfig}`]);
+    await this.waitFor(`node ${NODE_NAME} Ready`, async () =>
+      this.kubectl(['get', 'node', NODE_NAME, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']) === 'True', 60_000);
+    await this.waitFor('the default ServiceAccount', async () => this.kubectlOk(['get', 'serviceaccount', 'default', '-n', 'default']), 60_000);
+    this.log(`cluster ${this.prefix} up in ${((Date.now() - t0) / 1000).toFixed(1)} s (state: ${this.stateDir})`);
+  }
+
+  /** The node's namespace: the control plane's address and the pods' gateway on its loopback, forwarding on. */
+  private network(): void {
+    const inNode = (...args: string[]) => sh('ip', ['netns', 'exec', this.nodeNetns, ...args]);
+    sh('ip', ['netns', 'add', this.nodeNetns]);
+    inNode('ip', 'link', 'set', 'lo', 'up');
+    inNode('ip', 'addr', 'add', `${NODE_IP}/32`, 'dev', 'lo');
+    inNode('ip', 'addr', 'add', `${GATEWAY}/32`, 'dev', 'lo');
+    // processes of the node's own namespace reach ClusterIPs through kube-proxy's OUTPUT rules once a route exists
+    inNode('ip', 'route', 'add', SERVICE_CIDR, 'dev', 'lo');
+    inNode('sysctl', '-q', '-w', 'net.ipv4.ip_forward=1');
+  }
+
+  private certificates(): void {
+    const dir = join(this.stateDir, 'pki');
+    mkdirSync(dir);
+    const p = (f: string) => join(dir, f);
+    const ssl = (...args: string[]) => sh('openssl', args);
+    const key = (name: string) => ssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', p(`${name}.key`));
+    for (const ca of ['ca', 'front-proxy-ca']) {
+      key(ca);
+      ssl('req', '-x509', '-new', '-key', p(`${ca}.key`), '-out', p(`${ca}.crt`), '-days', '2', '-subj', `/CN=cdk8s-interlok-scaling-${ca}`);
+    }
+    const cert = (name: string, subj: string, ca: string, ext: string) => {
+      key(name);
+      ssl('req', '-new', '-key', p(`${name}.key`), '-out', p(`${name}.csr`), '-subj', subj);
+      writeFileSync(p(`${name}.ext`), ext);
+      ssl('x509', '-req', '-in', p(`${name}.csr`), '-CA', p(`${ca}.crt`), '-CAkey', p(`${ca}.key`), '-CAcreateserial',
+        '-out', p(`${name}.crt`), '-days', '2', '-extfile', p(`${name}.ext`));
+    };
+    const client = 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n';
+    cert('apiserver', '/CN=kube-apiserver', 'ca', 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n'
+      + 'extendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=IP:10.200.0.1,IP:127.0.0.1,IP:10.96.0.1,DNS:kubernetes,'
+      + 'DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\n');
+    cert('admin', '/O=system:masters/CN=cluster-admin', 'ca', client);
+    cert('controller-manager', '/CN=system:kube-controller-manager', 'ca', client);
+    cert('scheduler', '/CN=system:kube-scheduler', 'ca', client);
+    cert('kube-proxy', '/CN=system:kube-proxy', 'ca', client);
+    cert('front-proxy-client', '/CN=front-proxy-client', 'front-proxy-ca', client);
+    key('sa');
+    ssl('ec', '-in', p('sa.key'), '-pubout', '-out', p('sa.pub'));
+    for (const [name, user] of [['admin', 'admin'], ['controller-manager', 'controller-manager'], ['scheduler', 'scheduler'], ['kube-proxy', 'kube-proxy']]) {
+      writeFileSync(p(`${name}.kubeconfig`), stringify({
+        apiVersion: 'v1', kind: 'Config', 'current-context': 'test',
+        clusters: [{ name: 'test', cluster: { server: `https://${NODE_IP}:6443`, 'certificate-authority': p('ca.crt') } }],
+        users: [{ name: user, user: { 'client-certificate': p(`${name}.crt`), 'client-key': p(`${name}.key`) } }],
+        contexts: [{ name: 'test', context: { cluster: 'test', user, namespace: 'default' } }],
+      }));
+    }
+  }
+
+  private startProcess(name: string, args: string[]): void {
+    const logPath = join(this.stateDir, 'logs', `${name}.log`);
+    const fd = openSync(logPath, 'a');
+    const child = spawn('ip', ['netns', 'exec', this.nodeNetns, this.bins.kube, ...args], { stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    const proc: Proc = { name, child, exited: false };
+    child.on('exit', (code, signal) => {
+      proc.exited = true;
+      if (!this.stopped) this.log(`${name} exited (${code ?? signal}); its log: ${logPath}`);
+    });
+    this.procs.push(proc);
+  }
+
+  /** The last lines of a component's log, for an error message. */
+  logTail(name: string, lines = 20): string {
+    try {
+      return readFileSync(join(this.stateDir, 'logs', `${name}.log`), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '';
+    }
+  }
+
+  private async waitFor(what: string, ok: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const dead = this.procs.find((p) => p.exited);
+      if (dead) throw new Error(`${dead.name} exited while waiting for ${what}:\n${this.logTail(dead.name)}`);
+      if (await ok().catch(() => false)) return;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+      await sleep(300);
+    }
+  }
+
+  kubectl(args: string[], input?: string): string {
+    return sh('ip', ['netns', 'exec', this.nodeNetns, this.bins.kube, 'kubectl', `--kubeconfig=${this.kubeconfig}`, ...args], { input }).trim();
+  }
+
+  private kubectlOk(args: string[]): boolean {
+    return spawnSync('ip', ['netns', 'exec', this.nodeNetns, this.bins.kube, 'kubectl', `--kubeconfig=${this.kubeconfig}`, ...args],
+      { stdio: 'ignore' }).status === 0;
+  }
+
+  /**
+   * Runs a command in the node's namespace with kubectl on the PATH and the cluster's variables set, resolving
+   * `*.svc` names through the hosts file the agent keeps; resolves to its exit code.
+   */
+  run(argv: string[], cwd: string): Promise<number> {
+    const spec = join(this.stateDir, 'run.json');
+    writeFileSync(spec, JSON.stringify({ root: '', mounts: [{ source: join(this.stateDir, 'hosts'), target: '/etc/hosts' }], env: [], argv }));
+    return new Promise((resolve) => {
+      const child = spawn('ip', ['netns', 'exec', this.nodeNetns, this.bins.kube, 'container-init', spec, ...argv],
+        { stdio: 'inherit', cwd, env: { ...process.env, ...this.env() } });
+      const forward = (sig: NodeJS.Signals) => child.kill(sig);
+      process.on('SIGINT', forward).on('SIGTERM', forward);
+      child.on('exit', (code, signal) => {
+        process.off('SIGINT', forward).off('SIGTERM', forward);
+        resolve(code ?? (signal ? 128 + (require('os').constants.signals[signal] ?? 1) : 1));
+      });
+    });
+  }
+
+  /** Stops every process, pods first (the agent stops theirs and deletes their namespaces), then the state. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const order = ['node-agent', 'kube-proxy', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd'];
+    for (const name of order) {
+      const p = this.procs.find((x) => x.name === name);
+      if (!p || p.exited) continue;
+      p.child.kill('SIGTERM');
+      const deadline = Date.now() + (name === 'node-agent' ? 15_000 : 5_000);
+      while (!p.exited && Date.now() < deadline) await sleep(100);
+      if (!p.exited) p.child.kill('SIGKILL');
+    }
+    // whatever a killed agent left: every namespace of this cluster's prefix
+    const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
+    for (const line of left.split('\n')) {
+      const ns = line.split(' ')[0];
+      if (ns && ns.startsWith(`${this.prefix}-`)) spawnSync('ip', ['netns', 'del', ns]);
+    }
+    if (!process.env.CDK8S_INTERLOK_SCALING_KEEP_CLUSTER_STATE) rmSync(this.stateDir, { recursive: true, force: true });
+  }
+}
+
+/** What the node agent runs for each image: the real program, or (any other image) nothing, a stand-in. */
+function imageRules(bins: ClusterBinaries): object[] {
+  const pushgateway = which('prometheus-pushgateway') ?? which('pushgateway');
+  return [
+    { repository: 'quay.io/prometheus/prometheus', binary: which('prometheus') },
+    { repository: 'prom/prometheus', binary: which('prometheus') },
+    { repository: 'quay.io/prometheus/pushgateway', binary: pushgateway },
+    { repository: 'prom/pushgateway', binary: pushgateway },
+    { repository: 'registry.k8s.io/prometheus-adapter/prometheus-adapter', binary: bins.prometheusAdapter },
+    // the pushgateway-deregister sidecar: its own shell script, with this machine's sh and curl
+    { repository: 'curlimages/curl', command: true },
+  ];
+}
+
+/** For `exec`: the network namespace of a pod of the cluster whose state dir is given. */
+export function podNetns(stateDir: string, namespace: string, pod: string): string {
+  const file = join(stateDir, 'netns', namespace, pod);
+  if (!existsSync(file)) throw new Error(`no pod ${namespace}/${pod} runs on the test cluster's node (yet)`);
+  return readFileSync(file, 'utf8').trim();
+}
+
+export function kubeBinaryForExec(stateDir: string): string {
+  return JSON.parse(readFileSync(join(stateDir, 'agent.json'), 'utf8')).kubeBinary;
+}

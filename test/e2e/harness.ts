@@ -1,0 +1,111 @@
+import { execFileSync, spawnSync } from 'child_process';
+import { STATE_ENV } from '../cluster/cluster';
+
+/** Fails the suite (never skips it) when it is not run inside `npm run cluster -- run`. */
+export function requireCluster(): { prometheusUrl: string; pushgatewayUrl: string } {
+  for (const v of ['KUBECONFIG', 'PROMETHEUS_URL', 'PUSHGATEWAY_URL', STATE_ENV]) {
+    if (!process.env[v]) throw new Error(`${v} is not set: the e2e tests run inside the test cluster, through \`npm run cluster -- run -- jest -c test/e2e/jest.config.js\` (npm test does this)`);
+  }
+  return { prometheusUrl: process.env.PROMETHEUS_URL!, pushgatewayUrl: process.env.PUSHGATEWAY_URL! };
+}
+
+export interface Result { readonly status: number; readonly stdout: string; readonly stderr: string }
+
+export function kubectlResult(args: string[], input?: string): Result {
+  const r = spawnSync('kubectl', args, { encoding: 'utf8', input, maxBuffer: 64 << 20 });
+  if (r.error) throw r.error;
+  return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function kubectl(args: string[], input?: string): string {
+  const r = kubectlResult(args, input);
+  if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.status}:\n${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+export function getJson(args: string[]): any {
+  return JSON.parse(kubectl([...args, '-o', 'json']));
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it returns a value that is not undefined; the error names what was awaited and the last value. */
+export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, everyMs = 1000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last: ${last})` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+/**
+ * Pushes `MessageMetrics` as Interlok pods do (job `interlok`, grouping labels k8s_namespace and k8s_pod_name), every
+ * `intervalMs` until stopped: the rules count a pod only while its group is fresh (30 s), so a value is pushed again
+ * as Interlok pushes every 10 s. The test cluster's Interlok pods are stand-ins that push nothing themselves.
+ */
+export class Pusher {
+  private readonly values = new Map<string, number>();
+  private timer?: NodeJS.Timeout;
+  constructor(private readonly url: string, private readonly intervalMs = 5000) {}
+
+  set(namespace: string, pod: string, value: number): void {
+    this.values.set(`${namespace}/${pod}`, value);
+    this.pushAll();
+    if (!this.timer) this.timer = setInterval(() => this.pushAll(), this.intervalMs);
+  }
+
+  /** Stops pushing for one pod (its group then goes stale, as when Interlok is idle and pushes nothing). */
+  forget(namespace: string, pod: string): void { this.values.delete(`${namespace}/${pod}`); }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.values.clear();
+  }
+
+  private pushAll(): void {
+    for (const [key, value] of this.values) {
+      const [namespace, pod] = key.split('/');
+      // curl, as the sidecar does; synchronous so that a failure shows in the test at once
+      execFileSync('curl', ['-fsS', '--max-time', '5', '--data-binary', '@-',
+        `${this.url}/metrics/job/interlok/k8s_namespace/${namespace}/k8s_pod_name/${pod}`],
+      { input: `# TYPE MessageMetrics counter\nMessageMetrics ${value}\n` });
+    }
+  }
+}
+
+/** The names of a Deployment's running pods (not those being deleted), sorted. */
+export function podsOf(namespace: string, app: string): string[] {
+  const list = getJson(['get', 'pods', '-n', namespace, '-l', `app.kubernetes.io/name=${app}`]);
+  return list.items.filter((p: any) => !p.metadata.deletionTimestamp).map((p: any) => p.metadata.name).sort();
+}
+
+export interface HpaState { readonly desired: number; readonly current: number; readonly deploymentReplicas: number; readonly metric?: string }
+
+export function hpaState(namespace: string, hpa: string, deployment: string): HpaState {
+  const h = getJson(['get', 'hpa', hpa, '-n', namespace]);
+  const d = getJson(['get', 'deployment', deployment, '-n', namespace]);
+  const m = h.status?.currentMetrics?.[0];
+  return {
+    desired: h.status?.desiredReplicas ?? 0,
+    current: h.status?.currentReplicas ?? 0,
+    deploymentReplicas: d.spec.replicas,
+    metric: m?.external?.current?.averageValue ?? m?.pods?.current?.averageValue,
+  };
+}
+
+/** Waits until the real HPA controller has set the Deployment to `replicas` and its status says the same. */
+export function waitForReplicas(namespace: string, hpa: string, deployment: string, replicas: number, timeoutMs: number): Promise<HpaState> {
+  return waitFor(`${namespace}/${hpa} to scale ${deployment} to ${replicas}`, () => {
+    const s = hpaState(namespace, hpa, deployment);
+    if (s.desired === replicas && s.deploymentReplicas === replicas) return s;
+    throw new Error(JSON.stringify(s));
+  }, timeoutMs, 1000);
+}
