@@ -97,7 +97,10 @@ describe('PrometheusAdapter', () => {
     const twice = new PrometheusAdapter(chart, 'Twice', { prometheusUrl: 'http://p:9090/', networkPolicy: false, name: 'twice' });
     twice.addRule(new AdapterRule(chart, 'A'));
     twice.addRule(new AdapterRule(chart, 'B'));
-    expect(() => Testing.synth(chart)).toThrow('[test/Twice] prometheus-adapter monitoring/twice serves MessageMetrics, interlok_messagemetrics from more than one rule');
+    // which rules, and what to do
+    expect(() => Testing.synth(chart)).toThrow('[test/Twice] prometheus-adapter monitoring/twice serves MessageMetrics, interlok_messagemetrics from more than one rule '
+      + '(MessageMetrics: test/A, test/B; interlok_messagemetrics: test/A, test/B): give the HPAs on one metric one AdapterRule '
+      + '(each HPA still reads only its own Deployment\'s pods), or give each other rule a metricName and externalMetricName of its own');
   });
 
   test('a Prometheus URL in any valid namespace, even one that is invalid punycode (xn--a), is taken', () => {
