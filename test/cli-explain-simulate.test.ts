@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { readHpas, readManifests, simulatedHpa } from '../lib/model/manifests';
-import { simulate } from '../lib/model/simulation';
+import { LOAD_PRESETS, simulate } from '../lib/model/simulation';
 
 const root = join(__dirname, '..');
 const GUIDE = join(root, 'test', 'fixtures', 'guide-app.yaml');
@@ -53,6 +53,19 @@ describe('simulation (lib/model/simulation.ts)', () => {
     const slow = simulate({ hpa: { ...distHpa, scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 1, periodSeconds: 30 }] } }, load: [{ at: 0, perPod: 450 }], duration: 200 });
     // an event leaves the period once it is a whole period old (timestamp.After(now - period))
     expect(slow.changes).toEqual([[15, 1, 2], [45, 2, 3], [75, 3, 4], [105, 4, 5]]);
+  });
+
+  test('the presets are totals the Deployment receives, spread over its pods: more pods, less each', () => {
+    expect(LOAD_PRESETS.burst!.steps).toEqual([{ at: 0, total: 150 }, { at: 10, total: 0 }]);
+    expect(LOAD_PRESETS.ramp!.steps.every((step) => step.perPod === undefined && step.total !== undefined)).toBe(true);
+    // with room for 10 pods, the ramp's 400 settles at 4 (a per-pod 450 ran to maxReplicas, whatever it was)
+    const roomy = { ...distHpa, maxReplicas: 10 };
+    const ramp = simulate({ hpa: roomy, load: [...LOAD_PRESETS.ramp!.steps], duration: 600 });
+    expect(ramp.replicas[600]).toBe(4);
+    expect(Math.max(...ramp.replicas)).toBe(4);
+    expect(ramp.loadPerPod[599]).toBe(100);
+    // the guide's burst: one pod handles the 150 messages, as before
+    expect(simulate({ hpa: roomy, load: [...LOAD_PRESETS.burst!.steps], duration: 600 }).changes).toEqual([[15, 1, 2], [330, 2, 1]]);
   });
 
   test('the guide\'s configuration (Pods metric, no stale window, 1 m scrape) never scales down', () => {
@@ -145,6 +158,18 @@ describe('simulate', () => {
     expect(j.changes[j.changes.length - 1][2]).toBe(1);
     const g = JSON.parse(cli('simulate', GUIDE, '--load', 'burst', '--duration', '30m', '--no-svg', '--json').stdout);
     expect(g.changes).toEqual([[60, 1, 2]]);
+  });
+
+  test('the ramp preset on dist/: a total, so it settles below maxReplicas', () => {
+    const j = JSON.parse(cli('simulate', 'dist/', '--load', 'ramp', '--no-svg', '--json').stdout);
+    expect(j.load).toEqual([{ at: 0, total: 100 }, { at: 30, total: 200 }, { at: 60, total: 300 }, { at: 90, total: 400 }]);
+    expect(j.changes.map(([, , to]: number[]) => to)).toEqual([2, 3, 4]);
+    expect(cli('simulate', '--help').stdout.replace(/\s+/g, ' ')).toContain('ramp (0s=100total,30s=200total,60s=300total,90s=400total)');
+  });
+
+  test('--hpa with a name the manifests do not have: exit 2, listing the names', () => {
+    const r = cli('simulate', 'dist/', '--load', 'burst', '--no-svg', '--hpa', 'interlok-autoscalr');
+    expect(r).toMatchObject({ code: 2, stdout: '', stderr: 'cdk8s-interlok-scaling: error: --hpa: got "interlok-autoscalr", expected one of default/interlok-autoscaler\n' });
   });
 
   test.each([
