@@ -45,7 +45,7 @@ export function simulateCommand(ctx: CliContext): Command {
     .argument('[dir]', 'a directory of manifests or one file', 'dist/')
     .requiredOption('--load <profile>', `steps TIME=Ntotal (messages per push interval for the Deployment from TIME on, spread over its pods) or TIME=N (per pod, whatever the number of pods), comma-separated; presets: ${Object.entries(PRESETS).map(([k, v]) => `${k} (${v})`).join(', ')}`)
     .option('--duration <duration>', 'how long to simulate', '10m')
-    .option('--hpa <[namespace/]name>', 'which HPA (default: the only one)')
+    .option('--hpa <[namespace/]name>', 'which HPA, or KEDA ScaledObject (default: the only one)')
     .option('--svg <file>', 'write the chart as SVG here', 'simulation.svg')
     .option('--no-svg', 'write no SVG')
     .option('--json', 'print the timeline as JSON instead of the chart')
@@ -58,16 +58,19 @@ export function simulateCommand(ctx: CliContext): Command {
       if (duration < 15 || duration > 86400) throw new UsageError(`--duration: got ${opts.duration}, expected 15s to 1d`);
       const objects = readManifests(dir);
       const all = readHpas(objects);
-      if (all.length === 0) throw new CheckFailed(`${dir}: no HorizontalPodAutoscaler`);
+      if (all.length === 0) throw new CheckFailed(`${dir}: no autoscaling/v2 HorizontalPodAutoscaler or KEDA ScaledObject found`);
       const names = all.map((h) => `${h.namespace}/${h.name}`).join(', ');
-      const hpas = all.filter((h) => !opts.hpa || [h.name, `${h.namespace}/${h.name}`].includes(opts.hpa));
+      // an HPA by its name, or KEDA's by its ScaledObject's
+      const hpas = all.filter((h) => !opts.hpa || [h.name, `${h.namespace}/${h.name}`].includes(opts.hpa)
+        || (h.scaledObject !== undefined && [h.scaledObject, h.scaledObject.split('/')[1]].includes(opts.hpa)));
       if (hpas.length === 0) throw new UsageError(`--hpa: got "${opts.hpa}", expected one of ${names}`);
       if (hpas.length > 1) throw new UsageError(`${dir} has ${hpas.length} HPAs${opts.hpa ? ` named ${opts.hpa}` : ''} (${hpas.map((h) => `${h.namespace}/${h.name}`).join(', ')}): choose one with --hpa [namespace/]name`);
       const found = hpas[0]!;
       const hpa = simulatedHpa(found);
-      const metric = found.metrics.find((m) => m.type === hpa.metricType)!;
-      const match = ruleForMetric(findAdapterRules(objects), metric.name ?? '', hpa.metricType === 'External');
-      const staleAfter = match ? staleAfterOf(match.found.rule) : 30;
+      const metric = found.metrics.find((m) => m.type === hpa.metricType && m.targetType === 'AverageValue')!;
+      // KEDA runs its trigger's query itself; an HPA reads what an adapter rule serves
+      const query = metric.kedaTrigger?.query ?? ruleForMetric(findAdapterRules(objects), metric.name ?? '', hpa.metricType === 'External')?.found.rule;
+      const staleAfter = query !== undefined ? staleAfterOf(query) : 30;
       const scrapeInterval = opts.scrapeInterval ? parseDuration('--scrape-interval', opts.scrapeInterval).toSeconds() : pushgatewayScrapeInterval(objects) ?? 10;
       const result = simulate({ hpa, load, duration, timing: { scrapeInterval, staleAfter } });
       if (opts.svg) writeFileSync(opts.svg, renderSvg(result, `${found.namespace}/${found.name}: ${opts.load}`));
@@ -76,7 +79,7 @@ export function simulateCommand(ctx: CliContext): Command {
         return;
       }
       const c = colours(ctx);
-      ctx.stdout(`${c.bold(`HPA ${found.namespace}/${found.name}`)}: ${hpa.metricType} metric, target ${hpa.target} per pod, ${hpa.minReplicas}..${hpa.maxReplicas} replicas; `
+      ctx.stdout(`${c.bold(`HPA ${found.namespace}/${found.name}`)}${found.scaledObject ? ` (KEDA's, for ScaledObject ${found.scaledObject})` : ''}: ${hpa.metricType} metric, target ${hpa.target} per pod, ${hpa.minReplicas}..${hpa.maxReplicas} replicas; `
         + `scrape ${scrapeInterval} s, stale after ${staleAfter === undefined ? 'never' : `${staleAfter} s`}; load ${opts.load}\n\n`);
       ctx.stdout(`${chart(result)}\n\n`);
       const rows = [['time', 'replicas', 'metric', 'why']];
