@@ -138,6 +138,27 @@ export function checkUrl(scope: IConstruct, prop: string, value: string): string
   return value;
 }
 
+/** What the JVM needs beyond its heap (metaspace, threads, Jetty) in a container's memory limit. */
+const NON_HEAP_MIB = 128;
+
+/**
+ * The one check of a JVM's heap against its container's memory limit, for our Interlok and for containers that
+ * `PushgatewayEnv.addTo` wires: a limit below heap + 128 MiB gets the container OOM-killed under load.
+ */
+export function checkHeapFitsLimit(scope: IConstruct, prop: string, value: unknown, heapMi: number, limitMi: number): void {
+  if (limitMi < heapMi + NON_HEAP_MIB) {
+    throw propError(scope, prop, value, `at least heap + ${NON_HEAP_MIB} MiB (${heapMi + NON_HEAP_MIB} MiB): the JVM needs memory beyond its heap (metaspace, threads, Jetty), or the container is OOM-killed`);
+  }
+}
+
+const HEAP_UNIT_MIB: Record<string, number> = { '': 1 / 1048576, k: 1 / 1024, m: 1, g: 1024, t: 1048576 };
+
+/** The maximum heap a JVM option sets (`-Xmx2g`, `-XX:MaxHeapSize=512m`), in MiB; undefined for other options. */
+export function maxHeapOptionMi(option: string): number | undefined {
+  const m = /^-(?:Xmx|XX:MaxHeapSize=)(\d+)([kKmMgGtT]?)$/.exec(option);
+  return m ? Number(m[1]) * HEAP_UNIT_MIB[m[2].toLowerCase()]! : undefined;
+}
+
 export function checkArray<T>(scope: IConstruct, prop: string, value: T[] | undefined, expected: string): T[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw propError(scope, prop, value, `an array of ${expected}`);

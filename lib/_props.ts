@@ -53,6 +53,15 @@ const ALIASES: Record<string, Record<string, string>> = {
   InterlokAutoscalingChartProps: { hpa: 'autoscaler', adapterRule: 'rule', networkPolicies: 'monitoring.networkPolicies' },
 };
 
+/** The blocks inside a Props interface (prop → its interface), for props given one level too high or low. */
+const NESTED: Record<string, Record<string, string>> = {
+  InterlokAutoscalingChartProps: { interlok: 'InterlokDeploymentProps', monitoring: 'MonitoringStackProps', rule: 'AdapterRuleProps', autoscaler: 'AutoscalerOptions' },
+  FleetInterlokProps: { autoscaler: 'AutoscalerOptions' },
+  MonitoringStackProps: { adapterOptions: 'PrometheusAdapterOptions', kubePrometheusStack: 'KubePrometheusStackOptions' },
+  AutoscalerOptions: { scaleUp: 'ScalingRules', scaleDown: 'ScalingRules' },
+  KedaOptions: { scaleUp: 'ScalingRules', scaleDown: 'ScalingRules', fallback: 'KedaFallback' },
+};
+
 export type PropsName = keyof typeof PROPS;
 
 /** Every key of the interface `name`, inherited ones included. */
@@ -69,6 +78,38 @@ export function declaredProps(): Record<string, { keys: readonly string[]; exten
 
 function aliases(name: string): Record<string, string> {
   return Object.assign({}, ...(PROPS[name]?.extends ?? []).map(aliases), ALIASES[name]);
+}
+
+function nested(name: string): Record<string, string> {
+  return Object.assign({}, ...(PROPS[name]?.extends ?? []).map(nested), NESTED[name]);
+}
+
+/** `hint` (one name, or names joined by " and "/" or ") with each name under `path`. */
+const under = (path: string, hint: string) => hint.split(/ (and|or) /).map((w, i) => (i % 2 ? ` ${w} ` : `${path}.${w}`)).join('');
+
+/**
+ * Where `key` belongs in a block inside the interface `name` (`averageValue` on an Interlok of a fleet:
+ * `autoscaler.averageValue`): the shallowest blocks that have it as a prop or alias (`exact`), or else a prop within
+ * an edit distance of 2; several as "a or b".
+ */
+function nestedHint(key: string, name: string, exact: boolean): string | undefined {
+  let blocks = Object.entries(nested(name));
+  for (let depth = 0; depth < 3 && blocks.length > 0; depth++) {
+    const hits: Array<[string, number]> = blocks.flatMap(([path, iface]): Array<[string, number]> => {
+      if (exact) {
+        if (knownProps(iface).includes(key)) return [[`${path}.${key}`, 0]];
+        const alias = aliases(iface);
+        return Object.prototype.hasOwnProperty.call(alias, key) ? [[under(path, alias[key]), 0]] : [];
+      }
+      const near = suggest(key, knownProps(iface));
+      return near === undefined ? [] : [[`${path}.${near}`, editDistance(key, near)]];
+    });
+    const best = Math.min(...hits.map(([, d]) => d));
+    const found = [...new Set(hits.filter(([, d]) => d === best).map(([h]) => h))];
+    if (found.length > 0) return found.join(' or ');
+    blocks = blocks.flatMap(([path, iface]) => Object.entries(nested(iface)).map(([p, i]) => [`${path}.${p}`, i] as [string, string]));
+  }
+  return undefined;
 }
 
 /** Optimal string alignment distance (Damerau-Levenshtein with adjacent transpositions), case-insensitive. */
@@ -112,7 +153,10 @@ export function checkProps<T extends object>(scope: IConstruct, prop: string, pr
   const known = knownProps(name);
   for (const key of Object.keys(props)) {
     if (known.includes(key)) continue;
-    const hint = suggest(key, known, aliases(name));
+    // a declared alias, then a prop of a block inside this one given at this level, then a typo here or inside
+    const own = aliases(name);
+    const hint = Object.prototype.hasOwnProperty.call(own, key) ? own[key]
+      : nestedHint(key, name, true) ?? suggest(key, known) ?? nestedHint(key, name, false);
     // a key that is no identifier (" ", "a.b") is written as JavaScript would index it
     const segment = /^[A-Za-z_$][\w$]*$/.test(key) ? key : `[${JSON.stringify(key)}]`;
     const at = segment.startsWith('[') ? `${prop}${segment}` : prop ? `${prop}.${segment}` : segment;

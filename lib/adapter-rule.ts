@@ -55,6 +55,12 @@ export const ALWAYS_PRESENT_SERIES_SCRAPE = 'up';
  */
 export const MAX_EXTERNAL_DEPLOYMENT_NAME = 46;
 
+/**
+ * The least scrape intervals in a scraped source's `increase` window: with two, one late scrape (kube-prometheus-
+ * stack scrapes every 30 s; Prometheus 3 leaves the start of a range open) leaves one sample and drops the pod.
+ */
+const SCRAPE_WINDOW_INTERVALS = 4;
+
 export interface AdapterRuleProps {
   /**
    * Where the metric comes from: the pushgateway (Interlok 3.x) or Prometheus scraping the pods (Interlok 4.1+,
@@ -156,6 +162,8 @@ export class AdapterRule extends Construct {
   public readonly externalMetricName: string;
   /** Where the metric comes from. */
   public readonly metricsSource: MetricsSource;
+  /** The `increase` window of a scraped source: the one given, or the default derived from the scrape interval. */
+  private readonly scrapeWindow?: Duration;
 
   constructor(scope: Construct, id: string, props: AdapterRuleProps = {}) {
     super(scope, id);
@@ -168,7 +176,7 @@ export class AdapterRule extends Construct {
       if (typeof source.workflow !== 'string' || source.workflow.length === 0 || /["\\\n]/.test(source.workflow)) {
         throw propError(this, 'metricsSource.workflow', source.workflow, 'the workflow label value `<workflow unique-id>@<channel unique-id>`, without quotes, backslashes or line breaks');
       }
-      checkDuration(this, 'metricsSource.window', source.window!, Duration.seconds(20), Duration.hours(1));
+      if (source.window !== undefined) checkDuration(this, 'metricsSource.window', source.window, Duration.seconds(20), Duration.hours(1));
     }
     this.seriesName = checkMetricName(this, 'seriesName', props.seriesName ?? (scrape ? SCRAPE_SERIES : 'MessageMetrics'));
     this.metricName = checkMetricName(this, 'metricName', props.metricName ?? (scrape ? 'interlok_messages' : this.seriesName));
@@ -188,8 +196,14 @@ export class AdapterRule extends Construct {
       throw propError(this, 'externalMetricName', this.externalMetricName, 'a lowercase name of a-z, 0-9 and "_" starting with a letter, at most 63 characters (client-go lowercases External metric names)');
     }
 
-    if (scrape && source.window!.toSeconds() < 2 * this.scrapeInterval.toSeconds()) {
-      throw propError(this, 'metricsSource.window', source.window, `at least two scrape intervals (${humanDuration(this.scrapeInterval)} each): increase needs two samples in its window`);
+    if (scrape) {
+      // two intervals hold two samples only while no scrape is late: then a pod drops out of the sum
+      const least = SCRAPE_WINDOW_INTERVALS * this.scrapeInterval.toSeconds();
+      this.scrapeWindow = source.window ?? Duration.seconds(Math.max(60, least));
+      if (this.scrapeWindow.toSeconds() < least) {
+        throw propError(this, 'metricsSource.window', source.window, `at least ${SCRAPE_WINDOW_INTERVALS} scrape intervals (${humanDuration(Duration.seconds(least))} with a ${humanDuration(this.scrapeInterval)} interval): `
+          + 'increase needs two samples of each pod in its window, and a late or missed scrape (Prometheus 3 leaves the start of a range open) would drop the pod from the sum');
+      }
     }
 
     const index = AppIndex.of(this);
@@ -204,7 +218,7 @@ export class AdapterRule extends Construct {
   public get totalQuerySource(): TotalQuerySource {
     const common = { series: this.seriesName, namespaceLabel: this.namespaceLabel, podLabel: this.podLabel };
     return this.metricsSource.kind === 'scrape'
-      ? { kind: 'scrape', ...common, matchers: this.scrapeMatchers, window: humanDuration(this.metricsSource.window!) }
+      ? { kind: 'scrape', ...common, matchers: this.scrapeMatchers, window: humanDuration(this.scrapeWindow!) }
       : { kind: 'pushgateway', ...common, staleAfterSeconds: this.staleAfter.toSeconds() };
   }
 
@@ -238,7 +252,7 @@ export class AdapterRule extends Construct {
   public get metricsQuery(): string {
     if (this.metricsSource.kind === 'scrape') {
       // per pod: the messages of the window; namespace and pods come from the request's matchers
-      return `sum by (<<.GroupBy>>) (increase(<<.Series>>{<<.LabelMatchers>>,${this.scrapeMatchers.join(',')}}[${humanDuration(this.metricsSource.window!)}]))`;
+      return `sum by (<<.GroupBy>>) (increase(<<.Series>>{<<.LabelMatchers>>,${this.scrapeMatchers.join(',')}}[${humanDuration(this.scrapeWindow!)}]))`;
     }
     return `max by (<<.GroupBy>>) (<<.Series>>{<<.LabelMatchers>>} * (time() - push_time_seconds{<<.LabelMatchers>>} < bool ${this.staleAfter.toSeconds()}))`;
   }

@@ -136,14 +136,18 @@ export class InterlokAutoscalingChart extends Chart {
     }
     // A Pods-metric HPA needs no external metrics API, and a cluster with KEDA has one already (KEDA's).
     this.external = !keda && (props.autoscaler?.metric ?? ScaleMetric.externalTotal()).type === 'External';
-    const monitoring = (scrapePods?: ScrapedPods[]) => new MonitoringStack(this, 'Monitoring', {
-      // Interlok 4.1+/5.x is scraped: no pushgateway unless asked for
-      ...(scrapePods ? { pushgateway: false, scrapePods } : {}),
-      ...props.monitoring,
-      // with KEDA nothing needs an adapter, unless asked for
-      adapter: props.monitoring?.adapter ?? !keda,
-      adapterOptions: { externalMetrics: this.external, ...props.monitoring?.adapterOptions },
-    });
+    const monitoring = (scrapePods?: ScrapedPods[]) => {
+      const stack = new MonitoringStack(this, 'Monitoring', {
+        // Interlok 4.1+/5.x is scraped: no pushgateway unless asked for
+        ...(scrapePods ? { pushgateway: false, scrapePods } : {}),
+        ...props.monitoring,
+        // with KEDA nothing needs an adapter, unless asked for
+        adapter: props.monitoring?.adapter ?? !keda,
+        adapterOptions: { externalMetrics: this.external, ...props.monitoring?.adapterOptions },
+      });
+      stack._propsPath = 'monitoring.';
+      return stack;
+    };
     let first: InterlokDeployment | undefined;
     if (props.interlok?.metricsSource?.kind === 'scrape') {
       // Prometheus is configured with the pods it scrapes: this Interlok first, then the stack

@@ -6,7 +6,7 @@ import { Construct, IConstruct } from 'constructs';
 import { AppIndex } from './_app-index';
 import * as k8s from '../imports/k8s';
 import { checkBootstrap, parseMetricNames } from './_adapter-xml';
-import { checkDnsLabel, checkImage, checkInteger, checkResources, checkServiceName, propError } from './_checks';
+import { checkDnsLabel, checkHeapFitsLimit, checkImage, checkInteger, checkResources, checkServiceName, propError } from './_checks';
 import { checksum, emptyDirVolume, LINUX_NODES, podDisruptionBudget, renderResources, restrictedContainerSecurityContext, restrictedPodSecurityContext, spreadAcrossNodes, tcpProbe } from './_pod';
 import { imageTag, imageVersion, recommendedLabels, selectorLabels } from './labels';
 import { PushgatewayEndpoint, PushgatewayEnv } from './pushgateway-env';
@@ -357,9 +357,7 @@ export class InterlokDeployment extends Construct {
       memory: { request: memory, limit: memory },
     };
     const limit = resources.memory?.limit;
-    if (limit !== undefined && limit.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) < heapMi + 128) {
-      throw propError(this, 'resources.memory.limit', limit, `at least heap + 128 MiB (${heapMi + 128} MiB): the JVM needs memory beyond its heap (metaspace, threads, Jetty), or the container is OOM-killed`);
-    }
+    if (limit !== undefined) checkHeapFitsLimit(this, 'resources.memory.limit', limit, heapMi, limit.toMebibytes({ rounding: SizeRoundingBehavior.NONE }));
 
     this.deployment = new k8s.KubeDeployment(this, 'Resource', {
       metadata: { name: this.name, namespace: this.namespace, labels },

@@ -25,7 +25,8 @@ export interface KedaFallback {
 /** The ScaledObject's settings, apart from what it scales, on which series and from which Prometheus. */
 export interface KedaOptions {
   /**
-   * Name of the ScaledObject; KEDA names the HPA it creates `keda-hpa-<name>`.
+   * Name of the ScaledObject, at most 54 characters: KEDA names the HPA it creates `keda-hpa-<name>` and labels
+   * it with that name, a label value of at most 63 characters.
    * @default - the Deployment's name
    */
   readonly name?: string;
@@ -94,6 +95,9 @@ export interface KedaScaledObjectProps extends KedaOptions {
   readonly serverAddress: string;
 }
 
+/** What KEDA puts before a ScaledObject's name to name its HPA. */
+const KEDA_HPA_PREFIX = 'keda-hpa-';
+
 const FALLBACK_BEHAVIORS = ['static', 'currentReplicas', 'currentReplicasIfHigher', 'currentReplicasIfLower'];
 
 /**
@@ -127,6 +131,9 @@ export class KedaScaledObject extends Construct {
     }
     this.namespace = checkDnsLabel(this, 'target.namespace', this.target.namespace);
     this.name = checkDnsLabel(this, 'name', props.name ?? this.target.name);
+    if (KEDA_HPA_PREFIX.length + this.name.length > 63) {
+      throw propError(this, 'name', this.name, `at most ${63 - KEDA_HPA_PREFIX.length} characters: KEDA names its HPA ${KEDA_HPA_PREFIX}<name> and labels it with that name (app.kubernetes.io/name), a label value of at most 63 characters`);
+    }
     // KEDA appends /api/v1/query
     this.serverAddress = checkUrl(this, 'serverAddress', props.serverAddress).replace(/\/+$/, '');
     this.threshold = checkNumber(this, 'threshold', props.threshold ?? 100, 0.001);

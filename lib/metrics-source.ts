@@ -9,8 +9,9 @@ export interface ScrapeSourceOptions {
   readonly workflow: string;
   /**
    * The window over which `increase` counts a pod's messages: the scaling value is messages per pod per window.
-   * At least 4 scrape intervals (Prometheus needs two samples in it, and one may be missed).
-   * @default Duration.minutes(1)
+   * At least 4 scrape intervals (`increase` needs two samples of each pod in it, and one scrape may be late or
+   * missed; Prometheus 3 leaves the start of a range open).
+   * @default - 1 minute, or 4 scrape intervals when they are longer (2 minutes with kube-prometheus-stack's 30 s)
    */
   readonly window?: Duration;
 }
@@ -37,14 +38,15 @@ export class MetricsSource {
    * images do not.
    */
   public static scrape(options: ScrapeSourceOptions): MetricsSource {
-    return new MetricsSource('scrape', options?.workflow, options?.window ?? Duration.minutes(1));
+    // no window given: the adapter rule derives it from its scrape interval
+    return new MetricsSource('scrape', options?.workflow, options?.window);
   }
 
   private constructor(
     public readonly kind: 'pushgateway' | 'scrape',
     /** The workflow label value (scrape only). */
     public readonly workflow?: string,
-    /** The increase window (scrape only). */
+    /** The increase window given (scrape only); undefined for the rule's default (see ScrapeSourceOptions.window). */
     public readonly window?: Duration,
   ) {}
 }

@@ -1,8 +1,8 @@
-import { Duration } from 'cdk8s';
+import { Duration, SizeRoundingBehavior } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { AppIndex } from './_app-index';
-import { checkArray, checkDuration, checkHostPort, propError } from './_checks';
+import { checkArray, checkDuration, checkHeapFitsLimit, checkHostPort, maxHeapOptionMi, propError } from './_checks';
 import { checkProps } from './_props';
 
 /** Marks constructs that synthesize a pushgateway Service, so endpoints can be checked against them. */
@@ -153,13 +153,16 @@ export class PushgatewayEnv extends Construct {
   /**
    * Adds the env vars to a cdk8s-plus container (cdk8s-plus-27 through the newest major), for Interlok
    * Deployments you build yourself. A `JAVA_OPTS` the container has already is kept, ours appended to it; one that
-   * is not a plain value, or that sets the pushgateway endpoint or DNS TTL itself, is refused.
+   * is not a plain value, or that sets the pushgateway endpoint or DNS TTL itself, is refused, as is a heap
+   * (`-Xmx`, `-XX:MaxHeapSize` in `JAVA_OPTS` or `JVM_ARGS`) that leaves less than 128 MiB of the container's memory
+   * limit, which `InterlokDeployment` refuses too.
    */
   public addTo(container: IEnvContainer): void {
     if (container === null || typeof container !== 'object' || typeof (container as any).env?.addVariable !== 'function') {
       throw propError(this, 'addTo(container)', container, 'a cdk8s-plus Container (its env has addVariable)');
     }
     const existing: Record<string, EnvValueLike> = (container.env as any).variables ?? {};
+    this.checkHeap(container, existing);
     for (const v of this.envVars) {
       const current = existing[v.name];
       if (current !== undefined && v.name === 'JAVA_OPTS') {
@@ -177,6 +180,24 @@ export class PushgatewayEnv extends Construct {
         throw propError(this, 'addTo(container)', `${v.name} already set`, `a container without ${v.name}, which Interlok's pusher reads`);
       }
       container.env.addVariable(v.name, { value: v.value, valueFrom: v.valueFrom });
+    }
+  }
+
+  /** The heap options the container will run with, ours included, against its memory limit (if it has one). */
+  private checkHeap(container: IEnvContainer, existing: Record<string, EnvValueLike>): void {
+    // Read as every cdk8s-plus major stores it (ContainerResources of a cdk8s Size), whichever copy of cdk8s made it.
+    const limit = (container as any).resources?.memory?.limit;
+    if (typeof limit?.toMebibytes !== 'function') return;
+    const limitMi: number = limit.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+    const sources: Array<[string, string | undefined]> = [
+      ['JVM_ARGS', existing.JVM_ARGS?.value],
+      ['JAVA_OPTS', [existing.JAVA_OPTS?.value, this.javaOpts].filter((v) => typeof v === 'string').join(' ')],
+    ];
+    for (const [name, value] of sources) {
+      // the JVM takes the last of several heap options
+      const heap = (typeof value === 'string' ? value.split(/\s+/) : []).filter((o) => maxHeapOptionMi(o) !== undefined).pop();
+      if (heap === undefined) continue;
+      checkHeapFitsLimit(this, 'addTo(container)', `${name} ${heap} with a memory limit of ${limitMi} MiB`, maxHeapOptionMi(heap)!, limitMi);
     }
   }
 }

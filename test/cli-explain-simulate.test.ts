@@ -6,8 +6,10 @@ import { spawnSync } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { App, Duration } from 'cdk8s';
+import { InterlokAutoscalingChart, Scaler, ScalingPolicy } from '../lib';
 import { readHpas, readManifests, simulatedHpa } from '../lib/model/manifests';
-import { simulate } from '../lib/model/simulation';
+import { LOAD_PRESETS, simulate } from '../lib/model/simulation';
 
 const root = join(__dirname, '..');
 const GUIDE = join(root, 'test', 'fixtures', 'guide-app.yaml');
@@ -18,7 +20,23 @@ function cli(...args: string[]) {
 }
 
 let tmp: string;
-beforeAll(() => { tmp = mkdtempSync(join(tmpdir(), 'cli-explain-')); });
+let keda: string;
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'cli-explain-'));
+  // the README's KEDA example
+  keda = join(tmp, 'keda');
+  const app = new App({ outdir: keda });
+  new InterlokAutoscalingChart(app, 'interlok-keda', {
+    scaler: Scaler.keda({
+      threshold: 100,
+      maxReplicaCount: 5,
+      pollingInterval: Duration.seconds(15),
+      fallback: { failureThreshold: 3, replicas: 2 },
+      scaleDown: { stabilizationWindow: Duration.minutes(5), policies: [ScalingPolicy.pods(1, Duration.minutes(1))] },
+    }),
+  });
+  app.synth();
+});
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const distHpa = simulatedHpa(readHpas(readManifests(join(root, 'dist')))[0]!);
@@ -53,6 +71,19 @@ describe('simulation (lib/model/simulation.ts)', () => {
     const slow = simulate({ hpa: { ...distHpa, scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 1, periodSeconds: 30 }] } }, load: [{ at: 0, perPod: 450 }], duration: 200 });
     // an event leaves the period once it is a whole period old (timestamp.After(now - period))
     expect(slow.changes).toEqual([[15, 1, 2], [45, 2, 3], [75, 3, 4], [105, 4, 5]]);
+  });
+
+  test('the presets are totals the Deployment receives, spread over its pods: more pods, less each', () => {
+    expect(LOAD_PRESETS.burst!.steps).toEqual([{ at: 0, total: 150 }, { at: 10, total: 0 }]);
+    expect(LOAD_PRESETS.ramp!.steps.every((step) => step.perPod === undefined && step.total !== undefined)).toBe(true);
+    // with room for 10 pods, the ramp's 400 settles at 4 (a per-pod 450 ran to maxReplicas, whatever it was)
+    const roomy = { ...distHpa, maxReplicas: 10 };
+    const ramp = simulate({ hpa: roomy, load: [...LOAD_PRESETS.ramp!.steps], duration: 600 });
+    expect(ramp.replicas[600]).toBe(4);
+    expect(Math.max(...ramp.replicas)).toBe(4);
+    expect(ramp.loadPerPod[599]).toBe(100);
+    // the guide's burst: one pod handles the 150 messages, as before
+    expect(simulate({ hpa: roomy, load: [...LOAD_PRESETS.burst!.steps], duration: 600 }).changes).toEqual([[15, 1, 2], [330, 2, 1]]);
   });
 
   test('the guide\'s configuration (Pods metric, no stale window, 1 m scrape) never scales down', () => {
@@ -114,10 +145,29 @@ describe('explain', () => {
     expect(e.problems[0]).toContain('function "join" not defined');
   });
 
+  test('the README\'s KEDA example: KEDA\'s HPA, an External AverageValue metric on the trigger\'s query', () => {
+    const r = cli('explain', keda);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Deployment default/interlok  (HPA default/keda-hpa-interlok, which KEDA creates for ScaledObject default/interlok)');
+    expect(r.stdout).toContain('metric        External s0-prometheus, AverageValue 100 per pod');
+    expect(r.stdout).toContain('KEDA trigger  ScaledObject default/interlok triggers[0]: prometheus on http://prometheus-server.monitoring.svc:80');
+    expect(r.stdout).toContain('sum(max by (k8s_pod_name) (MessageMetrics{k8s_namespace="default",k8s_pod_name=~"interlok-');
+    expect(r.stdout).toMatch(/450 per pod → 5 replica/);
+    // its scale-down policy: one pod a minute, after the 300 s window
+    expect(r.stdout).toContain('5 → 4 at 330 s, 4 → 3 at 390 s, 3 → 2 at 450 s, 2 → 1 at 510 s after the load stops');
+    const [e] = JSON.parse(cli('explain', keda, '--json').stdout);
+    expect(e).toMatchObject({ hpa: 'default/keda-hpa-interlok', scaledObject: 'default/interlok', staleAfter: 30, problems: [], metric: { type: 'External', target: 100 } });
+    expect(e.rule).toBeUndefined();
+    expect(e.decisions.map((d: any) => d.desiredReplicas)).toEqual([1, 2, 5]);
+    const hpa = readHpas(readManifests(keda))[0]!;
+    expect(simulatedHpa(hpa)).toMatchObject({ metricType: 'External', target: 100, minReplicas: 1, maxReplicas: 5, scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] } });
+  });
+
   test('no HPA: exit 1; a missing directory: exit 2', () => {
     const file = join(tmp, 'none.yaml');
     writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n');
-    expect(cli('explain', file)).toMatchObject({ code: 1, stderr: `cdk8s-interlok-scaling: error: ${file}: no autoscaling/v2 HorizontalPodAutoscaler found\n` });
+    expect(cli('explain', file)).toMatchObject({ code: 1, stderr: `cdk8s-interlok-scaling: error: ${file}: no autoscaling/v2 HorizontalPodAutoscaler or KEDA ScaledObject found\n` });
     expect(cli('explain', join(tmp, 'nope')).code).toBe(2);
   });
 });
@@ -145,6 +195,27 @@ describe('simulate', () => {
     expect(j.changes[j.changes.length - 1][2]).toBe(1);
     const g = JSON.parse(cli('simulate', GUIDE, '--load', 'burst', '--duration', '30m', '--no-svg', '--json').stdout);
     expect(g.changes).toEqual([[60, 1, 2]]);
+  });
+
+  test('the ramp preset on dist/: a total, so it settles below maxReplicas', () => {
+    const j = JSON.parse(cli('simulate', 'dist/', '--load', 'ramp', '--no-svg', '--json').stdout);
+    expect(j.load).toEqual([{ at: 0, total: 100 }, { at: 30, total: 200 }, { at: 60, total: 300 }, { at: 90, total: 400 }]);
+    expect(j.changes.map(([, , to]: number[]) => to)).toEqual([2, 3, 4]);
+    expect(cli('simulate', '--help').stdout.replace(/\s+/g, ' ')).toContain('ramp (0s=100total,30s=200total,60s=300total,90s=400total)');
+  });
+
+  test('the README\'s KEDA example: the ScaledObject\'s HPA, chosen by either name', () => {
+    const r = cli('simulate', keda, '--load', 'burst', '--no-svg');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('HPA default/keda-hpa-interlok (KEDA\'s, for ScaledObject default/interlok): External metric, target 100 per pod, 1..5 replicas; scrape 10 s, stale after 30 s');
+    expect(r.stdout).toMatch(/15 s\s+1 → 2\s+150/);
+    for (const name of ['interlok', 'default/interlok', 'keda-hpa-interlok']) expect(cli('simulate', keda, '--load', 'burst', '--no-svg', '--hpa', name).code).toBe(0);
+  });
+
+  test('--hpa with a name the manifests do not have: exit 2, listing the names', () => {
+    const r = cli('simulate', 'dist/', '--load', 'burst', '--no-svg', '--hpa', 'interlok-autoscalr');
+    expect(r).toMatchObject({ code: 2, stdout: '', stderr: 'cdk8s-interlok-scaling: error: --hpa: got "interlok-autoscalr", expected one of default/interlok-autoscaler\n' });
   });
 
   test.each([

@@ -70,6 +70,18 @@ describe('KedaScaledObject', () => {
     expect(() => new KedaScaledObject(chart, 'E', { target: ScaleTarget.deployment('x'.repeat(47), 'default'), rule, serverAddress: SERVER })).toThrow(/target.name: .* at most 46 characters/);
   });
 
+  test('a name KEDA\'s HPA cannot carry (keda-hpa-<name> beyond 63 characters) is refused with the reason', () => {
+    const rule = new AdapterRule(emptyChart(), 'Rule');
+    const target = ScaleTarget.deployment('interlok', 'default');
+    const make = (name: string) => new KedaScaledObject(emptyChart(), 'So', { target, rule, serverAddress: SERVER, name });
+    expect(make('n'.repeat(54)).name).toHaveLength(54);
+    for (const length of [55, 63]) {
+      expect(() => make('n'.repeat(length))).toThrow(`[test/So] name: got "${'n'.repeat(length)}", expected at most 54 characters: KEDA names its HPA keda-hpa-<name> and labels it with that name (app.kubernetes.io/name), a label value of at most 63 characters`);
+    }
+    // in the chart, as Scaler.keda({ name })
+    expect(() => new InterlokAutoscalingChart(emptyChart(), 'Stack', { scaler: Scaler.keda({ name: 'n'.repeat(60) }) })).toThrow('name: got "' + 'n'.repeat(60) + '", expected at most 54 characters');
+  });
+
   test('one workload is never scaled by both an HPA and a ScaledObject, nor by two ScaledObjects', () => {
     const chart = emptyChart();
     const rule = new AdapterRule(chart, 'Rule', { external: false });

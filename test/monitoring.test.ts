@@ -2,6 +2,7 @@ import { Duration, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import {
   AdapterRule, ApiServiceTls, MonitoringStack, NetworkPeer, PrometheusAdapter, PrometheusServer, Pushgateway, ExistingEndpoints,
+  InterlokAutoscalingChart,
 } from '../lib';
 import { container, emptyChart, find, synthChart } from './helpers';
 
@@ -33,14 +34,30 @@ describe('MonitoringStack', () => {
   test('a pushgateway nobody may push to fails synth, saying what to do', () => {
     const chart = emptyChart();
     new MonitoringStack(chart, 'Monitoring').addRule(new AdapterRule(chart, 'Rule'));
-    expect(() => Testing.synth(chart)).toThrow('[test/Monitoring/Pushgateway] pushgateway monitoring/prometheus-pushgateway admits no pusher: call allowPushFrom(NetworkPeer.pods(namespace, labels)) for the Interlok pods, or set networkPolicy: false');
+    // in the stack's props, not the inner Pushgateway's (allowPushFrom(...), networkPolicy)
+    expect(() => Testing.synth(chart)).toThrow('[test/Monitoring/Pushgateway] pushgateway monitoring/prometheus-pushgateway admits no pusher: give allowPushFrom: [NetworkPeer.pods(namespace, labels)] for the Interlok pods, or set networkPolicies: false');
+    const own = emptyChart();
+    new Pushgateway(own, 'Pgw', { allowScrapeFrom: [INTERLOK] });
+    expect(() => Testing.synth(own)).toThrow('[test/Pgw] pushgateway monitoring/prometheus-pushgateway admits no pusher: call allowPushFrom(NetworkPeer.pods(namespace, labels)) for the Interlok pods, or set networkPolicy: false');
+  });
+
+  test('in the chart, what to do is said with the chart\'s monitoring props', () => {
+    const adapterless = emptyChart();
+    new InterlokAutoscalingChart(adapterless, 'Stack', { monitoring: { adapter: false } });
+    expect(() => Testing.synth(adapterless)).toThrow('[test/Stack/Monitoring/Prometheus] Prometheus monitoring/prometheus-server admits no client: give monitoring.allowQueryFrom: [NetworkPeer.pods(namespace, labels)] for your prometheus-adapter, or set monitoring.networkPolicies: false');
+    const prometheusless = emptyChart();
+    new InterlokAutoscalingChart(prometheusless, 'Stack', { monitoring: { prometheus: false, existingPrometheusUrl: 'http://prom.obs.svc:9090/' } });
+    expect(() => Testing.synth(prometheusless)).toThrow('[test/Stack/Monitoring/Pushgateway] pushgateway monitoring/prometheus-pushgateway admits no scraper: give monitoring.allowScrapeFrom: [NetworkPeer.pods(namespace, labels)] for the Prometheus pods, or set monitoring.networkPolicies: false');
+    const own = emptyChart();
+    new PrometheusServer(own, 'Prom', { pushgatewayTargets: ['pgw:9091'] });
+    expect(() => Testing.synth(own)).toThrow('[test/Prom] Prometheus monitoring/prometheus-server admits no client: call allowQueryFrom(NetworkPeer.pods(namespace, labels)) for your prometheus-adapter, or set networkPolicy: false');
   });
 
   test('an outside Prometheus must be allowed to scrape the pushgateway', () => {
     const chart = emptyChart();
     new MonitoringStack(chart, 'Monitoring', { allowPushFrom: [INTERLOK], prometheus: false, existingPrometheusUrl: 'http://prom.obs.svc:9090/' })
       .addRule(new AdapterRule(chart, 'Rule'));
-    expect(() => Testing.synth(chart)).toThrow('[test/Monitoring/Pushgateway] pushgateway monitoring/prometheus-pushgateway admits no scraper: call allowScrapeFrom(NetworkPeer.pods(namespace, labels)) for the Prometheus pods, or set networkPolicy: false');
+    expect(() => Testing.synth(chart)).toThrow('[test/Monitoring/Pushgateway] pushgateway monitoring/prometheus-pushgateway admits no scraper: give allowScrapeFrom: [NetworkPeer.pods(namespace, labels)] for the Prometheus pods, or set networkPolicies: false');
   });
 
   test('without NetworkPolicies nothing has to be allowed', () => {
@@ -97,7 +114,10 @@ describe('PrometheusAdapter', () => {
     const twice = new PrometheusAdapter(chart, 'Twice', { prometheusUrl: 'http://p:9090/', networkPolicy: false, name: 'twice' });
     twice.addRule(new AdapterRule(chart, 'A'));
     twice.addRule(new AdapterRule(chart, 'B'));
-    expect(() => Testing.synth(chart)).toThrow('[test/Twice] prometheus-adapter monitoring/twice serves MessageMetrics, interlok_messagemetrics from more than one rule');
+    // which rules, and what to do
+    expect(() => Testing.synth(chart)).toThrow('[test/Twice] prometheus-adapter monitoring/twice serves MessageMetrics, interlok_messagemetrics from more than one rule '
+      + '(MessageMetrics: test/A, test/B; interlok_messagemetrics: test/A, test/B): give the HPAs on one metric one AdapterRule '
+      + '(each HPA still reads only its own Deployment\'s pods), or give each other rule a metricName and externalMetricName of its own');
   });
 
   test('a Prometheus URL in any valid namespace, even one that is invalid punycode (xn--a), is taken', () => {

@@ -1,4 +1,4 @@
-import { Duration, Testing } from 'cdk8s';
+import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import * as kplus33 from 'cdk8s-plus-33';
 import { InterlokDeployment, NetworkPeer, Pushgateway, PushgatewayEndpoint, PushgatewayEnv } from '../lib';
@@ -102,6 +102,30 @@ describe('addTo with a container that has a JAVA_OPTS already', () => {
   test('refuses one from a reference', () => {
     const { chart, container } = setup(kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME));
     expect(() => new PushgatewayEnv(chart, 'Env').addTo(container)).toThrow('[test/Env] addTo(container): got "JAVA_OPTS from a reference", expected a container whose JAVA_OPTS is a plain value (or unset), so that the pushgateway options can be added to it');
+  });
+  test('refuses a heap the container\'s memory limit cannot hold, as InterlokDeployment does', () => {
+    const limited = (javaOpts: string, limit: Size, major: typeof kplus | typeof kplus33 = kplus) => {
+      const chart = emptyChart();
+      const dep = new major.Deployment(chart, 'Dep');
+      const c = dep.addContainer({ image: 'interlok:1', resources: { memory: { limit } } } as any);
+      c.env.addVariable('JAVA_OPTS', major.EnvValue.fromValue(javaOpts));
+      return { chart, container: c };
+    };
+    const { chart, container } = limited('-Xss1m -Xmx2g', Size.gibibytes(2));
+    expect(() => new PushgatewayEnv(chart, 'Env').addTo(container)).toThrow('[test/Env] addTo(container): got "JAVA_OPTS -Xmx2g with a memory limit of 2048 MiB", expected at least heap + 128 MiB (2176 MiB): the JVM needs memory beyond its heap (metaspace, threads, Jetty), or the container is OOM-killed');
+    expect(container.env.variables.JAVA_OPTS.value).toBe('-Xss1m -Xmx2g'); // nothing added
+    // the same words as InterlokDeployment's check of the same wiring
+    expect(() => new InterlokDeployment(emptyChart(), 'Interlok', { heap: Size.gibibytes(2), resources: { memory: { limit: Size.gibibytes(2) } } }))
+      .toThrow('[test/Interlok] resources.memory.limit: got 2048 MiB, expected at least heap + 128 MiB (2176 MiB): the JVM needs memory beyond its heap (metaspace, threads, Jetty), or the container is OOM-killed');
+    // the last heap option counts, in any unit, in JVM_ARGS too, ours included, and with cdk8s-plus 33
+    expect(() => { const x = limited('-Xmx4g -Xmx1g', Size.mebibytes(1152)); new PushgatewayEnv(x.chart, 'Env').addTo(x.container); }).not.toThrow();
+    expect(() => { const x = limited('-XX:MaxHeapSize=1048577k', Size.mebibytes(1152)); new PushgatewayEnv(x.chart, 'Env').addTo(x.container); }).toThrow('got "JAVA_OPTS -XX:MaxHeapSize=1048577k with a memory limit of 1152 MiB"');
+    expect(() => { const x = limited('', Size.gibibytes(1)); new PushgatewayEnv(x.chart, 'Env', { extraJavaOptions: ['-Xmx1g'] }).addTo(x.container); }).toThrow('got "JAVA_OPTS -Xmx1g with a memory limit of 1024 MiB"');
+    expect(() => { const x = limited('-Dx=1', Size.gibibytes(2), kplus33); new PushgatewayEnv(x.chart, 'Env').addTo(x.container); }).not.toThrow();
+    expect(() => { const x = limited('-Xmx2048m', Size.gibibytes(2), kplus33); new PushgatewayEnv(x.chart, 'Env').addTo(x.container); }).toThrow('got "JAVA_OPTS -Xmx2048m with a memory limit of 2048 MiB"');
+    const jvmArgs = limited('-Dx=1', Size.gibibytes(1));
+    jvmArgs.container.env.addVariable('JVM_ARGS', kplus.EnvValue.fromValue('-Xmx1024m'));
+    expect(() => new PushgatewayEnv(jvmArgs.chart, 'Env').addTo(jvmArgs.container)).toThrow('got "JVM_ARGS -Xmx1024m with a memory limit of 1024 MiB"');
   });
   test('refuses what is not a container, with a message', () => {
     expect(() => new PushgatewayEnv(emptyChart(), 'Env').addTo(undefined as any)).toThrow('[test/Env] addTo(container): got undefined, expected a cdk8s-plus Container (its env has addVariable)');

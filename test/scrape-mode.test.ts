@@ -53,8 +53,22 @@ describe('Interlok 4.1+/5.x: Prometheus scrapes the pods', () => {
 
   test('the rule\'s window and workflow are checked', () => {
     expect(() => new AdapterRule(emptyChart(), 'R', { metricsSource: MetricsSource.scrape({ workflow: 'a"b' }) })).toThrow('[test/R] metricsSource.workflow: got "a\\"b"');
-    expect(() => new AdapterRule(emptyChart(), 'R', { metricsSource: MetricsSource.scrape({ workflow: 'a@b', window: Duration.seconds(30) }), scrapeInterval: Duration.seconds(30) }))
-      .toThrow('[test/R] metricsSource.window: got 30s, expected at least two scrape intervals (30s each)');
+    const rule = (window: Duration | undefined, scrapeInterval: Duration) => new AdapterRule(emptyChart(), 'R', { metricsSource: MetricsSource.scrape({ workflow: 'a@b', window }), scrapeInterval });
+    // kube-prometheus-stack's 30 s: 2 intervals lose a pod from the sum at one late scrape (Prometheus 3 leaves the range's start open)
+    expect(() => rule(Duration.minutes(1), Duration.seconds(30)))
+      .toThrow('[test/R] metricsSource.window: got 1m, expected at least 4 scrape intervals (2m with a 30s interval): increase needs two samples of each pod in its window, and a late or missed scrape (Prometheus 3 leaves the start of a range open) would drop the pod from the sum');
+    expect(() => rule(Duration.seconds(119), Duration.seconds(30))).toThrow('got 119s, expected at least 4 scrape intervals');
+    expect(rule(Duration.minutes(2), Duration.seconds(30)).metricsQuery).toContain('[2m]');
+    // the default: 1 min, or 4 intervals when they are longer
+    expect(rule(undefined, Duration.seconds(10)).metricsQuery).toContain('[1m]');
+    expect(rule(undefined, Duration.seconds(15)).metricsQuery).toContain('[1m]');
+    expect(rule(undefined, Duration.seconds(30)).metricsQuery).toContain('[2m]');
+  });
+
+  test('with kube-prometheus-stack\'s 30 s interval the default window is 4 intervals, on the rule and KEDA\'s query', () => {
+    const kps = synthStack({ ...SCRAPED, scaler: Scaler.keda(), monitoring: { kubePrometheusStack: {} } });
+    expect(find(kps, 'ScaledObject', 'interlok').spec.triggers[0].metadata.query).toContain('workflow="in@ch"}[2m]');
+    expect(find(kps, 'PodMonitor', 'interlok').spec.podMetricsEndpoints[0].interval).toBe('30s');
   });
 
   test('a rule and an Interlok that disagree on the source fail synth', () => {

@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { parse } from 'yaml';
 import { AdapterRule, AdapterRuleConfig } from '../../lib/adapter-rule';
 import { apiMetricName, checkRuleLoads, labelForResource, podValues, renderMetricsQuery, RuleRefusedError, VectorSample } from '../../lib/model/adapter-query';
-import { findAdapterRules, readManifests, seriesNames } from '../../lib/model/manifests';
+import { findAdapterRules, FoundHpa, Manifest, readHpas, readManifests, seriesNames } from '../../lib/model/manifests';
 import { desiredReplicas, desiredReplicasExternal } from '../../lib/model/replica-calculation';
 import { CliContext } from '../context';
 import { parseDuration } from '../duration';
@@ -21,10 +21,12 @@ interface Options {
   readonly pods?: string;
   readonly metric: string;
   readonly staleAfter: string;
-  readonly target: string;
-  readonly minReplicas: string;
-  readonly maxReplicas: string;
+  readonly target?: string;
+  readonly minReplicas?: string;
+  readonly maxReplicas?: string;
   readonly adapterConfig?: string;
+  readonly manifests?: string;
+  readonly hpa?: string;
   readonly json?: boolean;
 }
 
@@ -40,6 +42,8 @@ export interface DoctorReport {
   readonly pods: Array<{ pod: string; group: 'fresh' | 'stale' | 'none'; ageSeconds?: number; pushed?: number; adapterValue?: number }>;
   readonly goneGroups: string[];
   readonly query?: string;
+  /** What the decision uses: the HPA of --manifests (`name`, `from`), flags, or the defaults (100, 1..5). */
+  readonly hpa: { name?: string; from?: string; metricType?: string; target: number; minReplicas: number; maxReplicas: number };
   readonly decision?: { pods: { desiredReplicas: number; reason: string; average?: number }; external: { desiredReplicas: number; reason: string; total: number } };
 }
 
@@ -58,8 +62,42 @@ async function promApi(base: string, path: string, params: Record<string, string
   return json.data;
 }
 
-/** The rule to check: from --adapter-config (an adapter config.yaml, or manifests holding its ConfigMap), else this library's. */
-function loadRule(opts: Options, staleAfter: Duration): { rule: AdapterRuleConfig; source: string } {
+/** The manifests given: --manifests, or --adapter-config when it holds manifests rather than a config.yaml. */
+function givenManifests(opts: Options): { objects: Manifest[]; from: string; required: boolean } | undefined {
+  if (opts.manifests !== undefined) {
+    if (!existsSync(opts.manifests)) throw new UsageError(`--manifests: ${opts.manifests}: no such file or directory`);
+    return { objects: readManifests(opts.manifests), from: opts.manifests, required: true };
+  }
+  if (opts.adapterConfig !== undefined && existsSync(opts.adapterConfig)) {
+    return { objects: readManifests(opts.adapterConfig), from: opts.adapterConfig, required: false };
+  }
+  return undefined;
+}
+
+/** The HPA (or KEDA's, for a ScaledObject) of the Interlok in --namespace, from the manifests given. */
+function manifestHpa(opts: Options, manifests: ReturnType<typeof givenManifests>): FoundHpa | undefined {
+  if (!manifests) {
+    if (opts.hpa !== undefined) throw new UsageError(`--hpa: got "${opts.hpa}" without --manifests, expected the manifests that hold it`);
+    return undefined;
+  }
+  const all = readHpas(manifests.objects);
+  const named = (h: FoundHpa) => [h.name, `${h.namespace}/${h.name}`, h.scaledObject, h.scaledObject?.split('/')[1]].includes(opts.hpa);
+  const found = all.filter((h) => h.namespace === opts.namespace && (opts.hpa === undefined || named(h)));
+  const names = all.map((h) => `${h.namespace}/${h.name}`).join(', ') || 'none';
+  if (found.length === 1) return found[0];
+  if (found.length > 1) throw new UsageError(`--manifests: ${found.length} HPAs in namespace ${opts.namespace} (${found.map((h) => h.name).join(', ')}): choose one with --hpa`);
+  if (opts.hpa !== undefined) throw new UsageError(`--hpa: got "${opts.hpa}", expected one in namespace ${opts.namespace} of ${manifests.from} (it has ${names})`);
+  // an adapter config's manifests need not hold the HPA: then the flags and defaults apply
+  if (manifests.required) throw new UsageError(`--manifests: no HPA or ScaledObject in namespace ${opts.namespace} in ${manifests.from} (it has ${names}): give the namespace with --namespace`);
+  return undefined;
+}
+
+/**
+ * The rule to check: from --adapter-config (an adapter config.yaml, or manifests holding its ConfigMap), else from
+ * the --manifests when they hold one, else this library's.
+ */
+function loadRule(opts: Options, staleAfter: Duration, manifests: ReturnType<typeof givenManifests>): { rule: AdapterRuleConfig; source: string } {
+  const matching = (rules: AdapterRuleConfig[]) => rules.find((r) => seriesNames(r.seriesQuery).includes(opts.metric) || r.name?.as === opts.metric) ?? rules[0];
   if (opts.adapterConfig) {
     if (!existsSync(opts.adapterConfig)) throw new UsageError(`--adapter-config: ${opts.adapterConfig}: no such file or directory`);
     let rules: AdapterRuleConfig[] = [];
@@ -68,30 +106,40 @@ function loadRule(opts: Options, staleAfter: Duration): { rule: AdapterRuleConfi
       try { config = parse(readFileSync(opts.adapterConfig, 'utf-8')); } catch { /* several documents: manifests */ }
       if (config && Array.isArray(config.rules)) rules = config.rules;
     }
-    if (rules.length === 0) rules = findAdapterRules(readManifests(opts.adapterConfig)).filter((r) => !r.external).map((r) => r.rule);
-    const rule = rules.find((r) => seriesNames(r.seriesQuery).includes(opts.metric) || r.name?.as === opts.metric) ?? rules[0];
+    if (rules.length === 0) rules = findAdapterRules(manifests?.objects ?? readManifests(opts.adapterConfig)).filter((r) => !r.external).map((r) => r.rule);
+    const rule = matching(rules);
     if (!rule) throw new UsageError(`--adapter-config: ${opts.adapterConfig} holds no prometheus-adapter rules`);
     return { rule, source: opts.adapterConfig };
   }
+  const own = manifests ? matching(findAdapterRules(manifests.objects).filter((r) => !r.external).map((r) => r.rule)) : undefined;
+  if (own) return { rule: own, source: `the rule in ${manifests!.from}` };
   const rule = new AdapterRule(new Chart(Testing.app(), 'doctor'), 'Rule', { seriesName: opts.metric, staleAfter }).toConfig();
   return { rule, source: `this library's rule (stale after ${staleAfter.toSeconds()} s)` };
 }
 
 export async function runDoctor(opts: Options): Promise<DoctorReport> {
   const staleAfter = parseDuration('--stale-after', opts.staleAfter);
-  const target = Number(opts.target);
+  const manifests = givenManifests(opts);
+  const found = manifestHpa(opts, manifests);
+  const metric = found?.metrics.find((m) => (m.type === 'External' || m.type === 'Pods') && m.targetType === 'AverageValue' && m.target !== undefined);
+  // flags first, then the HPA of the manifests, then the library's defaults
+  const target = Number(opts.target ?? metric?.target ?? 100);
   if (!(target > 0)) throw new UsageError(`--target: got "${opts.target}", expected a positive number`);
-  const minReplicas = Number(opts.minReplicas);
-  const maxReplicas = Number(opts.maxReplicas);
+  const minReplicas = Number(opts.minReplicas ?? found?.minReplicas ?? 1);
+  const maxReplicas = Number(opts.maxReplicas ?? found?.maxReplicas ?? 5);
   if (!Number.isInteger(minReplicas) || !Number.isInteger(maxReplicas) || minReplicas < 1 || maxReplicas < minReplicas) {
-    throw new UsageError(`--min-replicas/--max-replicas: got ${opts.minReplicas}/${opts.maxReplicas}, expected whole numbers 1 <= min <= max`);
+    throw new UsageError(`--min-replicas/--max-replicas: got ${minReplicas}/${maxReplicas}, expected whole numbers 1 <= min <= max`);
   }
+  const hpa: DoctorReport['hpa'] = {
+    ...(found ? { name: `${found.namespace}/${found.name}`, from: manifests!.from } : {}),
+    metricType: metric?.type, target, minReplicas, maxReplicas,
+  };
   for (const [opt, u] of [['--prometheus', opts.prometheus], ['--pushgateway', opts.pushgateway]] as const) {
     if (u !== undefined && !/^https?:\/\/[^/]/.test(u)) throw new UsageError(`${opt}: got "${u}", expected an http:// or https:// URL`);
   }
-  const { rule, source } = loadRule(opts, staleAfter);
+  const { rule, source } = loadRule(opts, staleAfter, manifests);
   const checks: Check[] = [];
-  const report = { checks, pods: [] as DoctorReport['pods'], goneGroups: [] as string[] } as { -readonly [K in keyof DoctorReport]: DoctorReport[K] };
+  const report = { checks, pods: [] as DoctorReport['pods'], goneGroups: [] as string[], hpa } as { -readonly [K in keyof DoctorReport]: DoctorReport[K] };
   const ns = opts.namespace;
 
   // 0. the rule loads
@@ -218,13 +266,15 @@ export function doctorCommand(ctx: CliContext): Command {
     .option('--pods <a,b>', 'the pods of the Deployment (kubectl get pods -l app.kubernetes.io/name=interlok -o name); default: every pod with a group')
     .option('--metric <name>', 'the series Interlok pushes', 'MessageMetrics')
     .option('--stale-after <duration>', 'the rule\'s stale window', '30s')
-    .option('--target <n>', 'the HPA\'s AverageValue target', '100')
-    .option('--min-replicas <n>', 'the HPA\'s minReplicas', '1')
-    .option('--max-replicas <n>', 'the HPA\'s maxReplicas', '5')
-    .option('--adapter-config <file>', 'check this rule instead of the library\'s: an adapter config.yaml, or manifests (file or directory) with its ConfigMap')
+    .option('--manifests <path>', 'the app\'s manifests (file or directory, e.g. dist/): the HPA (or KEDA ScaledObject) in --namespace gives --target, --min-replicas and --max-replicas')
+    .option('--hpa <[namespace/]name>', 'which HPA of the manifests, when --namespace has several')
+    .option('--target <n>', 'the HPA\'s AverageValue target (default: the HPA\'s in the manifests, else 100)')
+    .option('--min-replicas <n>', 'the HPA\'s minReplicas (default: the HPA\'s in the manifests, else 1)')
+    .option('--max-replicas <n>', 'the HPA\'s maxReplicas (default: the HPA\'s in the manifests, else 5)')
+    .option('--adapter-config <file>', 'check this rule instead of the library\'s: an adapter config.yaml, or manifests (file or directory) with its ConfigMap, whose HPA is read as with --manifests')
     .option('--json', 'print the report as JSON')
     .addHelpText('after', '\nExample:\n  kubectl -n monitoring port-forward svc/prometheus-server 9090:80 &\n  kubectl -n monitoring port-forward svc/prometheus-pushgateway 9091 &\n'
-      + '  npx cdk8s-interlok-scaling doctor --prometheus http://localhost:9090 --pushgateway http://localhost:9091 --namespace default')
+      + '  npx cdk8s-interlok-scaling doctor --prometheus http://localhost:9090 --pushgateway http://localhost:9091 --namespace default --manifests dist/')
     .action(async (opts: Options) => {
       const report = await runDoctor(opts);
       if (opts.json) ctx.stdout(`${JSON.stringify(report, null, 2)}\n`);
@@ -247,7 +297,9 @@ function render(r: DoctorReport, ctx: CliContext): string {
   }
   if (r.goneGroups.length) out += `groups of gone pods: ${r.goneGroups.join(', ')}\n`;
   if (r.decision) {
-    out += `\nthe HPA would decide (from ${r.pods.length} replica(s)):\n`;
+    const h = r.hpa;
+    const which = h.name ? `HPA ${h.name} in ${h.from}: ${h.metricType ?? 'no AverageValue metric'}, ` : '';
+    out += `\nthe HPA would decide (from ${r.pods.length} replica(s); ${which}${h.target} per pod, ${h.minReplicas}..${h.maxReplicas} replicas):\n`;
     out += `  External total ${r.decision.external.total} → ${c.bold(String(r.decision.external.desiredReplicas))}  (${r.decision.external.reason})\n`;
     out += `  Pods average ${r.decision.pods.average ?? 'none'} → ${c.bold(String(r.decision.pods.desiredReplicas))}  (${r.decision.pods.reason})\n`;
   }

@@ -23,6 +23,10 @@ export interface Explanation {
   readonly deployment: string;
   readonly metric?: { type: string; name?: string; target?: number; selector?: unknown };
   readonly rule?: { source: string; seriesQuery: string; metricsQuery: string; series: string };
+  /** For the HPA of a KEDA ScaledObject: the trigger KEDA's metrics server queries (instead of an adapter rule). */
+  readonly trigger?: { source: string; type: string; serverAddress?: string };
+  /** The ScaledObject, for the HPA KEDA creates. */
+  readonly scaledObject?: string;
   readonly problems: string[];
   readonly samplePods: string[];
   readonly query?: string;
@@ -42,37 +46,56 @@ export function explainHpa(hpa: FoundHpa, objects: ReturnType<typeof readManifes
   const rules = findAdapterRules(objects);
   const scrapeInterval = scrapeOverride ?? pushgatewayScrapeInterval(objects) ?? 10;
   const pods = samplePods(hpa.target.name);
-  const base = { hpa: `${hpa.namespace}/${hpa.name}`, deployment: `${hpa.namespace}/${hpa.target.name}`, samplePods: pods, scrapeInterval, decisions: [] as Explanation['decisions'] };
+  const base = {
+    hpa: `${hpa.namespace}/${hpa.name}`, deployment: `${hpa.namespace}/${hpa.target.name}`, samplePods: pods, scrapeInterval, decisions: [] as Explanation['decisions'],
+    ...(hpa.scaledObject ? { scaledObject: hpa.scaledObject } : {}),
+  };
   const m = hpa.metrics.find((x) => x.type === 'External' || x.type === 'Pods');
   if (!m) return { ...base, problems: [`no External or Pods metric (metrics: ${hpa.metrics.map((x) => x.type).join(', ') || 'none'}): not modelled here`] };
   const metric = { type: m.type, name: m.name, target: m.target, selector: m.selector };
   const problems: string[] = [];
   if (m.targetType !== 'AverageValue') problems.push(`target type ${m.targetType}: only AverageValue is modelled`);
   const external = m.type === 'External';
-  const match = ruleForMetric(rules, m.name ?? '', external);
-  if (!match) {
-    problems.push(`no adapter rule in these manifests serves the ${m.type} metric "${m.name}" (${rules.length} rule(s) found): `
-      + 'the HPA would show <unknown> unless an adapter elsewhere serves it');
-    return { ...base, metric, problems };
-  }
-  const rule: AdapterRuleConfig = match.found.rule;
-  const ruleInfo = { source: match.found.source, seriesQuery: rule.seriesQuery, metricsQuery: rule.metricsQuery, series: match.series };
-  if (match.found.refused) {
-    problems.push(`prometheus-adapter refuses this rule when it loads its config (it does not start): ${match.found.refused}`);
-    return { ...base, metric, rule: ruleInfo, problems };
-  }
   let query: string | undefined;
-  try {
-    query = external
-      ? renderExternalMetricsQuery(rule, match.series, { namespace: hpa.namespace, metricSelector: m.selector?.matchLabels })
-      : renderMetricsQuery(rule, match.series, { namespace: hpa.namespace, pods, metricSelector: m.selector?.matchLabels });
-  } catch (e) {
-    problems.push(`${e instanceof RuleRefusedError ? 'prometheus-adapter refuses this rule' : 'the query fails'}: ${(e as Error).message}`);
+  let staleAfter: number | undefined;
+  let ruleInfo: Explanation['rule'];
+  let trigger: Explanation['trigger'];
+  if (m.kedaTrigger) {
+    // KEDA's metrics server runs the trigger's query as it is: no adapter rule in between
+    const t = m.kedaTrigger;
+    trigger = { source: t.source, type: t.type, ...(t.serverAddress ? { serverAddress: t.serverAddress } : {}) };
+    if (t.type !== 'prometheus' || !t.query) {
+      problems.push(`${t.source} is a ${t.type} trigger${t.type === 'prometheus' ? ' without a query' : ''}: only prometheus triggers are modelled`);
+      return { ...base, metric, trigger, problems };
+    }
+    if (m.target === undefined) problems.push(`${t.source} has no numeric threshold: KEDA refuses it`);
+    query = t.query;
+    staleAfter = staleAfterOf(t.query);
+  } else {
+    const match = ruleForMetric(rules, m.name ?? '', external);
+    if (!match) {
+      problems.push(`no adapter rule in these manifests serves the ${m.type} metric "${m.name}" (${rules.length} rule(s) found): `
+        + 'the HPA would show <unknown> unless an adapter elsewhere serves it');
+      return { ...base, metric, problems };
+    }
+    const rule: AdapterRuleConfig = match.found.rule;
+    ruleInfo = { source: match.found.source, seriesQuery: rule.seriesQuery, metricsQuery: rule.metricsQuery, series: match.series };
+    if (match.found.refused) {
+      problems.push(`prometheus-adapter refuses this rule when it loads its config (it does not start): ${match.found.refused}`);
+      return { ...base, metric, rule: ruleInfo, problems };
+    }
+    try {
+      query = external
+        ? renderExternalMetricsQuery(rule, match.series, { namespace: hpa.namespace, metricSelector: m.selector?.matchLabels })
+        : renderMetricsQuery(rule, match.series, { namespace: hpa.namespace, pods, metricSelector: m.selector?.matchLabels });
+    } catch (e) {
+      problems.push(`${e instanceof RuleRefusedError ? 'prometheus-adapter refuses this rule' : 'the query fails'}: ${(e as Error).message}`);
+    }
+    if (!/<<-?\s*\.LabelMatchers\s*-?>>|LabelValuesByName/.test(rule.metricsQuery)) {
+      problems.push('the metricsQuery uses neither .LabelMatchers nor .LabelValuesByName: it is not scoped to the namespace or the pods, so other namespaces\' pods of the same name mix in (the guide\'s rule)');
+    }
+    staleAfter = staleAfterOf(rule);
   }
-  if (!/<<-?\s*\.LabelMatchers\s*-?>>|LabelValuesByName/.test(rule.metricsQuery)) {
-    problems.push('the metricsQuery uses neither .LabelMatchers nor .LabelValuesByName: it is not scoped to the namespace or the pods, so other namespaces\' pods of the same name mix in (the guide\'s rule)');
-  }
-  const staleAfter = staleAfterOf(rule);
   const target = m.target ?? 100;
   const decisions = LOADS.map((load) => {
     const current = hpa.minReplicas;
@@ -101,7 +124,7 @@ export function explainHpa(hpa: FoundHpa, objects: ReturnType<typeof readManifes
       metricType: external ? 'External' : 'Pods',
     });
   }
-  return { ...base, metric, rule: ruleInfo, problems, query, decisions, idle, reactionTimes, staleAfter };
+  return { ...base, metric, ...(ruleInfo ? { rule: ruleInfo } : {}), ...(trigger ? { trigger } : {}), problems, query, decisions, idle, reactionTimes, staleAfter };
 }
 
 interface Options { readonly json?: boolean; readonly scrapeInterval?: string }
@@ -109,8 +132,8 @@ interface Options { readonly json?: boolean; readonly scrapeInterval?: string }
 export function explainCommand(ctx: CliContext): Command {
   return new Command('explain')
     .summary('print what the adapter and the HPA will do for each autoscaled Deployment in a manifests directory')
-    .description('Reads synthesized manifests (any app\'s: HPAs, Deployments, prometheus-adapter rules in ConfigMaps, a '
-      + 'Prometheus config) and prints per autoscaled Deployment: the metric, the adapter rule, the exact PromQL the adapter '
+    .description('Reads synthesized manifests (any app\'s: HPAs, KEDA ScaledObjects, Deployments, prometheus-adapter rules in '
+      + 'ConfigMaps, a Prometheus config) and prints per autoscaled Deployment: the metric, the adapter rule, the exact PromQL the adapter '
       + 'runs for sample pods, the replica decision for 50, 150 and 450 messages per pod, the idle scale-down path and the '
       + 'worst-case reaction times. Exits 1 when a rule is missing, refused by the adapter, or unscoped.')
     .argument('[dir]', 'a directory of manifests (its .yaml/.yml/.json files, as kubectl apply -f takes them) or one file', 'dist/')
@@ -121,7 +144,7 @@ export function explainCommand(ctx: CliContext): Command {
       if (!existsSync(dir)) throw new UsageError(`${dir}: no such file or directory (synthesize first: npm run synth)`);
       const objects = readManifests(dir);
       const hpas = readHpas(objects);
-      if (hpas.length === 0) throw new CheckFailed(`${dir}: no autoscaling/v2 HorizontalPodAutoscaler found`);
+      if (hpas.length === 0) throw new CheckFailed(`${dir}: no autoscaling/v2 HorizontalPodAutoscaler or KEDA ScaledObject found`);
       const scrape = opts.scrapeInterval === undefined ? undefined : parseDuration('--scrape-interval', opts.scrapeInterval).toSeconds();
       const all = hpas.map((h) => explainHpa(h, objects, scrape));
       if (opts.json) ctx.stdout(`${JSON.stringify(all, null, 2)}\n`);
@@ -134,14 +157,15 @@ export function explainCommand(ctx: CliContext): Command {
 function render(e: Explanation, ctx: CliContext): string {
   const c = colours(ctx);
   const lines: string[] = [];
-  lines.push(c.bold(`Deployment ${e.deployment}  (HPA ${e.hpa})`));
+  lines.push(c.bold(`Deployment ${e.deployment}  (HPA ${e.hpa}${e.scaledObject ? `, which KEDA creates for ScaledObject ${e.scaledObject}` : ''})`));
   if (e.metric) lines.push(`  metric        ${e.metric.type} ${e.metric.name}, AverageValue ${e.metric.target} per pod${e.metric.selector ? `, selector ${JSON.stringify(e.metric.selector)}` : ''}`);
   if (e.rule) {
     lines.push(`  adapter rule  ${e.rule.source}`);
     lines.push(`    seriesQuery   ${e.rule.seriesQuery}`);
     lines.push(`    metricsQuery  ${e.rule.metricsQuery}`);
   }
-  if (e.query) lines.push(`  PromQL for pods ${e.samplePods.join(', ')}:`, `    ${c.cyan(e.query)}`);
+  if (e.trigger) lines.push(`  KEDA trigger  ${e.trigger.source}: ${e.trigger.type}${e.trigger.serverAddress ? ` on ${e.trigger.serverAddress}` : ''}`);
+  if (e.query) lines.push(e.trigger ? '  PromQL (the trigger\'s query, the Deployment\'s total):' : `  PromQL for pods ${e.samplePods.join(', ')}:`, `    ${c.cyan(e.query)}`);
   if (e.decisions.length) {
     lines.push(`  decisions (from ${e.decisions[0]!.currentReplicas} replica(s)):`);
     for (const d of e.decisions) lines.push(`    ${String(d.loadPerPod).padStart(4)} per pod → ${c.bold(String(d.desiredReplicas))} replica(s)  (${d.reason})`);

@@ -2,11 +2,11 @@
 // /in-box) without JMeter:
 //   kubectl port-forward svc/interlok 8080 &
 //   npx cdk8s-interlok-scaling load --url http://localhost:8080/in-box --count 150
-import autocannon from 'autocannon';
 import { Command } from 'commander';
 import { CliContext } from '../context';
 import { parseDuration } from '../duration';
 import { CheckFailed, UsageError } from '../errors';
+import { percentile, sendRequests } from '../http-load';
 import { colours } from '../style';
 
 interface Options {
@@ -45,7 +45,7 @@ export function loadCommand(ctx: CliContext): Command {
   return new Command('load')
     .summary('send a bounded number of HTTP requests (the guide\'s JMeter plan) and report status counts, errors, latency')
     .description('Sends --count requests (at most --concurrency at a time, at most --rate per second, stopping after '
-      + '--duration whatever happened) with autocannon, then prints the requests, the status counts, errors, latency '
+      + '--duration whatever happened; a request counts once it is answered or failed), then prints the requests, the status counts, errors, latency '
       + 'percentiles and throughput. Exits 1 if any request failed (an error, a timeout or a status outside 2xx).')
     .requiredOption('--url <url>', 'the URL, e.g. http://localhost:8080/in-box through kubectl port-forward svc/interlok 8080')
     .requiredOption('--count <n>', 'how many requests (1 to 1000000)')
@@ -81,31 +81,23 @@ export function loadCommand(ctx: CliContext): Command {
 
       const progress = ctx.stderrIsTTY;
       let done = 0;
-      let stoppedByDuration = false;
       const started = Date.now();
-      const result = await new Promise<autocannon.Result>((resolve, reject) => {
-        const instance = autocannon({
-          url: url.toString(), amount: count, connections: concurrency, overallRate: rate, method: method as autocannon.Request['method'],
-          body: opts.body, headers, timeout, pipelining: 1,
-        }, (err, res) => (err ? reject(err) : resolve(res)));
-        const timer = setTimeout(() => { stoppedByDuration = true; instance.stop(); }, duration * 1000);
-        const ticker = progress ? setInterval(() => ctx.stderr(`\r${done}/${count} requests, ${((Date.now() - started) / 1000).toFixed(0)} s`), 200) : undefined;
-        const count1 = () => { done++; };
-        instance.on('response', count1);
-        instance.on('reqError', count1);
-        instance.on('done', () => {
-          clearTimeout(timer);
-          if (ticker) { clearInterval(ticker); ctx.stderr('\r\x1b[K'); }
-        });
+      const ticker = progress ? setInterval(() => ctx.stderr(`\r${done}/${count} requests, ${((Date.now() - started) / 1000).toFixed(0)} s`), 200) : undefined;
+      const result = await sendRequests({
+        url, count, concurrency, rate, durationMs: duration * 1000, timeoutMs: timeout * 1000, method, body: opts.body, headers,
+        onDone: (n) => { done = n; },
+      }).finally(() => {
+        if (ticker) { clearInterval(ticker); ctx.stderr('\r\x1b[K'); }
       });
-      const statusCounts: Record<string, number> = {};
-      for (const [code, s] of Object.entries(result.statusCodeStats ?? {})) statusCounts[code] = (s as { count: number }).count;
+      const { statusCounts, stoppedByDuration } = result;
       const answered = Object.values(statusCounts).reduce((a, b) => a + b, 0);
       const seconds = (Date.now() - started) / 1000;
+      const latencies = [...result.latenciesMs].sort((a, b) => a - b);
+      const ms = (p: number) => Math.round(percentile(latencies, p));
       const report: LoadReport = {
         url: url.toString(), method, requests: answered + result.errors,
         statusCounts, errors: result.errors, timeouts: result.timeouts,
-        latencyMs: { p50: result.latency.p50, p95: (result.latency as any).p95 ?? result.latency.p97_5, p99: result.latency.p99, max: result.latency.max },
+        latencyMs: { p50: ms(50), p95: ms(95), p99: ms(99), max: ms(100) },
         durationSeconds: Math.round(seconds * 100) / 100,
         throughputPerSecond: Math.round(((answered + result.errors) / Math.max(seconds, 0.001)) * 10) / 10,
         stoppedByDuration,
@@ -125,9 +117,17 @@ export function loadCommand(ctx: CliContext): Command {
           '',
         ].join('\n'));
       }
-      if (failed > 0 || report.requests < count) {
-        const why = report.errors > 0 ? `${report.errors} request(s) got no answer (connection refused, reset or timeout: is ${url.host} reachable?)` : `${failed} request(s) answered outside 2xx`;
-        throw new CheckFailed(failed > 0 ? why : `only ${report.requests} of ${count} requests sent before --duration ${opts.duration}`);
+      if (report.errors > 0) {
+        const codes = Object.entries(result.errorCodes).map(([code, n]) => `${code}: ${n}`).join(', ');
+        throw new CheckFailed(`${report.errors} request(s) got no answer (${codes}; is ${url.host} reachable?)`);
+      }
+      if (failed > 0) throw new CheckFailed(`${failed} request(s) answered outside 2xx`);
+      if (report.requests < count) {
+        // the only thing that ends a run early is --duration: say why it was too short
+        const needed = rate !== undefined && count / rate > duration
+          ? `at --rate ${rate} per second, ${count} requests need ${Math.ceil(count / rate)} s`
+          : `the server answered ${report.throughputPerSecond} requests per second`;
+        throw new CheckFailed(`only ${report.requests} of ${count} requests sent before --duration ${opts.duration} ran out (${needed})`);
       }
     });
 }

@@ -4,24 +4,22 @@ import { existsSync, writeFileSync } from 'fs';
 import * as asciichart from 'asciichart';
 import { Command } from 'commander';
 import { pushgatewayScrapeInterval, readHpas, readManifests, findAdapterRules, ruleForMetric, simulatedHpa, staleAfterOf } from '../../lib/model/manifests';
-import { LoadStep, simulate, SimulationResult } from '../../lib/model/simulation';
+import { LOAD_PRESETS, loadProfileText, LoadStep, simulate, SimulationResult } from '../../lib/model/simulation';
 import { CliContext } from '../context';
 import { parseDuration } from '../duration';
 import { CheckFailed, UsageError } from '../errors';
 import { colours, table } from '../style';
 
-/** Named profiles: the guide's 150-message burst, and a ramp to 450 per pod. */
-export const PRESETS: Record<string, string> = {
-  burst: '0s=150,10s=0',
-  ramp: '0s=100,30s=200,60s=300,90s=450',
-};
+/** The presets as `--load` writes them (totals: the model's LOAD_PRESETS). */
+export const PRESETS: Record<string, string> = Object.fromEntries(Object.entries(LOAD_PRESETS).map(([name, p]) => [name, loadProfileText(p.steps)]));
 
-/** `0s=150,10s=0` (messages per pod per push interval from each time on) or `0s=600total,2m=0`. */
+/** A preset's name, `0s=600total,2m=0` (messages per push interval for the Deployment) or `0s=150` (per pod). */
 export function parseLoad(text: string): LoadStep[] {
-  const spec = PRESETS[text] ?? text;
-  const steps = spec.split(',').map((part) => {
+  const preset = Object.prototype.hasOwnProperty.call(LOAD_PRESETS, text) ? LOAD_PRESETS[text] : undefined;
+  if (preset) return [...preset.steps].sort((a, b) => a.at - b.at);
+  const steps = text.split(',').map((part) => {
     const m = /^\s*([^=\s]+)\s*=\s*(\d+(?:\.\d+)?)\s*(total|\/pod)?\s*$/.exec(part);
-    if (!m) throw new UsageError(`--load: got "${part}", expected TIME=N (per pod) or TIME=Ntotal, e.g. 0s=150,10s=0, or a preset (${Object.keys(PRESETS).join(', ')})`);
+    if (!m) throw new UsageError(`--load: got "${part}", expected TIME=Ntotal (for the Deployment) or TIME=N (per pod), e.g. 0s=150total,10s=0, or a preset (${Object.keys(LOAD_PRESETS).join(', ')})`);
     const at = parseDuration('--load', m[1]!).toSeconds();
     const n = Number(m[2]);
     return m[3] === 'total' ? { at, total: n } : { at, perPod: n };
@@ -45,9 +43,9 @@ export function simulateCommand(ctx: CliContext): Command {
       + 'the HPA (its target, min/max, tolerance 0.1, behavior: stabilization windows and policies, 15 s sync, missing-metric '
       + 'rules) read from the manifests, and prints the replica timeline as a terminal chart and a table of changes.')
     .argument('[dir]', 'a directory of manifests or one file', 'dist/')
-    .requiredOption('--load <profile>', `steps TIME=N (messages per pod per push interval from TIME on) or TIME=Ntotal (spread over the pods), comma-separated; presets: ${Object.entries(PRESETS).map(([k, v]) => `${k} (${v})`).join(', ')}`)
+    .requiredOption('--load <profile>', `steps TIME=Ntotal (messages per push interval for the Deployment from TIME on, spread over its pods) or TIME=N (per pod, whatever the number of pods), comma-separated; presets: ${Object.entries(PRESETS).map(([k, v]) => `${k} (${v})`).join(', ')}`)
     .option('--duration <duration>', 'how long to simulate', '10m')
-    .option('--hpa <name>', 'which HPA (default: the only one)')
+    .option('--hpa <[namespace/]name>', 'which HPA, or KEDA ScaledObject (default: the only one)')
     .option('--svg <file>', 'write the chart as SVG here', 'simulation.svg')
     .option('--no-svg', 'write no SVG')
     .option('--json', 'print the timeline as JSON instead of the chart')
@@ -59,14 +57,20 @@ export function simulateCommand(ctx: CliContext): Command {
       const duration = parseDuration('--duration', opts.duration).toSeconds();
       if (duration < 15 || duration > 86400) throw new UsageError(`--duration: got ${opts.duration}, expected 15s to 1d`);
       const objects = readManifests(dir);
-      const hpas = readHpas(objects).filter((h) => !opts.hpa || h.name === opts.hpa);
-      if (hpas.length === 0) throw new CheckFailed(`${dir}: no HorizontalPodAutoscaler${opts.hpa ? ` named ${opts.hpa}` : ''}`);
-      if (hpas.length > 1) throw new UsageError(`${dir} has ${hpas.length} HPAs (${hpas.map((h) => h.name).join(', ')}): choose one with --hpa`);
+      const all = readHpas(objects);
+      if (all.length === 0) throw new CheckFailed(`${dir}: no autoscaling/v2 HorizontalPodAutoscaler or KEDA ScaledObject found`);
+      const names = all.map((h) => `${h.namespace}/${h.name}`).join(', ');
+      // an HPA by its name, or KEDA's by its ScaledObject's
+      const hpas = all.filter((h) => !opts.hpa || [h.name, `${h.namespace}/${h.name}`].includes(opts.hpa)
+        || (h.scaledObject !== undefined && [h.scaledObject, h.scaledObject.split('/')[1]].includes(opts.hpa)));
+      if (hpas.length === 0) throw new UsageError(`--hpa: got "${opts.hpa}", expected one of ${names}`);
+      if (hpas.length > 1) throw new UsageError(`${dir} has ${hpas.length} HPAs${opts.hpa ? ` named ${opts.hpa}` : ''} (${hpas.map((h) => `${h.namespace}/${h.name}`).join(', ')}): choose one with --hpa [namespace/]name`);
       const found = hpas[0]!;
       const hpa = simulatedHpa(found);
-      const metric = found.metrics.find((m) => m.type === hpa.metricType)!;
-      const match = ruleForMetric(findAdapterRules(objects), metric.name ?? '', hpa.metricType === 'External');
-      const staleAfter = match ? staleAfterOf(match.found.rule) : 30;
+      const metric = found.metrics.find((m) => m.type === hpa.metricType && m.targetType === 'AverageValue')!;
+      // KEDA runs its trigger's query itself; an HPA reads what an adapter rule serves
+      const query = metric.kedaTrigger?.query ?? ruleForMetric(findAdapterRules(objects), metric.name ?? '', hpa.metricType === 'External')?.found.rule;
+      const staleAfter = query !== undefined ? staleAfterOf(query) : 30;
       const scrapeInterval = opts.scrapeInterval ? parseDuration('--scrape-interval', opts.scrapeInterval).toSeconds() : pushgatewayScrapeInterval(objects) ?? 10;
       const result = simulate({ hpa, load, duration, timing: { scrapeInterval, staleAfter } });
       if (opts.svg) writeFileSync(opts.svg, renderSvg(result, `${found.namespace}/${found.name}: ${opts.load}`));
@@ -75,7 +79,7 @@ export function simulateCommand(ctx: CliContext): Command {
         return;
       }
       const c = colours(ctx);
-      ctx.stdout(`${c.bold(`HPA ${found.namespace}/${found.name}`)}: ${hpa.metricType} metric, target ${hpa.target} per pod, ${hpa.minReplicas}..${hpa.maxReplicas} replicas; `
+      ctx.stdout(`${c.bold(`HPA ${found.namespace}/${found.name}`)}${found.scaledObject ? ` (KEDA's, for ScaledObject ${found.scaledObject})` : ''}: ${hpa.metricType} metric, target ${hpa.target} per pod, ${hpa.minReplicas}..${hpa.maxReplicas} replicas; `
         + `scrape ${scrapeInterval} s, stale after ${staleAfter === undefined ? 'never' : `${staleAfter} s`}; load ${opts.load}\n\n`);
       ctx.stdout(`${chart(result)}\n\n`);
       const rows = [['time', 'replicas', 'metric', 'why']];

@@ -6,9 +6,9 @@ import { apiMetricName, checkRuleLoads, RuleRefusedError } from './adapter-query
 import { DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP, HpaScalingRules, SimulatedHpa } from './simulation';
 
 /**
- * Reads the manifests of any app (not only this library's): the HPAs, the Deployments they scale, the
- * prometheus-adapter rules found in ConfigMaps, and the scrape interval of a Prometheus config that scrapes a
- * pushgateway. Used by the CLI's `explain` and `simulate`.
+ * Reads the manifests of any app (not only this library's): the HPAs (and the HPA KEDA creates for each
+ * ScaledObject), the Deployments they scale, the prometheus-adapter rules found in ConfigMaps, and the scrape
+ * interval of a Prometheus config that scrapes a pushgateway. Used by the CLI's `explain`, `simulate` and `doctor`.
  */
 
 export type Manifest = Record<string, any>;
@@ -73,9 +73,13 @@ export function ruleForMetric(rules: FoundRule[], metric: string, external: bool
   return undefined;
 }
 
-/** The rule's stale window in seconds when its query has the `time() - push_time_seconds < bool N` test. */
-export function staleAfterOf(rule: AdapterRuleConfig): number | undefined {
-  const m = /push_time_seconds[\s\S]*?<\s*bool\s+(\d+(?:\.\d+)?)/.exec(rule.metricsQuery ?? '');
+/**
+ * The stale window in seconds of a rule (or of a query, such as a KEDA trigger's) whose query has the
+ * `time() - push_time_seconds < bool N` test.
+ */
+export function staleAfterOf(rule: AdapterRuleConfig | string): number | undefined {
+  const query = typeof rule === 'string' ? rule : rule.metricsQuery;
+  const m = /push_time_seconds[\s\S]*?<\s*bool\s+(\d+(?:\.\d+)?)/.exec(query ?? '');
   return m ? Number(m[1]) : undefined;
 }
 
@@ -86,6 +90,18 @@ export interface HpaMetric {
   readonly selector?: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> };
   readonly targetType?: string;
   readonly target?: number;
+  /** The KEDA trigger behind the metric, for the HPA of a ScaledObject: KEDA's metrics server runs its query. */
+  readonly kedaTrigger?: KedaTrigger;
+}
+
+/** A ScaledObject's trigger, as KEDA's HPA reads it (one External metric per trigger). */
+export interface KedaTrigger {
+  readonly type: string;
+  /** `ScaledObject <ns>/<name> triggers[<i>]` */
+  readonly source: string;
+  /** The prometheus trigger's PromQL, which must return one element (KEDA's HPA reads it as the Deployment's total). */
+  readonly query?: string;
+  readonly serverAddress?: string;
 }
 
 /** An autoscaling/v2 HPA as read from its manifest. */
@@ -100,6 +116,8 @@ export interface FoundHpa {
   readonly scaleDown: HpaScalingRules;
   /** The Deployment's pod labels, when the Deployment is in the manifests. */
   readonly podLabels?: Record<string, string>;
+  /** `<ns>/<name>` of the ScaledObject, when this is the HPA KEDA creates for one. */
+  readonly scaledObject?: string;
 }
 
 /** Parses a Kubernetes quantity ("100", "500m", "1k", "1Ki"). */
@@ -118,12 +136,21 @@ function rules(spec: any, defaults: HpaScalingRules): HpaScalingRules {
   };
 }
 
-/** Every HPA (autoscaling/v2 and v2beta2, which have the same shape). */
+const podLabelsOf = (objects: Manifest[], target: { kind: string; name: string }, namespace: string): Record<string, string> | undefined =>
+  objects.find((d) => d.kind === target.kind && d.metadata?.name === target.name && (d.metadata?.namespace ?? 'default') === namespace)?.spec?.template?.metadata?.labels;
+
+/**
+ * Every HPA (autoscaling/v2 and v2beta2, which have the same shape), then the HPA KEDA creates for each
+ * `keda.sh/v1alpha1` ScaledObject.
+ */
 export function readHpas(objects: Manifest[]): FoundHpa[] {
+  return [...readV2Hpas(objects), ...readScaledObjects(objects)];
+}
+
+function readV2Hpas(objects: Manifest[]): FoundHpa[] {
   return objects.filter((o) => o.kind === 'HorizontalPodAutoscaler' && /^autoscaling\/v2(beta2)?$/.test(o.apiVersion)).map((o) => {
     const namespace = o.metadata?.namespace ?? 'default';
     const target = { kind: o.spec.scaleTargetRef?.kind, name: o.spec.scaleTargetRef?.name };
-    const deployment = objects.find((d) => d.kind === target.kind && d.metadata?.name === target.name && (d.metadata?.namespace ?? 'default') === namespace);
     return {
       name: o.metadata.name,
       namespace,
@@ -138,7 +165,49 @@ export function readHpas(objects: Manifest[]): FoundHpa[] {
       }),
       scaleUp: rules(o.spec.behavior?.scaleUp, DEFAULT_SCALE_UP),
       scaleDown: rules(o.spec.behavior?.scaleDown, DEFAULT_SCALE_DOWN),
-      podLabels: deployment?.spec?.template?.metadata?.labels,
+      podLabels: podLabelsOf(objects, target, namespace),
+    };
+  });
+}
+
+/**
+ * The HPA KEDA's operator creates for a ScaledObject: named `keda-hpa-<name>` (or
+ * `advanced.horizontalPodAutoscalerConfig.name`), one External metric per trigger (`s<i>-<type>`, selected by the
+ * ScaledObject's name) whose target is the trigger's `threshold`, as an AverageValue unless the trigger's
+ * `metricType` says otherwise; minReplicas `minReplicaCount` (at least 1: KEDA itself scales 0 ↔ 1), maxReplicas
+ * `maxReplicaCount` (KEDA's default 100), `behavior` from `advanced.horizontalPodAutoscalerConfig`.
+ */
+function readScaledObjects(objects: Manifest[]): FoundHpa[] {
+  return objects.filter((o) => o.kind === 'ScaledObject' && /^keda\.sh\//.test(o.apiVersion ?? '')).map((o) => {
+    const name: string = o.metadata?.name;
+    const namespace = o.metadata?.namespace ?? 'default';
+    const spec = o.spec ?? {};
+    const target = { kind: spec.scaleTargetRef?.kind ?? 'Deployment', name: spec.scaleTargetRef?.name };
+    const hpaConfig = spec.advanced?.horizontalPodAutoscalerConfig ?? {};
+    const metrics = (Array.isArray(spec.triggers) ? spec.triggers : []).map((t: any, i: number): HpaMetric => {
+      const threshold = t?.metadata?.threshold;
+      let value: number | undefined;
+      try { value = threshold === undefined ? undefined : quantity(threshold); } catch { value = undefined; }
+      return {
+        type: 'External',
+        name: `s${i}-${t?.type}`,
+        selector: { matchLabels: { 'scaledobject.keda.sh/name': name } },
+        targetType: t?.metricType ?? 'AverageValue',
+        target: value,
+        kedaTrigger: { type: t?.type, source: `ScaledObject ${namespace}/${name} triggers[${i}]`, query: t?.metadata?.query, serverAddress: t?.metadata?.serverAddress },
+      };
+    });
+    return {
+      name: hpaConfig.name ?? `keda-hpa-${name}`,
+      namespace,
+      target,
+      minReplicas: Math.max(1, Number(spec.minReplicaCount ?? 0)),
+      maxReplicas: Number(spec.maxReplicaCount ?? 100),
+      metrics,
+      scaleUp: rules(hpaConfig.behavior?.scaleUp, DEFAULT_SCALE_UP),
+      scaleDown: rules(hpaConfig.behavior?.scaleDown, DEFAULT_SCALE_DOWN),
+      podLabels: podLabelsOf(objects, target, namespace),
+      scaledObject: `${namespace}/${name}`,
     };
   });
 }

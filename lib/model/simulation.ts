@@ -53,6 +53,24 @@ export interface LoadStep {
   readonly total?: number;
 }
 
+/**
+ * Named load profiles. A load is what the Deployment receives, spread over however many pods it runs: totals, so
+ * that adding pods lowers each pod's share, as a Service spreads requests (a per-pod load never falls, and
+ * would drive any HPA to maxReplicas).
+ */
+export const LOAD_PRESETS: Record<string, { readonly steps: readonly LoadStep[]; readonly description: string }> = {
+  burst: { steps: [{ at: 0, total: 150 }, { at: 10, total: 0 }], description: 'the guide\'s 150 messages in one push interval' },
+  ramp: {
+    steps: [{ at: 0, total: 100 }, { at: 30, total: 200 }, { at: 60, total: 300 }, { at: 90, total: 400 }],
+    description: '100 to 400 messages per push interval in four steps: 4 pods at the default target of 100',
+  },
+};
+
+/** A profile as the CLI's `--load` writes it: `0s=150total,10s=0total` (`N` alone: per pod). */
+export function loadProfileText(steps: readonly LoadStep[]): string {
+  return steps.map((s) => `${s.at}s=${s.total !== undefined ? `${s.total}total` : s.perPod ?? 0}`).join(',');
+}
+
 export interface SimulationTiming {
   /** @default 10 */
   readonly pushInterval?: number;

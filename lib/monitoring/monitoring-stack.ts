@@ -162,6 +162,8 @@ export class MonitoringStack extends Construct {
   public readonly kubePrometheusStack?: Required<Omit<KubePrometheusStackOptions, 'prometheusPeer'>> & { readonly prometheusPeer: NetworkPeer };
   /** The ServiceMonitor of the pushgateway, with kube-prometheus-stack. */
   public readonly serviceMonitor?: ServiceMonitor;
+  /** @internal where its props are as its user writes them: '' on its own, 'monitoring.' in InterlokAutoscalingChart */
+  public _propsPath = '';
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps = {}) {
     super(scope, id);
@@ -200,6 +202,8 @@ export class MonitoringStack extends Construct {
       this.pushgateway = new Pushgateway(this, 'Pushgateway', {
         namespace: this.namespace, networkPolicy, allowPushFrom: props.allowPushFrom, allowScrapeFrom: props.allowScrapeFrom,
       });
+      // its user configures this stack, not the pushgateway: hints name the stack's props
+      this.pushgateway._stackPath = () => this._propsPath;
       this.pushgatewayEndpoint = this.pushgateway.endpoint;
     } else if (props.existingPushgateway !== undefined || scrapePods.length === 0) {
       const existing = props.existingPushgateway;
@@ -251,6 +255,7 @@ export class MonitoringStack extends Construct {
         scrapeInterval,
         networkPolicy,
       });
+      this.prometheus._stackPath = () => this._propsPath;
       this.pushgateway?.allowScrapeFrom(this.prometheus.peer);
       this.scrapeInterval = this.prometheus.scrapeInterval;
       checkArray(this, 'allowQueryFrom', props.allowQueryFrom, 'NetworkPeer').forEach((p) => this.prometheus!.allowQueryFrom(p));

@@ -57,9 +57,21 @@ export interface IngressPolicyOptions {
   readonly from: () => NetworkPeer[] | undefined;
 }
 
-/** Synth fails with `error` while `peers` is empty: a policy admitting nobody would lock the server. */
-export function requirePeers(scope: IConstruct, peers: () => NetworkPeer[], error: string): void {
-  scope.node.addValidation({ validate: () => (peers().length === 0 ? [error] : []) });
+/**
+ * Synth fails while `peers` is empty (a policy admitting nobody would lock the server), saying how to admit `whom`
+ * in the words of what the user configures: the server's own `method` and `networkPolicy`, or, for a server a
+ * MonitoringStack built, the stack's props (`stackPath()`: '' on its own, 'monitoring.' in the chart).
+ */
+export function requirePeers(scope: IConstruct, peers: () => NetworkPeer[], problem: string, method: string, whom: string, stackPath: () => string | undefined): void {
+  scope.node.addValidation({
+    validate: () => {
+      if (peers().length > 0) return [];
+      const at = stackPath();
+      return [at === undefined
+        ? `${problem}: call ${method}(NetworkPeer.pods(namespace, labels)) for ${whom}, or set networkPolicy: false`
+        : `${problem}: give ${at}${method}: [NetworkPeer.pods(namespace, labels)] for ${whom}, or set ${at}networkPolicies: false`];
+    },
+  });
 }
 
 /**

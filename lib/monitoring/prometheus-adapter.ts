@@ -314,9 +314,17 @@ export class PrometheusAdapter extends Construct {
     this.node.addValidation({
       validate: () => {
         const errors = this.rules.length === 0 ? [`prometheus-adapter ${this.namespace}/${this.name} has no rules: it would serve no metric`] : [];
-        const names = [...this.rules.map((r) => r.metricName), ...this.rules.filter((r) => r.external).map((r) => r.externalMetricName)];
-        const twice = names.filter((n, i) => names.indexOf(n) !== i);
-        if (twice.length) errors.push(`prometheus-adapter ${this.namespace}/${this.name} serves ${[...new Set(twice)].join(', ')} from more than one rule`);
+        const servedBy = new Map<string, string[]>();
+        for (const [name, rule] of [...this.rules.map((r) => [r.metricName, r] as const), ...this.rules.filter((r) => r.external).map((r) => [r.externalMetricName, r] as const)]) {
+          servedBy.set(name, [...(servedBy.get(name) ?? []), rule.node.path]);
+        }
+        const twice = [...servedBy].filter(([, rules]) => rules.length > 1);
+        if (twice.length) {
+          // the adapter answers each metric name from one rule only: the HPAs of the other rules would read its query
+          errors.push(`prometheus-adapter ${this.namespace}/${this.name} serves ${twice.map(([name]) => name).join(', ')} from more than one rule `
+            + `(${twice.map(([name, rules]) => `${name}: ${rules.join(', ')}`).join('; ')}): give the HPAs on one metric one AdapterRule `
+            + '(each HPA still reads only its own Deployment\'s pods), or give each other rule a metricName and externalMetricName of its own');
+        }
         const external = this.rules.filter((r) => r.external);
         if (!this.externalMetrics && external.length) {
           errors.push(`prometheus-adapter ${this.namespace}/${this.name} has externalMetrics: false but serves the External metric of ${external.map((r) => r.node.path).join(', ')}: set external: false on the rule (and ScaleMetric.podsAverage() on its HPA)`);

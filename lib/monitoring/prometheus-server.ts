@@ -143,6 +143,8 @@ export class PrometheusServer extends Construct {
   /** With scrapePods: its ServiceAccount, which a Role per namespace lets list pods. */
   public readonly serviceAccount?: k8s.KubeServiceAccount;
   private readonly clients: NetworkPeer[] = [];
+  /** @internal set by the MonitoringStack that built it: its props' path, which admission hints name */
+  public _stackPath?: () => string;
 
   constructor(scope: Construct, id: string, props: PrometheusServerProps) {
     super(scope, id);
@@ -224,7 +226,7 @@ export class PrometheusServer extends Construct {
         name: this.name, namespace: this.namespace, labels, podSelector: this.podSelector, port: PROMETHEUS_PORT,
         from: () => this.clients,
       });
-      requirePeers(this, () => this.clients, `Prometheus ${this.namespace}/${this.name} admits no client: call allowQueryFrom(NetworkPeer.pods(namespace, labels)) for your prometheus-adapter, or set networkPolicy: false`);
+      requirePeers(this, () => this.clients, `Prometheus ${this.namespace}/${this.name} admits no client`, 'allowQueryFrom', 'your prometheus-adapter', () => this._stackPath?.());
     }
   }
 

@@ -64,6 +64,8 @@ export class Pushgateway extends Construct implements IPushgatewayService {
   private readonly pushers: NetworkPeer[] = [];
   private readonly networkPolicy: boolean;
   private readonly scrapers: NetworkPeer[] = [];
+  /** @internal set by the MonitoringStack that built it: its props' path, which admission hints name */
+  public _stackPath?: () => string;
 
   constructor(scope: Construct, id: string, props: PushgatewayProps = {}) {
     super(scope, id);
@@ -115,8 +117,8 @@ export class Pushgateway extends Construct implements IPushgatewayService {
         from: () => [...this.pushers, ...this.scrapers],
       });
       const which = `pushgateway ${this.namespace}/${this.name}`;
-      requirePeers(this, () => this.pushers, `${which} admits no pusher: call allowPushFrom(NetworkPeer.pods(namespace, labels)) for the Interlok pods, or set networkPolicy: false`);
-      requirePeers(this, () => this.scrapers, `${which} admits no scraper: call allowScrapeFrom(NetworkPeer.pods(namespace, labels)) for the Prometheus pods, or set networkPolicy: false`);
+      requirePeers(this, () => this.pushers, `${which} admits no pusher`, 'allowPushFrom', 'the Interlok pods', () => this._stackPath?.());
+      requirePeers(this, () => this.scrapers, `${which} admits no scraper`, 'allowScrapeFrom', 'the Prometheus pods', () => this._stackPath?.());
     }
   }
 

@@ -93,6 +93,35 @@ test('stale groups: listed, read 0 through the rule, and the HPA goes to its min
   expect(j.decision.external).toMatchObject({ total: 0, desiredReplicas: 1 });
 });
 
+test('the HPA of the manifests sets the target, min and max replicas; flags still override them', async () => {
+  // another Interlok's HPA: 40 per pod, 2..8 replicas
+  const objects = distObjects().map((o) => (o.kind !== 'HorizontalPodAutoscaler' ? o : {
+    ...o, spec: { ...o.spec, minReplicas: 2, maxReplicas: 8, metrics: [{ type: 'External', external: { ...o.spec.metrics[0].external, target: { type: 'AverageValue', averageValue: '40' } } }] },
+  }));
+  const file = join(chain.dir, 'app.yaml');
+  writeFileSync(file, objects.map((o) => stringify(o)).join('---\n'));
+  const run = async (...extra: string[]) => {
+    const r = await cli('doctor', '--prometheus', chain.prometheusUrl, '--namespace', 'default', '--pods', 'interlok-1', ...extra);
+    return { ...r, json: extra.includes('--json') ? JSON.parse(r.stdout) : undefined };
+  };
+  const read = await run('--manifests', file, '--json');
+  expect(read.code).toBe(0);
+  expect(read.json.hpa).toEqual({ name: 'default/interlok-autoscaler', from: file, metricType: 'External', target: 40, minReplicas: 2, maxReplicas: 8 });
+  expect(read.json.decision.external).toMatchObject({ total: 150, desiredReplicas: 4 });
+  const text = await run('--manifests', file);
+  expect(text.stdout).toContain(`the HPA would decide (from 1 replica(s); HPA default/interlok-autoscaler in ${file}: External, 40 per pod, 2..8 replicas):`);
+  expect(text.stdout).toContain('External total 150 → 4  (ceil(150 / 40))');
+  // flags win over the manifests
+  const overridden = await run('--manifests', file, '--target', '100', '--max-replicas', '3', '--json');
+  expect(overridden.json.hpa).toMatchObject({ target: 100, minReplicas: 2, maxReplicas: 3 });
+  expect(overridden.json.decision.external.desiredReplicas).toBe(2);
+  // without manifests: 100 per pod, 1..5, as before
+  expect((await run('--json')).json.hpa).toEqual({ metricType: undefined, target: 100, minReplicas: 1, maxReplicas: 5 });
+  // manifests with no HPA in the namespace: bad usage, naming the HPAs they have
+  const other = await cli('doctor', '--prometheus', chain.prometheusUrl, '--namespace', 'team-a', '--manifests', file);
+  expect(other).toMatchObject({ code: 2, stdout: '', stderr: `cdk8s-interlok-scaling: error: --manifests: no HPA or ScaledObject in namespace team-a in ${file} (it has default/interlok-autoscaler): give the namespace with --namespace\n` });
+});
+
 test('an unreachable Prometheus: one failed check with the port-forward to run', async () => {
   const port = await new Promise<number>((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => { const { port: p } = s.address() as AddressInfo; s.close(() => resolve(p)); });
