@@ -12,9 +12,14 @@ export const TOOLS: Record<string, string[]> = {
   'promtool': ['promtool'],
   // runs the deregistration sidecar's preStop script, as the curl image does
   'curl': ['curl'],
+  // the test cluster (test/cluster): network namespaces, kube-proxy's rules, its certificates, forwarding
+  'ip': ['ip'],
+  'iptables': ['iptables'],
+  'openssl': ['openssl'],
+  'sysctl': ['sysctl'],
 };
 
-export const DEBIAN_PACKAGES = ['prometheus', 'prometheus-pushgateway', 'curl'];
+export const DEBIAN_PACKAGES = ['prometheus', 'prometheus-pushgateway', 'curl', 'iproute2', 'iptables', 'openssl', 'procps'];
 export const DEBIAN_INSTALL = `sudo apt-get update && sudo apt-get install -y --no-install-recommends ${DEBIAN_PACKAGES.join(' ')}`;
 export const MACOS_INSTALL = 'brew install prometheus pushgateway curl';
 

@@ -1,7 +1,7 @@
 // Builds the test cluster's Go binaries from pinned modules into a cache outside the repository, keyed by what
 // goes into them, so that a second run finds them and starts in seconds. A cold build takes about 6 minutes on
 // 2 cores (kube: 5 min, prometheus-adapter: 2 min, more while other work shares the cores).
-import { execFileSync, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'fs';
 import { homedir } from 'os';
@@ -82,17 +82,6 @@ export function ensureBinaries(log: (line: string) => void = (l) => console.erro
     go(['build', '-trimpath', '-ldflags', '-s -w', '-o', out, './cmd/adapter'], info.Dir, log);
   }, log);
   return paths;
-}
-
-/** The Debian programs the cluster runs besides the Go binaries. */
-export const CLUSTER_DEBIAN_PACKAGES = ['iproute2', 'iptables', 'openssl', 'procps', 'prometheus', 'prometheus-pushgateway', 'curl'];
-
-export function which(name: string): string | undefined {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 if (require.main === module) {

@@ -9,7 +9,8 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { stringify } from 'yaml';
-import { ClusterBinaries, ensureBinaries, KUBERNETES_VERSION, which } from './build';
+import { DEBIAN_INSTALL, findTool, missingTools, TOOLS } from '../../scripts/check-tools';
+import { ClusterBinaries, ensureBinaries, KUBERNETES_VERSION } from './build';
 
 export const NODE_IP = '10.200.0.1';
 export const POD_CIDR = '10.244.0.0/24';
@@ -49,12 +50,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Why this machine cannot run the cluster, or undefined. */
 export function cannotRun(): string | undefined {
   if (process.platform !== 'linux') return 'the test cluster needs Linux network namespaces';
-  if (process.getuid?.() !== 0) return 'the test cluster needs root (network namespaces, mounts, iptables): run as root, e.g. in CI or with sudo';
-  const missing = ['ip', 'iptables', 'openssl', 'sysctl', 'prometheus', 'curl', 'go'].filter((t) => !which(t));
-  if (!which('prometheus-pushgateway') && !which('pushgateway')) missing.push('prometheus-pushgateway');
-  if (missing.length) return `the test cluster needs ${missing.join(', ')}: sudo apt-get install -y iproute2 iptables openssl procps prometheus prometheus-pushgateway curl golang (Go ≥ 1.26)`;
+  if (process.getuid?.() !== 0) return 'the test cluster needs root (network namespaces, mounts, iptables): run the tests as root, e.g. in CI or with sudo';
+  const missing = missingTools();
+  if (missing.length) return `the test cluster needs ${missing.join(', ')}: ${DEBIAN_INSTALL}`;
+  if (!findTool(['go'])) return 'the test cluster is built from Go modules and needs Go ≥ 1.26 on the PATH (https://go.dev/doc/install; /usr/local/go/bin on this project\'s machines)';
   return undefined;
 }
+
+const tool = (name: string): string => {
+  const found = findTool(TOOLS[name] ?? [name]);
+  if (!found) throw new Error(`${name} is not installed: ${DEBIAN_INSTALL}`);
+  return found;
+};
 
 export class Cluster {
   readonly id = randomBytes(2).toString('hex');
@@ -281,10 +288,10 @@ export class Cluster {
 
 /** What the node agent runs for each image: the real program, or (any other image) nothing, a stand-in. */
 function imageRules(bins: ClusterBinaries): object[] {
-  const pushgateway = which('prometheus-pushgateway') ?? which('pushgateway');
+  const pushgateway = tool('prometheus-pushgateway');
   return [
-    { repository: 'quay.io/prometheus/prometheus', binary: which('prometheus') },
-    { repository: 'prom/prometheus', binary: which('prometheus') },
+    { repository: 'quay.io/prometheus/prometheus', binary: tool('prometheus') },
+    { repository: 'prom/prometheus', binary: tool('prometheus') },
     { repository: 'quay.io/prometheus/pushgateway', binary: pushgateway },
     { repository: 'prom/pushgateway', binary: pushgateway },
     { repository: 'registry.k8s.io/prometheus-adapter/prometheus-adapter', binary: bins.prometheusAdapter },
