@@ -356,16 +356,15 @@ func (p *provider) refreshHosts() {
 	}
 }
 
+// currentHosts: the Services' lines as last written, or as they are now before the first refresh.
 func (p *provider) currentHosts() string {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.hosts == "" {
-		p.mu.Unlock()
-		h := p.serviceHosts()
-		p.mu.Lock()
-		p.hosts = h
+	hosts := p.hosts
+	p.mu.Unlock()
+	if hosts == "" {
+		return p.serviceHosts()
 	}
-	return p.hosts
+	return hosts
 }
 
 // writeInPlace keeps the file's inode: a file bind-mounted over /etc/hosts shows the new content only then.

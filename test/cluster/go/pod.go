@@ -226,10 +226,7 @@ func (rt *podRuntime) projectVolumes(first bool) error {
 func (rt *podRuntime) configMapFiles(name string, items []corev1.KeyToPath, optional *bool, files map[string][]byte) error {
 	cm, err := rt.p.lister.ConfigMaps.ConfigMaps(rt.pod.Namespace).Get(name)
 	if err != nil {
-		if optional != nil && *optional {
-			return nil
-		}
-		return err
+		return unlessOptional(err, optional)
 	}
 	data := map[string][]byte{}
 	for k, v := range cm.Data {
@@ -244,12 +241,17 @@ func (rt *podRuntime) configMapFiles(name string, items []corev1.KeyToPath, opti
 func (rt *podRuntime) secretFiles(name string, items []corev1.KeyToPath, optional *bool, files map[string][]byte) error {
 	s, err := rt.p.lister.Secrets.Secrets(rt.pod.Namespace).Get(name)
 	if err != nil {
-		if optional != nil && *optional {
-			return nil
-		}
-		return err
+		return unlessOptional(err, optional)
 	}
 	return keysToFiles(s.Data, items, files)
+}
+
+// unlessOptional: a missing optional ConfigMap or Secret is an empty volume, as the kubelet makes it.
+func unlessOptional(err error, optional *bool) error {
+	if optional != nil && *optional {
+		return nil
+	}
+	return err
 }
 
 func keysToFiles(data map[string][]byte, items []corev1.KeyToPath, files map[string][]byte) error {
@@ -533,7 +535,7 @@ func (rt *podRuntime) probe(c *containerRuntime) {
 			} else {
 				readiness.fails++
 				readiness.successes = 0
-				if readiness.fails >= max32(readiness.probe.FailureThreshold, 3) || !before {
+				if readiness.fails >= max32(readiness.probe.FailureThreshold, 1) || !before {
 					c.ready = false
 				}
 			}
@@ -548,7 +550,7 @@ func (rt *podRuntime) probe(c *containerRuntime) {
 			liveness.next = time.Now().Add(period(liveness.probe))
 			if ok {
 				liveness.fails = 0
-			} else if liveness.fails++; liveness.fails >= max32(liveness.probe.FailureThreshold, 3) {
+			} else if liveness.fails++; liveness.fails >= max32(liveness.probe.FailureThreshold, 1) {
 				fmt.Fprintf(os.Stderr, "node-agent: %s/%s failed its liveness probe; restarting\n", rt.key(), c.spec.Name)
 				liveness.fails = 0
 				liveness.next = time.Now().Add(time.Duration(liveness.probe.InitialDelaySeconds) * time.Second)
