@@ -120,6 +120,8 @@ function fleet(n: number): string {
   return docs.map((d) => stringify(d)).join('---\n');
 }
 
+const pushing = new Map<string, string>();
+
 interface FleetResult { n: number; apiP50: number; apiP99: number; promP50: number; promP99: number; decided: string }
 
 async function fleetRun(n: number, pusher: Pusher, rule: any): Promise<FleetResult> {
@@ -129,11 +131,17 @@ async function fleetRun(n: number, pusher: Pusher, rule: any): Promise<FleetResu
   const load = (i: number) => [50, 150, 250][i % 3];
   await waitFor(`${n} Interlok pods`, () => members.every((m) => podsOf(m.ns, 'interlok').some((p) => p.startsWith(`${m.name}-`))) ? true : undefined, 180_000);
   members.forEach((m, i) => {
-    const pod = podsOf(m.ns, 'interlok').find((p) => p.startsWith(`${m.name}-`))!;
-    pusher.set(m.ns, pod, load(i));
+    // the pod that pushes stays the same as the fleet grows: the others the HPA added never push
+    const key = `${m.ns}/${m.name}`;
+    if (!pushing.has(key)) pushing.set(key, podsOf(m.ns, 'interlok').find((p) => p.startsWith(`${m.name}-`))!);
+    pusher.set(m.ns, pushing.get(key)!, load(i));
   });
   const start = Date.now();
-  await waitFor('every HPA of the fleet to decide on its own pods', () => members.every((m, i) => desired(m.ns, `${m.name}-autoscaler`) === Math.ceil(load(i) / 100)) ? true : undefined, 300_000, 2000);
+  await waitFor('every HPA of the fleet to decide on its own pods', () => {
+    const wrong = members.map((m, i) => ({ m, want: Math.ceil(load(i) / 100), got: desired(m.ns, `${m.name}-autoscaler`) })).filter((x) => x.got !== x.want);
+    if (wrong.length === 0) return true;
+    throw new Error(wrong.map((x) => `${x.m.ns}/${x.m.name}: wants ${x.got}, expected ${x.want}`).join('; '));
+  }, 300_000, 2000);
   const decided = `${secs(Date.now() - start)} s`;
   const api: number[] = [];
   const prom: number[] = [];
@@ -161,7 +169,7 @@ async function main(): Promise<void> {
   }, 300_000, 500);
   const served = Date.now() - applied;
   console.error(`apply → External metric served: ${secs(served)} s`);
-  const { up, down } = await reactionTimes(pusher);
+  const { up, down } = process.env.BENCH_CLUSTER_FLEET_ONLY ? { up: [0], down: [0] } : await reactionTimes(pusher);
   const adapterConfig = parse(getJson(['get', 'configmap', 'prometheus-adapter', '-n', 'monitoring']).data['config.yaml']);
   const rule = adapterConfig.externalRules[0];
   const fleets: FleetResult[] = [];

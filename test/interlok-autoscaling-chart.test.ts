@@ -139,7 +139,8 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
     expect(c.args.join(' ')).not.toContain('logtostderr');
     expect(c.livenessProbe.httpGet).toEqual({ path: '/livez', port: 'https', scheme: 'HTTPS' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'https', scheme: 'HTTPS' });
-    expect(c.volumeMounts).toContainEqual({ name: 'serving-cert', mountPath: '/var/run/serving-cert', readOnly: false });
+    // writable (the adapter writes its self-signed cert there), and no readOnly: false, which the API server drops
+    expect(c.volumeMounts).toContainEqual({ name: 'serving-cert', mountPath: '/var/run/serving-cert' });
     expect(adapter.spec.template.spec.automountServiceAccountToken).toBe(true);
     expect(adapter.spec.template.spec.serviceAccountName).toBe('prometheus-adapter');
     expect(adapter.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
