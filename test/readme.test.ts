@@ -14,7 +14,10 @@ describe('README', () => {
     expect(top).toContain('npm test');
     const scripts = require('../package.json').scripts;
     expect(scripts.synth).toBeDefined();
-    expect(scripts.test).toContain('jest --ci');
+    // npm test runs test:unit and test:cluster (scripts/run-tests.ts), both jest in CI mode
+    expect(scripts.test).toContain('scripts/run-tests.ts');
+    expect(scripts['test:unit']).toBe('jest --ci');
+    expect(scripts['test:cluster']).toContain('jest --ci -c test/e2e/jest.config.js');
     expect(readFileSync(join(root, '.ci', 'run'), 'utf-8')).toMatch(/^npm test$/m);
   });
 
