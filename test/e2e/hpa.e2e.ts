@@ -5,6 +5,7 @@
 import { join } from 'path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { readFileSync } from 'fs';
+import { desiredReplicasExternal } from '../../lib';
 import { getJson, hpaState, kubectl, kubectlResult, podsOf, Pusher, readmeTeardown, requireCluster, resetCluster, waitFor, waitForReplicas } from './harness';
 
 const dist = join(__dirname, '..', '..', 'dist');
@@ -28,6 +29,19 @@ function externalValue(ns: string): number {
 }
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Our model (lib/model) on what the controller read: the same count. Where they differ the controller is right and
+ * the model is to be fixed. Read at a steady state, when the controller's next sync changes nothing.
+ */
+function expectModelAgrees(ns: string): void {
+  const h = getJson(['get', 'hpa', HPA, '-n', ns]);
+  const model = desiredReplicasExternal({
+    currentReplicas: h.status.currentReplicas, targetAverageValue: 100, minReplicas: h.spec.minReplicas, maxReplicas: h.spec.maxReplicas,
+    values: [externalValue(ns)],
+  });
+  expect(model.desiredReplicas).toBe(h.status.desiredReplicas);
+}
 
 beforeAll(async () => {
   const { pushgatewayUrl } = requireCluster();
@@ -62,6 +76,8 @@ test("the guide's 150 messages into one pod → 2 replicas; a busy namespace doe
   expect(externalValue('team-b')).toBe(0);
   const teamB = hpaState('team-b', HPA, 'interlok');
   expect(teamB).toMatchObject({ desired: 1, deploymentReplicas: 1, metric: '0' });
+  expectModelAgrees('default');
+  expectModelAgrees('team-b');
   // the per-pod (custom) metric serves the same value for the same pod once the adapter relisted
   await waitFor(`MessageMetrics of ${a} on the custom metrics API`, () => {
     const list = JSON.parse(kubectl(['get', '--raw', `/apis/custom.metrics.k8s.io/v1beta1/namespaces/default/pods/${a}/MessageMetrics`]));
@@ -79,6 +95,7 @@ test('two busy pods → 3 replicas', async () => {
   // the status keeps the average the decision was made on (300 over 2) until the next sync reads 300 over 3
   await waitFor('the average over 3 pods', () => (hpaState('default', HPA, 'interlok').metric === '100' ? true : undefined), 30_000);
   expect(hpaState('default', HPA, 'interlok')).toMatchObject({ desired: 3, deploymentReplicas: 3 });
+  expectModelAgrees('default');
 });
 
 test('load stops → back to minReplicas (down-stabilization set to 0 for the test)', async () => {
@@ -95,6 +112,7 @@ test('one busy pod beside one that never pushed → 2, the right count', async (
   await waitForReplicas('default', HPA, 'interlok', 2, 90_000);
   await settle(20_000); // three more syncs: it holds, the idle pod is counted as a pod, not as missing
   expect(hpaState('default', HPA, 'interlok')).toMatchObject({ desired: 2, deploymentReplicas: 2, metric: '75' });
+  expectModelAgrees('default');
 });
 
 test('an idle rollout (new pods that never pushed) → minReplicas', async () => {
