@@ -74,6 +74,7 @@ export class Cluster {
   private bins!: ClusterBinaries;
   private readonly log: (line: string) => void;
   private stopped = false;
+  private stopping?: Promise<void>;
 
   constructor(private readonly options: ClusterOptions = {}) {
     this.log = options.log ?? ((l) => console.error(`cluster: ${l}`));
@@ -285,8 +286,14 @@ export class Cluster {
   }
 
   /** Stops every process, pods first (the agent stops theirs and deletes their namespaces), then the state. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
+  stop(): Promise<void> {
+    // one teardown, however many callers: `run`'s signal handler and its `finally` both await it, and the first to
+    // return exits the process (returning early to the second one exited halfway, leaving the control plane running)
+    this.stopping ??= this.teardown();
+    return this.stopping;
+  }
+
+  private async teardown(): Promise<void> {
     this.stopped = true;
     const order = ['node-agent', 'kube-router', 'kube-proxy', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd'];
     for (const name of order) {
