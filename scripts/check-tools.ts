@@ -15,11 +15,13 @@ export const TOOLS: Record<string, string[]> = {
   // the test cluster (test/cluster): network namespaces, kube-proxy's rules, its certificates, forwarding
   'ip': ['ip'],
   'iptables': ['iptables'],
+  // kube-router, the test cluster's NetworkPolicy engine, keeps its pod and peer sets in ipsets
+  'ipset': ['ipset'],
   'openssl': ['openssl'],
   'sysctl': ['sysctl'],
 };
 
-export const DEBIAN_PACKAGES = ['prometheus', 'prometheus-pushgateway', 'curl', 'iproute2', 'iptables', 'openssl', 'procps'];
+export const DEBIAN_PACKAGES = ['prometheus', 'prometheus-pushgateway', 'curl', 'iproute2', 'iptables', 'ipset', 'openssl', 'procps'];
 export const DEBIAN_INSTALL = `sudo apt-get update && sudo apt-get install -y --no-install-recommends ${DEBIAN_PACKAGES.join(' ')}`;
 export const MACOS_INSTALL = 'brew install prometheus pushgateway curl';
 

@@ -2,7 +2,10 @@ import { spawnSync } from 'child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { DEBIAN_INSTALL, MACOS_INSTALL, missingTools } from '../scripts/check-tools';
+import { DEBIAN_INSTALL, DEBIAN_PACKAGES, MACOS_INSTALL, missingTools } from '../scripts/check-tools';
+
+/** What the test cluster (test/cluster) runs besides Prometheus and curl. */
+const CLUSTER_TOOLS = ['ip', 'iptables', 'ipset', 'openssl', 'sysctl'];
 
 const root = join(__dirname, '..');
 /** `npm test`'s pretest, as npm runs it, on a PATH of our choosing. */
@@ -37,7 +40,8 @@ describe('the tool check before the tests (npm pretest)', () => {
   });
 
   test('Homebrew names the pushgateway `pushgateway`: found too', () => {
-    for (const name of ['prometheus', 'pushgateway', 'promtool', 'curl', 'ip', 'iptables', 'openssl', 'sysctl']) {
+    // the test cluster's tools keep their names everywhere
+    for (const name of ['prometheus', 'pushgateway', 'promtool', 'curl', ...CLUSTER_TOOLS]) {
       writeFileSync(join(dir, name), '#!/bin/sh\n');
       chmodSync(join(dir, name), 0o755);
     }
@@ -52,12 +56,12 @@ describe('the tool check before the tests (npm pretest)', () => {
       '#!/bin/sh',
       `echo "$@" >> ${log}`,
       'if [ "$1" = install ]; then',
-      ...['prometheus', 'prometheus-pushgateway', 'promtool', 'curl', 'ip', 'iptables', 'openssl', 'sysctl'].map((t) => `  echo '#!/bin/sh' > ${join(dir, t)}; /bin/chmod 755 ${join(dir, t)}`),
+      ...['prometheus', 'prometheus-pushgateway', 'promtool', 'curl', ...CLUSTER_TOOLS].map((t) => `  echo '#!/bin/sh' > ${join(dir, t)}; /bin/chmod 755 ${join(dir, t)}`),
       'fi',
     ].join('\n'));
     chmodSync(join(dir, 'apt-get'), 0o755);
     const r = pretest({ PATH: dir, CDK8S_INTERLOK_SCALING_NO_INSTALL: '' });
     expect(r.status).toBe(0);
-    expect(readFileSync(log, 'utf-8')).toBe('update\ninstall -y --no-install-recommends prometheus prometheus-pushgateway curl iproute2 iptables openssl procps\n');
+    expect(readFileSync(log, 'utf-8')).toBe(`update\ninstall -y --no-install-recommends ${DEBIAN_PACKAGES.join(' ')}\n`);
   });
 });

@@ -1,8 +1,8 @@
 // A real Kubernetes control plane and one node, inside network namespaces of its own: etcd, kube-apiserver,
-// kube-controller-manager, kube-scheduler and kube-proxy run in the node's namespace (its address 10.200.0.1 on
-// its own loopback), and the node agent gives every pod a namespace and IP of its own, routed through the node's.
-// Nothing is added to the host's interfaces and no packet leaves these namespaces. Needs root (network
-// namespaces, mounts, iptables).
+// kube-controller-manager, kube-scheduler, kube-proxy and kube-router (the NetworkPolicy engine) run in the node's
+// namespace (its address 10.200.0.1 on its own loopback), and the node agent gives every pod a namespace and IP of
+// its own, routed through the node's. Nothing is added to the host's interfaces and no packet leaves these
+// namespaces. Needs root (network namespaces, mounts, iptables, ipset).
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
@@ -20,6 +20,8 @@ export const GATEWAY = '169.254.1.1';
 export const NODE_NAME = 'node-1';
 /** Where a command run in the cluster finds it: `npm run cluster -- exec` reads this. */
 export const STATE_ENV = 'CDK8S_INTERLOK_SCALING_CLUSTER';
+/** The node agent's pid, in the state dir: `exec` enters its mount namespace. */
+const AGENT_PID_FILE = 'node-agent.pid';
 
 export interface ClusterOptions {
   /** kube-controller-manager --horizontal-pod-autoscaler-sync-period. @default 15s, the controller's own */
@@ -72,6 +74,7 @@ export class Cluster {
   private bins!: ClusterBinaries;
   private readonly log: (line: string) => void;
   private stopped = false;
+  private stopping?: Promise<void>;
 
   constructor(private readonly options: ClusterOptions = {}) {
     this.log = options.log ?? ((l) => console.error(`cluster: ${l}`));
@@ -146,10 +149,28 @@ export class Cluster {
       images: imageRules(this.bins),
     }, null, 2));
     this.startProcess('node-agent', ['node-agent', `--config=${agentConfig}`]);
+    // `ip netns exec` gives the agent a mount namespace of its own (a slave of the host's): the names of the pods'
+    // network namespaces it adds (/run/netns/<name>, bind mounts) exist only there, so `exec` enters it first
+    writeFileSync(join(this.stateDir, AGENT_PID_FILE), `${this.procs[this.procs.length - 1].child.pid}\n`);
     await this.waitFor(`node ${NODE_NAME} Ready`, async () =>
       this.kubectl(['get', 'node', NODE_NAME, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']) === 'True', 60_000);
     await this.waitFor('the default ServiceAccount', async () => this.kubectlOk(['get', 'serviceaccount', 'default', '-n', 'default']), 60_000);
+    await this.startPolicyEngine();
     this.log(`cluster ${this.prefix} up in ${((Date.now() - t0) / 1000).toFixed(1)} s (state: ${this.stateDir})`);
+  }
+
+  /**
+   * kube-router as a NetworkPolicy engine only (no routing, no service proxy, no CNI), in the node's namespace where
+   * every pod's traffic is routed: NetworkPolicies are enforced on every cluster run. It reads the Node (its
+   * InternalIP and podCIDR, which the agent writes), hence after the node is Ready. As on a real node, traffic from
+   * the node itself (here the control plane and whatever `run` runs) is always let through.
+   */
+  private async startPolicyEngine(): Promise<void> {
+    this.startProcess('kube-router', ['--run-firewall=true', '--run-router=false', '--run-service-proxy=false',
+      '--enable-cni=false', `--kubeconfig=${this.kubeconfig}`, `--hostname-override=${NODE_NAME}`,
+      '--iptables-sync-period=5s', '--health-port=0'], this.bins.kubeRouter);
+    await this.waitFor('kube-router\'s NetworkPolicy chains', async () =>
+      spawnSync('ip', ['netns', 'exec', this.nodeNetns, 'iptables', '-w', '-S', 'KUBE-ROUTER-FORWARD'], { stdio: 'ignore' }).status === 0, 60_000);
   }
 
   /** The node's namespace: the control plane's address and the pods' gateway on its loopback, forwarding on. */
@@ -202,10 +223,11 @@ export class Cluster {
     }
   }
 
-  private startProcess(name: string, args: string[]): void {
+  /** Starts `binary` (the multi-call kube binary unless given) in the node's namespace, its output in logs/<name>.log. */
+  private startProcess(name: string, args: string[], binary = this.bins.kube): void {
     const logPath = join(this.stateDir, 'logs', `${name}.log`);
     const fd = openSync(logPath, 'a');
-    const child = spawn('ip', ['netns', 'exec', this.nodeNetns, this.bins.kube, ...args], { stdio: ['ignore', fd, fd] });
+    const child = spawn('ip', ['netns', 'exec', this.nodeNetns, binary, ...args], { stdio: ['ignore', fd, fd] });
     closeSync(fd);
     const proc: Proc = { name, child, exited: false };
     child.on('exit', (code, signal) => {
@@ -264,10 +286,16 @@ export class Cluster {
   }
 
   /** Stops every process, pods first (the agent stops theirs and deletes their namespaces), then the state. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
+  stop(): Promise<void> {
+    // one teardown, however many callers: `run`'s signal handler and its `finally` both await it, and the first to
+    // return exits the process (returning early to the second one exited halfway, leaving the control plane running)
+    this.stopping ??= this.teardown();
+    return this.stopping;
+  }
+
+  private async teardown(): Promise<void> {
     this.stopped = true;
-    const order = ['node-agent', 'kube-proxy', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd'];
+    const order = ['node-agent', 'kube-router', 'kube-proxy', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd'];
     for (const name of order) {
       const p = this.procs.find((x) => x.name === name);
       if (!p || p.exited) continue;
@@ -309,4 +337,12 @@ export function podNetns(stateDir: string, namespace: string, pod: string): stri
 
 export function kubeBinaryForExec(stateDir: string): string {
   return JSON.parse(readFileSync(join(stateDir, 'agent.json'), 'utf8')).kubeBinary;
+}
+
+/** For `exec`: the mount namespace of the node agent, where the pods' network namespaces have their names. */
+export function agentMountNamespace(stateDir: string): string {
+  const pid = readFileSync(join(stateDir, AGENT_PID_FILE), 'utf8').trim();
+  const ns = `/proc/${pid}/ns/mnt`;
+  if (!existsSync(ns)) throw new Error(`the node agent (pid ${pid}) is not running`);
+  return ns;
 }
