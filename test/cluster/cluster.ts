@@ -308,7 +308,9 @@ export class Cluster {
     const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
     for (const line of left.split('\n')) {
       const ns = line.split(' ')[0];
-      if (ns && ns.startsWith(`${this.prefix}-`)) spawnSync('ip', ['netns', 'del', ns]);
+      if (!ns || !ns.startsWith(`${this.prefix}-`)) continue;
+      // a pod's namespace was mounted in the agent's mount namespace: here only its name file is left to remove
+      if (spawnSync('ip', ['netns', 'del', ns]).status !== 0) rmSync(join('/run/netns', ns), { force: true });
     }
     if (!process.env.CDK8S_INTERLOK_SCALING_KEEP_CLUSTER_STATE) rmSync(this.stateDir, { recursive: true, force: true });
   }
