@@ -4,6 +4,16 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
 
+/**
+ * An env var's value from the pod's own fields (downward API). `apiVersion` is written although the API server
+ * defaults it: `fieldRef` is an atomic struct for server-side apply, so a manifest without it differs from the live
+ * object as a whole, and `kubectl apply --server-side` over a client-side apply then conflicts on it (seen on a
+ * real API server).
+ */
+export function podField(fieldPath: string): k8s.EnvVarSource {
+  return { fieldRef: { apiVersion: 'v1', fieldPath } };
+}
+
 /** Every image here is built for Linux only: a Windows node would pull it and fail. */
 export const LINUX_NODES = { 'kubernetes.io/os': 'linux' };
 
@@ -59,8 +69,8 @@ export function restrictedContainerSecurityContext(): k8s.SecurityContext {
 export function renderResources(resources: kplus.ContainerResources): k8s.ResourceRequirements {
   const requests: Record<string, k8s.Quantity> = {};
   const limits: Record<string, k8s.Quantity> = {};
-  if (resources.cpu?.request) requests.cpu = k8s.Quantity.fromString(resources.cpu.request.amount);
-  if (resources.cpu?.limit) limits.cpu = k8s.Quantity.fromString(resources.cpu.limit.amount);
+  if (resources.cpu?.request) requests.cpu = k8s.Quantity.fromString(canonicalCpu(resources.cpu.request.amount));
+  if (resources.cpu?.limit) limits.cpu = k8s.Quantity.fromString(canonicalCpu(resources.cpu.limit.amount));
   if (resources.memory?.request) requests.memory = k8s.Quantity.fromString(mebibytes(resources.memory.request));
   if (resources.memory?.limit) limits.memory = k8s.Quantity.fromString(mebibytes(resources.memory.limit));
   if (resources.ephemeralStorage?.request) requests['ephemeral-storage'] = k8s.Quantity.fromString(mebibytes(resources.ephemeralStorage.request));
@@ -71,8 +81,26 @@ export function renderResources(resources: kplus.ContainerResources): k8s.Resour
   };
 }
 
+/**
+ * A size in the form the API server stores it (`1Gi`, not `1024Mi`): a manifest in another form differs from the
+ * live object, so `kubectl apply` reports it `configured` on every run and a server-side apply over a client-side
+ * one conflicts on it (seen on a real API server).
+ */
 export function mebibytes(size: Size): string {
+  let value = size.toMebibytes();
+  for (const unit of ['Gi', 'Ti', 'Pi']) {
+    if (value % 1024 !== 0) break;
+    value /= 1024;
+    if (value % 1024 !== 0 || unit === 'Pi') return `${value}${unit}`;
+  }
   return `${size.toMebibytes()}Mi`;
+}
+
+/** A CPU amount in the API server's form: whole cores without a suffix, anything else in millicores. */
+export function canonicalCpu(amount: string): string {
+  const millis = amount.endsWith('m') ? Number(amount.slice(0, -1)) : Number(amount) * 1000;
+  if (!Number.isFinite(millis) || !Number.isInteger(millis)) return amount;
+  return millis % 1000 === 0 ? String(millis / 1000) : `${millis}m`;
 }
 
 /** A short content hash for pod-template annotations: a changed ConfigMap then rolls the pods. */

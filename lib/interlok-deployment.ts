@@ -7,7 +7,7 @@ import { AppIndex } from './_app-index';
 import * as k8s from '../imports/k8s';
 import { checkBootstrap, parseMetricNames } from './_adapter-xml';
 import { checkDnsLabel, checkHeapFitsLimit, checkImage, checkInteger, checkResources, checkServiceName, propError } from './_checks';
-import { checksum, emptyDirVolume, LINUX_NODES, podDisruptionBudget, renderResources, restrictedContainerSecurityContext, restrictedPodSecurityContext, spreadAcrossNodes, tcpProbe } from './_pod';
+import { checksum, emptyDirVolume, LINUX_NODES, podDisruptionBudget, podField, renderResources, restrictedContainerSecurityContext, restrictedPodSecurityContext, spreadAcrossNodes, tcpProbe } from './_pod';
 import { imageTag, imageVersion, recommendedLabels, selectorLabels } from './labels';
 import { PushgatewayEndpoint, PushgatewayEnv } from './pushgateway-env';
 import { INTERLOK_PUSH_INTERVAL } from './model/reaction-time';
@@ -438,7 +438,6 @@ export class InterlokDeployment extends Construct {
   }
 
   private deregisterSidecar(image: string): k8s.Container {
-    const field = (fieldPath: string) => ({ fieldRef: { fieldPath } });
     return {
       name: 'pushgateway-deregister',
       image,
@@ -447,8 +446,8 @@ export class InterlokDeployment extends Construct {
       command: ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 3600 & wait $!; done"],
       env: [
         { name: 'PUSHGATEWAY', value: this.pushgatewayEnv.endpoint.hostPort },
-        { name: 'K8S_NAMESPACE', valueFrom: field('metadata.namespace') },
-        { name: 'K8S_POD_NAME', valueFrom: field('metadata.name') },
+        { name: 'K8S_NAMESPACE', valueFrom: podField('metadata.namespace') },
+        { name: 'K8S_POD_NAME', valueFrom: podField('metadata.name') },
         { name: 'INTERLOK_HTTP', value: `127.0.0.1:${HTTP_PORT}` },
         { name: 'LAST_PUSH_WAIT', value: String(INTERLOK_PUSH_INTERVAL.toSeconds() + 1) },
       ],

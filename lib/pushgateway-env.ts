@@ -4,6 +4,7 @@ import * as k8s from '../imports/k8s';
 import { AppIndex } from './_app-index';
 import { checkArray, checkDuration, checkHeapFitsLimit, checkHostPort, maxHeapOptionMi, propError } from './_checks';
 import { checkProps } from './_props';
+import { podField } from './_pod';
 
 /** Marks constructs that synthesize a pushgateway Service, so endpoints can be checked against them. */
 export const PUSHGATEWAY_SERVICE = Symbol.for('cdk8s-interlok-scaling.PushgatewayService');
@@ -141,12 +142,11 @@ export class PushgatewayEnv extends Construct {
 
   /** The env vars for a container spec (L1 objects, kubectl YAML, other constructs). */
   public get envVars(): k8s.EnvVar[] {
-    const field = (fieldPath: string) => ({ fieldRef: { fieldPath } });
     return [
       { name: 'JAVA_OPTS', value: this.javaOpts },
-      { name: 'K8S_POD_NAME', valueFrom: field('metadata.name') },
-      { name: 'K8S_NAMESPACE', valueFrom: field('metadata.namespace') },
-      { name: 'K8S_POD_NAMESPACE', valueFrom: field('metadata.namespace') },
+      { name: 'K8S_POD_NAME', valueFrom: podField('metadata.name') },
+      { name: 'K8S_NAMESPACE', valueFrom: podField('metadata.namespace') },
+      { name: 'K8S_POD_NAMESPACE', valueFrom: podField('metadata.namespace') },
     ];
   }
 
@@ -176,7 +176,8 @@ export class PushgatewayEnv extends Construct {
         container.env.addVariable(v.name, { value: `${current.value} ${v.value}`.trim() });
         continue;
       }
-      if (current !== undefined && (current.value !== v.value || JSON.stringify(current.valueFrom) !== JSON.stringify(v.valueFrom))) {
+      // the same field by another spelling (no apiVersion, as cdk8s-plus writes it) is the same value
+      if (current !== undefined && (current.value !== v.value || current.valueFrom?.fieldRef?.fieldPath !== v.valueFrom?.fieldRef?.fieldPath)) {
         throw propError(this, 'addTo(container)', `${v.name} already set`, `a container without ${v.name}, which Interlok's pusher reads`);
       }
       container.env.addVariable(v.name, { value: v.value, valueFrom: v.valueFrom });

@@ -197,7 +197,7 @@ describe('the package as a user installs it', () => {
         for (const d of deployments) {
           const env = Object.fromEntries(d.spec.template.spec.containers[0].env.map((e: any) => [e.name, e]));
           expect(env.JAVA_OPTS.value).toContain('-DprometheusEndpointUrl=pushgateway.observability.svc:9091');
-          expect(env.K8S_NAMESPACE.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
+          expect(env.K8S_NAMESPACE.valueFrom).toEqual({ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } });
         }
         expect(deployments.map((d) => d.metadata.namespace ?? 'default').sort()).toEqual(['default', 'integration']);
         const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler');

@@ -51,9 +51,9 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
     const interlok = find(objects, 'Deployment', 'interlok');
     const vars = env(container(interlok));
     expect(vars.JAVA_OPTS.value).toBe('-DprometheusEndpointUrl=prometheus-pushgateway.monitoring.svc:9091 -Dsun.net.inetaddr.ttl=30');
-    expect(vars.K8S_POD_NAME.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
-    expect(vars.K8S_NAMESPACE.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
-    expect(vars.K8S_POD_NAMESPACE.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
+    expect(vars.K8S_POD_NAME.valueFrom).toEqual({ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } });
+    expect(vars.K8S_NAMESPACE.valueFrom).toEqual({ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } });
+    expect(vars.K8S_POD_NAMESPACE.valueFrom).toEqual({ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } });
     expect(vars.JVM_ARGS.value).toBe('-Xmx1024m');
     expect(vars.prometheusEndpointUrl).toBeUndefined();
   });

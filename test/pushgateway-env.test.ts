@@ -10,9 +10,9 @@ describe('PushgatewayEnv', () => {
     expect(e.envVars).toMatchSnapshot();
     expect(e.envVars).toEqual([
       { name: 'JAVA_OPTS', value: '-DprometheusEndpointUrl=prometheus-pushgateway.monitoring.svc.cluster.local:9091 -Dsun.net.inetaddr.ttl=30' },
-      { name: 'K8S_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-      { name: 'K8S_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-      { name: 'K8S_POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      { name: 'K8S_POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
+      { name: 'K8S_NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
+      { name: 'K8S_POD_NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
     ]);
   });
 
@@ -31,8 +31,8 @@ describe('PushgatewayEnv', () => {
     new PushgatewayEnv(chart, 'Env', { endpoint: PushgatewayEndpoint.hostPort('pgw:9091') }).addTo(dep.containers[0]);
     const vars = env(container(Testing.synth(chart).find((o) => o.kind === 'Deployment')));
     expect(vars.JAVA_OPTS.value).toBe('-DprometheusEndpointUrl=pgw:9091 -Dsun.net.inetaddr.ttl=30');
-    expect(vars.K8S_NAMESPACE.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
-    expect(vars.K8S_POD_NAME.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+    expect(vars.K8S_NAMESPACE.valueFrom).toEqual({ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } });
+    expect(vars.K8S_POD_NAME.valueFrom).toEqual({ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } });
   });
 
   test('adds itself to a container of the newest cdk8s-plus (33), the same as to one of 27', () => {
@@ -57,9 +57,9 @@ describe('PushgatewayEnv', () => {
     expect(with33).toEqual([
       { name: 'OTHER', value: 'kept' },
       { name: 'JAVA_OPTS', value: '-DprometheusEndpointUrl=pgw:9091 -Dsun.net.inetaddr.ttl=30' },
-      { name: 'K8S_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-      { name: 'K8S_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-      { name: 'K8S_POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      { name: 'K8S_POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
+      { name: 'K8S_NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
+      { name: 'K8S_POD_NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
     ]);
     expect(with27).toEqual(with33);
     expect(require('cdk8s-plus-33/package.json').version).toMatch(/^2\./);

@@ -266,7 +266,8 @@ export class PrometheusAdapter extends Construct {
         volumeMounts: [
           { name: 'config', mountPath: '/etc/adapter', readOnly: true },
           { name: 'tmp', mountPath: '/tmp' },
-          { name: 'serving-cert', mountPath: CERT_DIR, readOnly: tls.servingCertSecret !== undefined },
+          // readOnly only when true: the API server drops a false one, and kubectl then sends it again on every apply
+          { name: 'serving-cert', mountPath: CERT_DIR, ...(tls.servingCertSecret !== undefined ? { readOnly: true } : {}) },
         ],
       },
     });
