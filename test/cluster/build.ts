@@ -10,6 +10,11 @@ import { join } from 'path';
 export const KUBERNETES_VERSION = 'v1.37.2';
 export const PROMETHEUS_ADAPTER_MODULE = 'sigs.k8s.io/prometheus-adapter';
 export const PROMETHEUS_ADAPTER_VERSION = 'v0.12.0';
+/** The CRDs the README's KEDA and kube-prometheus-stack examples need, from these projects' own Go modules. */
+export const KEDA_MODULE = 'github.com/kedacore/keda/v2';
+export const KEDA_VERSION = 'v2.21.0';
+export const PROMETHEUS_OPERATOR_MODULE = 'github.com/prometheus-operator/prometheus-operator';
+export const PROMETHEUS_OPERATOR_VERSION = 'v0.85.0';
 
 const goModuleDir = join(__dirname, 'go');
 
@@ -77,11 +82,33 @@ export function ensureBinaries(log: (line: string) => void = (l) => console.erro
   buildInto(paths.prometheusAdapter, (out) => {
     // `go install …@v0.12.0` is refused here (the registry will not list the module's versions for its
     // deprecation check); building inside the downloaded module uses its own go.mod and go.sum.
-    const info = JSON.parse(go(['mod', 'download', '-json', `${PROMETHEUS_ADAPTER_MODULE}@${PROMETHEUS_ADAPTER_VERSION}`], goModuleDir, log));
-    if (!info.Dir) throw new Error(`go mod download gave no directory for ${PROMETHEUS_ADAPTER_MODULE}: ${info.Error ?? ''}`);
-    go(['build', '-trimpath', '-ldflags', '-s -w', '-o', out, './cmd/adapter'], info.Dir, log);
+    go(['build', '-trimpath', '-ldflags', '-s -w', '-o', out, './cmd/adapter'], downloadModule(PROMETHEUS_ADAPTER_MODULE, PROMETHEUS_ADAPTER_VERSION, log), log);
   }, log);
   return paths;
+}
+
+/** The directory of a module downloaded (not built) into Go's module cache. */
+function downloadModule(module: string, version: string, log: (line: string) => void): string {
+  const info = JSON.parse(go(['mod', 'download', '-json', `${module}@${version}`], goModuleDir, log));
+  if (!info.Dir) throw new Error(`go mod download gave no directory for ${module}@${version}: ${info.Error ?? ''}`);
+  return info.Dir;
+}
+
+function yamlFilesIn(dir: string): string[] {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(dir, f));
+  if (files.length === 0) throw new Error(`no CRD YAML in ${dir}`);
+  return files;
+}
+
+/**
+ * The CRD manifests of KEDA (ScaledObject, TriggerAuthentication, ...) and of prometheus-operator (ServiceMonitor,
+ * PodMonitor, Prometheus, ...), as those projects publish them in their modules: downloaded only, nothing is built.
+ */
+export function crdFiles(log: (line: string) => void = () => undefined): { keda: string[]; prometheusOperator: string[] } {
+  return {
+    keda: yamlFilesIn(join(downloadModule(KEDA_MODULE, KEDA_VERSION, log), 'config', 'crd', 'bases')),
+    prometheusOperator: yamlFilesIn(join(downloadModule(PROMETHEUS_OPERATOR_MODULE, PROMETHEUS_OPERATOR_VERSION, log), 'example', 'prometheus-operator-crd')),
+  };
 }
 
 /** The Debian programs the cluster runs besides the Go binaries. */
