@@ -1,4 +1,6 @@
 import { execFileSync, spawnSync } from 'child_process';
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { STATE_ENV } from '../cluster/cluster';
 
 /** Fails the suite (never skips it) when it is not run inside `npm run cluster -- run`. */
@@ -108,4 +110,68 @@ export function waitForReplicas(namespace: string, hpa: string, deployment: stri
     if (s.desired === replicas && s.deploymentReplicas === replicas) return s;
     throw new Error(JSON.stringify(s));
   }, timeoutMs, 1000);
+}
+
+const repoRoot = join(__dirname, '..', '..');
+const distDir = join(repoRoot, 'dist');
+
+/**
+ * The README's teardown, command for command (APIServices first, then `kubectl delete -f dist/`); resolves once
+ * every object of dist/ is gone and no namespace is Terminating, or fails saying what is left.
+ */
+export async function readmeTeardown(): Promise<void> {
+  for (const command of readmeTeardownCommands()) {
+    const r = spawnSync('sh', ['-c', command], { cwd: repoRoot, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`the README's teardown command \`${command}\` exited ${r.status}:\n${r.stderr}`);
+  }
+  await waitForCleanCluster();
+}
+
+/** The commands of the README's Teardown section, as a user copies them. */
+export function readmeTeardownCommands(): string[] {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const block = /### Teardown[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme);
+  if (!block) throw new Error('README.md has no Teardown section with a sh block');
+  return block[1].split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter((l) => l && !l.startsWith('#'));
+}
+
+/** No object of dist/ left and every namespace Active: what each suite starts from. */
+export async function waitForCleanCluster(timeoutMs = 150_000): Promise<void> {
+  await waitFor('every object of dist/ gone and no namespace Terminating', () => {
+    const left = kubectlResult(['get', '-f', distDir, '--ignore-not-found', '-o', 'name']).stdout.trim();
+    const terminating = getJson(['get', 'namespaces']).items.filter((n: any) => n.status.phase !== 'Active').map((n: any) => n.metadata.name);
+    if (left === '' && terminating.length === 0) return true;
+    throw new Error(`left: ${left.split('\n').join(', ')}; terminating: ${terminating.join(', ')}`);
+  }, timeoutMs, 1000);
+}
+
+/** Removes whatever an earlier suite left of dist/ (the README's teardown, tolerant of what is gone already). */
+export async function resetCluster(): Promise<void> {
+  kubectl(['delete', 'apiservice', 'v1beta1.custom.metrics.k8s.io', 'v1beta1.external.metrics.k8s.io', '--ignore-not-found']);
+  kubectl(['delete', '-f', distDir, '--ignore-not-found', '--wait=false']);
+  await waitForCleanCluster();
+}
+
+/**
+ * An object as applied, without what the server keeps for itself (resourceVersion, managedFields, status, kubectl's
+ * last-applied annotation): equal fingerprints mean nothing a user wrote changed.
+ */
+export function fingerprints(file: string): Record<string, string> {
+  const list = getJson(['get', '-f', file]);
+  const items: any[] = list.kind === 'List' ? list.items : [list];
+  return Object.fromEntries(items.map((o) => {
+    // a Deployment's generation also counts annotation changes (kubectl's last-applied one); replicaSets() shows
+    // whether a rollout happened
+    const { resourceVersion, managedFields, annotations, generation, ...meta } = o.metadata;
+    const { ['kubectl.kubernetes.io/last-applied-configuration']: _, ...rest } = annotations ?? {};
+    void resourceVersion; void managedFields; void _; void generation;
+    const { status, ...body } = o;
+    void status;
+    return [`${o.kind}/${meta.namespace ?? ''}/${meta.name}`, JSON.stringify({ ...body, metadata: { ...meta, annotations: rest } })];
+  }));
+}
+
+/** Every ReplicaSet's name: a new one means a rollout. */
+export function replicaSets(): string[] {
+  return getJson(['get', 'replicasets', '-A']).items.map((r: any) => `${r.metadata.namespace}/${r.metadata.name}`).sort();
 }
