@@ -8,29 +8,13 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, stat
 import { tmpdir } from 'os';
 import { join, relative } from 'path';
 import { parseAllDocuments } from 'yaml';
+import { readmeExamples } from './readme-examples';
 
 const root = join(__dirname, '..');
 const pkg = require('../package.json');
 const readme = readFileSync(join(root, 'README.md'), 'utf-8');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const versionOf = (name: string): string => require(`${name}/package.json`).version;
-
-/** Every ```ts block of the README, with the heading of its section. */
-export function readmeExamples(text: string): Array<{ heading: string; code: string }> {
-  const out: Array<{ heading: string; code: string }> = [];
-  let heading = '';
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.startsWith('#')) heading = line.replace(/^#+\s*/, '');
-    if (line === '```ts' || line === '```typescript') {
-      const end = lines.indexOf('```', i + 1);
-      out.push({ heading, code: lines.slice(i + 1, end).join('\n') + '\n' });
-      i = end;
-    }
-  }
-  return out;
-}
 
 /** The files the package must hold, derived from the sources: compiled library with declarations, the CLI, docs. */
 function expectedFiles(): string[] {

@@ -15,6 +15,11 @@ export const PROMETHEUS_ADAPTER_VERSION = 'v0.12.0';
 // node's, where it writes iptables/ipset rules that exist nowhere else), never on a real node or the host's.
 export const KUBE_ROUTER_MODULE = 'github.com/cloudnativelabs/kube-router/v2';
 export const KUBE_ROUTER_VERSION = 'v2.1.0';
+/** The CRDs the README's KEDA and kube-prometheus-stack examples need, from these projects' own Go modules. */
+export const KEDA_MODULE = 'github.com/kedacore/keda/v2';
+export const KEDA_VERSION = 'v2.21.0';
+export const PROMETHEUS_OPERATOR_MODULE = 'github.com/prometheus-operator/prometheus-operator';
+export const PROMETHEUS_OPERATOR_VERSION = 'v0.85.0';
 
 const goModuleDir = join(__dirname, 'go');
 
@@ -85,17 +90,37 @@ export function ensureBinaries(log: (line: string) => void = (l) => console.erro
   buildInto(paths.prometheusAdapter, (out) => {
     // `go install …@v0.12.0` is refused here (the registry will not list the module's versions for its
     // deprecation check); building inside the downloaded module uses its own go.mod and go.sum.
-    const info = JSON.parse(go(['mod', 'download', '-json', `${PROMETHEUS_ADAPTER_MODULE}@${PROMETHEUS_ADAPTER_VERSION}`], goModuleDir, log));
-    if (!info.Dir) throw new Error(`go mod download gave no directory for ${PROMETHEUS_ADAPTER_MODULE}: ${info.Error ?? ''}`);
-    go(['build', '-trimpath', '-ldflags', '-s -w', '-o', out, './cmd/adapter'], info.Dir, log);
+    go(['build', '-trimpath', '-ldflags', '-s -w', '-o', out, './cmd/adapter'], downloadModule(PROMETHEUS_ADAPTER_MODULE, PROMETHEUS_ADAPTER_VERSION, log), log);
   }, log);
   buildInto(paths.kubeRouter, (out) => {
     // the same way: inside the downloaded module (its main package is cmd/kube-router); about 80 s
-    const info = JSON.parse(go(['mod', 'download', '-json', `${KUBE_ROUTER_MODULE}@${KUBE_ROUTER_VERSION}`], goModuleDir, log));
-    if (!info.Dir) throw new Error(`go mod download gave no directory for ${KUBE_ROUTER_MODULE}: ${info.Error ?? ''}`);
-    go(['build', '-trimpath', '-ldflags', '-s -w', '-o', out, './cmd/kube-router'], info.Dir, log);
+    go(['build', '-trimpath', '-ldflags', '-s -w', '-o', out, './cmd/kube-router'], downloadModule(KUBE_ROUTER_MODULE, KUBE_ROUTER_VERSION, log), log);
   }, log);
   return paths;
+}
+
+/** The directory of a module downloaded (not built) into Go's module cache. */
+function downloadModule(module: string, version: string, log: (line: string) => void): string {
+  const info = JSON.parse(go(['mod', 'download', '-json', `${module}@${version}`], goModuleDir, log));
+  if (!info.Dir) throw new Error(`go mod download gave no directory for ${module}@${version}: ${info.Error ?? ''}`);
+  return info.Dir;
+}
+
+function yamlFilesIn(dir: string): string[] {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(dir, f));
+  if (files.length === 0) throw new Error(`no CRD YAML in ${dir}`);
+  return files;
+}
+
+/**
+ * The CRD manifests of KEDA (ScaledObject, TriggerAuthentication, ...) and of prometheus-operator (ServiceMonitor,
+ * PodMonitor, Prometheus, ...), as those projects publish them in their modules: downloaded only, nothing is built.
+ */
+export function crdFiles(log: (line: string) => void = () => undefined): { keda: string[]; prometheusOperator: string[] } {
+  return {
+    keda: yamlFilesIn(join(downloadModule(KEDA_MODULE, KEDA_VERSION, log), 'config', 'crd', 'bases')),
+    prometheusOperator: yamlFilesIn(join(downloadModule(PROMETHEUS_OPERATOR_MODULE, PROMETHEUS_OPERATOR_VERSION, log), 'example', 'prometheus-operator-crd')),
+  };
 }
 
 if (require.main === module) {

@@ -36,6 +36,7 @@ export interface ClusterEnv {
   readonly PUSHGATEWAY_URL: string;
   readonly [STATE_ENV]: string;
   readonly PATH: string;
+  readonly KUBECACHEDIR: string;
 }
 
 interface Proc { readonly name: string; readonly child: ChildProcess; exited: boolean }
@@ -91,6 +92,8 @@ export class Cluster {
       PUSHGATEWAY_URL: 'http://prometheus-pushgateway.monitoring.svc:9091',
       [STATE_ENV]: this.stateDir,
       PATH: `${join(this.stateDir, 'bin')}:${process.env.PATH}`,
+      // every test cluster's API server is https://10.200.0.1:6443: kubectl's discovery cache must not be shared
+      KUBECACHEDIR: join(this.stateDir, 'kube-cache'),
     };
   }
 

@@ -1,7 +1,7 @@
 // `kubectl apply -f dist/` as the README says, on a real API server (RBAC and admission on): both apply modes, in
 // both orders, are idempotent, and the README's teardown leaves nothing behind.
 import { join } from 'path';
-import { fingerprints, getJson, replicaSets, kubectl, kubectlResult, readmeTeardown, requireCluster, resetCluster } from './harness';
+import { applyLines, fingerprints, getJson, KUBECTL_RESENDS, replicaSets, kubectl, kubectlResult, readmeTeardown, requireCluster, resetCluster } from './harness';
 
 const dist = join(__dirname, '..', '..', 'dist');
 const file = join(dist, 'interlok-autoscaling.k8s.yaml');
@@ -19,16 +19,6 @@ function versions(): Record<string, string> {
     const kubectlFields = (o.metadata.managedFields ?? []).filter((m: any) => m.manager.startsWith('kubectl') && !m.subresource);
     return [key, `${prints[key]}\n${JSON.stringify(kubectlFields)}`];
   }));
-}
-
-/**
- * kubectl's client-side apply always sends a PodDisruptionBudget's `spec.selector` again (its patch strategy is
- * `replace`), so it prints `configured` for each PDB on every run; the server changes nothing (compared below).
- */
-const KUBECTL_RESENDS = /^poddisruptionbudget\.policy\/\S+ configured$/;
-
-function applyLines(out: string): string[] {
-  return out.trim().split('\n').filter(Boolean);
 }
 
 beforeAll(() => { requireCluster(); });

@@ -175,3 +175,101 @@ export function fingerprints(file: string): Record<string, string> {
 export function replicaSets(): string[] {
   return getJson(['get', 'replicasets', '-A']).items.map((r: any) => `${r.metadata.namespace}/${r.metadata.name}`).sort();
 }
+
+// Added for test/e2e/readme-examples.e2e.ts: the same checks for any file or directory of manifests.
+
+/**
+ * kubectl's client-side apply always sends a PodDisruptionBudget's `spec.selector` again (its patch strategy is
+ * `replace`), so it prints `configured` for each PDB on every run; the server changes nothing (resourceVersions stay).
+ */
+export const KUBECTL_RESENDS = /^poddisruptionbudget\.policy\/\S+ configured$/;
+
+/** The lines kubectl apply printed, one per object. */
+export function applyLines(out: string): string[] {
+  return out.trim().split('\n').filter(Boolean);
+}
+
+/** Every object of a manifest file or directory, by kind/namespace/name, with its resourceVersion now. */
+export function resourceVersions(path: string): Record<string, string> {
+  const list = getJson(['get', '-f', path]);
+  const items: any[] = list.kind === 'List' ? list.items : [list];
+  return Object.fromEntries(items.map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o.metadata.resourceVersion]));
+}
+
+/** The namespaces that are not Active (Terminating), by name. */
+export function terminatingNamespaces(): string[] {
+  return getJson(['get', 'namespaces']).items.filter((n: any) => n.status.phase !== 'Active').map((n: any) => n.metadata.name);
+}
+
+/** Resolves once no object of a manifest file or directory is left and no namespace is Terminating. */
+export async function waitForDeleted(path: string, timeoutMs = 150_000): Promise<void> {
+  await waitFor(`every object of ${path} gone and no namespace Terminating`, () => {
+    const left = kubectlResult(['get', '-f', path, '--ignore-not-found', '-o', 'name']).stdout.trim();
+    const terminating = terminatingNamespaces();
+    if (left === '' && terminating.length === 0) return true;
+    throw new Error(`left: ${left.split('\n').join(', ')}; terminating: ${terminating.join(', ')}`);
+  }, timeoutMs, 1000);
+}
+
+/**
+ * What kubectl's applies wrote of each object of a manifest file or directory: the object without its status,
+ * resourceVersion and the Deployment controller's revision annotation, with only kubectl's own managedFields entries
+ * (their times change only when the server stored a change of theirs). Equal before and after an apply means the
+ * apply changed nothing; unlike resourceVersions, it does not see the status writes of controllers (a PDB's, an
+ * HPA's or a Deployment's status changes as pods start).
+ */
+export function appliedState(path: string): Record<string, string> {
+  const list = getJson(['get', '-f', path, '--show-managed-fields']);
+  const items: any[] = list.kind === 'List' ? list.items : [list];
+  return Object.fromEntries(items.map((o) => {
+    const { resourceVersion, managedFields, annotations, ...meta } = o.metadata;
+    const { ['deployment.kubernetes.io/revision']: _, ...rest } = annotations ?? {};
+    void resourceVersion; void _;
+    const { status, ...body } = o;
+    void status;
+    const kubectls = (managedFields ?? []).filter((f: any) => String(f.manager).startsWith('kubectl') && f.subresource !== 'status');
+    return [`${o.kind}/${meta.namespace ?? ''}/${meta.name}`, JSON.stringify({ ...body, metadata: { ...meta, annotations: rest, managedFields: kubectls } })];
+  }));
+}
+
+/**
+ * The PATCH requests in the stderr of a `kubectl ... -v=8` run, as `<url> <body>`: what `kubectl apply` sent, i.e. where
+ * it found a manifest and the live object different.
+ */
+export function sentPatches(stderr: string): string[] {
+  const out: string[] = [];
+  let body: string | undefined;
+  for (const line of stderr.split('\n')) {
+    const b = /"Request Body" body="(.*)"$/.exec(line);
+    if (b) { body = unquote(b[1]!); continue; }
+    const u = /"Request" verb="PATCH" url="([^"?]+)/.exec(line);
+    if (u && body) out.push(`${u[1]} ${body}`);
+    if (u) body = undefined;
+  }
+  return out;
+}
+
+/** klog quotes a request body as a Go string; JSON reads it back. */
+function unquote(quoted: string): string {
+  try {
+    return JSON.parse(`"${quoted}"`);
+  } catch {
+    return quoted;
+  }
+}
+
+/**
+ * Resolves once the Deployment controller has seen every Deployment of a manifest file or directory as it is now
+ * (observedGeneration, its revision annotation, hence its ReplicaSet): replicaSets() taken after it shows a rollout.
+ */
+export async function waitForDeploymentsObserved(path: string, timeoutMs = 60_000): Promise<void> {
+  await waitFor(`the Deployments of ${path} observed by their controller`, () => {
+    const list = getJson(['get', '-f', path]);
+    const items: any[] = list.kind === 'List' ? list.items : [list];
+    const pending = items.filter((o) => o.kind === 'Deployment')
+      .filter((d) => d.status?.observedGeneration !== d.metadata.generation || !d.metadata.annotations?.['deployment.kubernetes.io/revision'])
+      .map((d) => `${d.metadata.namespace}/${d.metadata.name}`);
+    if (pending.length === 0) return true;
+    throw new Error(`pending: ${pending.join(', ')}`);
+  }, timeoutMs, 500);
+}
