@@ -23,8 +23,8 @@ function run(name: string, cmd: string, args: string[], capture: boolean): Promi
   });
 }
 
-const cluster = (files: string[]) => [process.execPath, ['--import', 'tsx', 'test/cluster/cli.ts', 'run', '--hpa-sync-period=5s', '--',
-  'jest', '--ci', '-c', 'test/e2e/jest.config.js', ...files]] as const;
+const cluster = (files: string[]): [string, string[]] => [process.execPath, ['--import', 'tsx', 'test/cluster/cli.ts', 'run',
+  '--hpa-sync-period=5s', '--', 'jest', '--ci', '-c', 'test/e2e/jest.config.js', ...files]];
 
 async function main(): Promise<number> {
   // build the binaries once, before two clusters would each build them
