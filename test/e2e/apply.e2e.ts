@@ -1,25 +1,16 @@
 // `kubectl apply -f dist/` as the README says, on a real API server (RBAC and admission on): both apply modes, in
 // both orders, are idempotent, and the README's teardown leaves nothing behind.
 import { join } from 'path';
-import { applyLines, fingerprints, getJson, KUBECTL_RESENDS, replicaSets, kubectl, kubectlResult, readmeTeardown, requireCluster, resetCluster } from './harness';
+import { appliedState, applyLines, fingerprints, getJson, KUBECTL_RESENDS, replicaSets, kubectl, kubectlResult, readmeTeardown, requireCluster, resetCluster } from './harness';
 
 const dist = join(__dirname, '..', '..', 'dist');
 const file = join(dist, 'interlok-autoscaling.k8s.yaml');
 
 /**
- * Every object dist/ writes, as applied (fingerprints) and with kubectl's entries of its managedFields: a no-op
- * apply changes neither (resourceVersions are no measure: controllers write the status of PDBs, Deployments...).
+ * Every object dist/ writes, as applied and with kubectl's entries of its managedFields: a no-op apply changes
+ * neither (resourceVersions are no measure: controllers write the status of PDBs, Deployments...).
  */
-function versions(): Record<string, string> {
-  const list = getJson(['get', '-f', file]);
-  const items: any[] = list.kind === 'List' ? list.items : [list];
-  const prints = fingerprints(file);
-  return Object.fromEntries(items.map((o) => {
-    const key = `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-    const kubectlFields = (o.metadata.managedFields ?? []).filter((m: any) => m.manager.startsWith('kubectl') && !m.subresource);
-    return [key, `${prints[key]}\n${JSON.stringify(kubectlFields)}`];
-  }));
-}
+const versions = () => appliedState(file);
 
 beforeAll(() => { requireCluster(); });
 beforeEach(async () => { await resetCluster(); });

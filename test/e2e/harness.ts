@@ -29,6 +29,13 @@ export function getJson(args: string[]): any {
   return JSON.parse(kubectl([...args, '-o', 'json']));
 }
 
+/** The live objects of a manifest file or directory (`kubectl get -f`), by kind/namespace/name. */
+export function liveObjects(path: string, ...flags: string[]): Array<[string, any]> {
+  const list = getJson(['get', '-f', path, ...flags]);
+  const items: any[] = list.kind === 'List' ? list.items : [list];
+  return items.map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]);
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `probe` until it returns a value that is not undefined; the error names what was awaited and the last value. */
@@ -157,9 +164,7 @@ export async function resetCluster(): Promise<void> {
  * last-applied annotation): equal fingerprints mean nothing a user wrote changed.
  */
 export function fingerprints(file: string): Record<string, string> {
-  const list = getJson(['get', '-f', file]);
-  const items: any[] = list.kind === 'List' ? list.items : [list];
-  return Object.fromEntries(items.map((o) => {
+  return Object.fromEntries(liveObjects(file).map(([key, o]) => {
     // a Deployment's generation also counts annotation changes (kubectl's last-applied one); replicaSets() shows
     // whether a rollout happened
     const { resourceVersion, managedFields, annotations, generation, ...meta } = o.metadata;
@@ -167,7 +172,7 @@ export function fingerprints(file: string): Record<string, string> {
     void resourceVersion; void managedFields; void _; void generation;
     const { status, ...body } = o;
     void status;
-    return [`${o.kind}/${meta.namespace ?? ''}/${meta.name}`, JSON.stringify({ ...body, metadata: { ...meta, annotations: rest } })];
+    return [key, JSON.stringify({ ...body, metadata: { ...meta, annotations: rest } })];
   }));
 }
 
@@ -191,9 +196,7 @@ export function applyLines(out: string): string[] {
 
 /** Every object of a manifest file or directory, by kind/namespace/name, with its resourceVersion now. */
 export function resourceVersions(path: string): Record<string, string> {
-  const list = getJson(['get', '-f', path]);
-  const items: any[] = list.kind === 'List' ? list.items : [list];
-  return Object.fromEntries(items.map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o.metadata.resourceVersion]));
+  return Object.fromEntries(liveObjects(path).map(([key, o]) => [key, o.metadata.resourceVersion]));
 }
 
 /** The namespaces that are not Active (Terminating), by name. */
@@ -219,16 +222,14 @@ export async function waitForDeleted(path: string, timeoutMs = 150_000): Promise
  * HPA's or a Deployment's status changes as pods start).
  */
 export function appliedState(path: string): Record<string, string> {
-  const list = getJson(['get', '-f', path, '--show-managed-fields']);
-  const items: any[] = list.kind === 'List' ? list.items : [list];
-  return Object.fromEntries(items.map((o) => {
+  return Object.fromEntries(liveObjects(path, '--show-managed-fields').map(([key, o]) => {
     const { resourceVersion, managedFields, annotations, ...meta } = o.metadata;
     const { ['deployment.kubernetes.io/revision']: _, ...rest } = annotations ?? {};
     void resourceVersion; void _;
     const { status, ...body } = o;
     void status;
     const kubectls = (managedFields ?? []).filter((f: any) => String(f.manager).startsWith('kubectl') && f.subresource !== 'status');
-    return [`${o.kind}/${meta.namespace ?? ''}/${meta.name}`, JSON.stringify({ ...body, metadata: { ...meta, annotations: rest, managedFields: kubectls } })];
+    return [key, JSON.stringify({ ...body, metadata: { ...meta, annotations: rest, managedFields: kubectls } })];
   }));
 }
 
@@ -264,9 +265,7 @@ function unquote(quoted: string): string {
  */
 export async function waitForDeploymentsObserved(path: string, timeoutMs = 60_000): Promise<void> {
   await waitFor(`the Deployments of ${path} observed by their controller`, () => {
-    const list = getJson(['get', '-f', path]);
-    const items: any[] = list.kind === 'List' ? list.items : [list];
-    const pending = items.filter((o) => o.kind === 'Deployment')
+    const pending = liveObjects(path).map(([, o]) => o).filter((o) => o.kind === 'Deployment')
       .filter((d) => d.status?.observedGeneration !== d.metadata.generation || !d.metadata.annotations?.['deployment.kubernetes.io/revision'])
       .map((d) => `${d.metadata.namespace}/${d.metadata.name}`);
     if (pending.length === 0) return true;
