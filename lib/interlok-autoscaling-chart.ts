@@ -1,13 +1,12 @@
 import { Chart, ChartProps } from 'cdk8s';
-import { AppIndex, CLUSTER_NAMESPACES } from './_app-index';
+import { AppIndex } from './_app-index';
 import { checkArray, propError } from './_checks';
 import { checkProps } from './_props';
 import { ExistingNamespaces } from './existing-namespaces';
 import { Construct } from 'constructs';
-import * as k8s from '../imports/k8s';
 import { AdapterRule, AdapterRuleProps } from './adapter-rule';
 import { InterlokDeployment, InterlokDeploymentProps } from './interlok-deployment';
-import { isLabelValue, recommendedLabels } from './labels';
+import { isLabelValue, MANAGED_BY, STACK_LABEL, stackMark } from './labels';
 import { AutoscalerOptions, MessageMetricsHpa, ScaleMetric, ScaleTarget } from './message-metrics-hpa';
 import { GrafanaDashboard } from './monitoring/grafana-dashboard';
 import { MonitoringStack, MonitoringStackProps } from './monitoring/monitoring-stack';
@@ -41,8 +40,10 @@ export interface InterlokAutoscalingChartProps extends ChartProps {
    */
   readonly autoscaler?: AutoscalerOptions;
   /**
-   * Namespaces of the Interloks that exist in the cluster already: the chart creates the others.
-   * @default - none (`default` and the `kube-*` namespaces always exist)
+   * Namespaces of the Interloks that exist in the cluster already.
+   * @default - none
+   * @deprecated an Interlok's namespace is never created unless its `createNamespace` is true, so there is
+   * nothing left to declare; accepted and ignored.
    */
   readonly existingNamespaces?: string[];
   /**
@@ -119,6 +120,7 @@ export class InterlokAutoscalingChart extends Chart {
   /** Every Interlok of the chart, the first one included. */
   public readonly interloks: AutoscaledInterlok[] = [];
   private readonly rules = new Map<string, AdapterRule>();
+  /** The namespaces whose Namespace object the chart emits. */
   private readonly namespaces = new Set<string>();
   private readonly external: boolean;
   private readonly scaler: Scaler;
@@ -158,7 +160,7 @@ export class InterlokAutoscalingChart extends Chart {
     }
     const existing = checkArray(this, 'existingNamespaces', props.existingNamespaces, 'namespace names');
     if (existing.length) new ExistingNamespaces(this, 'ExistingNamespaces', { names: existing });
-    [...CLUSTER_NAMESPACES, ...existing, this.monitoring.namespace].forEach((ns) => this.namespaces.add(ns));
+    if (this.monitoring.namespaceObject) this.namespaces.add(this.monitoring.namespace);
 
     const wired = this.wire(this, props.interlok ?? {}, props.autoscaler, props.rule?.seriesName, props.dashboard ?? true, first);
     ({ interlok: this.interlok, rule: this.rule, autoscaler: this.autoscaler, scaledObject: this.scaledObject } = wired);
@@ -184,14 +186,11 @@ export class InterlokAutoscalingChart extends Chart {
     const interlok = built ?? new InterlokDeployment(scope, 'Interlok', {
       ...props,
       pushgateway: props.pushgateway ?? this.monitoring.pushgatewayEndpoint,
+      // asked for by several Interloks of one namespace (or the stack's): emitted once
+      createNamespace: props.createNamespace && !this.namespaces.has(props.namespace ?? 'default'),
     });
     if (interlok.metricsSource.kind === 'pushgateway') this.monitoring.allowPushFrom(NetworkPeer.pods(interlok.namespace, interlok.podSelector));
-    if (!this.namespaces.has(interlok.namespace)) {
-      this.namespaces.add(interlok.namespace);
-      new k8s.KubeNamespace(this, this.interloks.length === 0 ? 'InterlokNamespace' : `InterlokNamespace-${interlok.namespace}`, {
-        metadata: { name: interlok.namespace, labels: recommendedLabels({ name: 'interlok', instance: interlok.namespace, component: 'namespace' }) },
-      });
-    }
+    if (interlok.namespaceObject) this.namespaces.add(interlok.namespace);
     // the first Interlok scales on the chart's rule (its seriesName, or the series of its metrics source)
     const rule = this.ruleFor(scaleOn ?? (this.interloks.length === 0 ? undefined : interlok.metricNames?.[0] ?? 'MessageMetrics'), interlok);
     const target = ScaleTarget.interlok(interlok);
@@ -250,8 +249,14 @@ export class InterlokAutoscalingChart extends Chart {
       const i = KIND_ORDER.indexOf(o.kind);
       return i < 0 ? KIND_ORDER.length : i;
     };
+    // what `preflight` tells ours from someone else's object of the same name: every object, whatever built it
+    const mark = stackMark(this.node.id);
+    const marked = super.toJson().map((o) => ({
+      ...o,
+      metadata: { ...o.metadata, labels: { ...o.metadata?.labels, 'app.kubernetes.io/managed-by': MANAGED_BY, [STACK_LABEL]: mark } },
+    }));
     // Array.prototype.sort is stable, so objects of one kind keep cdk8s's dependency order.
-    return super.toJson().sort((a, b) => rank(a) - rank(b));
+    return marked.sort((a, b) => rank(a) - rank(b));
   }
 }
 

@@ -3,7 +3,8 @@ import { resolve } from 'path';
 import { Lazy, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { AppIndex } from './_app-index';
+import { AppIndex, CLUSTER_NAMESPACES } from './_app-index';
+import { ExistingNamespaces } from './existing-namespaces';
 import * as k8s from '../imports/k8s';
 import { checkBootstrap, parseMetricNames } from './_adapter-xml';
 import { checkDnsLabel, checkHeapFitsLimit, checkImage, checkInteger, checkResources, checkServiceName, propError } from './_checks';
@@ -126,12 +127,19 @@ export interface InterlokDeploymentProps {
    */
   readonly namespace?: string;
   /**
+   * Emit the namespace as an object of this app. Off by default: an Interlok's namespace is usually a team's, and a
+   * Namespace in the manifests is one that `kubectl delete -f` deletes, with everything else in it. Without it the
+   * namespace must exist before the apply.
+   * @default false
+   */
+  readonly createNamespace?: boolean;
+  /**
    * @default InterlokImage.GUIDE
    */
   readonly image?: InterlokImage;
   /**
    * Where Interlok pushes `MessageMetrics`.
-   * @default PushgatewayEndpoint.GUIDE_DEFAULT
+   * @default PushgatewayEndpoint.DEFAULT
    */
   readonly pushgateway?: PushgatewayEndpoint;
   /**
@@ -241,6 +249,8 @@ const CONFIG_DIR = '/opt/interlok/config';
 export class InterlokDeployment extends Construct {
   public readonly name: string;
   public readonly namespace: string;
+  /** Its Namespace, with `createNamespace: true`. */
+  public readonly namespaceObject?: k8s.KubeNamespace;
   public readonly image: string;
   public readonly pushgatewayEnv: PushgatewayEnv;
   public readonly deployment: k8s.KubeDeployment;
@@ -270,6 +280,18 @@ export class InterlokDeployment extends Construct {
     }
     this.name = checkServiceName(this, 'name', name);
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'default');
+    if (props.createNamespace !== undefined && typeof props.createNamespace !== 'boolean') throw propError(this, 'createNamespace', props.createNamespace, 'true or false');
+    if (props.createNamespace && CLUSTER_NAMESPACES.includes(this.namespace)) {
+      throw propError(this, 'createNamespace', true, `false or unset with namespace "${this.namespace}": every cluster has it, so it is not created as an object of this app`);
+    }
+    if (props.createNamespace) {
+      this.namespaceObject = new k8s.KubeNamespace(this, 'Namespace', {
+        metadata: { name: this.namespace, labels: recommendedLabels({ name: 'interlok', instance: this.namespace, component: 'namespace' }) },
+      });
+    } else {
+      // used, not owned: it must exist, and no teardown of this app deletes it
+      new ExistingNamespaces(this, 'ExistingNamespace', { names: [this.namespace] });
+    }
     const source = props.metricsSource ?? MetricsSource.pushgateway();
     if (!(source instanceof MetricsSource)) throw propError(this, 'metricsSource', source, 'a MetricsSource (MetricsSource.pushgateway() or MetricsSource.scrape({ workflow }))');
     this.metricsSource = source;

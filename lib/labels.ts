@@ -14,7 +14,21 @@ export interface AppLabels {
 }
 
 export const PART_OF = 'interlok-scaling';
-export const MANAGED_BY = 'cdk8s';
+/** `app.kubernetes.io/managed-by` of every object: the tool that applies them (0.1.x wrote `cdk8s`). */
+export const MANAGED_BY = 'cdk8s-interlok-scaling';
+/** 0.1.x's `app.kubernetes.io/managed-by`, which `preflight` accepts beside `part-of: interlok-scaling` as ours. */
+export const MANAGED_BY_0_1 = 'cdk8s';
+/**
+ * The label that marks which stack (InterlokAutoscalingChart) wrote an object: its chart id. Two stacks of ours
+ * that would write one name are told apart by it.
+ */
+export const STACK_LABEL = 'cdk8s-interlok-scaling/stack';
+
+/** The stack mark of a chart id: the id as a label value (other characters become `-`, at most 63). */
+export function stackMark(chartId: string): string {
+  const value = chartId.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  return value || 'stack';
+}
 
 /** Labels for object metadata and pod templates. */
 export function recommendedLabels(labels: AppLabels): Record<string, string> {

@@ -5,6 +5,7 @@ import { AppIndex } from './_app-index';
 import { checkArray, checkDuration, checkHeapFitsLimit, checkHostPort, maxHeapOptionMi, propError } from './_checks';
 import { checkProps } from './_props';
 import { podField } from './_pod';
+import { DEFAULT_NAMES } from './monitoring/monitoring-names';
 
 /** Marks constructs that synthesize a pushgateway Service, so endpoints can be checked against them. */
 export const PUSHGATEWAY_SERVICE = Symbol.for('cdk8s-interlok-scaling.PushgatewayService');
@@ -28,6 +29,10 @@ export function isPushgatewayService(c: IConstruct): c is IPushgatewayService {
 export class PushgatewayEndpoint {
   /** The guide's pushgateway, installed by the old `stable/prometheus` chart as release `prometheus` in `monitoring`. */
   public static readonly GUIDE_DEFAULT = new PushgatewayEndpoint('prometheus-pushgateway.monitoring.svc.cluster.local:9091');
+
+  /** The pushgateway of a MonitoringStack with its default names (`MonitoringNames.ours()`). */
+  public static readonly DEFAULT = new PushgatewayEndpoint(`${DEFAULT_NAMES.pushgateway}.${DEFAULT_NAMES.namespace}.svc:9091`,
+    { name: DEFAULT_NAMES.pushgateway, namespace: DEFAULT_NAMES.namespace, port: 9091 });
 
   /** Any pushgateway reachable from the Interlok pods, for example one your cluster already runs. */
   public static hostPort(hostPort: string): PushgatewayEndpoint {
@@ -60,7 +65,7 @@ export class PushgatewayEndpoint {
 export interface PushgatewayEnvProps {
   /**
    * The pushgateway Interlok pushes to.
-   * @default PushgatewayEndpoint.GUIDE_DEFAULT
+   * @default PushgatewayEndpoint.DEFAULT
    */
   readonly endpoint?: PushgatewayEndpoint;
 
@@ -99,7 +104,7 @@ export class PushgatewayEnv extends Construct {
   constructor(scope: Construct, id: string, props: PushgatewayEnvProps = {}) {
     super(scope, id);
     props = checkProps(this, '', props, 'PushgatewayEnvProps');
-    this.endpoint = props.endpoint ?? PushgatewayEndpoint.GUIDE_DEFAULT;
+    this.endpoint = props.endpoint ?? PushgatewayEndpoint.DEFAULT;
     if (!(this.endpoint instanceof PushgatewayEndpoint)) {
       throw propError(this, 'endpoint', this.endpoint, 'a PushgatewayEndpoint (PushgatewayEndpoint.hostPort("host:port") or .service(...))');
     }

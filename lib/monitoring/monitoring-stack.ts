@@ -2,7 +2,8 @@ import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { CLUSTER_NAMESPACES } from '../_app-index';
-import { checkArray, checkDnsLabel, checkDuration, checkHostPort, checkUrl, propError } from '../_checks';
+import { checkArray, checkDnsLabel, checkDuration, checkHostPort, checkServiceName, checkUrl, propError } from '../_checks';
+import { DEFAULT_NAMES, MonitoringNames } from './monitoring-names';
 import { AdapterRule } from '../adapter-rule';
 import { ExistingEndpoints } from '../existing-endpoints';
 import { ExistingNamespaces } from '../existing-namespaces';
@@ -56,13 +57,20 @@ export interface MonitoringStackProps {
    */
   readonly kubePrometheusStack?: KubePrometheusStackOptions;
   /**
-   * Namespace of every part.
-   * @default 'monitoring'
+   * The names of the namespace and of the pushgateway, Prometheus and adapter. Ours by default, which no common
+   * chart renders; `MonitoringNames.guide()` for the guide's (and 0.1.x's) `monitoring/prometheus-server`, ...
+   * @default MonitoringNames.ours()
+   */
+  readonly names?: MonitoringNames;
+  /**
+   * Namespace of every part (overrides `names.namespace`).
+   * @default - names.namespace: 'interlok-scaling'
    */
   readonly namespace?: string;
   /**
-   * Create the namespace; turn off when it exists already.
-   * @default true
+   * Create the namespace (so `kubectl delete -f dist/` deletes it, with whatever else it holds); turn off when it
+   * exists already or other workloads share it.
+   * @default - names.createNamespace: true with MonitoringNames.ours(), false with MonitoringNames.guide()
    */
   readonly createNamespace?: boolean;
   /**
@@ -145,6 +153,8 @@ export interface MonitoringStackProps {
  * be left out for clusters that run their own.
  */
 export class MonitoringStack extends Construct {
+  /** The names it was given (`namespace` overrides their namespace). */
+  public readonly names: MonitoringNames;
   public readonly namespace: string;
   public readonly namespaceObject?: k8s.KubeNamespace;
   public readonly pushgateway?: Pushgateway;
@@ -168,7 +178,11 @@ export class MonitoringStack extends Construct {
   constructor(scope: Construct, id: string, props: MonitoringStackProps = {}) {
     super(scope, id);
     props = checkProps(this, '', props, 'MonitoringStackProps');
-    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'monitoring');
+    const names = props.names ?? DEFAULT_NAMES;
+    if (!(names instanceof MonitoringNames)) throw propError(this, 'names', names, 'MonitoringNames.ours(), MonitoringNames.guide() or MonitoringNames.of({...})');
+    checkProps(this, 'names', { ...names }, 'MonitoringNamesProps');
+    this.names = names;
+    this.namespace = checkDnsLabel(this, props.namespace !== undefined ? 'namespace' : 'names.namespace', props.namespace ?? names.namespace);
     const scrapeInterval = props.scrapeInterval ?? Duration.seconds(10);
 
     // a namespace every cluster has is never ours: `kubectl delete -f` would try to delete it, helm refuses it
@@ -176,7 +190,7 @@ export class MonitoringStack extends Construct {
     if (clusterNamespace && props.createNamespace === true) {
       throw propError(this, 'createNamespace', true, `false or unset with namespace "${this.namespace}": every cluster has it, so it is not created as an object of this app`);
     }
-    if ((props.createNamespace ?? true) && !clusterNamespace) {
+    if ((props.createNamespace ?? names.createNamespace) && !clusterNamespace) {
       this.namespaceObject = new k8s.KubeNamespace(this, 'Namespace', {
         metadata: { name: this.namespace, labels: recommendedLabels({ name: 'monitoring', instance: this.namespace, component: 'namespace' }) },
       });
@@ -200,7 +214,7 @@ export class MonitoringStack extends Construct {
     }
     if (props.pushgateway ?? true) {
       this.pushgateway = new Pushgateway(this, 'Pushgateway', {
-        namespace: this.namespace, networkPolicy, allowPushFrom: props.allowPushFrom, allowScrapeFrom: props.allowScrapeFrom,
+        namespace: this.namespace, name: checkServiceName(this, 'names.pushgateway', names.pushgateway), networkPolicy, allowPushFrom: props.allowPushFrom, allowScrapeFrom: props.allowScrapeFrom,
       });
       // its user configures this stack, not the pushgateway: hints name the stack's props
       this.pushgateway._stackPath = () => this._propsPath;
@@ -250,6 +264,7 @@ export class MonitoringStack extends Construct {
     } else if (props.prometheus ?? true) {
       this.prometheus = new PrometheusServer(this, 'Prometheus', {
         namespace: this.namespace,
+        name: checkServiceName(this, 'names.prometheus', names.prometheus),
         pushgatewayTargets: this.pushgatewayEndpoint ? [this.pushgatewayEndpoint.hostPort] : [],
         scrapePods,
         scrapeInterval,
@@ -277,6 +292,7 @@ export class MonitoringStack extends Construct {
     if (props.adapter ?? true) {
       this.adapter = new PrometheusAdapter(this, 'Adapter', {
         namespace: this.namespace,
+        name: checkServiceName(this, 'names.adapter', names.adapter),
         prometheusUrl: prometheusUrl!,
         scrapeInterval: this.scrapeInterval ?? scrapeInterval,
         relistInterval: props.relistInterval,

@@ -12,6 +12,7 @@ import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
 import { clusterIpService, singleContainerDeployment } from './_workload';
 import { ingressPolicy, NetworkPeer } from './network-peer';
 import { checkProps } from '../_props';
+import { DEFAULT_NAMES } from './monitoring-names';
 
 /** How the API server trusts the adapter's serving certificate. */
 export class ApiServiceTls {
@@ -48,7 +49,7 @@ export class ApiServiceTls {
 }
 
 export interface PrometheusAdapterProps extends PrometheusAdapterOptions {
-  /** The Prometheus the adapter queries, e.g. `http://prometheus-server.monitoring.svc:80/`. */
+  /** The Prometheus the adapter queries, e.g. `http://interlok-scaling-prometheus.interlok-scaling.svc:80/`. */
   readonly prometheusUrl: string;
   /**
    * The rules it serves; more with `addRule`.
@@ -56,12 +57,12 @@ export interface PrometheusAdapterProps extends PrometheusAdapterOptions {
    */
   readonly rules?: AdapterRule[];
   /**
-   * @default 'monitoring'
+   * @default 'interlok-scaling' (MonitoringNames.ours())
    */
   readonly namespace?: string;
   /**
-   * Name of the ServiceAccount, Deployment, Service and ConfigMap.
-   * @default 'prometheus-adapter'
+   * Name of the ServiceAccount, Deployment, Service and ConfigMap (the guide's, `MonitoringNames.guide()`: `prometheus-adapter`).
+   * @default 'interlok-scaling-adapter' (MonitoringNames.ours())
    */
   readonly name?: string;
   /**
@@ -159,8 +160,8 @@ export class PrometheusAdapter extends Construct {
     super(scope, id);
     AppIndex.of(this);
     props = checkProps(this, '', props, 'PrometheusAdapterProps');
-    this.name = checkServiceName(this, 'name', props.name ?? 'prometheus-adapter');
-    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'monitoring');
+    this.name = checkServiceName(this, 'name', props.name ?? DEFAULT_NAMES.adapter);
+    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? DEFAULT_NAMES.namespace);
     this.prometheusUrl = checkUrl(this, 'prometheusUrl', props.prometheusUrl);
     const image = checkImage(this, 'image', props.image ?? 'registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0');
     const scrape = checkDuration(this, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(10), Duration.seconds(1), Duration.hours(1));

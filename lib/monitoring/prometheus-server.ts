@@ -9,6 +9,7 @@ import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
 import { clusterIpService, singleContainerDeployment } from './_workload';
 import { checkPeer, ingressPolicy, NetworkPeer, requirePeers } from './network-peer';
 import { checkProps } from '../_props';
+import { DEFAULT_NAMES } from './monitoring-names';
 import { AppIndex } from '../_app-index';
 import { ExistingEndpoints, serviceKey } from '../existing-endpoints';
 import { isPushgatewayService } from '../pushgateway-env';
@@ -43,12 +44,12 @@ export interface PrometheusServerProps {
    */
   readonly scrapePods?: ScrapedPods[];
   /**
-   * @default 'monitoring'
+   * @default 'interlok-scaling' (MonitoringNames.ours())
    */
   readonly namespace?: string;
   /**
-   * Name of the Deployment, ConfigMap and Service: the guide's DNS name is `prometheus-server.monitoring.svc:80`.
-   * @default 'prometheus-server'
+   * Name of the Deployment, ConfigMap and Service (the guide's, `MonitoringNames.guide()`: `prometheus-server`).
+   * @default 'interlok-scaling-prometheus' (MonitoringNames.ours())
    */
   readonly name?: string;
   /**
@@ -149,8 +150,8 @@ export class PrometheusServer extends Construct {
   constructor(scope: Construct, id: string, props: PrometheusServerProps) {
     super(scope, id);
     props = checkProps(this, '', props, 'PrometheusServerProps');
-    this.name = checkServiceName(this, 'name', props.name ?? 'prometheus-server');
-    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'monitoring');
+    this.name = checkServiceName(this, 'name', props.name ?? DEFAULT_NAMES.prometheus);
+    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? DEFAULT_NAMES.namespace);
     const image = checkImage(this, 'image', props.image ?? 'quay.io/prometheus/prometheus:v2.53.4');
     this.scrapeInterval = checkDuration(this, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(10), Duration.seconds(1), Duration.seconds(10));
     const retention = checkDuration(this, 'retention', props.retention ?? Duration.days(1), Duration.hours(1), Duration.days(365));

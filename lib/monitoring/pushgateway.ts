@@ -10,15 +10,16 @@ import { IPushgatewayService, PUSHGATEWAY_SERVICE, PushgatewayEndpoint } from '.
 import { clusterIpService, singleContainerDeployment } from './_workload';
 import { checkPeer, ingressPolicy, NetworkPeer, requirePeers } from './network-peer';
 import { checkProps } from '../_props';
+import { DEFAULT_NAMES } from './monitoring-names';
 
 export interface PushgatewayProps {
   /**
-   * @default 'monitoring'
+   * @default 'interlok-scaling' (MonitoringNames.ours())
    */
   readonly namespace?: string;
   /**
-   * Name of the Deployment and Service: the guide's DNS name is `prometheus-pushgateway.monitoring.svc`.
-   * @default 'prometheus-pushgateway'
+   * Name of the Deployment and Service (the guide's, `MonitoringNames.guide()`: `prometheus-pushgateway`).
+   * @default 'interlok-scaling-pushgateway' (MonitoringNames.ours())
    */
   readonly name?: string;
   /**
@@ -71,8 +72,8 @@ export class Pushgateway extends Construct implements IPushgatewayService {
     super(scope, id);
     props = checkProps(this, '', props, 'PushgatewayProps');
     Object.defineProperty(this, PUSHGATEWAY_SERVICE, { value: true });
-    this.name = checkServiceName(this, 'name', props.name ?? 'prometheus-pushgateway');
-    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'monitoring');
+    this.name = checkServiceName(this, 'name', props.name ?? DEFAULT_NAMES.pushgateway);
+    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? DEFAULT_NAMES.namespace);
     const image = checkImage(this, 'image', props.image ?? 'quay.io/prometheus/pushgateway:v1.11.3');
     const app = { name: 'prometheus-pushgateway', instance: this.name, component: 'metrics-gateway', version: imageVersion(image) };
     this.podSelector = selectorLabels(app);

@@ -4,6 +4,7 @@ import { checkDnsLabel, checkServiceName, propError } from '../_checks';
 import { recommendedLabels } from '../labels';
 import { checkInterval, checkNamespaces, checkRelease, DEFAULT_MONITOR_INTERVAL, DEFAULT_RELEASE, RELEASE_LABEL } from './_monitor';
 import { checkProps } from '../_props';
+import { DEFAULT_NAMES } from './monitoring-names';
 
 export interface ServiceMonitorProps {
   /** The Service's labels to select it by. */
@@ -11,11 +12,11 @@ export interface ServiceMonitorProps {
   /** The name of the Service port to scrape. */
   readonly port: string;
   /**
-   * @default 'monitoring'
+   * @default 'interlok-scaling' (MonitoringNames.ours())
    */
   readonly namespace?: string;
   /**
-   * @default 'prometheus-pushgateway'
+   * @default 'interlok-scaling-pushgateway' (MonitoringNames.ours())
    */
   readonly name?: string;
   /**
@@ -54,8 +55,8 @@ export class ServiceMonitor extends Construct {
   constructor(scope: Construct, id: string, props: ServiceMonitorProps) {
     super(scope, id);
     props = checkProps(this, '', props, 'ServiceMonitorProps');
-    this.name = checkDnsLabel(this, 'name', props.name ?? 'prometheus-pushgateway');
-    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'monitoring');
+    this.name = checkDnsLabel(this, 'name', props.name ?? DEFAULT_NAMES.pushgateway);
+    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? DEFAULT_NAMES.namespace);
     this.release = checkRelease(this, props.release ?? DEFAULT_RELEASE);
     this.interval = props.interval ?? DEFAULT_MONITOR_INTERVAL;
     const interval = checkInterval(this, this.interval);
