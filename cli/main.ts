@@ -7,6 +7,7 @@ import { adapterValuesCommand } from './commands/adapter-values';
 import { doctorCommand } from './commands/doctor';
 import { explainCommand } from './commands/explain';
 import { loadCommand } from './commands/load';
+import { preflightCommand } from './commands/preflight';
 import { simulateCommand } from './commands/simulate';
 import { CliContext, processContext } from './context';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './errors';
@@ -19,6 +20,7 @@ export const COMMANDS: Array<(ctx: CliContext) => Command> = [
   explainCommand,
   doctorCommand,
   loadCommand,
+  preflightCommand,
   simulateCommand,
 ];
 
