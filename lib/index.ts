@@ -21,6 +21,7 @@ export { MetricsSource, type ScrapeSourceOptions } from './metrics-source';
 
 // Monitoring
 export { MonitoringStack, type MonitoringStackProps, type KubePrometheusStackOptions } from './monitoring/monitoring-stack';
+export { MonitoringNames, type MonitoringNamesProps } from './monitoring/monitoring-names';
 export { ServiceMonitor, type ServiceMonitorProps } from './monitoring/service-monitor';
 export { PodMonitor, type PodMonitorProps } from './monitoring/pod-monitor';
 export { Pushgateway, type PushgatewayProps } from './monitoring/pushgateway';

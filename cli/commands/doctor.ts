@@ -1,5 +1,5 @@
 // Checks a live Prometheus (and pushgateway) for what the adapter and the HPA need, and says how to fix what fails:
-//   kubectl -n monitoring port-forward svc/prometheus-server 9090:80 &
+//   kubectl -n interlok-scaling port-forward svc/interlok-scaling-prometheus 9090:80 &
 //   npx cdk8s-interlok-scaling doctor --prometheus http://localhost:9090 --namespace default
 import { existsSync, readFileSync, statSync } from 'fs';
 import { Chart, Duration, Testing } from 'cdk8s';
@@ -13,6 +13,11 @@ import { CliContext } from '../context';
 import { parseDuration } from '../duration';
 import { CheckFailed, UsageError } from '../errors';
 import { colours, table } from '../style';
+import { DEFAULT_NAMES } from '../../lib/monitoring/monitoring-names';
+
+// the stack's default names (MonitoringNames.guide() users: monitoring/prometheus-server, monitoring/prometheus-pushgateway)
+const PORT_FORWARD_PROMETHEUS = `kubectl -n ${DEFAULT_NAMES.namespace} port-forward svc/${DEFAULT_NAMES.prometheus} 9090:80`;
+const PORT_FORWARD_PUSHGATEWAY = `kubectl -n ${DEFAULT_NAMES.namespace} port-forward svc/${DEFAULT_NAMES.pushgateway} 9091`;
 
 interface Options {
   readonly prometheus: string;
@@ -160,7 +165,7 @@ export async function runDoctor(opts: Options): Promise<DoctorReport> {
     await promApi(opts.prometheus, '/api/v1/query', { query: 'time()' });
     checks.push({ name: 'Prometheus', status: 'ok', detail: `${opts.prometheus} answers` });
   } catch (e) {
-    checks.push({ name: 'Prometheus', status: 'fail', detail: (e as Error).message, fix: 'check --prometheus; in a cluster: kubectl -n monitoring port-forward svc/prometheus-server 9090:80' });
+    checks.push({ name: 'Prometheus', status: 'fail', detail: (e as Error).message, fix: `check --prometheus; in a cluster: ${PORT_FORWARD_PROMETHEUS}` });
     return report;
   }
 
@@ -218,7 +223,7 @@ export async function runDoctor(opts: Options): Promise<DoctorReport> {
         ? { name: 'pushgateway', status: 'fail', detail: `${unseen.length} group(s) in the pushgateway that Prometheus has not scraped: ${unseen.join(', ')}`, fix: 'Prometheus does not scrape this pushgateway (or not yet): check the scrape job\'s target address and the NetworkPolicy' }
         : { name: 'pushgateway', status: 'ok', detail: `${withMetric.length} group(s) in ${ns}, all scraped` });
     } catch (e) {
-      checks.push({ name: 'pushgateway', status: 'fail', detail: `cannot read ${opts.pushgateway}/api/v1/metrics: ${(e as any).cause?.code ?? (e as Error).message}`, fix: 'check --pushgateway; in a cluster: kubectl -n monitoring port-forward svc/prometheus-pushgateway 9091' });
+      checks.push({ name: 'pushgateway', status: 'fail', detail: `cannot read ${opts.pushgateway}/api/v1/metrics: ${(e as any).cause?.code ?? (e as Error).message}`, fix: `check --pushgateway; in a cluster: ${PORT_FORWARD_PUSHGATEWAY}` });
     }
   }
 
@@ -260,7 +265,7 @@ export function doctorCommand(ctx: CliContext): Command {
       + 'that the namespace label is right, which groups are fresh, stale or belong to pods that are gone, that the adapter '
       + 'rule is scoped; prints the per-pod values the adapter would return and what the HPA would decide. Each failed check '
       + 'says how to fix it. Exits 1 when a check fails.')
-    .requiredOption('--prometheus <url>', 'Prometheus, e.g. http://localhost:9090 (kubectl -n monitoring port-forward svc/prometheus-server 9090:80)')
+    .requiredOption('--prometheus <url>', `Prometheus, e.g. http://localhost:9090 (${PORT_FORWARD_PROMETHEUS})`)
     .option('--pushgateway <url>', 'the pushgateway, e.g. http://localhost:9091, to compare its groups with Prometheus')
     .option('--namespace <ns>', 'the namespace of the Interlok pods', 'default')
     .option('--pods <a,b>', 'the pods of the Deployment (kubectl get pods -l app.kubernetes.io/name=interlok -o name); default: every pod with a group')
@@ -273,7 +278,7 @@ export function doctorCommand(ctx: CliContext): Command {
     .option('--max-replicas <n>', 'the HPA\'s maxReplicas (default: the HPA\'s in the manifests, else 5)')
     .option('--adapter-config <file>', 'check this rule instead of the library\'s: an adapter config.yaml, or manifests (file or directory) with its ConfigMap, whose HPA is read as with --manifests')
     .option('--json', 'print the report as JSON')
-    .addHelpText('after', '\nExample:\n  kubectl -n monitoring port-forward svc/prometheus-server 9090:80 &\n  kubectl -n monitoring port-forward svc/prometheus-pushgateway 9091 &\n'
+    .addHelpText('after', `\nExample:\n  ${PORT_FORWARD_PROMETHEUS} &\n  ${PORT_FORWARD_PUSHGATEWAY} &\n`
       + '  npx cdk8s-interlok-scaling doctor --prometheus http://localhost:9090 --pushgateway http://localhost:9091 --namespace default --manifests dist/')
     .action(async (opts: Options) => {
       const report = await runDoctor(opts);

@@ -11,6 +11,7 @@ import { join } from 'path';
 import { stringify } from 'yaml';
 import { DEBIAN_INSTALL, findTool, missingTools, TOOLS } from '../../scripts/check-tools';
 import { ClusterBinaries, ensureBinaries, KUBERNETES_VERSION } from './build';
+import { DEFAULT_NAMES } from '../../lib/monitoring/monitoring-names';
 
 export const NODE_IP = '10.200.0.1';
 export const POD_CIDR = '10.244.0.0/24';
@@ -88,8 +89,8 @@ export class Cluster {
     return {
       KUBECONFIG: this.kubeconfig,
       // where dist/'s Prometheus and pushgateway answer once applied (their Services)
-      PROMETHEUS_URL: 'http://prometheus-server.monitoring.svc:80',
-      PUSHGATEWAY_URL: 'http://prometheus-pushgateway.monitoring.svc:9091',
+      PROMETHEUS_URL: `http://${DEFAULT_NAMES.prometheus}.${DEFAULT_NAMES.namespace}.svc:80`,
+      PUSHGATEWAY_URL: `http://${DEFAULT_NAMES.pushgateway}.${DEFAULT_NAMES.namespace}.svc:9091`,
       [STATE_ENV]: this.stateDir,
       PATH: `${join(this.stateDir, 'bin')}:${process.env.PATH}`,
       // every test cluster's API server is https://10.200.0.1:6443: kubectl's discovery cache must not be shared

@@ -7,6 +7,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { readFileSync } from 'fs';
 import { desiredReplicasExternal } from '../../lib';
 import { getJson, hpaState, kubectl, kubectlResult, podsOf, Pusher, readmeTeardown, requireCluster, resetCluster, waitFor, waitForReplicas } from './harness';
+import { DEFAULT_NAMES as NAMES } from '../../lib/monitoring/monitoring-names';
 
 const dist = join(__dirname, '..', '..', 'dist');
 const objects = parseAllDocuments(readFileSync(join(dist, 'interlok-autoscaling.k8s.yaml'), 'utf8')).map((d) => d.toJSON());
@@ -52,7 +53,7 @@ beforeAll(async () => {
   for (const api of ['v1beta1.custom.metrics.k8s.io', 'v1beta1.external.metrics.k8s.io']) {
     kubectl(['wait', '--for=condition=Available', `apiservice/${api}`, '--timeout=180s']);
   }
-  kubectl(['-n', 'monitoring', 'wait', '--for=condition=Ready', 'pod', '--all', '--timeout=120s']);
+  kubectl(['-n', NAMES.namespace, 'wait', '--for=condition=Ready', 'pod', '--all', '--timeout=120s']);
   // the adapter lists metric names at start and then every --metrics-relist-interval (60 s in dist/): started
   // before Prometheus had scraped anything, it serves the External metric only after that relist
   await waitFor('the External metric to be served in both namespaces', () =>

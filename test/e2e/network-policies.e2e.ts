@@ -8,6 +8,7 @@ import { ChildProcess, spawn, spawnSync } from 'child_process';
 import { join } from 'path';
 import { stringify } from 'yaml';
 import { getJson, kubectl, kubectlResult, podsOf, readmeTeardown, requireCluster, resetCluster, sleep, waitFor } from './harness';
+import { DEFAULT_NAMES as NAMES } from '../../lib/monitoring/monitoring-names';
 
 const repoRoot = join(__dirname, '..', '..');
 const dist = join(repoRoot, 'dist');
@@ -140,12 +141,12 @@ describe('dist/ applied', () => {
 
   beforeAll(async () => {
     kubectl(['apply', '-f', dist]);
-    kubectl(['-n', 'monitoring', 'wait', '--for=condition=Available', 'deployment', '--all', '--timeout=180s']);
+    kubectl(['-n', NAMES.namespace, 'wait', '--for=condition=Available', 'deployment', '--all', '--timeout=180s']);
     kubectl(['-n', 'default', 'wait', '--for=condition=Available', 'deployment/interlok', '--timeout=180s']);
     interlok = `default/${podsOf('default', 'interlok')[0]}`;
     stranger = (await runningPod(OTHER_NS, 'stranger')).name;
-    pushgatewayIp = (await runningPodOf('monitoring', 'prometheus-pushgateway')).ip;
-    prometheusIp = (await runningPodOf('monitoring', 'prometheus')).ip;
+    pushgatewayIp = (await runningPodOf(NAMES.namespace, 'prometheus-pushgateway')).ip;
+    prometheusIp = (await runningPodOf(NAMES.namespace, 'prometheus')).ip;
   });
 
   async function runningPodOf(namespace: string, app: string): Promise<{ ip: string }> {
@@ -156,17 +157,17 @@ describe('dist/ applied', () => {
     }, 90_000);
   }
 
-  // NetworkPolicy monitoring/prometheus-pushgateway: from pods app.kubernetes.io/name=interlok in namespace default, on 9091
+  // NetworkPolicy interlok-scaling/interlok-scaling-pushgateway: from pods app.kubernetes.io/name=interlok in namespace default, on 9091
   test('open: an Interlok pod pushes to the pushgateway (its Service and its pod), as Interlok and the deregistration sidecar do', async () => {
     const [, pod] = interlok.split('/');
     const metric = ['-X', 'PUT', '--data-binary', '# TYPE np_probe gauge\nnp_probe 1\n'];
     const group = `/metrics/job/np-probe/k8s_namespace/default/k8s_pod_name/${pod}`;
-    expect(await expectOpen('Interlok → pushgateway Service', interlok, `http://prometheus-pushgateway.monitoring.svc:9091${group}`, metric)).toBe(200);
+    expect(await expectOpen('Interlok → pushgateway Service', interlok, `http://${NAMES.pushgateway}.${NAMES.namespace}.svc:9091${group}`, metric)).toBe(200);
     expect(await expectOpen('Interlok → pushgateway pod', interlok, `http://${pushgatewayIp}:9091${group}`, metric)).toBe(200);
     spawnSync('curl', ['-sS', '-X', 'DELETE', `${process.env.PUSHGATEWAY_URL}${group}`]);
   });
 
-  // NetworkPolicy monitoring/prometheus-pushgateway: from pods app.kubernetes.io/name=prometheus in namespace monitoring, on 9091
+  // NetworkPolicy interlok-scaling/interlok-scaling-pushgateway: from pods app.kubernetes.io/name=prometheus in namespace interlok-scaling, on 9091
   test('open: Prometheus scrapes the pushgateway (its target is up, scraped after the policies were in force)', async () => {
     const since = Date.now(); // the canary and the tests above saw policies enforced before this
     const health = await waitFor('a scrape of the pushgateway target since the test started, up', () => {
@@ -178,7 +179,7 @@ describe('dist/ applied', () => {
     expect(health).toBe('up');
   });
 
-  // NetworkPolicy monitoring/prometheus-adapter: any peer on 6443 (the API server is no pod and has no fixed address).
+  // NetworkPolicy interlok-scaling/interlok-scaling-adapter: any peer on 6443 (the API server is no pod and has no fixed address).
   // Here the API server runs on the node, whose traffic kube-router always lets through (as the NetworkPolicy API
   // says of a pod's node); on a managed control plane it comes from elsewhere, which is why the policy names no peer:
   // a pod of an unrelated namespace reaching 6443 shows that the policy, not the node exemption, keeps it open.
@@ -186,11 +187,11 @@ describe('dist/ applied', () => {
     for (const api of ['v1beta1.custom.metrics.k8s.io', 'v1beta1.external.metrics.k8s.io']) {
       kubectl(['wait', '--for=condition=Available', `apiservice/${api}`, '--timeout=180s']);
     }
-    const adapterIp = (await runningPodOf('monitoring', 'prometheus-adapter')).ip;
+    const adapterIp = (await runningPodOf(NAMES.namespace, 'prometheus-adapter')).ip;
     expect(await expectOpen('stranger → adapter pod', stranger, `https://${adapterIp}:6443/healthz`, ['-k'])).toBeGreaterThan(0);
   });
 
-  // NetworkPolicy monitoring/prometheus-server: from pods app.kubernetes.io/name=prometheus-adapter in namespace monitoring, on 9090
+  // NetworkPolicy interlok-scaling/interlok-scaling-prometheus: from pods app.kubernetes.io/name=prometheus-adapter in namespace interlok-scaling, on 9090
   test('open: the adapter queries Prometheus (the External metric API answers with a value)', async () => {
     // the adapter lists metric names at start and every 60 s (dist/'s --metrics-relist-interval)
     const value = await waitFor('the External metric', () => {
@@ -201,17 +202,17 @@ describe('dist/ applied', () => {
   });
 
   test('closed: a pod of an unrelated namespace → the pushgateway on 9091 (NetworkPolicy prometheus-pushgateway)', async () => {
-    await expectClosed('stranger → pushgateway Service', stranger, 'http://prometheus-pushgateway.monitoring.svc:9091/metrics');
+    await expectClosed('stranger → pushgateway Service', stranger, `http://${NAMES.pushgateway}.${NAMES.namespace}.svc:9091/metrics`);
     await expectClosed('stranger → pushgateway pod', stranger, `http://${pushgatewayIp}:9091/metrics`);
   });
 
   test('closed: a pod of an unrelated namespace → Prometheus on 9090 (NetworkPolicy prometheus-server)', async () => {
-    await expectClosed('stranger → Prometheus Service', stranger, 'http://prometheus-server.monitoring.svc:80/api/v1/query?query=up');
+    await expectClosed('stranger → Prometheus Service', stranger, `http://${NAMES.prometheus}.${NAMES.namespace}.svc:80/api/v1/query?query=up`);
     await expectClosed('stranger → Prometheus pod', stranger, `http://${prometheusIp}:9090/api/v1/query?query=up`);
   });
 
   test("closed: an Interlok pod → Prometheus's query API (NetworkPolicy prometheus-server)", async () => {
-    await expectClosed('Interlok → Prometheus Service', interlok, 'http://prometheus-server.monitoring.svc:80/api/v1/query?query=up');
+    await expectClosed('Interlok → Prometheus Service', interlok, `http://${NAMES.prometheus}.${NAMES.namespace}.svc:80/api/v1/query?query=up`);
     await expectClosed('Interlok → Prometheus pod', interlok, `http://${prometheusIp}:9090/api/v1/query?query=up`);
   });
 });
