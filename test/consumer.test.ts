@@ -124,7 +124,7 @@ describe('the package as a user installs it', () => {
       objects = yamlObjects(join(run, 'dist'));
     });
 
-    test('synthesizes Kubernetes objects into namespaces that exist', () => {
+    test('synthesizes Kubernetes objects into namespaces that exist: emitted, the cluster\'s, or an Interlok\'s (used, never emitted)', () => {
       expect(objects.length).toBeGreaterThan(0);
       for (const o of objects) {
         expect(typeof o.apiVersion).toBe('string');
@@ -133,41 +133,43 @@ describe('the package as a user installs it', () => {
       }
       const created = objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name);
       const used = [...new Set(objects.map((o) => o.metadata.namespace).filter(Boolean))];
-      expect(used.filter((ns) => !created.includes(ns) && !SYSTEM_NAMESPACES.includes(ns))).toEqual([]);
+      const interloks = objects.filter((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/name'] === 'interlok').map((o) => o.metadata.namespace);
+      expect(used.filter((ns) => !created.includes(ns) && !SYSTEM_NAMESPACES.includes(ns) && !interloks.includes(ns))).toEqual([]);
     });
 
     test('the objects the README says', () => {
       const names = (kind: string) => objects.filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
       if (heading === 'A fleet: many Interloks on one stack') {
         expect(names('HorizontalPodAutoscaler')).toEqual(['invoices-autoscaler', 'orders-autoscaler', 'returns-autoscaler', 'shipping-autoscaler']);
-        expect(names('Namespace')).toEqual(['monitoring', 'team-a', 'team-b', 'team-c']);
+        // the teams' namespaces are theirs: used, never emitted (a teardown would delete them)
+        expect(names('Namespace')).toEqual(['interlok-scaling']);
       } else if (heading === 'Install') {
         // the whole stack: the same file as the repository's dist/
         expect(readdirSync(join(run, 'dist'))).toEqual(['interlok-autoscaling.k8s.yaml']);
         expect(readFileSync(join(run, 'dist', 'interlok-autoscaling.k8s.yaml'), 'utf-8'))
           .toBe(readFileSync(join(root, 'dist', 'interlok-autoscaling.k8s.yaml'), 'utf-8'));
-        expect(names('Deployment')).toEqual(['interlok', 'prometheus-adapter', 'prometheus-pushgateway', 'prometheus-server']);
+        expect(names('Deployment')).toEqual(['interlok', 'interlok-scaling-adapter', 'interlok-scaling-prometheus', 'interlok-scaling-pushgateway']);
         expect(names('HorizontalPodAutoscaler')).toEqual(['interlok-autoscaler']);
       } else if (heading === 'KEDA instead of the HPA and adapter') {
         // KEDA: a ScaledObject instead of our HPA, adapter and APIServices
         expect(names('HorizontalPodAutoscaler')).toEqual([]);
         expect(names('APIService')).toEqual([]);
-        expect(names('Deployment')).toEqual(['interlok', 'prometheus-pushgateway', 'prometheus-server']);
+        expect(names('Deployment')).toEqual(['interlok', 'interlok-scaling-prometheus', 'interlok-scaling-pushgateway']);
         const so = objects.find((o) => o.kind === 'ScaledObject');
         expect(so.spec).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 5, pollingInterval: 15, fallback: { failureThreshold: 3, replicas: 2 } });
-        expect(so.spec.triggers[0]).toMatchObject({ type: 'prometheus', metricType: 'AverageValue', metadata: { threshold: '100', serverAddress: 'http://prometheus-server.monitoring.svc:80' } });
+        expect(so.spec.triggers[0]).toMatchObject({ type: 'prometheus', metricType: 'AverageValue', metadata: { threshold: '100', serverAddress: 'http://interlok-scaling-prometheus.interlok-scaling.svc:80' } });
         expect(so.spec.triggers[0].metadata.query).toContain('MessageMetrics{k8s_namespace="default",k8s_pod_name=~"interlok-');
       } else if (heading === 'A cluster that runs kube-prometheus-stack') {
         // kube-prometheus-stack: no Prometheus of ours, a ServiceMonitor the stack selects
-        expect(names('Deployment')).toEqual(['interlok', 'prometheus-adapter', 'prometheus-pushgateway']);
+        expect(names('Deployment')).toEqual(['interlok', 'interlok-scaling-adapter', 'interlok-scaling-pushgateway']);
         const sm = objects.find((o) => o.kind === 'ServiceMonitor');
         expect(sm.metadata).toMatchObject({ namespace: 'interlok-monitoring', labels: { release: 'kube-prometheus-stack' } });
         expect(sm.spec.endpoints[0]).toMatchObject({ honorLabels: true, interval: '30s' });
-        const adapter = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'prometheus-adapter');
+        const adapter = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'interlok-scaling-adapter');
         expect(adapter.spec.template.spec.containers[0].args).toContain('--prometheus-url=http://kube-prometheus-stack-prometheus.monitoring.svc:9090/');
       } else if (heading === 'Interlok 4.1+ and 5.x: Prometheus scrapes the pods') {
         // Interlok 5 scraped: no pushgateway, pod discovery, KEDA on workflow_count_total
-        expect(names('Deployment')).toEqual(['interlok', 'prometheus-server']);
+        expect(names('Deployment')).toEqual(['interlok', 'interlok-scaling-prometheus']);
         expect(objects.find((o) => o.kind === 'Role').metadata.namespace).toBe('integration');
         const so = objects.find((o) => o.kind === 'ScaledObject');
         expect(so.metadata.namespace).toBe('integration');
