@@ -219,7 +219,7 @@ describe("upgrading from 0.1.x as the README says: the new names beside the old,
       if (!endpoint) continue;
       // a pushgateway going away during the upgrade is what Interlok meets too: its push fails, it tries again
       spawnSync('curl', ['-fsS', '--max-time', '3', '--data-binary', '@-', `http://${endpoint}/metrics/job/interlok/k8s_namespace/default/k8s_pod_name/${p.metadata.name}`],
-        { input: '# TYPE MessageMetrics counter\nMessageMetrics 150\n' });
+        { input: '# TYPE MessageMetrics counter\nMessageMetrics 50\n' });
     }
   }
 
