@@ -8,14 +8,14 @@ import {
 } from '../lib';
 import { emptyChart } from './helpers';
 
-const HOST_PORT = 'host:port with no scheme or path (for example "prometheus-pushgateway.monitoring.svc:9091")';
+const HOST_PORT = 'host:port with no scheme or path (for example "interlok-scaling-pushgateway.interlok-scaling.svc:9091")';
 const DNS_LABEL = 'a DNS-1123 label (at most 63 characters of a-z, 0-9 and "-", starting and ending with a letter or digit)';
 const DNS_SUBDOMAIN = 'a DNS-1123 subdomain (at most 253 characters of a-z, 0-9, "-" and ".", each part starting and ending with a letter or digit)';
 const METRIC = 'a Prometheus metric name matching [a-zA-Z_:][a-zA-Z0-9_:]*';
 const LABEL = 'a Prometheus label name matching [a-zA-Z_][a-zA-Z0-9_]* not starting with "__"';
 const IMAGE = 'an image reference such as "registry/repository:tag" or "repository@sha256:<64 hex digits>"';
 const SERVICE = 'a DNS-1035 label, as it names a Service (at most 63 characters of a-z, 0-9 and "-", starting with a letter and ending with a letter or digit)';
-const URL = 'an http:// or https:// URL (for example "http://prometheus-server.monitoring.svc:80/")';
+const URL = 'an http:// or https:// URL (for example "http://interlok-scaling-prometheus.interlok-scaling.svc:80/")';
 
 const hpa = (s: Construct, props: Record<string, unknown>) => new MessageMetricsHpa(s, 'Hpa', {
   target: ScaleTarget.deployment('interlok', 'default'), rule: new AdapterRule(s, 'Rule'), ...props,

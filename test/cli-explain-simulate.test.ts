@@ -151,7 +151,7 @@ describe('explain', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Deployment default/interlok  (HPA default/keda-hpa-interlok, which KEDA creates for ScaledObject default/interlok)');
     expect(r.stdout).toContain('metric        External s0-prometheus, AverageValue 100 per pod');
-    expect(r.stdout).toContain('KEDA trigger  ScaledObject default/interlok triggers[0]: prometheus on http://prometheus-server.monitoring.svc:80');
+    expect(r.stdout).toContain('KEDA trigger  ScaledObject default/interlok triggers[0]: prometheus on http://interlok-scaling-prometheus.interlok-scaling.svc:80');
     expect(r.stdout).toContain('sum(max by (k8s_pod_name) (MessageMetrics{k8s_namespace="default",k8s_pod_name=~"interlok-');
     expect(r.stdout).toMatch(/450 per pod → 5 replica/);
     // its scale-down policy: one pod a minute, after the 300 s window

@@ -56,7 +56,7 @@ describe('the README fleet: three teams, two metric names, one stack', () => {
       },
     ]);
     for (const d of of('Deployment').filter((o) => o.metadata.name !== undefined && o.spec.template.metadata.labels['app.kubernetes.io/name'] === 'interlok')) {
-      expect(d.spec.template.spec.containers[0].env.find((e: Manifest) => e.name === 'JAVA_OPTS').value).toContain('-DprometheusEndpointUrl=prometheus-pushgateway.monitoring.svc:9091');
+      expect(d.spec.template.spec.containers[0].env.find((e: Manifest) => e.name === 'JAVA_OPTS').value).toContain('-DprometheusEndpointUrl=interlok-scaling-pushgateway.interlok-scaling.svc:9091');
     }
   });
 
@@ -76,7 +76,7 @@ describe('the guide\'s one-line default is unchanged', () => {
     const config = (n: number) => {
       const chart = new InterlokAutoscalingChart(Testing.app(), 'x');
       for (let i = 0; i < n; i++) chart.addInterlok(`I${i}`, { name: `interlok-${i}`, namespace: `team-${i % 3}` });
-      return find(Testing.synth(chart), 'ConfigMap', 'prometheus-adapter').data['config.yaml'];
+      return find(Testing.synth(chart), 'ConfigMap', 'interlok-scaling-adapter').data['config.yaml'];
     };
     expect(config(50)).toBe(config(0));
   });
@@ -98,7 +98,7 @@ describe('mistakes fail synth, every problem at once, saying what to do', () => 
     new InterlokAutoscalingChart(app, 'team-b', { interlok: { namespace: 'team-b' } });
     const found = errors(() => app.synthYaml());
     expect(found).toEqual(expect.arrayContaining([
-      expect.stringContaining('NetworkPolicy monitoring/prometheus-pushgateway is defined twice (team-a/Monitoring/Pushgateway/NetworkPolicy and team-b/Monitoring/Pushgateway/NetworkPolicy): rename one'),
+      expect.stringContaining('NetworkPolicy interlok-scaling/interlok-scaling-pushgateway is defined twice (team-a/Monitoring/Pushgateway/NetworkPolicy and team-b/Monitoring/Pushgateway/NetworkPolicy): rename one'),
       expect.stringContaining('APIService v1beta1.custom.metrics.k8s.io is defined twice'),
       expect.stringContaining('Namespace monitoring is defined twice'),
     ]));
@@ -108,7 +108,7 @@ describe('mistakes fail synth, every problem at once, saying what to do', () => 
     const chart = new InterlokAutoscalingChart(Testing.app(), 'x');
     new InterlokDeployment(chart, 'Forgotten', { name: 'forgotten', pushgateway: chart.monitoring.pushgatewayEndpoint });
     expect(errors(() => Testing.synth(chart))).toEqual([
-      '[x/Forgotten] Interlok default/forgotten pushes to pushgateway monitoring/prometheus-pushgateway, whose NetworkPolicy does not admit its pods: call allowPushFrom(NetworkPeer.pods(\'default\', {"app.kubernetes.io/name":"interlok","app.kubernetes.io/instance":"forgotten"})) on the pushgateway or its MonitoringStack, or add the Interlok with addInterlok',
+      '[x/Forgotten] Interlok default/forgotten pushes to pushgateway interlok-scaling/interlok-scaling-pushgateway, whose NetworkPolicy does not admit its pods: call allowPushFrom(NetworkPeer.pods(\'default\', {"app.kubernetes.io/name":"interlok","app.kubernetes.io/instance":"forgotten"})) on the pushgateway or its MonitoringStack, or add the Interlok with addInterlok',
     ]);
   });
 

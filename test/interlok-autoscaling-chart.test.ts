@@ -14,29 +14,29 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort()).toEqual([
       'APIService//v1beta1.custom.metrics.k8s.io',
       'APIService//v1beta1.external.metrics.k8s.io',
-      'ClusterRole//interlok-scaling:monitoring:prometheus-adapter:resource-reader',
-      'ClusterRoleBinding//interlok-scaling:monitoring:prometheus-adapter:auth-delegator',
-      'ClusterRoleBinding//interlok-scaling:monitoring:prometheus-adapter:resource-reader',
-      'ConfigMap/monitoring/interlok-scaling-dashboard',
-      'ConfigMap/monitoring/prometheus-adapter',
-      'ConfigMap/monitoring/prometheus-server',
+      'ClusterRole//interlok-scaling:interlok-scaling:interlok-scaling-adapter:resource-reader',
+      'ClusterRoleBinding//interlok-scaling:interlok-scaling:interlok-scaling-adapter:auth-delegator',
+      'ClusterRoleBinding//interlok-scaling:interlok-scaling:interlok-scaling-adapter:resource-reader',
+      'ConfigMap/interlok-scaling/interlok-scaling-dashboard',
+      'ConfigMap/interlok-scaling/interlok-scaling-adapter',
+      'ConfigMap/interlok-scaling/interlok-scaling-prometheus',
       'Deployment/default/interlok',
-      'Deployment/monitoring/prometheus-adapter',
-      'Deployment/monitoring/prometheus-pushgateway',
-      'Deployment/monitoring/prometheus-server',
+      'Deployment/interlok-scaling/interlok-scaling-adapter',
+      'Deployment/interlok-scaling/interlok-scaling-pushgateway',
+      'Deployment/interlok-scaling/interlok-scaling-prometheus',
       'HorizontalPodAutoscaler/default/interlok-autoscaler',
-      'Namespace//monitoring',
-      'NetworkPolicy/monitoring/prometheus-adapter',
-      'NetworkPolicy/monitoring/prometheus-pushgateway',
-      'NetworkPolicy/monitoring/prometheus-server',
+      'Namespace//interlok-scaling',
+      'NetworkPolicy/interlok-scaling/interlok-scaling-adapter',
+      'NetworkPolicy/interlok-scaling/interlok-scaling-pushgateway',
+      'NetworkPolicy/interlok-scaling/interlok-scaling-prometheus',
       'PodDisruptionBudget/default/interlok',
-      'PodDisruptionBudget/monitoring/prometheus-adapter',
-      'RoleBinding/kube-system/interlok-scaling:monitoring:prometheus-adapter:auth-reader',
+      'PodDisruptionBudget/interlok-scaling/interlok-scaling-adapter',
+      'RoleBinding/kube-system/interlok-scaling:interlok-scaling:interlok-scaling-adapter:auth-reader',
       'Service/default/interlok',
-      'Service/monitoring/prometheus-adapter',
-      'Service/monitoring/prometheus-pushgateway',
-      'Service/monitoring/prometheus-server',
-      'ServiceAccount/monitoring/prometheus-adapter',
+      'Service/interlok-scaling/interlok-scaling-adapter',
+      'Service/interlok-scaling/interlok-scaling-pushgateway',
+      'Service/interlok-scaling/interlok-scaling-prometheus',
+      'ServiceAccount/interlok-scaling/interlok-scaling-adapter',
     ]);
   });
 
@@ -50,7 +50,7 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
   test('Interlok pushes to the synthesized pushgateway with the labels Interlok reads', () => {
     const interlok = find(objects, 'Deployment', 'interlok');
     const vars = env(container(interlok));
-    expect(vars.JAVA_OPTS.value).toBe('-DprometheusEndpointUrl=prometheus-pushgateway.monitoring.svc:9091 -Dsun.net.inetaddr.ttl=30');
+    expect(vars.JAVA_OPTS.value).toBe('-DprometheusEndpointUrl=interlok-scaling-pushgateway.interlok-scaling.svc:9091 -Dsun.net.inetaddr.ttl=30');
     expect(vars.K8S_POD_NAME.valueFrom).toEqual({ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } });
     expect(vars.K8S_NAMESPACE.valueFrom).toEqual({ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } });
     expect(vars.K8S_POD_NAMESPACE.valueFrom).toEqual({ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } });
@@ -79,12 +79,12 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
       return svc.spec.ports.map((p: any) => [p.port, p.targetPort]);
     };
     expect(port('default', 'interlok')).toEqual([[8080, 'http']]);
-    expect(port('monitoring', 'prometheus-pushgateway')).toEqual([[9091, 'http']]);
-    expect(port('monitoring', 'prometheus-server')).toEqual([[80, 'http']]);
-    expect(port('monitoring', 'prometheus-adapter')).toEqual([[443, 'https']]);
-    expect(container(find(objects, 'Deployment', 'prometheus-server')).ports[0].containerPort).toBe(9090);
-    expect(container(find(objects, 'Deployment', 'prometheus-adapter')).ports[0].containerPort).toBe(6443);
-    expect(container(find(objects, 'Deployment', 'prometheus-pushgateway')).ports[0].containerPort).toBe(9091);
+    expect(port('interlok-scaling', 'interlok-scaling-pushgateway')).toEqual([[9091, 'http']]);
+    expect(port('interlok-scaling', 'interlok-scaling-prometheus')).toEqual([[80, 'http']]);
+    expect(port('interlok-scaling', 'interlok-scaling-adapter')).toEqual([[443, 'https']]);
+    expect(container(find(objects, 'Deployment', 'interlok-scaling-prometheus')).ports[0].containerPort).toBe(9090);
+    expect(container(find(objects, 'Deployment', 'interlok-scaling-adapter')).ports[0].containerPort).toBe(6443);
+    expect(container(find(objects, 'Deployment', 'interlok-scaling-pushgateway')).ports[0].containerPort).toBe(9091);
   });
 
   test('every Service selects the pods of its Deployment', () => {
@@ -96,17 +96,17 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
   });
 
   test('Prometheus scrapes the pushgateway every 10 s keeping the pushed labels', () => {
-    const config = parse(find(objects, 'ConfigMap', 'prometheus-server').data['prometheus.yml']);
+    const config = parse(find(objects, 'ConfigMap', 'interlok-scaling-prometheus').data['prometheus.yml']);
     expect(config.scrape_configs).toEqual([{
       job_name: 'prometheus-pushgateway',
       honor_labels: true,
       scrape_interval: '10s',
-      static_configs: [{ targets: ['prometheus-pushgateway.monitoring.svc:9091'] }],
+      static_configs: [{ targets: ['interlok-scaling-pushgateway.interlok-scaling.svc:9091'] }],
     }]);
   });
 
   test('the adapter rules: MessageMetrics per pod by both labels, scoped; and its sum per Deployment as an External metric', () => {
-    const config = parse(find(objects, 'ConfigMap', 'prometheus-adapter').data['config.yaml']);
+    const config = parse(find(objects, 'ConfigMap', 'interlok-scaling-adapter').data['config.yaml']);
     const pods = '-[bcdfghjklmnpqrstvwxz2456789]{1,10}-[bcdfghjklmnpqrstvwxz2456789]{5}';
     const matchers = `k8s_namespace="<<index .LabelValuesByName "k8s_namespace">>",k8s_pod_name=~"<<index .LabelValuesByName "deployment">>${pods}"`;
     expect(config).toEqual({
@@ -126,14 +126,14 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
   });
 
   test('adapter: v0.12.0 args, probes over https, a token, checksum of its rules', () => {
-    const adapter = find(objects, 'Deployment', 'prometheus-adapter');
+    const adapter = find(objects, 'Deployment', 'interlok-scaling-adapter');
     const c = container(adapter);
     expect(c.image).toBe('registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0');
     expect(c.args).toEqual([
       '--secure-port=6443',
       '--cert-dir=/var/run/serving-cert',
       '--config=/etc/adapter/config.yaml',
-      '--prometheus-url=http://prometheus-server.monitoring.svc:80/',
+      '--prometheus-url=http://interlok-scaling-prometheus.interlok-scaling.svc:80/',
       '--metrics-relist-interval=60s',
     ]);
     expect(c.args.join(' ')).not.toContain('logtostderr');
@@ -147,14 +147,14 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
   });
 
   test('adapter RBAC: resource reader, auth-delegator, auth reader in kube-system', () => {
-    expect(find(objects, 'ClusterRole', 'interlok-scaling:monitoring:prometheus-adapter:resource-reader').rules).toEqual([
+    expect(find(objects, 'ClusterRole', 'interlok-scaling:interlok-scaling:interlok-scaling-adapter:resource-reader').rules).toEqual([
       { apiGroups: [''], resources: ['namespaces', 'pods', 'services'], verbs: ['get', 'list', 'watch'] },
     ]);
     const subject = [{ kind: 'ServiceAccount', name: 'prometheus-adapter', namespace: 'monitoring' }];
-    expect(find(objects, 'ClusterRoleBinding', 'interlok-scaling:monitoring:prometheus-adapter:auth-delegator')).toMatchObject({
+    expect(find(objects, 'ClusterRoleBinding', 'interlok-scaling:interlok-scaling:interlok-scaling-adapter:auth-delegator')).toMatchObject({
       roleRef: { kind: 'ClusterRole', name: 'system:auth-delegator' }, subjects: subject,
     });
-    expect(find(objects, 'RoleBinding', 'interlok-scaling:monitoring:prometheus-adapter:auth-reader')).toMatchObject({
+    expect(find(objects, 'RoleBinding', 'interlok-scaling:interlok-scaling:interlok-scaling-adapter:auth-reader')).toMatchObject({
       metadata: { namespace: 'kube-system' },
       roleRef: { kind: 'Role', name: 'extension-apiserver-authentication-reader' },
       subjects: subject,
@@ -237,7 +237,7 @@ describe('InterlokAutoscalingChart options', () => {
       type: 'Pods', pods: { metric: { name: 'MessageMetrics' }, target: { type: 'AverageValue', averageValue: '100' } },
     }]);
     expect(objects.filter((o) => o.kind === 'APIService').map((o) => o.metadata.name)).toEqual(['v1beta1.custom.metrics.k8s.io']);
-    expect(parse(find(objects, 'ConfigMap', 'prometheus-adapter').data['config.yaml']).externalRules).toBeUndefined();
+    expect(parse(find(objects, 'ConfigMap', 'interlok-scaling-adapter').data['config.yaml']).externalRules).toBeUndefined();
   });
 
   test('an existing Prometheus: the adapter queries it, no Prometheus is synthesized', () => {
@@ -245,6 +245,6 @@ describe('InterlokAutoscalingChart options', () => {
       monitoring: { prometheus: false, existingPrometheusUrl: 'http://prometheus-operated.obs.svc:9090/', allowScrapeFrom: [NetworkPeer.pods('obs', { app: 'prometheus' })] },
     });
     expect(objects.filter((o) => o.metadata.name === 'prometheus-server')).toEqual([]);
-    expect(container(find(objects, 'Deployment', 'prometheus-adapter')).args).toContain('--prometheus-url=http://prometheus-operated.obs.svc:9090/');
+    expect(container(find(objects, 'Deployment', 'interlok-scaling-adapter')).args).toContain('--prometheus-url=http://prometheus-operated.obs.svc:9090/');
   });
 });

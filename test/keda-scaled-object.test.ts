@@ -112,15 +112,15 @@ describe('InterlokAutoscalingChart with Scaler.keda()', () => {
     expect(objects.filter((o) => o.kind === 'APIService')).toEqual([]);
     expect(objects.filter((o) => /adapter/.test(o.metadata.name))).toEqual([]);
     const so = find(objects, 'ScaledObject', 'interlok');
-    expect(so.spec.triggers[0].metadata.serverAddress).toBe('http://prometheus-server.monitoring.svc:80');
+    expect(so.spec.triggers[0].metadata.serverAddress).toBe('http://interlok-scaling-prometheus.interlok-scaling.svc:80');
     expect(find(objects, 'Deployment', 'interlok').spec.replicas).toBeUndefined();
   });
 
   test('KEDA\'s operator may query the stack\'s Prometheus', () => {
-    const from = find(objects, 'NetworkPolicy', 'prometheus-server').spec.ingress[0].from;
+    const from = find(objects, 'NetworkPolicy', 'interlok-scaling-prometheus').spec.ingress[0].from;
     expect(from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keda' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'keda-operator' } } }]);
     const own = synthStack({ scaler: Scaler.keda({ operatorPeer: NetworkPeer.pods('autoscaling', { app: 'keda-operator' }) }) });
-    expect(find(own, 'NetworkPolicy', 'prometheus-server').spec.ingress[0].from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']).toBe('autoscaling');
+    expect(find(own, 'NetworkPolicy', 'interlok-scaling-prometheus').spec.ingress[0].from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']).toBe('autoscaling');
   });
 
   test('an adapter asked for keeps its custom metrics API only: KEDA owns the external one', () => {

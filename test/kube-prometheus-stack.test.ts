@@ -10,28 +10,28 @@ describe('a cluster that runs kube-prometheus-stack', () => {
   test('snapshot: no Prometheus of ours, a ServiceMonitor for the pushgateway, the adapter on the stack\'s Prometheus', () => {
     expect(objects).toMatchSnapshot();
     expect(objects.filter((o) => /prometheus-server/.test(o.metadata.name))).toEqual([]);
-    const sm = find(objects, 'ServiceMonitor', 'prometheus-pushgateway');
+    const sm = find(objects, 'ServiceMonitor', 'interlok-scaling-pushgateway');
     validateManifest(sm);
     expect(sm.metadata.labels.release).toBe('kube-prometheus-stack');
     expect(sm.spec.endpoints).toEqual([{ port: 'http', path: '/metrics', interval: '30s', honorLabels: true }]);
     expect(sm.spec.namespaceSelector).toEqual({ matchNames: ['monitoring'] });
-    const svc = find(objects, 'Service', 'prometheus-pushgateway');
+    const svc = find(objects, 'Service', 'interlok-scaling-pushgateway');
     expect(Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => svc.metadata.labels[k] === v)).toBe(true);
     expect(svc.spec.ports.map((p: any) => p.name)).toContain('http');
-    const adapter = find(objects, 'Deployment', 'prometheus-adapter').spec.template.spec.containers[0];
+    const adapter = find(objects, 'Deployment', 'interlok-scaling-adapter').spec.template.spec.containers[0];
     expect(adapter.args).toContain('--prometheus-url=http://prometheus-operated.monitoring.svc:9090/');
   });
 
   test('the rule\'s stale window follows the monitor\'s interval: push 10 s + scrape 30 s + 10 s', () => {
-    const config = find(objects, 'ConfigMap', 'prometheus-adapter').data['config.yaml'];
+    const config = find(objects, 'ConfigMap', 'interlok-scaling-adapter').data['config.yaml'];
     expect(config).toContain('< bool 50))');
     const faster = synthStack({ monitoring: { kubePrometheusStack: { interval: Duration.seconds(15), release: 'kps' } } });
-    expect(find(faster, 'ServiceMonitor', 'prometheus-pushgateway').metadata.labels.release).toBe('kps');
-    expect(find(faster, 'ConfigMap', 'prometheus-adapter').data['config.yaml']).toContain('< bool 35))');
+    expect(find(faster, 'ServiceMonitor', 'interlok-scaling-pushgateway').metadata.labels.release).toBe('kps');
+    expect(find(faster, 'ConfigMap', 'interlok-scaling-adapter').data['config.yaml']).toContain('< bool 35))');
   });
 
   test('the pushgateway admits the stack\'s Prometheus pods', () => {
-    const from = find(objects, 'NetworkPolicy', 'prometheus-pushgateway').spec.ingress.flatMap((r: any) => r.from);
+    const from = find(objects, 'NetworkPolicy', 'interlok-scaling-pushgateway').spec.ingress.flatMap((r: any) => r.from);
     expect(from).toContainEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } });
     expect(securityFindings(objects)).toEqual([]);
   });
@@ -62,7 +62,7 @@ describe('a cluster that runs kube-prometheus-stack', () => {
   });
 
   test('the field-list check catches a misspelt field', () => {
-    const sm = JSON.parse(JSON.stringify(find(objects, 'ServiceMonitor', 'prometheus-pushgateway')));
+    const sm = JSON.parse(JSON.stringify(find(objects, 'ServiceMonitor', 'interlok-scaling-pushgateway')));
     sm.spec.endpoints[0].honorLabel = true;
     expect(() => validateManifest(sm)).toThrow('monitoring.coreos.com/v1/ServiceMonitor spec.endpoints[0]: unknown field honorLabel');
   });

@@ -15,7 +15,7 @@ describe('MonitoringStack', () => {
     stack.addRule(new AdapterRule(chart, 'Rule'));
     const objects = synthChart(chart);
     expect(objects).toMatchSnapshot();
-    expect(stack.pushgatewayEndpoint!.hostPort).toBe('prometheus-pushgateway.monitoring.svc:9091');
+    expect(stack.pushgatewayEndpoint!.hostPort).toBe('interlok-scaling-pushgateway.interlok-scaling.svc:9091');
   });
 
   test('the pushgateway admits the pushers and Prometheus only; Prometheus admits the adapter only', () => {
@@ -28,36 +28,36 @@ describe('MonitoringStack', () => {
     expect(from('prometheus-pushgateway')).toEqual([['default', 'interlok'], ['monitoring', 'prometheus']]);
     expect(from('prometheus-server')).toEqual([['monitoring', 'prometheus-adapter']]);
     expect(from('prometheus-adapter')).toBeUndefined();
-    expect(find(objects, 'NetworkPolicy', 'prometheus-adapter').spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 6443 }]);
+    expect(find(objects, 'NetworkPolicy', 'interlok-scaling-adapter').spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 6443 }]);
   });
 
   test('a pushgateway nobody may push to fails synth, saying what to do', () => {
     const chart = emptyChart();
     new MonitoringStack(chart, 'Monitoring').addRule(new AdapterRule(chart, 'Rule'));
     // in the stack's props, not the inner Pushgateway's (allowPushFrom(...), networkPolicy)
-    expect(() => Testing.synth(chart)).toThrow('[test/Monitoring/Pushgateway] pushgateway monitoring/prometheus-pushgateway admits no pusher: give allowPushFrom: [NetworkPeer.pods(namespace, labels)] for the Interlok pods, or set networkPolicies: false');
+    expect(() => Testing.synth(chart)).toThrow('[test/Monitoring/Pushgateway] pushgateway interlok-scaling/interlok-scaling-pushgateway admits no pusher: give allowPushFrom: [NetworkPeer.pods(namespace, labels)] for the Interlok pods, or set networkPolicies: false');
     const own = emptyChart();
     new Pushgateway(own, 'Pgw', { allowScrapeFrom: [INTERLOK] });
-    expect(() => Testing.synth(own)).toThrow('[test/Pgw] pushgateway monitoring/prometheus-pushgateway admits no pusher: call allowPushFrom(NetworkPeer.pods(namespace, labels)) for the Interlok pods, or set networkPolicy: false');
+    expect(() => Testing.synth(own)).toThrow('[test/Pgw] pushgateway interlok-scaling/interlok-scaling-pushgateway admits no pusher: call allowPushFrom(NetworkPeer.pods(namespace, labels)) for the Interlok pods, or set networkPolicy: false');
   });
 
   test('in the chart, what to do is said with the chart\'s monitoring props', () => {
     const adapterless = emptyChart();
     new InterlokAutoscalingChart(adapterless, 'Stack', { monitoring: { adapter: false } });
-    expect(() => Testing.synth(adapterless)).toThrow('[test/Stack/Monitoring/Prometheus] Prometheus monitoring/prometheus-server admits no client: give monitoring.allowQueryFrom: [NetworkPeer.pods(namespace, labels)] for your prometheus-adapter, or set monitoring.networkPolicies: false');
+    expect(() => Testing.synth(adapterless)).toThrow('[test/Stack/Monitoring/Prometheus] Prometheus interlok-scaling/interlok-scaling-prometheus admits no client: give monitoring.allowQueryFrom: [NetworkPeer.pods(namespace, labels)] for your prometheus-adapter, or set monitoring.networkPolicies: false');
     const prometheusless = emptyChart();
     new InterlokAutoscalingChart(prometheusless, 'Stack', { monitoring: { prometheus: false, existingPrometheusUrl: 'http://prom.obs.svc:9090/' } });
-    expect(() => Testing.synth(prometheusless)).toThrow('[test/Stack/Monitoring/Pushgateway] pushgateway monitoring/prometheus-pushgateway admits no scraper: give monitoring.allowScrapeFrom: [NetworkPeer.pods(namespace, labels)] for the Prometheus pods, or set monitoring.networkPolicies: false');
+    expect(() => Testing.synth(prometheusless)).toThrow('[test/Stack/Monitoring/Pushgateway] pushgateway interlok-scaling/interlok-scaling-pushgateway admits no scraper: give monitoring.allowScrapeFrom: [NetworkPeer.pods(namespace, labels)] for the Prometheus pods, or set monitoring.networkPolicies: false');
     const own = emptyChart();
     new PrometheusServer(own, 'Prom', { pushgatewayTargets: ['pgw:9091'] });
-    expect(() => Testing.synth(own)).toThrow('[test/Prom] Prometheus monitoring/prometheus-server admits no client: call allowQueryFrom(NetworkPeer.pods(namespace, labels)) for your prometheus-adapter, or set networkPolicy: false');
+    expect(() => Testing.synth(own)).toThrow('[test/Prom] Prometheus interlok-scaling/interlok-scaling-prometheus admits no client: call allowQueryFrom(NetworkPeer.pods(namespace, labels)) for your prometheus-adapter, or set networkPolicy: false');
   });
 
   test('an outside Prometheus must be allowed to scrape the pushgateway', () => {
     const chart = emptyChart();
     new MonitoringStack(chart, 'Monitoring', { allowPushFrom: [INTERLOK], prometheus: false, existingPrometheusUrl: 'http://prom.obs.svc:9090/' })
       .addRule(new AdapterRule(chart, 'Rule'));
-    expect(() => Testing.synth(chart)).toThrow('[test/Monitoring/Pushgateway] pushgateway monitoring/prometheus-pushgateway admits no scraper: give allowScrapeFrom: [NetworkPeer.pods(namespace, labels)] for the Prometheus pods, or set networkPolicies: false');
+    expect(() => Testing.synth(chart)).toThrow('[test/Monitoring/Pushgateway] pushgateway interlok-scaling/interlok-scaling-pushgateway admits no scraper: give allowScrapeFrom: [NetworkPeer.pods(namespace, labels)] for the Prometheus pods, or set networkPolicies: false');
   });
 
   test('without NetworkPolicies nothing has to be allowed', () => {
@@ -77,7 +77,7 @@ describe('PrometheusAdapter', () => {
   };
 
   test('a changed rule changes the checksum on the pod template, so the adapter rolls', () => {
-    const sum = (objects: any[]) => find(objects, 'Deployment', 'prometheus-adapter').spec.template.metadata.annotations['checksum/config'];
+    const sum = (objects: any[]) => find(objects, 'Deployment', 'interlok-scaling-adapter').spec.template.metadata.annotations['checksum/config'];
     expect(sum(make(undefined, [{}]))).not.toBe(sum(make(undefined, [{ staleAfter: Duration.minutes(2) }])));
     expect(sum(make(undefined, [{}]))).toBe(sum(make(undefined, [{}])));
   });
@@ -91,7 +91,7 @@ describe('PrometheusAdapter', () => {
     const objects = make(ApiServiceTls.caBundle('Q0E=', 'adapter-tls'));
     expect(find(objects, 'APIService', 'v1beta1.custom.metrics.k8s.io').spec).toMatchObject({ caBundle: 'Q0E=' });
     expect(find(objects, 'APIService', 'v1beta1.custom.metrics.k8s.io').spec.insecureSkipTLSVerify).toBeUndefined();
-    const dep = find(objects, 'Deployment', 'prometheus-adapter');
+    const dep = find(objects, 'Deployment', 'interlok-scaling-adapter');
     expect(container(dep).args).toEqual(expect.arrayContaining([
       '--tls-cert-file=/var/run/serving-cert/tls.crt', '--tls-private-key-file=/var/run/serving-cert/tls.key',
     ]));
@@ -128,10 +128,10 @@ describe('PrometheusAdapter', () => {
   test('the external metrics API only where it serves something, and never without it', () => {
     const on = emptyChart();
     new PrometheusAdapter(on, 'Adapter', { prometheusUrl: 'http://p:9090/', networkPolicy: false, rules: [new AdapterRule(on, 'Rule', { external: false })] });
-    expect(() => Testing.synth(on)).toThrow('[test/Adapter] prometheus-adapter monitoring/prometheus-adapter registers v1beta1.external.metrics.k8s.io but serves no External metric: set externalMetrics: false');
+    expect(() => Testing.synth(on)).toThrow('[test/Adapter] prometheus-adapter interlok-scaling/interlok-scaling-adapter registers v1beta1.external.metrics.k8s.io but serves no External metric: set externalMetrics: false');
     const off = emptyChart();
     new PrometheusAdapter(off, 'Adapter', { prometheusUrl: 'http://p:9090/', networkPolicy: false, externalMetrics: false, rules: [new AdapterRule(off, 'Rule')] });
-    expect(() => Testing.synth(off)).toThrow('[test/Adapter] prometheus-adapter monitoring/prometheus-adapter has externalMetrics: false but serves the External metric of test/Rule: set external: false on the rule (and ScaleMetric.podsAverage() on its HPA)');
+    expect(() => Testing.synth(off)).toThrow('[test/Adapter] prometheus-adapter interlok-scaling/interlok-scaling-adapter has externalMetrics: false but serves the External metric of test/Rule: set external: false on the rule (and ScaleMetric.podsAverage() on its HPA)');
   });
 });
 
@@ -143,10 +143,10 @@ describe('Pushgateway and PrometheusServer on their own', () => {
     prom.allowQueryFrom(NetworkPeer.pods('obs', { app: 'adapter' }));
     pgw.allowScrapeFrom(prom.peer);
     const objects = synthChart(chart);
-    const config = parse(find(objects, 'ConfigMap', 'prometheus-server').data['prometheus.yml']);
+    const config = parse(find(objects, 'ConfigMap', 'interlok-scaling-prometheus').data['prometheus.yml']);
     expect(config.scrape_configs[0]).toMatchObject({ honor_labels: true, scrape_interval: '5s', static_configs: [{ targets: ['prometheus-pushgateway.obs.svc:9091'] }] });
     expect(prom.url).toBe('http://prometheus-server.obs.svc:80/');
-    expect(container(find(objects, 'Deployment', 'prometheus-pushgateway')).args).toEqual(['--web.listen-address=:9091', '--persistence.file=/data/pushgateway.data', '--persistence.interval=1m']);
+    expect(container(find(objects, 'Deployment', 'interlok-scaling-pushgateway')).args).toEqual(['--web.listen-address=:9091', '--persistence.file=/data/pushgateway.data', '--persistence.interval=1m']);
   });
 });
 

@@ -8,7 +8,7 @@ import { distObjects, findObject } from './chain/harness';
 import { which } from './tools';
 
 const objects = distObjects();
-const adapterConfig = parse(findObject(objects, 'ConfigMap', 'prometheus-adapter').data['config.yaml']);
+const adapterConfig = parse(findObject(objects, 'ConfigMap', 'interlok-scaling-adapter').data['config.yaml']);
 const rule: AdapterRuleConfig = adapterConfig.rules[0];
 const externalRule: AdapterRuleConfig = adapterConfig.externalRules[0];
 
@@ -21,7 +21,7 @@ describe('promtool', () => {
 
   test('check config passes on the synthesized Prometheus config', () => {
     const file = join(dir, 'prometheus.yml');
-    writeFileSync(file, findObject(objects, 'ConfigMap', 'prometheus-server').data['prometheus.yml']);
+    writeFileSync(file, findObject(objects, 'ConfigMap', 'interlok-scaling-prometheus').data['prometheus.yml']);
     expect(promtool('check', 'config', file)).toContain('SUCCESS');
   });
 

@@ -9,7 +9,7 @@ describe('PushgatewayEnv', () => {
     const e = new PushgatewayEnv(emptyChart(), 'Env');
     expect(e.envVars).toMatchSnapshot();
     expect(e.envVars).toEqual([
-      { name: 'JAVA_OPTS', value: '-DprometheusEndpointUrl=prometheus-pushgateway.monitoring.svc.cluster.local:9091 -Dsun.net.inetaddr.ttl=30' },
+      { name: 'JAVA_OPTS', value: '-DprometheusEndpointUrl=interlok-scaling-pushgateway.interlok-scaling.svc.cluster.local:9091 -Dsun.net.inetaddr.ttl=30' },
       { name: 'K8S_POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
       { name: 'K8S_NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
       { name: 'K8S_POD_NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
@@ -69,13 +69,13 @@ describe('PushgatewayEnv', () => {
     const chart = emptyChart();
     new Pushgateway(chart, 'Pgw', { allowPushFrom: [NetworkPeer.pods('default', { 'app.kubernetes.io/name': 'interlok' })], allowScrapeFrom: [NetworkPeer.pods('monitoring', { app: 'prometheus' })] });
     new InterlokDeployment(chart, 'Interlok', { pushgateway: PushgatewayEndpoint.hostPort('pushgateway.other.svc:9091') });
-    expect(() => Testing.synth(chart)).toThrow('[test/Interlok/PushgatewayEnv] pushgateway endpoint "pushgateway.other.svc:9091" is not the synthesized pushgateway Service prometheus-pushgateway.monitoring.svc:9091: Interlok would push where nothing scrapes');
+    expect(() => Testing.synth(chart)).toThrow('[test/Interlok/PushgatewayEnv] pushgateway endpoint "pushgateway.other.svc:9091" is not the synthesized pushgateway Service interlok-scaling-pushgateway.interlok-scaling.svc:9091: Interlok would push where nothing scrapes');
   });
 
   test.each([
-    'prometheus-pushgateway.monitoring.svc:9091',
-    'prometheus-pushgateway.monitoring.svc.cluster.local:9091',
-    'prometheus-pushgateway.monitoring:9091',
+    'interlok-scaling-pushgateway.interlok-scaling.svc:9091',
+    'interlok-scaling-pushgateway.interlok-scaling.svc.cluster.local:9091',
+    'interlok-scaling-pushgateway.interlok-scaling:9091',
   ])('every spelling of the synthesized Service is accepted: %s', (hostPort) => {
     const chart = emptyChart();
     new Pushgateway(chart, 'Pgw', { allowPushFrom: [NetworkPeer.pods('default', { 'app.kubernetes.io/name': 'interlok' })], allowScrapeFrom: [NetworkPeer.pods('monitoring', { app: 'prometheus' })] });

@@ -18,10 +18,10 @@ describe('§1 nothing the cluster already has is taken over', () => {
     const shared = dist.filter((o) => !o.metadata.namespace || !OUR_NAMESPACES.has(o.metadata.namespace));
     const named = shared.filter((o) => !['APIService', 'Namespace'].includes(o.kind));
     expect(named.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort()).toEqual([
-      'ClusterRole//interlok-scaling:monitoring:prometheus-adapter:resource-reader',
-      'ClusterRoleBinding//interlok-scaling:monitoring:prometheus-adapter:auth-delegator',
-      'ClusterRoleBinding//interlok-scaling:monitoring:prometheus-adapter:resource-reader',
-      'RoleBinding/kube-system/interlok-scaling:monitoring:prometheus-adapter:auth-reader',
+      'ClusterRole//interlok-scaling:interlok-scaling:interlok-scaling-adapter:resource-reader',
+      'ClusterRoleBinding//interlok-scaling:interlok-scaling:interlok-scaling-adapter:auth-delegator',
+      'ClusterRoleBinding//interlok-scaling:interlok-scaling:interlok-scaling-adapter:resource-reader',
+      'RoleBinding/kube-system/interlok-scaling:interlok-scaling:interlok-scaling-adapter:auth-reader',
     ]);
   });
 
@@ -63,7 +63,7 @@ describe('§4 the DNS cache setting Interlok reads', () => {
 });
 
 describe('§5 an aggregated API that stays up', () => {
-  const adapter = find(dist, 'Deployment', 'prometheus-adapter');
+  const adapter = find(dist, 'Deployment', 'interlok-scaling-adapter');
 
   test('two replicas spread across nodes, a PodDisruptionBudget keeping one', () => {
     expect(adapter.spec.replicas).toBe(2);
@@ -71,7 +71,7 @@ describe('§5 an aggregated API that stays up', () => {
     expect(adapter.spec.template.spec.topologySpreadConstraints).toEqual([{
       maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: adapter.spec.selector.matchLabels },
     }]);
-    const pdb = find(dist.filter((o) => o.metadata.namespace === 'monitoring'), 'PodDisruptionBudget', 'prometheus-adapter');
+    const pdb = find(dist.filter((o) => o.metadata.namespace === 'monitoring'), 'PodDisruptionBudget', 'interlok-scaling-adapter');
     expect(pdb.spec).toEqual({ minAvailable: 1, selector: { matchLabels: adapter.spec.selector.matchLabels } });
   });
 
@@ -86,7 +86,7 @@ describe('§5 an aggregated API that stays up', () => {
       prometheusUrl: 'http://p:9090/', priorityClassName: 'system-cluster-critical', hostNetwork: true, replicas: 3, externalMetrics: false, networkPolicy: false,
       rules: [new AdapterRule(chart, 'Rule', { external: false })],
     });
-    const spec = find(synthChart(chart), 'Deployment', 'prometheus-adapter').spec;
+    const spec = find(synthChart(chart), 'Deployment', 'interlok-scaling-adapter').spec;
     expect(spec.replicas).toBe(3);
     expect(spec.template.spec).toMatchObject({ priorityClassName: 'system-cluster-critical', hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' });
     // two pods cannot bind 6443 on one node
@@ -164,8 +164,8 @@ describe('issue 12: standalone servers read what the app synthesizes or declares
     new PrometheusServer(chart, 'Prom', { pushgatewayTargets: ['pgw.obs.svc:9091'], networkPolicy: false });
     new PrometheusAdapter(chart, 'Adapter', { prometheusUrl: 'http://prometheus.obs.svc:9090/', networkPolicy: false, externalMetrics: false, rules: [new AdapterRule(chart, 'Rule', { external: false })] });
     expect(errors(chart).sort()).toEqual([
-      '[test/Adapter] prometheus-adapter monitoring/prometheus-adapter queries http://prometheus.obs.svc:9090/, which this app neither synthesizes nor declares: declare it with new ExistingEndpoints(scope, id, { prometheusUrls: [\'http://prometheus.obs.svc:9090/\'] }), or point it at a PrometheusServer of the app',
-      '[test/Prom] Prometheus monitoring/prometheus-server scrapes pushgateway pgw.obs.svc:9091, which this app neither synthesizes nor declares: declare it with new ExistingEndpoints(scope, id, { pushgateways: [\'pgw.obs.svc:9091\'] }), or scrape a Pushgateway of the app',
+      '[test/Adapter] prometheus-adapter interlok-scaling/interlok-scaling-adapter queries http://prometheus.obs.svc:9090/, which this app neither synthesizes nor declares: declare it with new ExistingEndpoints(scope, id, { prometheusUrls: [\'http://prometheus.obs.svc:9090/\'] }), or point it at a PrometheusServer of the app',
+      '[test/Prom] Prometheus interlok-scaling/interlok-scaling-prometheus scrapes pushgateway pgw.obs.svc:9091, which this app neither synthesizes nor declares: declare it with new ExistingEndpoints(scope, id, { pushgateways: [\'pgw.obs.svc:9091\'] }), or scrape a Pushgateway of the app',
     ]);
     // any spelling of the same Service counts
     new ExistingEndpoints(chart, 'Existing', { pushgateways: ['pgw.obs.svc.cluster.local:9091'], prometheusUrls: ['http://prometheus.obs:9090'] });
@@ -176,7 +176,7 @@ describe('issue 12: standalone servers read what the app synthesizes or declares
     const chart = emptyChart();
     new PrometheusServer(chart, 'Prom', { pushgatewayTargets: ['pgw.obs.svc:9091'], networkPolicy: false });
     new ExistingEndpoints(chart, 'Existing', { pushgateways: ['pgw.obs.svc:9091'] });
-    new PrometheusAdapter(chart, 'Adapter', { prometheusUrl: 'http://prometheus-server.monitoring.svc.cluster.local:80/', networkPolicy: false, externalMetrics: false, rules: [new AdapterRule(chart, 'Rule', { external: false })] });
+    new PrometheusAdapter(chart, 'Adapter', { prometheusUrl: 'http://interlok-scaling-prometheus.interlok-scaling.svc.cluster.local:80/', networkPolicy: false, externalMetrics: false, rules: [new AdapterRule(chart, 'Rule', { external: false })] });
     expect(errors(chart)).toEqual([]);
     expect(() => synthStack({ monitoring: { pushgateway: false, existingPushgateway: PushgatewayEndpoint.hostPort('pgw.obs.svc:9091') } })).not.toThrow();
     expect(() => synthStack({ monitoring: { prometheus: false, existingPrometheusUrl: 'http://prometheus.obs.svc:9090/', allowScrapeFrom: [NetworkPeer.pods('obs', { app: 'prometheus' })] } })).not.toThrow();

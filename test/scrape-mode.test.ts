@@ -15,7 +15,7 @@ describe('Interlok 4.1+/5.x: Prometheus scrapes the pods', () => {
     const interlok = find(objects, 'Deployment', 'interlok');
     expect(interlok.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['interlok']); // no deregistration sidecar
     expect(interlok.spec.template.spec.containers[0].ports[0]).toEqual({ name: 'http', containerPort: 8080, protocol: 'TCP' });
-    const prometheus = parse(find(objects, 'ConfigMap', 'prometheus-server').data['prometheus.yml']);
+    const prometheus = parse(find(objects, 'ConfigMap', 'interlok-scaling-prometheus').data['prometheus.yml']);
     expect(prometheus.scrape_configs.map((j: any) => j.job_name)).toEqual(['interlok-pods']);
     const job = prometheus.scrape_configs[0];
     expect(job.kubernetes_sd_configs).toEqual([{ role: 'pod', namespaces: { names: ['integration'] } }]);
@@ -25,9 +25,9 @@ describe('Interlok 4.1+/5.x: Prometheus scrapes the pods', () => {
     expect(role.metadata.namespace).toBe('integration');
     expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
     expect(find(objects, 'RoleBinding', 'interlok-scaling:monitoring:prometheus-server:pod-reader').subjects).toEqual([{ kind: 'ServiceAccount', name: 'prometheus-server', namespace: 'monitoring' }]);
-    const promPod = find(objects, 'Deployment', 'prometheus-server').spec.template.spec;
+    const promPod = find(objects, 'Deployment', 'interlok-scaling-prometheus').spec.template.spec;
     expect([promPod.serviceAccountName, promPod.automountServiceAccountToken]).toEqual(['prometheus-server', true]);
-    const config = parse(find(objects, 'ConfigMap', 'prometheus-adapter').data['config.yaml']);
+    const config = parse(find(objects, 'ConfigMap', 'interlok-scaling-adapter').data['config.yaml']);
     expect(config.rules[0]).toMatchObject({ seriesQuery: 'workflow_count_total{namespace!="",pod!=""}', name: { as: 'interlok_messages' } });
     expect(config.rules[0].metricsQuery).toBe('sum by (<<.GroupBy>>) (increase(<<.Series>>{<<.LabelMatchers>>,workflow="in@ch"}[1m]))');
     expect(config.externalRules[0].seriesQuery).toBe('up');

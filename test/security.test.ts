@@ -52,12 +52,12 @@ describe('security scan of every synthesized object', () => {
     delete c.resources.limits;
     c.readinessProbe = { httpGet: { path: '/in-box', port: 8080 } };
     interlok.spec.template.spec.automountServiceAccountToken = true;
-    find(objects, 'ClusterRole', 'interlok-scaling:monitoring:prometheus-adapter:resource-reader').rules[0].verbs.push('*');
-    find(objects, 'NetworkPolicy', 'prometheus-pushgateway').spec.ingress[0].from.push({ namespaceSelector: {} });
+    find(objects, 'ClusterRole', 'interlok-scaling:interlok-scaling:interlok-scaling-adapter:resource-reader').rules[0].verbs.push('*');
+    find(objects, 'NetworkPolicy', 'interlok-scaling-pushgateway').spec.ingress[0].from.push({ namespaceSelector: {} });
     expect(securityFindings(objects)).toEqual([
-      'NetworkPolicy/monitoring/prometheus-pushgateway: lets pods other than the pushers and Prometheus push: anyone could drive the HPA to its maximum',
-      'ClusterRole//interlok-scaling:monitoring:prometheus-adapter:resource-reader: wildcard in verbs',
-      'ClusterRole//interlok-scaling:monitoring:prometheus-adapter:resource-reader: grants more than read: get,list,watch,*',
+      'NetworkPolicy/interlok-scaling/interlok-scaling-pushgateway: lets pods other than the pushers and Prometheus push: anyone could drive the HPA to its maximum',
+      'ClusterRole//interlok-scaling:interlok-scaling:interlok-scaling-adapter:resource-reader: wildcard in verbs',
+      'ClusterRole//interlok-scaling:interlok-scaling:interlok-scaling-adapter:resource-reader: grants more than read: get,list,watch,*',
       'Deployment/default/interlok: mounts a service-account token it does not need',
       'Deployment/default/interlok: container interlok has no cpu limit',
       'Deployment/default/interlok: container interlok has no memory limit',

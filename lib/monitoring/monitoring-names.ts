@@ -53,10 +53,15 @@ export class MonitoringNames {
     return new MonitoringNames({ createNamespace: true, ...props });
   }
 
+  /** The namespace of the pushgateway, Prometheus and adapter. */
   public readonly namespace: string;
+  /** The pushgateway's Deployment and Service. */
   public readonly pushgateway: string;
+  /** Prometheus's ConfigMap, Deployment and Service. */
   public readonly prometheus: string;
+  /** The adapter's ServiceAccount, ConfigMap, Deployment, Service and PodDisruptionBudget. */
   public readonly adapter: string;
+  /** Whether the namespace is the stack's to create. */
   public readonly createNamespace: boolean;
 
   private constructor(props: MonitoringNamesProps) {

@@ -8,8 +8,8 @@ import { AdapterRuleConfig } from '../../lib';
 import { distObjects, findObject, GUIDE_RULE, HpaSpec, hpaSpec, MetricsChain, sleep } from './harness';
 
 const objects = distObjects();
-const prometheusYaml: string = findObject(objects, 'ConfigMap', 'prometheus-server').data['prometheus.yml'];
-const ourRule: AdapterRuleConfig = parse(findObject(objects, 'ConfigMap', 'prometheus-adapter').data['config.yaml']).rules[0];
+const prometheusYaml: string = findObject(objects, 'ConfigMap', 'interlok-scaling-prometheus').data['prometheus.yml'];
+const ourRule: AdapterRuleConfig = parse(findObject(objects, 'ConfigMap', 'interlok-scaling-adapter').data['config.yaml']).rules[0];
 const distHpa = hpaSpec(findObject(objects, 'HorizontalPodAutoscaler', 'interlok-autoscaler'));
 // The per-pod view the Pods rule of dist/ serves: what an HPA with ScaleMetric.podsAverage() (and the guide's HPA)
 // reads, and what `kubectl get --raw .../pods/*/MessageMetrics` shows. The External metric is in external.test.ts.

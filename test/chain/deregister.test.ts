@@ -11,7 +11,7 @@ import { distObjects, findObject, Manifest, MetricsChain, podName, sleep } from 
 import { which } from '../tools';
 
 const objects = distObjects();
-const prometheusYaml: string = findObject(objects, 'ConfigMap', 'prometheus-server').data['prometheus.yml'];
+const prometheusYaml: string = findObject(objects, 'ConfigMap', 'interlok-scaling-prometheus').data['prometheus.yml'];
 const interlok = findObject(objects, 'Deployment', 'interlok');
 const sidecar: Manifest = interlok.spec.template.spec.containers.find((c: Manifest) => c.name === 'pushgateway-deregister');
 const [shell, flag, script] = sidecar.lifecycle.preStop.exec.command as string[];
@@ -52,7 +52,7 @@ function preStop(pod: string, namespace: string, interlokHttp: string): Promise<
 
 test('the sidecar waits for Interlok to stop, then one push interval: it is dist/\'s', () => {
   expect(shell).toBe('sh');
-  expect(sidecarEnv).toMatchObject({ PUSHGATEWAY: 'prometheus-pushgateway.monitoring.svc:9091', INTERLOK_HTTP: '127.0.0.1:8080', LAST_PUSH_WAIT: '11' });
+  expect(sidecarEnv).toMatchObject({ PUSHGATEWAY: 'interlok-scaling-pushgateway.interlok-scaling.svc:9091', INTERLOK_HTTP: '127.0.0.1:8080', LAST_PUSH_WAIT: '11' });
   // it finishes within the pod's grace period, after Interlok's preStop pause
   expect(interlok.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(5 + lastPushWait + 20);
   expect(sidecar.image).toMatch(/^curlimages\/curl:\d+\.\d+\.\d+$/);

@@ -10,7 +10,7 @@ import { parse, stringify } from 'yaml';
 import { distObjects, findObject, MetricsChain } from './harness';
 
 const root = join(__dirname, '..', '..');
-const prometheusYaml: string = findObject(distObjects(), 'ConfigMap', 'prometheus-server').data['prometheus.yml'];
+const prometheusYaml: string = findObject(distObjects(), 'ConfigMap', 'interlok-scaling-prometheus').data['prometheus.yml'];
 
 function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -10,8 +10,8 @@ import { AdapterRuleConfig } from '../../lib';
 import { distObjects, findObject, HpaSpec, hpaSpec, MetricsChain, podName, sleep } from './harness';
 
 const objects = distObjects();
-const prometheusYaml: string = findObject(objects, 'ConfigMap', 'prometheus-server').data['prometheus.yml'];
-const adapterConfig = parse(findObject(objects, 'ConfigMap', 'prometheus-adapter').data['config.yaml']);
+const prometheusYaml: string = findObject(objects, 'ConfigMap', 'interlok-scaling-prometheus').data['prometheus.yml'];
+const adapterConfig = parse(findObject(objects, 'ConfigMap', 'interlok-scaling-adapter').data['config.yaml']);
 const externalRule: AdapterRuleConfig = adapterConfig.externalRules[0];
 const podsRule: AdapterRuleConfig = adapterConfig.rules[0];
 const hpa = hpaSpec(findObject(objects, 'HorizontalPodAutoscaler', 'interlok-autoscaler'));

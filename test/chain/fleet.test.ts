@@ -8,8 +8,8 @@ import { runReadmeExample } from '../helpers';
 import { findObject, hpaSpec, Manifest, MetricsChain, podName } from './harness';
 
 const objects = runReadmeExample('A fleet: many Interloks on one stack');
-const prometheusYaml: string = findObject(objects, 'ConfigMap', 'prometheus-server').data['prometheus.yml'];
-const externalRules: AdapterRuleConfig[] = parse(findObject(objects, 'ConfigMap', 'prometheus-adapter').data['config.yaml']).externalRules;
+const prometheusYaml: string = findObject(objects, 'ConfigMap', 'interlok-scaling-prometheus').data['prometheus.yml'];
+const externalRules: AdapterRuleConfig[] = parse(findObject(objects, 'ConfigMap', 'interlok-scaling-adapter').data['config.yaml']).externalRules;
 const hpas = objects.filter((o) => o.kind === 'HorizontalPodAutoscaler');
 
 let chain: MetricsChain;

@@ -9,14 +9,14 @@ import { findObject, kedaDecision, Manifest, MetricsChain, podName, sleep } from
 
 const chart = new InterlokAutoscalingChart(Testing.app(), 'keda', { scaler: Scaler.keda() });
 const objects = Testing.synth(chart);
-const prometheusYaml: string = findObject(objects, 'ConfigMap', 'prometheus-server').data['prometheus.yml'];
+const prometheusYaml: string = findObject(objects, 'ConfigMap', 'interlok-scaling-prometheus').data['prometheus.yml'];
 const guideSo = findObject(objects, 'ScaledObject', 'interlok');
 
 /** The ScaledObject the library generates for Deployment `name` in `namespace`. */
 function scaledObject(namespace: string, name: string): Manifest {
   const c = new InterlokAutoscalingChart(Testing.app(), 'x', { scaler: Scaler.keda() });
   new KedaScaledObject(c, `So-${namespace}-${name}`, {
-    target: ScaleTarget.deployment(name, namespace), rule: c.rule, serverAddress: 'http://prometheus-server.monitoring.svc:80',
+    target: ScaleTarget.deployment(name, namespace), rule: c.rule, serverAddress: 'http://interlok-scaling-prometheus.interlok-scaling.svc:80',
   });
   return Testing.synth(c).find((o) => o.kind === 'ScaledObject' && o.metadata.namespace === namespace && o.metadata.name === name)!;
 }
@@ -36,7 +36,7 @@ afterAll(async () => { await chain?.stop(); });
 
 test('the ScaledObject: the guide\'s target, AverageValue 100, 1..5, the stack\'s Prometheus', () => {
   expect(guideSo.spec.minReplicaCount).toBe(1);
-  expect(guideSo.spec.triggers[0]).toMatchObject({ type: 'prometheus', metricType: 'AverageValue', metadata: { threshold: '100', serverAddress: 'http://prometheus-server.monitoring.svc:80' } });
+  expect(guideSo.spec.triggers[0]).toMatchObject({ type: 'prometheus', metricType: 'AverageValue', metadata: { threshold: '100', serverAddress: 'http://interlok-scaling-prometheus.interlok-scaling.svc:80' } });
   expect(guideSo.spec.triggers[0].metadata.query).toBe(new AdapterRule(Testing.chart(), 'r').totalQuery('default', 'interlok'));
 });
 

@@ -20,7 +20,7 @@ const props = (scaler: Scaler): InterlokAutoscalingChartProps => ({
 const kedaChart = new InterlokAutoscalingChart(Testing.app(), 'scrape', props(Scaler.keda({ threshold: 25 })));
 const keda = Testing.synth(kedaChart);
 const hpaObjects = Testing.synth(new InterlokAutoscalingChart(Testing.app(), 'scrape', { ...props(Scaler.hpa()), autoscaler: { averageValue: 25 } }));
-const prometheusYaml: string = findObject(keda, 'ConfigMap', 'prometheus-server').data['prometheus.yml'];
+const prometheusYaml: string = findObject(keda, 'ConfigMap', 'interlok-scaling-prometheus').data['prometheus.yml'];
 const so = findObject(keda, 'ScaledObject', 'interlok');
 /** The ScaledObject the chart would generate for Deployment `name` in `namespace`: the same query, filled in. */
 const soFor = (namespace: string, name = 'interlok') => ({ ...so, spec: { ...so.spec, triggers: [{ ...so.spec.triggers[0], metadata: { ...so.spec.triggers[0].metadata, query: kedaChart.rule.totalQuery(namespace, name) } }] } });
@@ -109,7 +109,7 @@ test('idle pods read 0 → minReplicas, as does a namespace with nothing at all'
 });
 
 test('the adapter\'s rules in scrape mode: the External total and the per-pod Pods metric', async () => {
-  const config = parse(findObject(hpaObjects, 'ConfigMap', 'prometheus-adapter').data['config.yaml']);
+  const config = parse(findObject(hpaObjects, 'ConfigMap', 'interlok-scaling-adapter').data['config.yaml']);
   const external: AdapterRuleConfig = config.externalRules[0];
   const podsRule: AdapterRuleConfig = config.rules[0];
   const hpa = findObject(hpaObjects, 'HorizontalPodAutoscaler', 'interlok-autoscaler');
