@@ -17,9 +17,10 @@ describe('the README fleet: three teams, two metric names, one stack', () => {
   const names = (kind: string) => of(kind).map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort();
 
   test('every Interlok has its Deployment, Service and HPA named after it, in its namespace', () => {
-    expect(names('Deployment').filter((n) => !n.startsWith('monitoring/'))).toEqual(['team-a/orders', 'team-b/invoices', 'team-c/returns', 'team-c/shipping']);
+    expect(names('Deployment').filter((n) => !n.startsWith('interlok-scaling/'))).toEqual(['team-a/orders', 'team-b/invoices', 'team-c/returns', 'team-c/shipping']);
     expect(names('HorizontalPodAutoscaler')).toEqual(['team-a/orders-autoscaler', 'team-b/invoices-autoscaler', 'team-c/returns-autoscaler', 'team-c/shipping-autoscaler']);
-    expect(names('Namespace')).toEqual(['/monitoring', '/team-a', '/team-b', '/team-c']);
+    // the teams' namespaces are theirs: used, never emitted (the teardown would delete them)
+    expect(names('Namespace')).toEqual(['/interlok-scaling']);
     for (const hpa of of('HorizontalPodAutoscaler')) {
       expect(hpa.spec.scaleTargetRef.name).toBe(hpa.metadata.name.replace(/-autoscaler$/, ''));
       expect(hpa.spec.metrics[0].external.metric.selector.matchLabels).toEqual({ deployment: hpa.spec.scaleTargetRef.name });
@@ -38,13 +39,13 @@ describe('the README fleet: three teams, two metric names, one stack', () => {
   });
 
   test('one adapter rule per metric name, not per Interlok', () => {
-    const config = parse(of('ConfigMap').find((c) => c.metadata.name === 'prometheus-adapter')!.data['config.yaml']);
+    const config = parse(of('ConfigMap').find((c) => c.metadata.name === 'interlok-scaling-adapter')!.data['config.yaml']);
     expect(config.rules.map((r: Manifest) => r.name.as)).toEqual(['MessageMetrics', 'InvoiceMetrics']);
     expect(config.externalRules.map((r: Manifest) => r.name.as)).toEqual(['interlok_messagemetrics', 'interlok_invoicemetrics']);
   });
 
   test('the pushgateway admits every Interlok, one entry per namespace', () => {
-    const policy = of('NetworkPolicy').find((p) => p.metadata.name === 'prometheus-pushgateway')!;
+    const policy = of('NetworkPolicy').find((p) => p.metadata.name === 'interlok-scaling-pushgateway')!;
     const from = policy.spec.ingress[0].from;
     const interlokPeers = from.filter((p: Manifest) => p.podSelector.matchLabels?.['app.kubernetes.io/name'] === 'interlok');
     expect(interlokPeers).toEqual([
@@ -100,7 +101,7 @@ describe('mistakes fail synth, every problem at once, saying what to do', () => 
     expect(found).toEqual(expect.arrayContaining([
       expect.stringContaining('NetworkPolicy interlok-scaling/interlok-scaling-pushgateway is defined twice (team-a/Monitoring/Pushgateway/NetworkPolicy and team-b/Monitoring/Pushgateway/NetworkPolicy): rename one'),
       expect.stringContaining('APIService v1beta1.custom.metrics.k8s.io is defined twice'),
-      expect.stringContaining('Namespace monitoring is defined twice'),
+      expect.stringContaining('Namespace interlok-scaling is defined twice'),
     ]));
   });
 
@@ -121,7 +122,21 @@ describe('mistakes fail synth, every problem at once, saying what to do', () => 
     ]);
     new ExistingNamespaces(chart, 'Existing', { names: ['team-x'] });
     expect(errors(() => Testing.synth(chart))).toEqual([]);
-    expect(synthStack({ interlok: { namespace: 'team-x' }, existingNamespaces: ['team-x'] }).filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual(['monitoring']);
+    // an Interlok's namespace is used, never emitted, with or without the deprecated existingNamespaces
+    expect(synthStack({ interlok: { namespace: 'team-x' }, existingNamespaces: ['team-x'] }).filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual(['interlok-scaling']);
+    expect(synthStack({ interlok: { namespace: 'team-x' } }).filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual(['interlok-scaling']);
+  });
+
+  test('an Interlok\'s Namespace only on request, once for several Interloks of it, never for default', () => {
+    const app = Testing.app();
+    const chart = new InterlokAutoscalingChart(app, 'x', { interlok: { namespace: 'team-x', createNamespace: true } });
+    chart.addInterlok('Second', { name: 'second', namespace: 'team-x', createNamespace: true });
+    chart.addInterlok('Third', { name: 'third', namespace: 'team-y' });
+    const namespaces = Testing.synth(chart).filter((o) => o.kind === 'Namespace');
+    expect(namespaces.map((o) => o.metadata.name)).toEqual(['interlok-scaling', 'team-x']);
+    expect(namespaces[1].metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'cdk8s-interlok-scaling', 'cdk8s-interlok-scaling/stack': 'x' });
+    expect(() => new InterlokAutoscalingChart(Testing.app(), 'y', { interlok: { createNamespace: true } }))
+      .toThrow('[y/Interlok] createNamespace: got true, expected false or unset with namespace "default": every cluster has it, so it is not created as an object of this app');
   });
 
   test('two Interloks of one name in one namespace', () => {

@@ -11,8 +11,8 @@ import { which } from './tools';
 
 const cm = findObject(distObjects(), 'ConfigMap', 'interlok-scaling-dashboard');
 
-test('dist/ has the dashboard ConfigMap in monitoring, labelled for the Grafana sidecar', () => {
-  expect(cm.metadata.namespace).toBe('monitoring');
+test('dist/ has the dashboard ConfigMap in our namespace, labelled for the Grafana sidecar', () => {
+  expect(cm.metadata.namespace).toBe('interlok-scaling');
   expect(cm.metadata.labels.grafana_dashboard).toBe('1');
   expect(Object.keys(cm.data)).toEqual(['interlok-scaling.json']);
 });

@@ -17,25 +17,25 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
       'ClusterRole//interlok-scaling:interlok-scaling:interlok-scaling-adapter:resource-reader',
       'ClusterRoleBinding//interlok-scaling:interlok-scaling:interlok-scaling-adapter:auth-delegator',
       'ClusterRoleBinding//interlok-scaling:interlok-scaling:interlok-scaling-adapter:resource-reader',
-      'ConfigMap/interlok-scaling/interlok-scaling-dashboard',
       'ConfigMap/interlok-scaling/interlok-scaling-adapter',
+      'ConfigMap/interlok-scaling/interlok-scaling-dashboard',
       'ConfigMap/interlok-scaling/interlok-scaling-prometheus',
       'Deployment/default/interlok',
       'Deployment/interlok-scaling/interlok-scaling-adapter',
-      'Deployment/interlok-scaling/interlok-scaling-pushgateway',
       'Deployment/interlok-scaling/interlok-scaling-prometheus',
+      'Deployment/interlok-scaling/interlok-scaling-pushgateway',
       'HorizontalPodAutoscaler/default/interlok-autoscaler',
       'Namespace//interlok-scaling',
       'NetworkPolicy/interlok-scaling/interlok-scaling-adapter',
-      'NetworkPolicy/interlok-scaling/interlok-scaling-pushgateway',
       'NetworkPolicy/interlok-scaling/interlok-scaling-prometheus',
+      'NetworkPolicy/interlok-scaling/interlok-scaling-pushgateway',
       'PodDisruptionBudget/default/interlok',
       'PodDisruptionBudget/interlok-scaling/interlok-scaling-adapter',
       'RoleBinding/kube-system/interlok-scaling:interlok-scaling:interlok-scaling-adapter:auth-reader',
       'Service/default/interlok',
       'Service/interlok-scaling/interlok-scaling-adapter',
-      'Service/interlok-scaling/interlok-scaling-pushgateway',
       'Service/interlok-scaling/interlok-scaling-prometheus',
+      'Service/interlok-scaling/interlok-scaling-pushgateway',
       'ServiceAccount/interlok-scaling/interlok-scaling-adapter',
     ]);
   });
@@ -44,7 +44,7 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
     const ranks = objects.map((o) => KIND_ORDER.indexOf(o.kind));
     expect(ranks.every((r) => r >= 0)).toBe(true);
     expect([...ranks].sort((a, b) => a - b)).toEqual(ranks);
-    expect(objects[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'monitoring' } });
+    expect(objects[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'interlok-scaling' } });
   });
 
   test('Interlok pushes to the synthesized pushgateway with the labels Interlok reads', () => {
@@ -142,7 +142,7 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
     // writable (the adapter writes its self-signed cert there), and no readOnly: false, which the API server drops
     expect(c.volumeMounts).toContainEqual({ name: 'serving-cert', mountPath: '/var/run/serving-cert' });
     expect(adapter.spec.template.spec.automountServiceAccountToken).toBe(true);
-    expect(adapter.spec.template.spec.serviceAccountName).toBe('prometheus-adapter');
+    expect(adapter.spec.template.spec.serviceAccountName).toBe('interlok-scaling-adapter');
     expect(adapter.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -150,7 +150,7 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
     expect(find(objects, 'ClusterRole', 'interlok-scaling:interlok-scaling:interlok-scaling-adapter:resource-reader').rules).toEqual([
       { apiGroups: [''], resources: ['namespaces', 'pods', 'services'], verbs: ['get', 'list', 'watch'] },
     ]);
-    const subject = [{ kind: 'ServiceAccount', name: 'prometheus-adapter', namespace: 'monitoring' }];
+    const subject = [{ kind: 'ServiceAccount', name: 'interlok-scaling-adapter', namespace: 'interlok-scaling' }];
     expect(find(objects, 'ClusterRoleBinding', 'interlok-scaling:interlok-scaling:interlok-scaling-adapter:auth-delegator')).toMatchObject({
       roleRef: { kind: 'ClusterRole', name: 'system:auth-delegator' }, subjects: subject,
     });
@@ -167,7 +167,7 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
     expect(api.spec).toEqual({
       group: `${group}.metrics.k8s.io`,
       version: 'v1beta1',
-      service: { name: 'prometheus-adapter', namespace: 'monitoring', port: 443 },
+      service: { name: 'interlok-scaling-adapter', namespace: 'interlok-scaling', port: 443 },
       groupPriorityMinimum: 100,
       versionPriority: 100,
       insecureSkipTLSVerify: true,
@@ -199,13 +199,16 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
     for (const o of objects) {
       expect(o.metadata.labels).toMatchObject({
         'app.kubernetes.io/part-of': 'interlok-scaling',
-        'app.kubernetes.io/managed-by': 'cdk8s',
+        'app.kubernetes.io/managed-by': 'cdk8s-interlok-scaling',
         'app.kubernetes.io/name': expect.any(String),
         'app.kubernetes.io/instance': expect.any(String),
         'app.kubernetes.io/component': expect.any(String),
+        // what preflight tells ours by, on every object: this stack's mark (the chart's id)
+        'cdk8s-interlok-scaling/stack': 'interlok-autoscaling',
       });
       if (o.kind === 'Deployment') {
-        expect(o.spec.template.metadata.labels).toEqual(o.metadata.labels);
+        const { 'cdk8s-interlok-scaling/stack': _mark, ...labels } = o.metadata.labels;
+        expect(o.spec.template.metadata.labels).toEqual(labels);
         expect(o.spec.selector.matchLabels['app.kubernetes.io/version']).toBeUndefined();
       }
     }
@@ -213,9 +216,11 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
 });
 
 describe('InterlokAutoscalingChart options', () => {
-  test('another Interlok namespace gets its Namespace, and the label env follows the pod', () => {
+  test('another Interlok namespace is used, not emitted (createNamespace: true emits it), and the label env follows the pod', () => {
     const objects = synthStack({ interlok: { namespace: 'integration' } });
-    expect(find(objects, 'Namespace', 'integration')).toBeDefined();
+    expect(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual(['interlok-scaling']);
+    expect(find(synthStack({ interlok: { namespace: 'integration', createNamespace: true } }), 'Namespace', 'integration').metadata.labels)
+      .toMatchObject({ 'app.kubernetes.io/name': 'interlok', 'app.kubernetes.io/component': 'namespace' });
     expect(find(objects, 'HorizontalPodAutoscaler', 'interlok-autoscaler').metadata.namespace).toBe('integration');
     expect(find(objects, 'Service', 'interlok').metadata.namespace).toBe('integration');
   });

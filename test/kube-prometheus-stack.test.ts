@@ -14,7 +14,7 @@ describe('a cluster that runs kube-prometheus-stack', () => {
     validateManifest(sm);
     expect(sm.metadata.labels.release).toBe('kube-prometheus-stack');
     expect(sm.spec.endpoints).toEqual([{ port: 'http', path: '/metrics', interval: '30s', honorLabels: true }]);
-    expect(sm.spec.namespaceSelector).toEqual({ matchNames: ['monitoring'] });
+    expect(sm.spec.namespaceSelector).toEqual({ matchNames: ['interlok-scaling'] });
     const svc = find(objects, 'Service', 'interlok-scaling-pushgateway');
     expect(Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => svc.metadata.labels[k] === v)).toBe(true);
     expect(svc.spec.ports.map((p: any) => p.name)).toContain('http');

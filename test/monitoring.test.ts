@@ -25,9 +25,9 @@ describe('MonitoringStack', () => {
     const from = (name: string) => find(objects, 'NetworkPolicy', name).spec.ingress[0].from?.map((p: any) => [
       p.namespaceSelector.matchLabels['kubernetes.io/metadata.name'], p.podSelector.matchLabels['app.kubernetes.io/name'],
     ]);
-    expect(from('prometheus-pushgateway')).toEqual([['default', 'interlok'], ['monitoring', 'prometheus']]);
-    expect(from('prometheus-server')).toEqual([['monitoring', 'prometheus-adapter']]);
-    expect(from('prometheus-adapter')).toBeUndefined();
+    expect(from('interlok-scaling-pushgateway')).toEqual([['default', 'interlok'], ['interlok-scaling', 'prometheus']]);
+    expect(from('interlok-scaling-prometheus')).toEqual([['interlok-scaling', 'prometheus-adapter']]);
+    expect(from('interlok-scaling-adapter')).toBeUndefined();
     expect(find(objects, 'NetworkPolicy', 'interlok-scaling-adapter').spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 6443 }]);
   });
 
@@ -83,7 +83,7 @@ describe('PrometheusAdapter', () => {
   });
 
   test('several rules in one config.yaml', () => {
-    const config = parse(find(make(undefined, [{}, { seriesName: 'OrdersIn' }]), 'ConfigMap', 'prometheus-adapter').data['config.yaml']);
+    const config = parse(find(make(undefined, [{}, { seriesName: 'OrdersIn' }]), 'ConfigMap', 'interlok-scaling-adapter').data['config.yaml']);
     expect(config.rules.map((r: any) => r.name.as)).toEqual(['MessageMetrics', 'OrdersIn']);
   });
 
@@ -109,13 +109,13 @@ describe('PrometheusAdapter', () => {
     // one app each: a cluster has one adapter, and two in one app fail on their APIServices first
     const empty = emptyChart();
     new PrometheusAdapter(empty, 'Empty', { prometheusUrl: 'http://p:9090/', networkPolicy: false, name: 'empty' });
-    expect(() => Testing.synth(empty)).toThrow('[test/Empty] prometheus-adapter monitoring/empty has no rules: it would serve no metric');
+    expect(() => Testing.synth(empty)).toThrow('[test/Empty] prometheus-adapter interlok-scaling/empty has no rules: it would serve no metric');
     const chart = emptyChart();
     const twice = new PrometheusAdapter(chart, 'Twice', { prometheusUrl: 'http://p:9090/', networkPolicy: false, name: 'twice' });
     twice.addRule(new AdapterRule(chart, 'A'));
     twice.addRule(new AdapterRule(chart, 'B'));
     // which rules, and what to do
-    expect(() => Testing.synth(chart)).toThrow('[test/Twice] prometheus-adapter monitoring/twice serves MessageMetrics, interlok_messagemetrics from more than one rule '
+    expect(() => Testing.synth(chart)).toThrow('[test/Twice] prometheus-adapter interlok-scaling/twice serves MessageMetrics, interlok_messagemetrics from more than one rule '
       + '(MessageMetrics: test/A, test/B; interlok_messagemetrics: test/A, test/B): give the HPAs on one metric one AdapterRule '
       + '(each HPA still reads only its own Deployment\'s pods), or give each other rule a metricName and externalMetricName of its own');
   });
@@ -144,8 +144,8 @@ describe('Pushgateway and PrometheusServer on their own', () => {
     pgw.allowScrapeFrom(prom.peer);
     const objects = synthChart(chart);
     const config = parse(find(objects, 'ConfigMap', 'interlok-scaling-prometheus').data['prometheus.yml']);
-    expect(config.scrape_configs[0]).toMatchObject({ honor_labels: true, scrape_interval: '5s', static_configs: [{ targets: ['prometheus-pushgateway.obs.svc:9091'] }] });
-    expect(prom.url).toBe('http://prometheus-server.obs.svc:80/');
+    expect(config.scrape_configs[0]).toMatchObject({ honor_labels: true, scrape_interval: '5s', static_configs: [{ targets: ['interlok-scaling-pushgateway.obs.svc:9091'] }] });
+    expect(prom.url).toBe('http://interlok-scaling-prometheus.obs.svc:80/');
     expect(container(find(objects, 'Deployment', 'interlok-scaling-pushgateway')).args).toEqual(['--web.listen-address=:9091', '--persistence.file=/data/pushgateway.data', '--persistence.interval=1m']);
   });
 });

@@ -5,11 +5,11 @@ import { InterlokDeployment, NetworkPeer, Pushgateway, PushgatewayEndpoint, Push
 import { container, emptyChart, env, find } from './helpers';
 
 describe('PushgatewayEnv', () => {
-  test('defaults: the guide endpoint, DNS TTL, pod name and both namespace variables', () => {
+  test('defaults: our pushgateway (PushgatewayEndpoint.DEFAULT), DNS TTL, pod name and both namespace variables', () => {
     const e = new PushgatewayEnv(emptyChart(), 'Env');
     expect(e.envVars).toMatchSnapshot();
     expect(e.envVars).toEqual([
-      { name: 'JAVA_OPTS', value: '-DprometheusEndpointUrl=interlok-scaling-pushgateway.interlok-scaling.svc.cluster.local:9091 -Dsun.net.inetaddr.ttl=30' },
+      { name: 'JAVA_OPTS', value: '-DprometheusEndpointUrl=interlok-scaling-pushgateway.interlok-scaling.svc:9091 -Dsun.net.inetaddr.ttl=30' },
       { name: 'K8S_POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
       { name: 'K8S_NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
       { name: 'K8S_POD_NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },

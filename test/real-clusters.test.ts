@@ -10,7 +10,7 @@ import { distObjects } from './chain/harness';
 import { container, emptyChart, env, find, Manifest, synthChart, synthStack } from './helpers';
 
 const dist = distObjects();
-const OUR_NAMESPACES = new Set(['default', 'monitoring']);
+const OUR_NAMESPACES = new Set(['default', 'interlok-scaling']);
 const podTemplates = (objects: Manifest[]) => objects.filter((o) => o.kind === 'Deployment').map((o) => [o.metadata.name, o.spec.template.spec] as const);
 
 describe('§1 nothing the cluster already has is taken over', () => {
@@ -71,7 +71,7 @@ describe('§5 an aggregated API that stays up', () => {
     expect(adapter.spec.template.spec.topologySpreadConstraints).toEqual([{
       maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: adapter.spec.selector.matchLabels },
     }]);
-    const pdb = find(dist.filter((o) => o.metadata.namespace === 'monitoring'), 'PodDisruptionBudget', 'interlok-scaling-adapter');
+    const pdb = find(dist.filter((o) => o.metadata.namespace === 'interlok-scaling'), 'PodDisruptionBudget', 'interlok-scaling-adapter');
     expect(pdb.spec).toEqual({ minAvailable: 1, selector: { matchLabels: adapter.spec.selector.matchLabels } });
   });
 
@@ -110,7 +110,7 @@ describe('§6 smaller', () => {
     expect(interlok.spec.template.spec.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' });
     expect(container(interlok, 'interlok').lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '5'] } } });
     const single = synthStack({ autoscaler: { maxReplicas: 1 } });
-    expect(single.filter((o) => o.kind === 'PodDisruptionBudget').map((o) => o.metadata.name)).toEqual(['prometheus-adapter']);
+    expect(single.filter((o) => o.kind === 'PodDisruptionBudget').map((o) => o.metadata.name)).toEqual(['interlok-scaling-adapter']);
   });
 });
 

@@ -21,12 +21,12 @@ describe('Interlok 4.1+/5.x: Prometheus scrapes the pods', () => {
     expect(job.kubernetes_sd_configs).toEqual([{ role: 'pod', namespaces: { names: ['integration'] } }]);
     expect(job.relabel_configs).toContainEqual({ source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], regex: 'interlok', action: 'keep' });
     expect(job.relabel_configs).toContainEqual({ source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: 'http', action: 'keep' });
-    const role = find(objects, 'Role', 'interlok-scaling:monitoring:prometheus-server:pod-reader');
+    const role = find(objects, 'Role', 'interlok-scaling:interlok-scaling:interlok-scaling-prometheus:pod-reader');
     expect(role.metadata.namespace).toBe('integration');
     expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
-    expect(find(objects, 'RoleBinding', 'interlok-scaling:monitoring:prometheus-server:pod-reader').subjects).toEqual([{ kind: 'ServiceAccount', name: 'prometheus-server', namespace: 'monitoring' }]);
+    expect(find(objects, 'RoleBinding', 'interlok-scaling:interlok-scaling:interlok-scaling-prometheus:pod-reader').subjects).toEqual([{ kind: 'ServiceAccount', name: 'interlok-scaling-prometheus', namespace: 'interlok-scaling' }]);
     const promPod = find(objects, 'Deployment', 'interlok-scaling-prometheus').spec.template.spec;
-    expect([promPod.serviceAccountName, promPod.automountServiceAccountToken]).toEqual(['prometheus-server', true]);
+    expect([promPod.serviceAccountName, promPod.automountServiceAccountToken]).toEqual(['interlok-scaling-prometheus', true]);
     const config = parse(find(objects, 'ConfigMap', 'interlok-scaling-adapter').data['config.yaml']);
     expect(config.rules[0]).toMatchObject({ seriesQuery: 'workflow_count_total{namespace!="",pod!=""}', name: { as: 'interlok_messages' } });
     expect(config.rules[0].metricsQuery).toBe('sum by (<<.GroupBy>>) (increase(<<.Series>>{<<.LabelMatchers>>,workflow="in@ch"}[1m]))');

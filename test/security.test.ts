@@ -41,7 +41,7 @@ describe('security scan of every synthesized object', () => {
 
   test('only the adapter gets a service-account token', () => {
     const tokens = synthStack().filter((o) => o.kind === 'Deployment' && o.spec.template.spec.automountServiceAccountToken !== false);
-    expect(tokens.map((o) => o.metadata.name)).toEqual(['prometheus-adapter']);
+    expect(tokens.map((o) => o.metadata.name)).toEqual(['interlok-scaling-adapter']);
   });
 
   test('the scan catches regressions', () => {
