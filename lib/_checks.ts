@@ -2,6 +2,7 @@ import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { suggest } from './_props';
+import { DEFAULT_NAMES } from './monitoring/monitoring-names';
 
 /**
  * Errors for a single bad prop name the construct path, the prop, the value given and what was expected,
@@ -110,7 +111,7 @@ export function checkDuration(scope: IConstruct, prop: string, value: Duration, 
 export function checkHostPort(scope: IConstruct, prop: string, value: string): string {
   const m = typeof value === 'string' ? /^([^:/\s]+):([0-9]{1,5})$/.exec(value) : null;
   if (!m || !HOST.test(m[1]) || Number(m[2]) < 1 || Number(m[2]) > 65535) {
-    throw propError(scope, prop, value, 'host:port with no scheme or path (for example "prometheus-pushgateway.monitoring.svc:9091")');
+    throw propError(scope, prop, value, `host:port with no scheme or path (for example "${DEFAULT_NAMES.pushgateway}.${DEFAULT_NAMES.namespace}.svc:9091")`);
   }
   return value;
 }
@@ -134,7 +135,7 @@ export function checkUrl(scope: IConstruct, prop: string, value: string): string
   // which the adapter's Go url.Parse takes.
   const m = typeof value === 'string' ? /^https?:\/\/([^/:?#\s]+)(?::(\d{1,5}))?(?:[/?#]\S*)?$/.exec(value) : null;
   const ok = m !== null && HOST.test(m[1]) && (m[2] === undefined || (Number(m[2]) >= 1 && Number(m[2]) <= 65535));
-  if (!ok) throw propError(scope, prop, value, 'an http:// or https:// URL (for example "http://prometheus-server.monitoring.svc:80/")');
+  if (!ok) throw propError(scope, prop, value, `an http:// or https:// URL (for example "http://${DEFAULT_NAMES.prometheus}.${DEFAULT_NAMES.namespace}.svc:80/")`);
   return value;
 }
 

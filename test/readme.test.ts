@@ -34,7 +34,9 @@ describe('README', () => {
   });
 
   test('what a user must know before applying, on teardown, NetworkPolicies and port 6443', () => {
-    expect(readme).toContain('kubectl get apiservice v1beta1.custom.metrics.k8s.io v1beta1.external.metrics.k8s.io');
+    // the deploy fails loudly instead of merging into what the cluster runs (test/e2e/takeover.e2e.ts runs it)
+    expect(readme).toMatch(/## Deploy\n\n```sh\nnpx cdk8s-interlok-scaling preflight dist\/ && kubectl apply --server-side --field-manager=cdk8s-interlok-scaling -f dist\/\n```/);
+    expect(readme).toContain('### Upgrading from 0.1.x');
     expect(readme).toMatch(/### Teardown[\s\S]*kubectl delete apiservice v1beta1\.custom\.metrics\.k8s\.io v1beta1\.external\.metrics\.k8s\.io\nkubectl delete -f dist\//);
     expect(readme).toContain('### NetworkPolicies need a CNI that enforces them');
     expect(readme).toMatch(/Private GKE[\s\S]*--allow tcp:6443/);

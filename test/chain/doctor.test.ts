@@ -128,7 +128,7 @@ test('an unreachable Prometheus: one failed check with the port-forward to run',
   });
   const r = await cli('doctor', '--prometheus', `http://127.0.0.1:${port}`);
   expect(r.code).toBe(1);
-  expect(r.stdout).toMatch(/^FAIL  Prometheus: cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED\n      fix: .*port-forward svc\/prometheus-server 9090:80/m);
+  expect(r.stdout).toMatch(/^FAIL  Prometheus: cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED\n      fix: .*kubectl -n interlok-scaling port-forward svc\/interlok-scaling-prometheus 9090:80/m);
   expect(r.stderr).toBe('cdk8s-interlok-scaling: error: 1 check(s) failed: Prometheus\n');
   expect((await cli('doctor', '--prometheus', 'localhost:9090')).code).toBe(2);
 });

@@ -111,9 +111,10 @@ describe('objects with our names, written first by Helm and by another field man
     expect(apply).toMatch(/^kubectl apply --server-side --field-manager=cdk8s-interlok-scaling -f dist\/$/);
     const r = sh(apply);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/conflict/i);
-    expect(r.stderr).toContain('"helm"');
-    for (const name of [prometheusConfig, pushgatewayService]) expect(r.stderr).toContain(name);
+    // one refusal per object in the way: Helm's ConfigMap (its prometheus.yml), Helm's Service (its selector), the other team's ConfigMap
+    expect(r.stderr).toMatch(/Apply failed with \d+ conflicts: conflicts with "helm" using v1:\n(- .*\n)*- \.data\.prometheus\.yml\n/);
+    expect(r.stderr).toMatch(/Apply failed with \d+ conflicts: conflicts with "helm" using v1:\n(- .*\n)*- \.spec\.selector\n/);
+    expect(r.stderr).toContain('Apply failed with 1 conflict: conflict with "other-team": .data.config.yaml');
     expect([userFields('configmap', prometheusConfig, ns), userFields('service', pushgatewayService, ns)]).toEqual(before);
   });
 });
@@ -223,6 +224,15 @@ describe("upgrading from 0.1.x as the README says: the new names beside the old,
     }
   }
 
+  /** True once the HPA reads `value`; otherwise throws what it reads (waitFor reports the last). */
+  function metricIs(value: string): true {
+    const state = hpaState('default', hpa.metadata.name, 'interlok');
+    if (state.metric === value) return true;
+    const h = getJson(['get', 'hpa', hpa.metadata.name, '-n', 'default']);
+    const pushed = getJson(['get', 'pods', '-n', 'default', '-l', 'app.kubernetes.io/name=interlok']).items.map((p: any) => `${p.metadata.name}:${p.status.phase}`);
+    throw new Error(`${JSON.stringify(state)}; pods ${pushed.join(',')}; ${(h.status?.conditions ?? []).map((c: any) => `${c.type}=${c.status} ${c.reason}: ${c.message}`).join(' | ')}`);
+  }
+
   test('every command passes, the HPA keeps its metric but for the stated gap, and nothing of 0.1.x is left', async () => {
     kubectl(['apply', '-f', old]); // as 0.1.x's README said
     for (const api of ['v1beta1.custom.metrics.k8s.io', 'v1beta1.external.metrics.k8s.io']) {
@@ -234,7 +244,7 @@ describe("upgrading from 0.1.x as the README says: the new names beside the old,
         await sleep(3000);
       }
     })();
-    await waitFor('the 0.1.x HPA to read 50', () => (hpaState('default', hpa.metadata.name, 'interlok').metric === '50' ? true : undefined), 180_000, 2000);
+    await waitFor('the 0.1.x HPA to read 50', () => metricIs('50'), 300_000, 2000);
 
     // the HPA's metric, watched through the whole upgrade: the longest time without it
     let missingSince: number | undefined;
@@ -259,7 +269,7 @@ describe("upgrading from 0.1.x as the README says: the new names beside the old,
       expect({ command, status: r.status, stderr: r.stderr.replace(/^Warning: .*\n/gm, '') }).toEqual({ command, status: 0, stderr: '' });
     }
     // the metric is back, from the new chain (50 per pod: below the target, so the pod count stays put)
-    await waitFor('the HPA to read 50 again', () => (hpaState('default', hpa.metadata.name, 'interlok').metric === '50' ? true : undefined), 180_000, 1000);
+    await waitFor('the HPA to read 50 again', () => metricIs('50'), 300_000, 1000);
     watching = false;
     await watch;
     if (missingSince !== undefined) longestGap = Math.max(longestGap, Date.now() - missingSince);
