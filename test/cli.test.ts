@@ -32,8 +32,8 @@ describe('cdk8s-interlok-scaling CLI', () => {
     const top = cli('--help');
     expect(top.code).toBe(0);
     expect(top.stdout).toContain('Usage: cdk8s-interlok-scaling');
-    for (const cmd of ['adapter-values', 'explain', 'doctor', 'load', 'simulate']) expect(top.stdout).toContain(cmd);
-    for (const cmd of ['explain', 'doctor', 'load', 'simulate']) {
+    for (const cmd of ['adapter-values', 'explain', 'doctor', 'load', 'preflight', 'simulate']) expect(top.stdout).toContain(cmd);
+    for (const cmd of ['explain', 'doctor', 'load', 'preflight', 'simulate']) {
       const h = cli(cmd, '--help');
       expect(h.code).toBe(0);
       expect(h.stdout).toContain(`Usage: cdk8s-interlok-scaling ${cmd}`);
