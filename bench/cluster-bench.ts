@@ -14,6 +14,7 @@ import { join } from 'path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { renderExternalMetricsQuery } from '../lib';
 import { getJson, kubectl, podsOf, Pusher, requireCluster, sleep, waitFor } from '../test/e2e/harness';
+import { DEFAULT_NAMES } from '../lib/monitoring/monitoring-names';
 
 const root = join(__dirname, '..');
 const distFile = join(root, 'dist', 'interlok-autoscaling.k8s.yaml');
@@ -170,7 +171,7 @@ async function main(): Promise<void> {
   const served = Date.now() - applied;
   console.error(`apply → External metric served: ${secs(served)} s`);
   const { up, down } = process.env.BENCH_CLUSTER_FLEET_ONLY ? { up: [0], down: [0] } : await reactionTimes(pusher);
-  const adapterConfig = parse(getJson(['get', 'configmap', 'prometheus-adapter', '-n', 'monitoring']).data['config.yaml']);
+  const adapterConfig = parse(getJson(['get', 'configmap', DEFAULT_NAMES.adapter, '-n', DEFAULT_NAMES.namespace]).data['config.yaml']);
   const rule = adapterConfig.externalRules[0];
   const fleets: FleetResult[] = [];
   for (const n of [4, 8, 20]) {
