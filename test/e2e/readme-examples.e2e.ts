@@ -110,8 +110,8 @@ describe.each(examples.map((e, i) => [i + 1, e.heading] as const))('README examp
     // whatever an earlier test left of this example (none when they pass)
     await cleanUp(ex);
     // A namespace the example names but does not create is one the README expects the user's cluster to have
-    // already (none of today's examples has one: each creates its own or uses default/kube-system). Only that
-    // namespace is created here, so that the example's own objects can be applied.
+    // already (the fleet's team namespaces: an Interlok's namespace is used, never emitted). Only that namespace is
+    // created here, so that the example's own objects can be applied.
     for (const ns of prerequisites) kubectl(['create', 'namespace', ns]);
   });
 
