@@ -6,7 +6,7 @@ import { ExistingNamespaces } from './existing-namespaces';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { AdapterRule, AdapterRuleProps } from './adapter-rule';
-import { InterlokDeployment, InterlokDeploymentProps } from './interlok-deployment';
+import { IMAGE_EXPECTED, InterlokDeployment, InterlokDeploymentProps, InterlokImage } from './interlok-deployment';
 import { isLabelValue, recommendedLabels } from './labels';
 import { AutoscalerOptions, MessageMetricsHpa, ScaleMetric, ScaleTarget } from './message-metrics-hpa';
 import { GrafanaDashboard } from './monitoring/grafana-dashboard';
@@ -19,11 +19,10 @@ import { Scaler } from './scaler';
 
 export interface InterlokAutoscalingChartProps extends ChartProps {
   /**
-   * The first Interlok Deployment (more with `addInterlok`). Its pushgateway is the monitoring stack's unless that
-   * runs none.
-   * @default - the guide's: `interlok` in `default`, the guide's image
+   * The first Interlok Deployment (more with `addInterlok`); its `image` has no default. Its pushgateway is the
+   * monitoring stack's unless that runs none.
    */
-  readonly interlok?: InterlokDeploymentProps;
+  readonly interlok: InterlokDeploymentProps;
   /**
    * @default - pushgateway, Prometheus and prometheus-adapter in `monitoring`
    */
@@ -124,7 +123,7 @@ export class InterlokAutoscalingChart extends Chart {
   private readonly scaler: Scaler;
   private readonly props: InterlokAutoscalingChartProps;
 
-  constructor(scope: Construct, id: string, props: InterlokAutoscalingChartProps = {}) {
+  constructor(scope: Construct, id: string, props: InterlokAutoscalingChartProps) {
     super(scope, id, checkChartProps(scope, id, props));
     props = checkNested(this, props);
     this.props = props;
@@ -148,6 +147,8 @@ export class InterlokAutoscalingChart extends Chart {
       stack._propsPath = 'monitoring.';
       return stack;
     };
+    // named as the user wrote it, before anything is built from it
+    if (!(props.interlok?.image instanceof InterlokImage)) throw propError(this, 'interlok.image', props.interlok?.image, IMAGE_EXPECTED);
     let first: InterlokDeployment | undefined;
     if (props.interlok?.metricsSource?.kind === 'scrape') {
       // Prometheus is configured with the pods it scrapes: this Interlok first, then the stack
@@ -160,14 +161,15 @@ export class InterlokAutoscalingChart extends Chart {
     if (existing.length) new ExistingNamespaces(this, 'ExistingNamespaces', { names: existing });
     [...CLUSTER_NAMESPACES, ...existing, this.monitoring.namespace].forEach((ns) => this.namespaces.add(ns));
 
-    const wired = this.wire(this, props.interlok ?? {}, props.autoscaler, props.rule?.seriesName, props.dashboard ?? true, first);
+    const wired = this.wire(this, props.interlok, props.autoscaler, props.rule?.seriesName, props.dashboard ?? true, first);
     ({ interlok: this.interlok, rule: this.rule, autoscaler: this.autoscaler, scaledObject: this.scaledObject } = wired);
     AppIndex.of(this);
   }
 
   /** Adds an Interlok to the stack, wired completely; its HPA (or ScaledObject) is named after it. */
-  public addInterlok(id: string, props: FleetInterlokProps = {}): AutoscaledInterlok {
+  public addInterlok(id: string, props: FleetInterlokProps): AutoscaledInterlok {
     props = checkProps(this, `addInterlok(${id})`, props, 'FleetInterlokProps');
+    if (!(props.image instanceof InterlokImage)) throw propError(this, `addInterlok(${id}).image`, props.image, IMAGE_EXPECTED);
     checkProps(this, `addInterlok(${id}).autoscaler`, props.autoscaler, 'AutoscalerOptions');
     const { autoscaler, scaleOn, dashboard, ...interlok } = props;
     if (interlok.metricsSource?.kind === 'scrape') {

@@ -15,27 +15,54 @@ import { MetricsSource } from './metrics-source';
 import { checkProps, suggest } from './_props';
 import { inputError } from './model/_input';
 
-/** The Interlok image to run. */
+/** The guide's image repository (adaptris-labs/interlok-kubernetes-scaling's `build.gradle`). */
+const GUIDE_REPOSITORY = 'aaronmcgrathadpx/interlok-kubernetes-scaling';
+
+/**
+ * Tags that name a different build from one day to the next: `latest`, and the `latest-<dist>` and
+ * `[<major>-]snapshot-<dist>` tags that adaptris/docker-interlok publishes.
+ */
+const MOVING_TAG = /^(latest|(latest|(\d+-)?snapshot)(-.*)?)$/;
+
+/**
+ * The Interlok image to run. There is no default: an Interlok is your image, pinned, or the guide's demo asked for
+ * by name.
+ */
 export class InterlokImage {
-  /** The guide's image: Interlok 3.9 with the kubernetes-metrics pusher and a `/in-box` workflow. */
-  public static readonly GUIDE = new InterlokImage('aaronmcgrathadpx/interlok-kubernetes-scaling:latest');
-
-  /** A full reference, for example `registry.example.com/interlok:3.12.0` or `repo@sha256:...`. */
-  public static of(reference: string): InterlokImage {
-    return new InterlokImage(reference);
+  /**
+   * Your image, pinned to a release tag (`registry.example.com/interlok:3.12.0`) or a digest
+   * (`repo@sha256:<64 hex digits>`). A missing tag, `latest`, `latest-<dist>` or `snapshot-<dist>` is refused: nodes
+   * would run whatever the tag meant when each pulled it. Pulled `IfNotPresent`: a pinned reference names one build.
+   */
+  public static fromRegistry(reference: string): InterlokImage {
+    const fn = 'InterlokImage.fromRegistry';
+    if (typeof reference !== 'string') throw inputError(fn, 'reference', reference, 'an image reference such as "registry/repository:tag" or "repository@sha256:<64 hex digits>"');
+    const tag = imageTag(reference);
+    if (!reference.includes('@') && (tag === undefined || MOVING_TAG.test(tag))) {
+      throw inputError(fn, 'reference', reference, 'a pinned image: a release tag ("repo:3.12.0") or a digest ("repo@sha256:<64 hex digits>"), not a missing, latest or snapshot tag; the guide\'s demo is InterlokImage.guideDemo()');
+    }
+    return new InterlokImage(reference, 'IfNotPresent');
   }
 
-  /** The guide's repository at another tag. */
-  public static guideTag(tag: string): InterlokImage {
-    return new InterlokImage(`aaronmcgrathadpx/interlok-kubernetes-scaling:${tag}`);
+  /**
+   * The guide's demo image, `aaronmcgrathadpx/interlok-kubernetes-scaling`: Interlok 3.9 (2019, a personal Docker Hub
+   * account) with the kubernetes-metrics pusher and a `/in-box` workflow counted as `MessageMetrics`. For trying the
+   * guide, not for running messages: it gets no updates. Without a `digest` (`sha256:<64 hex digits>`, as pulled once) it is the only tag published, `latest`,
+   * pulled `Always` so every node runs what the tag means today; with a digest, `IfNotPresent`. It runs under the
+   * same restricted securityContext as any Interlok here (uid `runAsUser`, read-only root, emptyDirs for `/tmp`,
+   * `logs` and `ui-resources`); that the 2019 image starts so is not verified (see the README).
+   */
+  public static guideDemo(digest?: string): InterlokImage {
+    if (digest === undefined) return new InterlokImage(`${GUIDE_REPOSITORY}:latest`, 'Always');
+    if (typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest)) throw inputError('InterlokImage.guideDemo', 'digest', digest, '"sha256:<64 lowercase hex digits>", or nothing for the latest tag');
+    return new InterlokImage(`${GUIDE_REPOSITORY}@${digest}`, 'IfNotPresent');
   }
 
-  /** The guide's repository pinned to a digest (`sha256:<64 hex digits>`), so every node runs the same bytes. */
-  public static guideDigest(digest: string): InterlokImage {
-    return new InterlokImage(`aaronmcgrathadpx/interlok-kubernetes-scaling@${digest}`);
-  }
-
-  private constructor(public readonly reference: string) {}
+  private constructor(
+    public readonly reference: string,
+    /** The container's `imagePullPolicy`. */
+    public readonly pullPolicy: 'Always' | 'IfNotPresent',
+  ) {}
 }
 
 function checkFiles(fn: string, files: InterlokConfigFiles, arg: string): void {
@@ -126,9 +153,10 @@ export interface InterlokDeploymentProps {
    */
   readonly namespace?: string;
   /**
-   * @default InterlokImage.GUIDE
+   * The image: yours, pinned (`InterlokImage.fromRegistry('repo:tag')`), or the guide's demo
+   * (`InterlokImage.guideDemo()`). No default: what runs your messages is chosen, not inherited.
    */
-  readonly image?: InterlokImage;
+  readonly image: InterlokImage;
   /**
    * Where Interlok pushes `MessageMetrics`.
    * @default PushgatewayEndpoint.GUIDE_DEFAULT
@@ -226,6 +254,8 @@ export const DEREGISTER_SCRIPT = [
   'curl -fsS -o /dev/null -X DELETE "$url"',
 ].join('\n');
 
+export const IMAGE_EXPECTED = 'an InterlokImage: InterlokImage.fromRegistry("repo:tag") for your image, or InterlokImage.guideDemo() for the guide\'s demo (there is no default)';
+
 /** Seconds Interlok's container waits before it gets SIGTERM, so endpoints stop sending it requests first. */
 export const INTERLOK_PRE_STOP_PAUSE = 5;
 
@@ -259,7 +289,7 @@ export class InterlokDeployment extends Construct {
   private readonly autoscalers: IConstruct[] = [];
   private readonly labels: Record<string, string>;
 
-  constructor(scope: Construct, id: string, props: InterlokDeploymentProps = {}) {
+  constructor(scope: Construct, id: string, props: InterlokDeploymentProps) {
     super(scope, id);
     props = checkProps(this, '', props, 'InterlokDeploymentProps');
     AppIndex.of(this);
@@ -274,8 +304,8 @@ export class InterlokDeployment extends Construct {
     if (!(source instanceof MetricsSource)) throw propError(this, 'metricsSource', source, 'a MetricsSource (MetricsSource.pushgateway() or MetricsSource.scrape({ workflow }))');
     this.metricsSource = source;
     const scrape = source.kind === 'scrape';
-    const image = props.image ?? InterlokImage.GUIDE;
-    if (!(image instanceof InterlokImage)) throw propError(this, 'image', image, 'an InterlokImage (InterlokImage.of("repo:tag"))');
+    const image = props.image;
+    if (!(image instanceof InterlokImage)) throw propError(this, 'image', image, IMAGE_EXPECTED);
     this.image = checkImage(this, 'image', image.reference);
     if (scrape && CANNOT_SCRAPE.some((re) => re.test(this.image))) {
       throw propError(this, 'image', this.image, `with MetricsSource.scrape(), ${SCRAPE_IMAGE_NEEDS}`);
@@ -379,7 +409,7 @@ export class InterlokDeployment extends Construct {
             containers: [{
               name: CONTAINER,
               image: this.image,
-              imagePullPolicy: pullPolicy(this.image),
+              imagePullPolicy: image.pullPolicy,
               ports,
               env: [{ name: 'JVM_ARGS', value: `-Xmx${heapMi}m` }, ...this.pushgatewayEnv.envVars],
               resources: renderResources(resources),

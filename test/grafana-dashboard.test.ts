@@ -5,9 +5,9 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { Testing } from 'cdk8s';
 import { stringify } from 'yaml';
-import { InterlokAutoscalingChart } from '../lib';
 import { distObjects, findObject } from './chain/harness';
 import { which } from './tools';
+import { demoChart } from './helpers';
 
 const cm = findObject(distObjects(), 'ConfigMap', 'interlok-scaling-dashboard');
 
@@ -54,7 +54,7 @@ test('every panel query parses (promtool)', () => {
 });
 
 test('dashboard: false leaves it out', () => {
-  const objects = Testing.synth(new InterlokAutoscalingChart(Testing.app(), 'x', { dashboard: false }));
+  const objects = Testing.synth(demoChart(Testing.app(), 'x', { dashboard: false }));
   expect(objects.some((o) => o.metadata?.labels?.grafana_dashboard)).toBe(false);
-  expect(Testing.synth(new InterlokAutoscalingChart(Testing.app(), 'y')).filter((o) => o.metadata?.labels?.grafana_dashboard)).toHaveLength(1);
+  expect(Testing.synth(demoChart(Testing.app(), 'y')).filter((o) => o.metadata?.labels?.grafana_dashboard)).toHaveLength(1);
 });

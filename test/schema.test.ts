@@ -28,8 +28,8 @@ describe('every synthesized object is valid against the Kubernetes schemas', () 
     },
     'KEDA': { scaler: Scaler.keda({ minReplicaCount: 0, activationThreshold: 1, fallback: { failureThreshold: 3, replicas: 2, behavior: 'currentReplicasIfHigher' } }) },
     'kube-prometheus-stack': { monitoring: { kubePrometheusStack: {} } },
-    'Interlok 5 scraped, own Prometheus': { interlok: { namespace: 'integration', image: InterlokImage.of('registry.example.com/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'in@ch' }) } },
-    'Interlok 5 scraped by kube-prometheus-stack, KEDA': { scaler: Scaler.keda(), monitoring: { kubePrometheusStack: {} }, interlok: { image: InterlokImage.of('registry.example.com/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'in@ch' }) } },
+    'Interlok 5 scraped, own Prometheus': { interlok: { namespace: 'integration', image: InterlokImage.fromRegistry('registry.example.com/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'in@ch' }) } },
+    'Interlok 5 scraped by kube-prometheus-stack, KEDA': { scaler: Scaler.keda(), monitoring: { kubePrometheusStack: {} }, interlok: { image: InterlokImage.fromRegistry('registry.example.com/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'in@ch' }) } },
   };
   test.each(Object.entries(modes))('mode: %s', (_name, props) => {
     const objects = synthStack(props);

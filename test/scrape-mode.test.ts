@@ -1,9 +1,9 @@
 import { Duration } from 'cdk8s';
 import { parse } from 'yaml';
-import { AdapterRule, InterlokAutoscalingChartProps, InterlokDeployment, InterlokImage, MetricsSource, Scaler } from '../lib';
-import { emptyChart, find, synthStack } from './helpers';
+import { AdapterRule, InterlokAutoscalingChartProps, InterlokImage, MetricsSource, Scaler } from '../lib';
+import { demoInterlok, emptyChart, find, synthStack } from './helpers';
 
-const IMAGE = InterlokImage.of('registry.example.com/interlok-profiler:5.0.1');
+const IMAGE = InterlokImage.fromRegistry('registry.example.com/interlok-profiler:5.0.1');
 const SCRAPED: InterlokAutoscalingChartProps = { interlok: { namespace: 'integration', image: IMAGE, metricsSource: MetricsSource.scrape({ workflow: 'in@ch' }) } };
 
 describe('Interlok 4.1+/5.x: Prometheus scrapes the pods', () => {
@@ -44,11 +44,11 @@ describe('Interlok 4.1+/5.x: Prometheus scrapes the pods', () => {
 
   test('images that cannot serve the endpoint fail at once, saying what the image needs', () => {
     for (const image of ['adaptris/interlok:5.0.1-zulu-alpine', 'docker.io/adaptris/interlok:snapshot', 'adaptris/interlok']) {
-      expect(() => new InterlokDeployment(emptyChart(), 'I', { image: InterlokImage.of(image), metricsSource: MetricsSource.scrape({ workflow: 'a@b' }) }))
+      expect(() => demoInterlok(emptyChart(), 'I', { image: InterlokImage.fromRegistry(image), metricsSource: MetricsSource.scrape({ workflow: 'a@b' }) }))
         .toThrow(new RegExp(`\\[test/I\\] image: got "${image.replace(/[.]/g, '\\.')}", expected with MetricsSource.scrape\\(\\), an image of your own .*interlok-rest-metrics-profiler.*metrics-provider-prometheus.*aspectjweaver`));
     }
-    expect(() => new InterlokDeployment(emptyChart(), 'I', { metricsSource: MetricsSource.scrape({ workflow: 'a@b' }) })).toThrow(/image: got "aaronmcgrathadpx\/interlok-kubernetes-scaling:latest"/);
-    expect(() => new InterlokDeployment(emptyChart(), 'I', { image: InterlokImage.of('adaptris/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'a@b' }) })).not.toThrow();
+    expect(() => demoInterlok(emptyChart(), 'I', { metricsSource: MetricsSource.scrape({ workflow: 'a@b' }) })).toThrow(/image: got "aaronmcgrathadpx\/interlok-kubernetes-scaling:latest"/);
+    expect(() => demoInterlok(emptyChart(), 'I', { image: InterlokImage.fromRegistry('adaptris/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'a@b' }) })).not.toThrow();
   });
 
   test('the rule\'s window and workflow are checked', () => {
@@ -73,7 +73,7 @@ describe('Interlok 4.1+/5.x: Prometheus scrapes the pods', () => {
 
   test('a rule and an Interlok that disagree on the source fail synth', () => {
     const chart = emptyChart();
-    const interlok = new InterlokDeployment(chart, 'I', { image: IMAGE, metricsSource: MetricsSource.scrape({ workflow: 'a@b' }) });
+    const interlok = demoInterlok(chart, 'I', { image: IMAGE, metricsSource: MetricsSource.scrape({ workflow: 'a@b' }) });
     const rule = new AdapterRule(chart, 'R');
     new (require('../lib').KedaScaledObject)(chart, 'So', { target: require('../lib').ScaleTarget.interlok(interlok), rule, serverAddress: 'http://p:9090' });
     expect(() => require('cdk8s').Testing.synth(chart)).toThrow(/rule test\/R counts pushed metrics but Interlok test\/I is scraped/);

@@ -8,18 +8,19 @@
 import { createServer, Server } from 'http';
 import { Duration, Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { AdapterRuleConfig, InterlokAutoscalingChart, InterlokAutoscalingChartProps, InterlokImage, MetricsSource, Scaler } from '../../lib';
+import { AdapterRuleConfig, InterlokAutoscalingChartProps, InterlokImage, MetricsSource, Scaler } from '../../lib';
 import { findObject, kedaDecision, MetricsChain, podName, sleep } from './harness';
+import { demoChart } from '../helpers';
 
 const WINDOW_S = 20;
 const props = (scaler: Scaler): InterlokAutoscalingChartProps => ({
-  interlok: { image: InterlokImage.of('registry.example.com/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'in@ch', window: Duration.seconds(WINDOW_S) }) },
+  interlok: { image: InterlokImage.fromRegistry('registry.example.com/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'in@ch', window: Duration.seconds(WINDOW_S) }) },
   monitoring: { scrapeInterval: Duration.seconds(2) },
   scaler,
 });
-const kedaChart = new InterlokAutoscalingChart(Testing.app(), 'scrape', props(Scaler.keda({ threshold: 25 })));
+const kedaChart = demoChart(Testing.app(), 'scrape', props(Scaler.keda({ threshold: 25 })));
 const keda = Testing.synth(kedaChart);
-const hpaObjects = Testing.synth(new InterlokAutoscalingChart(Testing.app(), 'scrape', { ...props(Scaler.hpa()), autoscaler: { averageValue: 25 } }));
+const hpaObjects = Testing.synth(demoChart(Testing.app(), 'scrape', { ...props(Scaler.hpa()), autoscaler: { averageValue: 25 } }));
 const prometheusYaml: string = findObject(keda, 'ConfigMap', 'prometheus-server').data['prometheus.yml'];
 const so = findObject(keda, 'ScaledObject', 'interlok');
 /** The ScaledObject the chart would generate for Deployment `name` in `namespace`: the same query, filled in. */
