@@ -19,7 +19,8 @@ function withDemoImage<T>(props: T): T {
 
 /** An InterlokAutoscalingChart whose first Interlok runs DEMO_IMAGE unless the props name an image. */
 export function demoChart(scope: Construct, id: string, props: DemoChartProps = {}): InterlokAutoscalingChart {
-  return new InterlokAutoscalingChart(scope, id, { ...props, interlok: withDemoImage(props.interlok) } as InterlokAutoscalingChartProps);
+  const plain = props !== null && typeof props === 'object' && !Array.isArray(props);
+  return new InterlokAutoscalingChart(scope, id, (plain ? { ...props, interlok: withDemoImage(props.interlok) } : props) as InterlokAutoscalingChartProps);
 }
 
 /** An InterlokDeployment running DEMO_IMAGE unless the props name an image. */
