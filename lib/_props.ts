@@ -23,6 +23,7 @@ const PROPS: Record<string, { readonly keys: readonly string[]; readonly extends
   KedaScaledObjectProps: { keys: ['rule', 'serverAddress', 'target'], extends: ['KedaOptions'] },
   KedaScalerOptions: { keys: ['operatorPeer'], extends: ['KedaOptions'] },
   InterlokLoadJobProps: { keys: ['count', 'interlok'] },
+  LoadJobOptions: { keys: ['count', 'interlok', 'outdir'] },
   ExistingNamespacesProps: { keys: ['names'] },
   ExistingEndpointsProps: { keys: ['prometheusUrls', 'pushgateways'] },
   GrafanaDashboardProps: { keys: ['hpa', 'namespace'] },

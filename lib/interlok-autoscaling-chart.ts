@@ -1,4 +1,5 @@
-import { Chart, ChartProps } from 'cdk8s';
+import { join, resolve } from 'path';
+import { App, Chart, ChartProps, YamlOutputType } from 'cdk8s';
 import { AppIndex, CLUSTER_NAMESPACES } from './_app-index';
 import { checkArray, propError } from './_checks';
 import { checkProps } from './_props';
@@ -15,6 +16,7 @@ import { NetworkPeer } from './monitoring/network-peer';
 import { ScrapedPods } from './monitoring/prometheus-server';
 import { ReactionTimes, worstCaseReactionTimes } from './model/reaction-time';
 import { KedaScaledObject } from './keda-scaled-object';
+import { InterlokLoadJob } from './load-job';
 import { Scaler } from './scaler';
 
 export interface InterlokAutoscalingChartProps extends ChartProps {
@@ -56,6 +58,26 @@ export interface InterlokAutoscalingChartProps extends ChartProps {
    * @default true
    */
   readonly dashboard?: boolean;
+}
+
+/** Options of `InterlokAutoscalingChart.synthLoadJob`. */
+export interface LoadJobOptions {
+  /**
+   * The Interlok whose `/in-box` gets the requests.
+   * @default - the chart's first Interlok
+   */
+  readonly interlok?: InterlokDeployment;
+  /**
+   * Requests to send.
+   * @default 150 (the guide's)
+   */
+  readonly count?: number;
+  /**
+   * The directory the Job's file is written to; not the app's own outdir, where `kubectl apply -f <outdir>/` would
+   * run it with the stack.
+   * @default - `extras/` in the app's outdir (`dist/extras/`): `kubectl apply -f dist/` does not recurse into it
+   */
+  readonly outdir?: string;
 }
 
 /** One more Interlok of a fleet on the chart's monitoring stack. */
@@ -230,6 +252,28 @@ export class InterlokAutoscalingChart extends Chart {
       this.rules.set(rule.seriesName, rule);
     }
     return rule;
+  }
+
+  /**
+   * Writes the guide's load test, an InterlokLoadJob sending `count` GETs to an Interlok's `/in-box` from inside the
+   * cluster, as a file of its own outside the stack's files (by default `dist/extras/load-job.k8s.yaml`), and
+   * returns its path. Run it with `kubectl apply -f <path>`; it is never part of `kubectl apply -f dist/`.
+   */
+  public synthLoadJob(options: LoadJobOptions = {}): string {
+    options = checkProps(this, 'synthLoadJob', options, 'LoadJobOptions');
+    const interlok = options.interlok ?? this.interlok;
+    if (!(interlok instanceof InterlokDeployment)) throw propError(this, 'synthLoadJob.interlok', interlok, 'an InterlokDeployment (one of stack.interloks[i].interlok)');
+    const appOutdir = App.of(this).outdir;
+    const outdir = options.outdir ?? join(appOutdir, 'extras');
+    if (typeof outdir !== 'string' || outdir === '' || resolve(outdir) === resolve(appOutdir)) {
+      throw propError(this, 'synthLoadJob.outdir', outdir, `a directory other than the app's outdir (${appOutdir}): kubectl apply -f ${appOutdir}/ would run the Job with the stack`);
+    }
+    const extras = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
+    // the first Interlok's file keeps the name main.ts has always written; others are named after their Interlok
+    const id = interlok === this.interlok ? 'load-job' : `${interlok.namespace}-${interlok.name}-load-job`;
+    new InterlokLoadJob(new Chart(extras, id), 'Job', { interlok, count: options.count });
+    extras.synth();
+    return join(outdir, `${id}.k8s.yaml`);
   }
 
   /** Worst-case reaction times of this stack (undefined: no Prometheus of its own to read intervals from). */
