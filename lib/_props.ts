@@ -26,7 +26,7 @@ const PROPS: Record<string, { readonly keys: readonly string[]; readonly extends
   LoadJobOptions: { keys: ['count', 'interlok', 'outdir'] },
   ExistingNamespacesProps: { keys: ['names'] },
   ExistingEndpointsProps: { keys: ['prometheusUrls', 'pushgateways'] },
-  GrafanaDashboardProps: { keys: ['hpa', 'namespace'] },
+  GrafanaDashboardProps: { keys: ['hpa', 'kubeStateMetrics', 'namespace'] },
   KubePrometheusStackOptions: { keys: ['interval', 'namespace', 'prometheusPeer', 'prometheusUrl', 'release'] },
   MonitoringStackProps: { keys: ['adapter', 'adapterOptions', 'allowPushFrom', 'allowQueryFrom', 'allowScrapeFrom', 'apiServiceTls', 'createNamespace', 'existingPrometheusUrl', 'existingPushgateway', 'kubePrometheusStack', 'namespace', 'networkPolicies', 'prometheus', 'pushgateway', 'relistInterval', 'scrapeInterval', 'scrapePods'] },
   PodMonitorProps: { keys: ['honorLabels', 'interval', 'name', 'namespace', 'namespaces', 'path', 'port', 'release', 'selector'] },

@@ -181,7 +181,7 @@ export class InterlokAutoscalingChart extends Chart {
     }
     const existing = checkArray(this, 'existingNamespaces', props.existingNamespaces, 'namespace names');
     if (existing.length) new ExistingNamespaces(this, 'ExistingNamespaces', { names: existing });
-    [...CLUSTER_NAMESPACES, ...existing, this.monitoring.namespace].forEach((ns) => this.namespaces.add(ns));
+    [...CLUSTER_NAMESPACES, ...existing, ...(this.monitoring._holdsObjects ? [this.monitoring.namespace] : [])].forEach((ns) => this.namespaces.add(ns));
 
     const wired = this.wire(this, props.interlok, props.autoscaler, props.rule?.seriesName, props.dashboard ?? true, first);
     ({ interlok: this.interlok, rule: this.rule, autoscaler: this.autoscaler, scaledObject: this.scaledObject } = wired);
@@ -233,7 +233,14 @@ export class InterlokAutoscalingChart extends Chart {
     } else {
       const hpa = new MessageMetricsHpa(scope, 'Autoscaler', { ...autoscaler, target, rule });
       // the dashboard reads pushed groups; scraped counters need other panels (not written yet)
-      if (dashboard && rule.metricsSource.kind === 'pushgateway') new GrafanaDashboard(scope, 'Dashboard', { namespace: this.monitoring.namespace, hpa });
+      if (dashboard && rule.metricsSource.kind === 'pushgateway') {
+        if (!this.namespaces.has(this.monitoring.namespace)) {
+          this.monitoring._useNamespace();
+          this.namespaces.add(this.monitoring.namespace);
+        }
+        // our own Prometheus scrapes only the pushgateway: no kube-state-metrics series to draw replicas from
+        new GrafanaDashboard(scope, 'Dashboard', { namespace: this.monitoring.namespace, hpa, kubeStateMetrics: this.monitoring.prometheus === undefined });
+      }
       wired = { interlok, rule, autoscaler: hpa };
     }
     this.interloks.push(wired);

@@ -6,7 +6,7 @@ import { Construct, IConstruct } from 'constructs';
 import { AppIndex } from './_app-index';
 import * as k8s from '../imports/k8s';
 import { checkBootstrap, parseMetricNames } from './_adapter-xml';
-import { checkDnsLabel, checkHeapFitsLimit, checkImage, checkInteger, checkResources, checkServiceName, propError } from './_checks';
+import { checkArray, checkDnsLabel, checkHeapFitsLimit, checkImage, checkInteger, checkResources, checkServiceName, propError } from './_checks';
 import { checksum, emptyDirVolume, LINUX_NODES, podDisruptionBudget, podField, renderResources, restrictedContainerSecurityContext, restrictedPodSecurityContext, spreadAcrossNodes, tcpProbe } from './_pod';
 import { imageTag, imageVersion, recommendedLabels, selectorLabels } from './labels';
 import { PushgatewayEndpoint, PushgatewayEnv } from './pushgateway-env';
@@ -158,12 +158,13 @@ export interface InterlokDeploymentProps {
    */
   readonly image: InterlokImage;
   /**
-   * Where Interlok pushes `MessageMetrics`.
+   * Where Interlok pushes `MessageMetrics` (pushgateway mode only: a scraped Interlok pushes nothing).
    * @default PushgatewayEndpoint.GUIDE_DEFAULT
    */
   readonly pushgateway?: PushgatewayEndpoint;
   /**
-   * More options for `JAVA_OPTS`.
+   * More options for `JAVA_OPTS`. With `MetricsSource.scrape()` they are all of `JAVA_OPTS` (the profiler's
+   * `-javaagent` flags go here, unless the image sets its own `JAVA_OPTS`, which is then left alone).
    * @default - none
    */
   readonly extraJavaOptions?: string[];
@@ -272,7 +273,8 @@ export class InterlokDeployment extends Construct {
   public readonly name: string;
   public readonly namespace: string;
   public readonly image: string;
-  public readonly pushgatewayEnv: PushgatewayEnv;
+  /** The pushgateway wiring of its container (`JAVA_OPTS`, `K8S_*`); none when Prometheus scrapes it. */
+  public readonly pushgatewayEnv?: PushgatewayEnv;
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
   public readonly configMap?: k8s.KubeConfigMap;
@@ -328,11 +330,23 @@ export class InterlokDeployment extends Construct {
         throw propError(this, `extraJavaOptions[${i}]`, opt, 'no heap option (-Xmx, -Xms, -XX:MaxHeapSize, -XX:*RAMPercentage): set heap, which is JVM_ARGS=-Xmx and sizes the memory limit');
       }
     });
-    this.pushgatewayEnv = new PushgatewayEnv(this, 'PushgatewayEnv', {
-      endpoint: props.pushgateway,
-      extraJavaOptions: props.extraJavaOptions,
-      podNamespace: this.namespace,
-    });
+    let env: k8s.EnvVar[];
+    if (scrape) {
+      // nothing to push: JAVA_OPTS is the user's options or, without any, the image's own (which may hold the profiler's agent)
+      if (props.pushgateway !== undefined) throw propError(this, 'pushgateway', props.pushgateway instanceof PushgatewayEndpoint ? props.pushgateway.hostPort : props.pushgateway, 'none with MetricsSource.scrape(): Prometheus scrapes the pods, nothing is pushed');
+      const extra = checkArray(this, 'extraJavaOptions', props.extraJavaOptions, 'JVM options');
+      extra.forEach((opt, i) => {
+        if (typeof opt !== 'string' || !/^-\S+$/.test(opt)) throw propError(this, `extraJavaOptions[${i}]`, opt, 'one JVM option starting with "-" and without spaces');
+      });
+      env = extra.length ? [{ name: 'JAVA_OPTS', value: extra.join(' ') }] : [];
+    } else {
+      this.pushgatewayEnv = new PushgatewayEnv(this, 'PushgatewayEnv', {
+        endpoint: props.pushgateway,
+        extraJavaOptions: props.extraJavaOptions,
+        podNamespace: this.namespace,
+      });
+      env = this.pushgatewayEnv.envVars;
+    }
 
     const appLabels = { name: 'interlok', instance: this.name, component: 'integration', version: imageVersion(this.image) };
     this.podSelector = selectorLabels(appLabels);
@@ -341,6 +355,9 @@ export class InterlokDeployment extends Construct {
     const deregistration = props.deregistration ?? (scrape ? PushgatewayDeregistration.none() : PushgatewayDeregistration.sidecar());
     if (!(deregistration instanceof PushgatewayDeregistration)) {
       throw propError(this, 'deregistration', deregistration, 'a PushgatewayDeregistration (PushgatewayDeregistration.sidecar() or .none())');
+    }
+    if (scrape && deregistration.image !== undefined) {
+      throw propError(this, 'deregistration', 'PushgatewayDeregistration.sidecar()', 'PushgatewayDeregistration.none() or unset with MetricsSource.scrape(): there is no pushgateway group to delete');
     }
     const sidecarImage = deregistration.image === undefined ? undefined : checkImage(this, 'deregistration.image', deregistration.image);
 
@@ -411,7 +428,7 @@ export class InterlokDeployment extends Construct {
               image: this.image,
               imagePullPolicy: image.pullPolicy,
               ports,
-              env: [{ name: 'JVM_ARGS', value: `-Xmx${heapMi}m` }, ...this.pushgatewayEnv.envVars],
+              env: [{ name: 'JVM_ARGS', value: `-Xmx${heapMi}m` }, ...env],
               resources: renderResources(resources),
               securityContext: restrictedContainerSecurityContext(),
               // Interlok takes tens of seconds to start; the startup probe holds liveness off until Jetty listens.
@@ -432,7 +449,7 @@ export class InterlokDeployment extends Construct {
 
     this.node.addValidation({
       validate: () => {
-        const gateway = this.pushgatewayEnv.pushgatewayService();
+        const gateway = this.pushgatewayEnv?.pushgatewayService();
         if (!gateway || gateway.admitsPusher(this.namespace, this.podSelector)) return [];
         return [`Interlok ${this.namespace}/${this.name} pushes to pushgateway ${gateway.namespace}/${gateway.name}, whose NetworkPolicy does not admit its pods: call allowPushFrom(NetworkPeer.pods('${this.namespace}', ${JSON.stringify(this.podSelector)})) on the pushgateway or its MonitoringStack, or add the Interlok with addInterlok`];
       },
@@ -475,7 +492,7 @@ export class InterlokDeployment extends Construct {
       // idles until the pod stops; the work is in preStop
       command: ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 3600 & wait $!; done"],
       env: [
-        { name: 'PUSHGATEWAY', value: this.pushgatewayEnv.endpoint.hostPort },
+        { name: 'PUSHGATEWAY', value: this.pushgatewayEnv!.endpoint.hostPort },
         { name: 'K8S_NAMESPACE', valueFrom: podField('metadata.namespace') },
         { name: 'K8S_POD_NAME', valueFrom: podField('metadata.name') },
         { name: 'INTERLOK_HTTP', value: `127.0.0.1:${HTTP_PORT}` },

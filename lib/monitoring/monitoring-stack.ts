@@ -61,7 +61,8 @@ export interface MonitoringStackProps {
    */
   readonly namespace?: string;
   /**
-   * Create the namespace; turn off when it exists already.
+   * Create the namespace; turn off when it exists already. A stack that runs nothing there (kube-prometheus-stack's
+   * Prometheus with KEDA or a scraped Interlok, and no pushgateway or adapter) creates none either way.
    * @default true
    */
   readonly createNamespace?: boolean;
@@ -162,6 +163,8 @@ export class MonitoringStack extends Construct {
   public readonly kubePrometheusStack?: Required<Omit<KubePrometheusStackOptions, 'prometheusPeer'>> & { readonly prometheusPeer: NetworkPeer };
   /** The ServiceMonitor of the pushgateway, with kube-prometheus-stack. */
   public readonly serviceMonitor?: ServiceMonitor;
+  private readonly createNamespace: boolean;
+  private namespaceUsed = false;
   /** @internal where its props are as its user writes them: '' on its own, 'monitoring.' in InterlokAutoscalingChart */
   public _propsPath = '';
 
@@ -176,13 +179,11 @@ export class MonitoringStack extends Construct {
     if (clusterNamespace && props.createNamespace === true) {
       throw propError(this, 'createNamespace', true, `false or unset with namespace "${this.namespace}": every cluster has it, so it is not created as an object of this app`);
     }
-    if ((props.createNamespace ?? true) && !clusterNamespace) {
-      this.namespaceObject = new k8s.KubeNamespace(this, 'Namespace', {
-        metadata: { name: this.namespace, labels: recommendedLabels({ name: 'monitoring', instance: this.namespace, component: 'namespace' }) },
-      });
-    } else {
-      new ExistingNamespaces(this, 'ExistingNamespace', { names: [this.namespace] });
-    }
+    // a stack of nothing but the cluster's own parts (kube-prometheus-stack's Prometheus, KEDA, a scraped Interlok)
+    // puts nothing in its namespace: an empty namespace of ours would only be one more thing to delete
+    const kpsPrometheus = props.kubePrometheusStack !== undefined;
+    this.createNamespace = (props.createNamespace ?? true) && !clusterNamespace;
+    if ((props.pushgateway ?? true) || (!kpsPrometheus && (props.prometheus ?? true)) || (props.adapter ?? true)) this._useNamespace();
 
     const networkPolicy = props.networkPolicies ?? true;
     const scrapePods = checkArray(this, 'scrapePods', props.scrapePods, 'ScrapedPods');
@@ -286,6 +287,28 @@ export class MonitoringStack extends Construct {
       });
       this.prometheus?.allowQueryFrom(this.adapter.peer);
     }
+  }
+
+  /**
+   * @internal Something is put in the stack's namespace: its Namespace object (or its mark as existing) is made on
+   * the first call. A stack of nothing but the cluster's own parts (kube-prometheus-stack's Prometheus, KEDA, a
+   * scraped Interlok) puts nothing there, and an empty namespace of ours would be one more object to delete.
+   */
+  public _useNamespace(): void {
+    if (this.namespaceUsed) return;
+    this.namespaceUsed = true;
+    if (this.createNamespace) {
+      (this as { namespaceObject?: k8s.KubeNamespace }).namespaceObject = new k8s.KubeNamespace(this, 'Namespace', {
+        metadata: { name: this.namespace, labels: recommendedLabels({ name: 'monitoring', instance: this.namespace, component: 'namespace' }) },
+      });
+    } else {
+      new ExistingNamespaces(this, 'ExistingNamespace', { names: [this.namespace] });
+    }
+  }
+
+  /** @internal whether anything of the stack (or put there with `_useNamespace`) lives in its namespace */
+  public get _holdsObjects(): boolean {
+    return this.namespaceUsed;
   }
 
   /** Lets these pods push to this stack's pushgateway. */
