@@ -68,7 +68,7 @@ describe('Interlok 4.1+/5.x: Prometheus scrapes the pods', () => {
     const pm = find(kps, 'PodMonitor', 'interlok');
     expect(pm.metadata).toMatchObject({ namespace: 'integration', labels: { release: 'kube-prometheus-stack' } });
     expect(pm.spec.podMetricsEndpoints).toEqual([{ port: 'http', path: '/prometheus/metrics', interval: '15s', honorLabels: false }]);
-    // Interlok answers text/plain, which Prometheus 3 parses (test/chain/scrape.test.ts); the field would fail on CRDs < 0.80
+    // Interlok answers text/plain, which Prometheus 3 parses (test/chain/scrape.test.ts); the field would fail on CRDs older than 0.79.1
     expect(pm.spec).not.toHaveProperty('fallbackScrapeProtocol');
     expect(find(kps, 'ScaledObject', 'interlok').spec.triggers[0].metadata.query).toContain('workflow="in@ch"}[1m]');
   });

@@ -52,7 +52,7 @@ export interface PodMonitorProps {
  *
  * No `fallbackScrapeProtocol`: Interlok's endpoint answers `Content-Type: text/plain` (4.1 to 5.0.7), which
  * Prometheus 3 parses as the 0.0.4 text format, so it is not needed; and the field exists only in PodMonitor CRDs of
- * prometheus-operator 0.80 and later (0.79 named it `scrapeFallbackProtocol`), so on a kube-prometheus-stack whose
+ * prometheus-operator 0.79.1 and later (0.79.0 named it `scrapeFallbackProtocol`), so on a kube-prometheus-stack whose
  * CRDs are older, kubectl's strict field validation would refuse the whole object for it.
  */
 export class PodMonitor extends Construct {
