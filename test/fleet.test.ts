@@ -126,7 +126,7 @@ describe('mistakes fail synth, every problem at once, saying what to do', () => 
 
   test('two Interloks of one name in one namespace', () => {
     const chart = demoChart(Testing.app(), 'x');
-    chart.addInterlok('Again', { image: DEMO_IMAGE, });
+    chart.addInterlok('Again', { image: DEMO_IMAGE });
     expect(errors(() => Testing.synth(chart))).toEqual(expect.arrayContaining([
       expect.stringContaining('Deployment default/interlok is defined twice (x/Interlok/Resource and x/Again/Interlok/Resource): rename one'),
       expect.stringContaining('HorizontalPodAutoscaler default/interlok-autoscaler is defined twice'),
