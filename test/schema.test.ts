@@ -19,7 +19,7 @@ describe('every synthesized object is valid against the Kubernetes schemas', () 
 
   const modes: Record<string, Parameters<typeof synthStack>[0]> = {
     'JMX exposed, other namespace, pinned image': {
-      interlok: { namespace: 'integration', exposeJmx: true, image: require('../lib').InterlokImage.guideTag('3.9.1') },
+      interlok: { namespace: 'integration', exposeJmx: true, image: InterlokImage.fromRegistry('registry.example.com/interlok:3.9.1') },
     },
     'TLS from a CA bundle': { monitoring: { apiServiceTls: ApiServiceTls.caBundle('TFMwdExTMUNSVWRKVGlCRFJWSlVTVVpKUTBGVVJTMHRMUzB0Q2c9PQ==', 'adapter-serving-cert') } },
     'TLS from cert-manager': { monitoring: { apiServiceTls: ApiServiceTls.certManager('monitoring/adapter', 'adapter-serving-cert') } },

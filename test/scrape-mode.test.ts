@@ -68,7 +68,8 @@ describe('Interlok 4.1+/5.x: Prometheus scrapes the pods', () => {
     const pm = find(kps, 'PodMonitor', 'interlok');
     expect(pm.metadata).toMatchObject({ namespace: 'integration', labels: { release: 'kube-prometheus-stack' } });
     expect(pm.spec.podMetricsEndpoints).toEqual([{ port: 'http', path: '/prometheus/metrics', interval: '15s', honorLabels: false }]);
-    // Interlok answers text/plain, which Prometheus 3 parses (test/chain/scrape.test.ts); the field would fail on CRDs older than 0.79.1
+    // Interlok answers text/plain, which Prometheus 3 parses as text 0.0.4 (test/chain/scrape.test.ts scrapes it with the
+    // Debian Prometheus); the field would make kubectl refuse the PodMonitor on CRDs older than 0.79.1
     expect(pm.spec).not.toHaveProperty('fallbackScrapeProtocol');
     expect(find(kps, 'ScaledObject', 'interlok').spec.triggers[0].metadata.query).toContain('workflow="in@ch"}[1m]');
   });
