@@ -47,10 +47,11 @@ export class InterlokImage {
   /**
    * The guide's demo image, `aaronmcgrathadpx/interlok-kubernetes-scaling`: Interlok 3.9 (2019, a personal Docker Hub
    * account) with the kubernetes-metrics pusher and a `/in-box` workflow counted as `MessageMetrics`. For trying the
-   * guide, not for running messages: it gets no updates. Without a `digest` (`sha256:<64 hex digits>`, as pulled once) it is the only tag published, `latest`,
-   * pulled `Always` so every node runs what the tag means today; with a digest, `IfNotPresent`. It runs under the
-   * same restricted securityContext as any Interlok here (uid `runAsUser`, read-only root, emptyDirs for `/tmp`,
-   * `logs` and `ui-resources`); that the 2019 image starts so is not verified (see the README).
+   * guide, not for running messages: it gets no updates. Without a `digest` (`sha256:<64 hex digits>`, as pulled
+   * once) it is the only tag published, `latest`, pulled `Always` so every node runs what the tag means today; with
+   * one, `IfNotPresent`. It runs under the same restricted securityContext as any Interlok here (uid `runAsUser`,
+   * read-only root, emptyDirs for `/tmp`, `logs` and `ui-resources`); that the 2019 image starts so is not
+   * verified (see the README).
    */
   public static guideDemo(digest?: string): InterlokImage {
     if (digest === undefined) return new InterlokImage(`${GUIDE_REPOSITORY}:latest`, 'Always');
