@@ -1,19 +1,17 @@
 import { symlinkSync } from 'fs';
-import { join, resolve } from 'path';
-import { App, Chart, YamlOutputType } from 'cdk8s';
-import { InterlokAutoscalingChart, InterlokLoadJob, synthAtomically } from './lib';
+import { resolve } from 'path';
+import { App, YamlOutputType } from 'cdk8s';
+import { InterlokAutoscalingChart, InterlokImage, synthAtomically } from './lib';
 
 const DIST = 'dist';
 const CLI_STAGING = '.cdk8s-staging'; // cdk8s.yaml's output
 
 const props = { yamlOutputType: YamlOutputType.FILE_PER_CHART };
-const build = (app: App) => new InterlokAutoscalingChart(app, 'interlok-autoscaling');
+// the guide's demo image, chosen: a library user names theirs (InterlokImage.fromRegistry)
+const build = (app: App) => new InterlokAutoscalingChart(app, 'interlok-autoscaling', { interlok: { image: InterlokImage.guideDemo() } });
 // Extras that `kubectl apply -f dist/` leaves alone: dist/extras/load-job.k8s.yaml (the guide's 150 messages)
 const buildWithExtras = (app: App) => {
-  const stack = build(app);
-  const extras = new App({ ...props, outdir: join(app.outdir, 'extras') });
-  new InterlokLoadJob(new Chart(extras, 'load-job', { namespace: stack.interlok.namespace }), 'Job', { interlok: stack.interlok });
-  extras.synth();
+  build(app).synthLoadJob();
 };
 
 const requested = process.env.CDK8S_OUTDIR;

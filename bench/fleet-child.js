@@ -5,19 +5,20 @@ const { mkdtempSync, rmSync } = require('fs');
 const { tmpdir } = require('os');
 const { join } = require('path');
 const { App } = require('cdk8s');
-const { InterlokAutoscalingChart, InterlokConfig } = require('../build/lib');
+const { InterlokAutoscalingChart, InterlokConfig, InterlokImage } = require('../build/lib');
 
 const n = Number(process.argv[2]);
 const outdir = mkdtempSync(join(tmpdir(), 'interlok-fleet-'));
 const loaded = process.hrtime.bigint();
 const app = new App({ outdir });
-const chart = new InterlokAutoscalingChart(app, 'fleet');
+const image = InterlokImage.fromRegistry('registry.example.com/interlok:3.12.0');
+const chart = new InterlokAutoscalingChart(app, 'fleet', { interlok: { image } });
 // 20 teams (namespaces); every other Interlok has its own adapter.xml pushing a second metric name
 const invoices = InterlokConfig.fromStrings({
   adapterXml: '<adapter><message-metrics-interceptor><unique-id>Invoice-Metrics</unique-id></message-metrics-interceptor></adapter>',
 });
 for (let i = 1; i < n; i++) {
-  chart.addInterlok(`I${i}`, { name: `interlok-${i}`, namespace: `team-${i % 20}`, ...(i % 2 ? {} : { config: invoices }) });
+  chart.addInterlok(`I${i}`, { image, name: `interlok-${i}`, namespace: `team-${i % 20}`, ...(i % 2 ? {} : { config: invoices }) });
 }
 const built = process.hrtime.bigint();
 app.synth();

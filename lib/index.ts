@@ -2,7 +2,7 @@
 // report in api/ shows every change to this list in review (`npm run api:update` after an intended change).
 
 // The whole stack
-export { InterlokAutoscalingChart, type InterlokAutoscalingChartProps, type FleetInterlokProps, type AutoscaledInterlok } from './interlok-autoscaling-chart';
+export { InterlokAutoscalingChart, type InterlokAutoscalingChartProps, type FleetInterlokProps, type AutoscaledInterlok, type LoadJobOptions } from './interlok-autoscaling-chart';
 export { synthAtomically } from './atomic-synth';
 export { ExistingNamespaces, type ExistingNamespacesProps } from './existing-namespaces';
 export { ExistingEndpoints, type ExistingEndpointsProps } from './existing-endpoints';

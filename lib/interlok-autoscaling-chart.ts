@@ -1,11 +1,12 @@
-import { Chart, ChartProps } from 'cdk8s';
+import { join, resolve } from 'path';
+import { App, Chart, ChartProps, YamlOutputType } from 'cdk8s';
 import { AppIndex } from './_app-index';
 import { checkArray, propError } from './_checks';
 import { checkProps } from './_props';
 import { ExistingNamespaces } from './existing-namespaces';
 import { Construct } from 'constructs';
 import { AdapterRule, AdapterRuleProps } from './adapter-rule';
-import { InterlokDeployment, InterlokDeploymentProps } from './interlok-deployment';
+import { IMAGE_EXPECTED, InterlokDeployment, InterlokDeploymentProps, InterlokImage } from './interlok-deployment';
 import { isLabelValue, MANAGED_BY, STACK_LABEL, stackMark } from './labels';
 import { AutoscalerOptions, MessageMetricsHpa, ScaleMetric, ScaleTarget } from './message-metrics-hpa';
 import { GrafanaDashboard } from './monitoring/grafana-dashboard';
@@ -14,15 +15,15 @@ import { NetworkPeer } from './monitoring/network-peer';
 import { ScrapedPods } from './monitoring/prometheus-server';
 import { ReactionTimes, worstCaseReactionTimes } from './model/reaction-time';
 import { KedaScaledObject } from './keda-scaled-object';
+import { InterlokLoadJob } from './load-job';
 import { Scaler } from './scaler';
 
 export interface InterlokAutoscalingChartProps extends ChartProps {
   /**
-   * The first Interlok Deployment (more with `addInterlok`). Its pushgateway is the monitoring stack's unless that
-   * runs none.
-   * @default - the guide's: `interlok` in `default`, the guide's image
+   * The first Interlok Deployment (more with `addInterlok`); its `image` has no default. Its pushgateway is the
+   * monitoring stack's unless that runs none.
    */
-  readonly interlok?: InterlokDeploymentProps;
+  readonly interlok: InterlokDeploymentProps;
   /**
    * @default - pushgateway, Prometheus and prometheus-adapter in `monitoring`
    */
@@ -58,6 +59,26 @@ export interface InterlokAutoscalingChartProps extends ChartProps {
    * @default true
    */
   readonly dashboard?: boolean;
+}
+
+/** Options of `InterlokAutoscalingChart.synthLoadJob`. */
+export interface LoadJobOptions {
+  /**
+   * The Interlok whose `/in-box` gets the requests.
+   * @default - the chart's first Interlok
+   */
+  readonly interlok?: InterlokDeployment;
+  /**
+   * Requests to send.
+   * @default 150 (the guide's)
+   */
+  readonly count?: number;
+  /**
+   * The directory the Job's file is written to; not the app's own outdir, where `kubectl apply -f <outdir>/` would
+   * run it with the stack.
+   * @default - `extras/` in the app's outdir (`dist/extras/`): `kubectl apply -f dist/` does not recurse into it
+   */
+  readonly outdir?: string;
 }
 
 /** One more Interlok of a fleet on the chart's monitoring stack. */
@@ -126,7 +147,7 @@ export class InterlokAutoscalingChart extends Chart {
   private readonly scaler: Scaler;
   private readonly props: InterlokAutoscalingChartProps;
 
-  constructor(scope: Construct, id: string, props: InterlokAutoscalingChartProps = {}) {
+  constructor(scope: Construct, id: string, props: InterlokAutoscalingChartProps) {
     super(scope, id, checkChartProps(scope, id, props));
     props = checkNested(this, props);
     this.props = props;
@@ -150,6 +171,8 @@ export class InterlokAutoscalingChart extends Chart {
       stack._propsPath = 'monitoring.';
       return stack;
     };
+    // named as the user wrote it, before anything is built from it
+    if (!(props.interlok?.image instanceof InterlokImage)) throw propError(this, 'interlok.image', props.interlok?.image, IMAGE_EXPECTED);
     let first: InterlokDeployment | undefined;
     if (props.interlok?.metricsSource?.kind === 'scrape') {
       // Prometheus is configured with the pods it scrapes: this Interlok first, then the stack
@@ -162,14 +185,15 @@ export class InterlokAutoscalingChart extends Chart {
     if (existing.length) new ExistingNamespaces(this, 'ExistingNamespaces', { names: existing });
     if (this.monitoring.namespaceObject) this.namespaces.add(this.monitoring.namespace);
 
-    const wired = this.wire(this, props.interlok ?? {}, props.autoscaler, props.rule?.seriesName, props.dashboard ?? true, first);
+    const wired = this.wire(this, props.interlok, props.autoscaler, props.rule?.seriesName, props.dashboard ?? true, first);
     ({ interlok: this.interlok, rule: this.rule, autoscaler: this.autoscaler, scaledObject: this.scaledObject } = wired);
     AppIndex.of(this);
   }
 
   /** Adds an Interlok to the stack, wired completely; its HPA (or ScaledObject) is named after it. */
-  public addInterlok(id: string, props: FleetInterlokProps = {}): AutoscaledInterlok {
+  public addInterlok(id: string, props: FleetInterlokProps): AutoscaledInterlok {
     props = checkProps(this, `addInterlok(${id})`, props, 'FleetInterlokProps');
+    if (!(props.image instanceof InterlokImage)) throw propError(this, `addInterlok(${id}).image`, props.image, IMAGE_EXPECTED);
     checkProps(this, `addInterlok(${id}).autoscaler`, props.autoscaler, 'AutoscalerOptions');
     const { autoscaler, scaleOn, dashboard, ...interlok } = props;
     if (interlok.metricsSource?.kind === 'scrape') {
@@ -208,7 +232,12 @@ export class InterlokAutoscalingChart extends Chart {
     } else {
       const hpa = new MessageMetricsHpa(scope, 'Autoscaler', { ...autoscaler, target, rule });
       // the dashboard reads pushed groups; scraped counters need other panels (not written yet)
-      if (dashboard && rule.metricsSource.kind === 'pushgateway') new GrafanaDashboard(scope, 'Dashboard', { namespace: this.monitoring.namespace, hpa });
+      if (dashboard && rule.metricsSource.kind === 'pushgateway') {
+        this.monitoring._useNamespace();
+        if (this.monitoring.namespaceObject) this.namespaces.add(this.monitoring.namespace);
+        // our own Prometheus scrapes only the pushgateway: no kube-state-metrics series to draw replicas from
+        new GrafanaDashboard(scope, 'Dashboard', { namespace: this.monitoring.namespace, hpa, kubeStateMetrics: this.monitoring.prometheus === undefined });
+      }
       wired = { interlok, rule, autoscaler: hpa };
     }
     this.interloks.push(wired);
@@ -227,6 +256,28 @@ export class InterlokAutoscalingChart extends Chart {
       this.rules.set(rule.seriesName, rule);
     }
     return rule;
+  }
+
+  /**
+   * Writes the guide's load test, an InterlokLoadJob sending `count` GETs to an Interlok's `/in-box` from inside the
+   * cluster, as a file of its own outside the stack's files (by default `dist/extras/load-job.k8s.yaml`), and
+   * returns its path. Run it with `kubectl apply -f <path>`; it is never part of `kubectl apply -f dist/`.
+   */
+  public synthLoadJob(options: LoadJobOptions = {}): string {
+    options = checkProps(this, 'synthLoadJob', options, 'LoadJobOptions');
+    const interlok = options.interlok ?? this.interlok;
+    if (!(interlok instanceof InterlokDeployment)) throw propError(this, 'synthLoadJob.interlok', interlok, 'an InterlokDeployment (one of stack.interloks[i].interlok)');
+    const appOutdir = App.of(this).outdir;
+    const outdir = options.outdir ?? join(appOutdir, 'extras');
+    if (typeof outdir !== 'string' || outdir === '' || resolve(outdir) === resolve(appOutdir)) {
+      throw propError(this, 'synthLoadJob.outdir', outdir, `a directory other than the app's outdir (${appOutdir}): kubectl apply -f ${appOutdir}/ would run the Job with the stack`);
+    }
+    const extras = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
+    // the first Interlok's file keeps the name main.ts has always written; others are named after their Interlok
+    const id = interlok === this.interlok ? 'load-job' : `${interlok.namespace}-${interlok.name}-load-job`;
+    new InterlokLoadJob(new Chart(extras, id), 'Job', { interlok, count: options.count });
+    extras.synth();
+    return join(outdir, `${id}.k8s.yaml`);
   }
 
   /** Worst-case reaction times of this stack (undefined: no Prometheus of its own to read intervals from). */

@@ -7,7 +7,7 @@ import { AppIndex, CLUSTER_NAMESPACES } from './_app-index';
 import { ExistingNamespaces } from './existing-namespaces';
 import * as k8s from '../imports/k8s';
 import { checkBootstrap, parseMetricNames } from './_adapter-xml';
-import { checkDnsLabel, checkHeapFitsLimit, checkImage, checkInteger, checkResources, checkServiceName, propError } from './_checks';
+import { checkArray, checkDnsLabel, checkHeapFitsLimit, checkImage, checkInteger, checkResources, checkServiceName, propError } from './_checks';
 import { checksum, emptyDirVolume, LINUX_NODES, podDisruptionBudget, podField, renderResources, restrictedContainerSecurityContext, restrictedPodSecurityContext, spreadAcrossNodes, tcpProbe } from './_pod';
 import { imageTag, imageVersion, recommendedLabels, selectorLabels } from './labels';
 import { PushgatewayEndpoint, PushgatewayEnv } from './pushgateway-env';
@@ -16,27 +16,55 @@ import { MetricsSource } from './metrics-source';
 import { checkProps, suggest } from './_props';
 import { inputError } from './model/_input';
 
-/** The Interlok image to run. */
+/** The guide's image repository (adaptris-labs/interlok-kubernetes-scaling's `build.gradle`). */
+const GUIDE_REPOSITORY = 'aaronmcgrathadpx/interlok-kubernetes-scaling';
+
+/**
+ * Tags that name a different build from one day to the next: `latest`, and the `latest-<dist>` and
+ * `[<major>-]snapshot-<dist>` tags that adaptris/docker-interlok publishes.
+ */
+const MOVING_TAG = /^(latest|(latest|(\d+-)?snapshot)(-.*)?)$/;
+
+/**
+ * The Interlok image to run. There is no default: an Interlok is your image, pinned, or the guide's demo asked for
+ * by name.
+ */
 export class InterlokImage {
-  /** The guide's image: Interlok 3.9 with the kubernetes-metrics pusher and a `/in-box` workflow. */
-  public static readonly GUIDE = new InterlokImage('aaronmcgrathadpx/interlok-kubernetes-scaling:latest');
-
-  /** A full reference, for example `registry.example.com/interlok:3.12.0` or `repo@sha256:...`. */
-  public static of(reference: string): InterlokImage {
-    return new InterlokImage(reference);
+  /**
+   * Your image, pinned to a release tag (`registry.example.com/interlok:3.12.0`) or a digest
+   * (`repo@sha256:<64 hex digits>`). A missing tag, `latest`, `latest-<dist>` or `snapshot-<dist>` is refused: nodes
+   * would run whatever the tag meant when each pulled it. Pulled `IfNotPresent`: a pinned reference names one build.
+   */
+  public static fromRegistry(reference: string): InterlokImage {
+    const fn = 'InterlokImage.fromRegistry';
+    if (typeof reference !== 'string') throw inputError(fn, 'reference', reference, 'an image reference such as "registry/repository:tag" or "repository@sha256:<64 hex digits>"');
+    const tag = imageTag(reference);
+    if (!reference.includes('@') && (tag === undefined || MOVING_TAG.test(tag))) {
+      throw inputError(fn, 'reference', reference, 'a pinned image: a release tag ("repo:3.12.0") or a digest ("repo@sha256:<64 hex digits>"), not a missing, latest or snapshot tag; the guide\'s demo is InterlokImage.guideDemo()');
+    }
+    return new InterlokImage(reference, 'IfNotPresent');
   }
 
-  /** The guide's repository at another tag. */
-  public static guideTag(tag: string): InterlokImage {
-    return new InterlokImage(`aaronmcgrathadpx/interlok-kubernetes-scaling:${tag}`);
+  /**
+   * The guide's demo image, `aaronmcgrathadpx/interlok-kubernetes-scaling`: Interlok 3.9 (2019, a personal Docker Hub
+   * account) with the kubernetes-metrics pusher and a `/in-box` workflow counted as `MessageMetrics`. For trying the
+   * guide, not for running messages: it gets no updates. Without a `digest` (`sha256:<64 hex digits>`, as pulled
+   * once) it is the only tag published, `latest`, pulled `Always` so every node runs what the tag means today; with
+   * one, `IfNotPresent`. It runs under the same restricted securityContext as any Interlok here (uid `runAsUser`,
+   * read-only root, emptyDirs for `/tmp`, `logs` and `ui-resources`); that the 2019 image starts so is not
+   * verified (see the README).
+   */
+  public static guideDemo(digest?: string): InterlokImage {
+    if (digest === undefined) return new InterlokImage(`${GUIDE_REPOSITORY}:latest`, 'Always');
+    if (typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest)) throw inputError('InterlokImage.guideDemo', 'digest', digest, '"sha256:<64 lowercase hex digits>", or nothing for the latest tag');
+    return new InterlokImage(`${GUIDE_REPOSITORY}@${digest}`, 'IfNotPresent');
   }
 
-  /** The guide's repository pinned to a digest (`sha256:<64 hex digits>`), so every node runs the same bytes. */
-  public static guideDigest(digest: string): InterlokImage {
-    return new InterlokImage(`aaronmcgrathadpx/interlok-kubernetes-scaling@${digest}`);
-  }
-
-  private constructor(public readonly reference: string) {}
+  private constructor(
+    public readonly reference: string,
+    /** The container's `imagePullPolicy`. */
+    public readonly pullPolicy: 'Always' | 'IfNotPresent',
+  ) {}
 }
 
 function checkFiles(fn: string, files: InterlokConfigFiles, arg: string): void {
@@ -134,16 +162,18 @@ export interface InterlokDeploymentProps {
    */
   readonly createNamespace?: boolean;
   /**
-   * @default InterlokImage.GUIDE
+   * The image: yours, pinned (`InterlokImage.fromRegistry('repo:tag')`), or the guide's demo
+   * (`InterlokImage.guideDemo()`). No default: what runs your messages is chosen, not inherited.
    */
-  readonly image?: InterlokImage;
+  readonly image: InterlokImage;
   /**
-   * Where Interlok pushes `MessageMetrics`.
+   * Where Interlok pushes `MessageMetrics` (pushgateway mode only: a scraped Interlok pushes nothing).
    * @default PushgatewayEndpoint.DEFAULT
    */
   readonly pushgateway?: PushgatewayEndpoint;
   /**
-   * More options for `JAVA_OPTS`.
+   * More options for `JAVA_OPTS`. With `MetricsSource.scrape()` they are all of `JAVA_OPTS` (the profiler's
+   * `-javaagent` flags go here, unless the image sets its own `JAVA_OPTS`, which is then left alone).
    * @default - none
    */
   readonly extraJavaOptions?: string[];
@@ -234,6 +264,8 @@ export const DEREGISTER_SCRIPT = [
   'curl -fsS -o /dev/null -X DELETE "$url"',
 ].join('\n');
 
+export const IMAGE_EXPECTED = 'an InterlokImage: InterlokImage.fromRegistry("repo:tag") for your image, or InterlokImage.guideDemo() for the guide\'s demo (there is no default)';
+
 /** Seconds Interlok's container waits before it gets SIGTERM, so endpoints stop sending it requests first. */
 export const INTERLOK_PRE_STOP_PAUSE = 5;
 
@@ -252,7 +284,8 @@ export class InterlokDeployment extends Construct {
   /** Its Namespace, with `createNamespace: true`. */
   public readonly namespaceObject?: k8s.KubeNamespace;
   public readonly image: string;
-  public readonly pushgatewayEnv: PushgatewayEnv;
+  /** The pushgateway wiring of its container (`JAVA_OPTS`, `K8S_*`); none when Prometheus scrapes it. */
+  public readonly pushgatewayEnv?: PushgatewayEnv;
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
   public readonly configMap?: k8s.KubeConfigMap;
@@ -269,7 +302,7 @@ export class InterlokDeployment extends Construct {
   private readonly autoscalers: IConstruct[] = [];
   private readonly labels: Record<string, string>;
 
-  constructor(scope: Construct, id: string, props: InterlokDeploymentProps = {}) {
+  constructor(scope: Construct, id: string, props: InterlokDeploymentProps) {
     super(scope, id);
     props = checkProps(this, '', props, 'InterlokDeploymentProps');
     AppIndex.of(this);
@@ -296,8 +329,8 @@ export class InterlokDeployment extends Construct {
     if (!(source instanceof MetricsSource)) throw propError(this, 'metricsSource', source, 'a MetricsSource (MetricsSource.pushgateway() or MetricsSource.scrape({ workflow }))');
     this.metricsSource = source;
     const scrape = source.kind === 'scrape';
-    const image = props.image ?? InterlokImage.GUIDE;
-    if (!(image instanceof InterlokImage)) throw propError(this, 'image', image, 'an InterlokImage (InterlokImage.of("repo:tag"))');
+    const image = props.image;
+    if (!(image instanceof InterlokImage)) throw propError(this, 'image', image, IMAGE_EXPECTED);
     this.image = checkImage(this, 'image', image.reference);
     if (scrape && CANNOT_SCRAPE.some((re) => re.test(this.image))) {
       throw propError(this, 'image', this.image, `with MetricsSource.scrape(), ${SCRAPE_IMAGE_NEEDS}`);
@@ -320,11 +353,23 @@ export class InterlokDeployment extends Construct {
         throw propError(this, `extraJavaOptions[${i}]`, opt, 'no heap option (-Xmx, -Xms, -XX:MaxHeapSize, -XX:*RAMPercentage): set heap, which is JVM_ARGS=-Xmx and sizes the memory limit');
       }
     });
-    this.pushgatewayEnv = new PushgatewayEnv(this, 'PushgatewayEnv', {
-      endpoint: props.pushgateway,
-      extraJavaOptions: props.extraJavaOptions,
-      podNamespace: this.namespace,
-    });
+    let env: k8s.EnvVar[];
+    if (scrape) {
+      // nothing to push: JAVA_OPTS is the user's options or, without any, the image's own (which may hold the profiler's agent)
+      if (props.pushgateway !== undefined) throw propError(this, 'pushgateway', props.pushgateway instanceof PushgatewayEndpoint ? props.pushgateway.hostPort : props.pushgateway, 'none with MetricsSource.scrape(): Prometheus scrapes the pods, nothing is pushed');
+      const extra = checkArray(this, 'extraJavaOptions', props.extraJavaOptions, 'JVM options');
+      extra.forEach((opt, i) => {
+        if (typeof opt !== 'string' || !/^-\S+$/.test(opt)) throw propError(this, `extraJavaOptions[${i}]`, opt, 'one JVM option starting with "-" and without spaces');
+      });
+      env = extra.length ? [{ name: 'JAVA_OPTS', value: extra.join(' ') }] : [];
+    } else {
+      this.pushgatewayEnv = new PushgatewayEnv(this, 'PushgatewayEnv', {
+        endpoint: props.pushgateway,
+        extraJavaOptions: props.extraJavaOptions,
+        podNamespace: this.namespace,
+      });
+      env = this.pushgatewayEnv.envVars;
+    }
 
     const appLabels = { name: 'interlok', instance: this.name, component: 'integration', version: imageVersion(this.image) };
     this.podSelector = selectorLabels(appLabels);
@@ -333,6 +378,9 @@ export class InterlokDeployment extends Construct {
     const deregistration = props.deregistration ?? (scrape ? PushgatewayDeregistration.none() : PushgatewayDeregistration.sidecar());
     if (!(deregistration instanceof PushgatewayDeregistration)) {
       throw propError(this, 'deregistration', deregistration, 'a PushgatewayDeregistration (PushgatewayDeregistration.sidecar() or .none())');
+    }
+    if (scrape && deregistration.image !== undefined) {
+      throw propError(this, 'deregistration', 'PushgatewayDeregistration.sidecar()', 'PushgatewayDeregistration.none() or unset with MetricsSource.scrape(): there is no pushgateway group to delete');
     }
     const sidecarImage = deregistration.image === undefined ? undefined : checkImage(this, 'deregistration.image', deregistration.image);
 
@@ -401,9 +449,9 @@ export class InterlokDeployment extends Construct {
             containers: [{
               name: CONTAINER,
               image: this.image,
-              imagePullPolicy: pullPolicy(this.image),
+              imagePullPolicy: image.pullPolicy,
               ports,
-              env: [{ name: 'JVM_ARGS', value: `-Xmx${heapMi}m` }, ...this.pushgatewayEnv.envVars],
+              env: [{ name: 'JVM_ARGS', value: `-Xmx${heapMi}m` }, ...env],
               resources: renderResources(resources),
               securityContext: restrictedContainerSecurityContext(),
               // Interlok takes tens of seconds to start; the startup probe holds liveness off until Jetty listens.
@@ -424,7 +472,7 @@ export class InterlokDeployment extends Construct {
 
     this.node.addValidation({
       validate: () => {
-        const gateway = this.pushgatewayEnv.pushgatewayService();
+        const gateway = this.pushgatewayEnv?.pushgatewayService();
         if (!gateway || gateway.admitsPusher(this.namespace, this.podSelector)) return [];
         return [`Interlok ${this.namespace}/${this.name} pushes to pushgateway ${gateway.namespace}/${gateway.name}, whose NetworkPolicy does not admit its pods: call allowPushFrom(NetworkPeer.pods('${this.namespace}', ${JSON.stringify(this.podSelector)})) on the pushgateway or its MonitoringStack, or add the Interlok with addInterlok`];
       },
@@ -467,7 +515,7 @@ export class InterlokDeployment extends Construct {
       // idles until the pod stops; the work is in preStop
       command: ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 3600 & wait $!; done"],
       env: [
-        { name: 'PUSHGATEWAY', value: this.pushgatewayEnv.endpoint.hostPort },
+        { name: 'PUSHGATEWAY', value: this.pushgatewayEnv!.endpoint.hostPort },
         { name: 'K8S_NAMESPACE', valueFrom: podField('metadata.namespace') },
         { name: 'K8S_POD_NAME', valueFrom: podField('metadata.name') },
         { name: 'INTERLOK_HTTP', value: `127.0.0.1:${HTTP_PORT}` },

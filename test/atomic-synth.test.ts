@@ -3,7 +3,8 @@ import { homedir, tmpdir } from 'os';
 import { join } from 'path';
 import { Chart } from 'cdk8s';
 import * as k8s from '../imports/k8s';
-import { InterlokAutoscalingChart, synthAtomically } from '../lib';
+import { synthAtomically } from '../lib';
+import { demoChart } from './helpers';
 
 function snapshotDir(dir: string): Record<string, string> {
   return Object.fromEntries(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f), 'utf-8')]));
@@ -24,7 +25,7 @@ describe('synthAtomically', () => {
   test('a failing synth leaves the output directory exactly as it was', () => {
     const before = snapshotDir(outdir);
     expect(() => synthAtomically(outdir, (app) => {
-      new InterlokAutoscalingChart(app, 'interlok-autoscaling', { autoscaler: { minReplicas: 3, maxReplicas: 2 } });
+      demoChart(app, 'interlok-autoscaling', { autoscaler: { minReplicas: 3, maxReplicas: 2 } });
     })).toThrow(/minReplicas/);
     expect(snapshotDir(outdir)).toEqual(before);
     expect(readdirSync(work)).toEqual(['dist']);
@@ -33,7 +34,7 @@ describe('synthAtomically', () => {
   test('a failing validation at synth time leaves it as it was too', () => {
     const before = snapshotDir(outdir);
     expect(() => synthAtomically(outdir, (app) => {
-      const chart = new InterlokAutoscalingChart(app, 'interlok-autoscaling', { rule: { metricName: 'Other' } });
+      const chart = demoChart(app, 'interlok-autoscaling', { rule: { metricName: 'Other' } });
       chart.node.addValidation({ validate: () => ['forced'] });
     })).toThrow(/Validation failed/);
     expect(snapshotDir(outdir)).toEqual(before);
@@ -51,12 +52,12 @@ describe('synthAtomically', () => {
 
   test('creates the directory when it does not exist', () => {
     const fresh = join(work, 'nested', 'out');
-    synthAtomically(fresh, (app) => new InterlokAutoscalingChart(app, 'interlok-autoscaling'));
+    synthAtomically(fresh, (app) => demoChart(app, 'interlok-autoscaling'));
     expect(readdirSync(fresh)).toEqual(['interlok-autoscaling.k8s.yaml']);
   });
 
   describe('refuses an outdir it would destroy, and touches nothing', () => {
-    const build = (app: any) => new InterlokAutoscalingChart(app, 'interlok-autoscaling');
+    const build = (app: any) => demoChart(app, 'interlok-autoscaling');
     let cwd: string;
     beforeEach(() => {
       cwd = process.cwd();

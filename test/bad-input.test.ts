@@ -2,11 +2,11 @@ import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
-  AdapterRule, ApiServiceTls, InterlokConfig, InterlokDeployment, InterlokImage, MessageMetricsHpa, MonitoringStack, NetworkPeer,
-  InterlokAutoscalingChart, PrometheusAdapter, PrometheusServer, Pushgateway, PushgatewayEndpoint, PushgatewayEnv, Scaler,
+  AdapterRule, ApiServiceTls, InterlokConfig, InterlokImage, MessageMetricsHpa, MonitoringStack, NetworkPeer,
+  PrometheusAdapter, PrometheusServer, Pushgateway, PushgatewayEndpoint, PushgatewayEnv, Scaler,
   ScaleTarget, ScalingPolicy, desiredReplicas, desiredReplicasExternal, worstCaseReactionTimes, renderMetricsQuery, AdapterRuleConfig,
 } from '../lib';
-import { emptyChart } from './helpers';
+import { DEMO_IMAGE, demoChart, demoInterlok, emptyChart } from './helpers';
 
 const HOST_PORT = 'host:port with no scheme or path (for example "interlok-scaling-pushgateway.interlok-scaling.svc:9091")';
 const DNS_LABEL = 'a DNS-1123 label (at most 63 characters of a-z, 0-9 and "-", starting and ending with a letter or digit)';
@@ -21,12 +21,12 @@ const hpa = (s: Construct, props: Record<string, unknown>) => new MessageMetrics
   target: ScaleTarget.deployment('interlok', 'default'), rule: new AdapterRule(s, 'Rule'), ...props,
 });
 const env = (props: Record<string, unknown>) => (s: Construct) => new PushgatewayEnv(s, 'Env', props);
-const interlok = (props: Record<string, unknown>) => (s: Construct) => new InterlokDeployment(s, 'Interlok', props);
+const interlok = (props: Record<string, unknown>) => (s: Construct) => demoInterlok(s, 'Interlok', props);
 const rule = (props: unknown) => (s: Construct) => new AdapterRule(s, 'Rule', props as any);
 const adapter = (props: Record<string, unknown>) => (s: Construct) => new PrometheusAdapter(s, 'Adapter', { prometheusUrl: 'http://p:9090/', ...props } as any);
 const prometheus = (props: Record<string, unknown>) => (s: Construct) => new PrometheusServer(s, 'Prom', { pushgatewayTargets: ['pgw:9091'], ...props } as any);
 
-const chart = (props: unknown) => (s: Construct) => new InterlokAutoscalingChart(s, 'Stack', props as any);
+const chart = (props: unknown) => (s: Construct) => demoChart(s, 'Stack', props as any);
 
 const CASES: Array<[string, (s: Construct) => unknown, string]> = [
   // unknown props: a typo, a prop of another construct, the guide's v2beta1 name; every construct and nested block
@@ -41,10 +41,10 @@ const CASES: Array<[string, (s: Construct) => unknown, string]> = [
   ['misspelt adapterOptions prop', (s) => new MonitoringStack(s, 'Monitoring', { adapterOptions: { replica: 2 } } as any), '[test/Monitoring] adapterOptions.replica: got 2, expected no such prop in PrometheusAdapterOptions (did you mean "replicas"?)'],
   ['misspelt kubePrometheusStack prop', chart({ monitoring: { kubePrometheusStack: { relase: 'kps' } } }), '[test/Stack] monitoring.kubePrometheusStack.relase: got "kps", expected no such prop in KubePrometheusStackOptions (did you mean "release"?)'],
   ['KEDA options with HPA names', chart({ scaler: Scaler.keda({ maxReplicas: 5 } as any) }), '[test/Stack] scaler.maxReplicas: got 5, expected no such prop in KedaScalerOptions (did you mean "maxReplicaCount"?)'],
-  ['misspelt addInterlok prop', (s) => new InterlokAutoscalingChart(s, 'Stack').addInterlok('b', { nmae: 'b' } as any), '[test/Stack] addInterlok(b).nmae: got "b", expected no such prop in FleetInterlokProps (did you mean "name"?)'],
+  ['misspelt addInterlok prop', (s) => demoChart(s, 'Stack').addInterlok('b', { image: DEMO_IMAGE, nmae: 'b' } as any), '[test/Stack] addInterlok(b).nmae: got "b", expected no such prop in FleetInterlokProps (did you mean "name"?)'],
   // a prop one block too high: where it belongs
-  ['an HPA prop on an Interlok of a fleet', (s) => new InterlokAutoscalingChart(s, 'Stack').addInterlok('b', { name: 'b', averageValue: 40 } as any), '[test/Stack] addInterlok(b).averageValue: got 40, expected no such prop in FleetInterlokProps (did you mean "autoscaler.averageValue"?)'],
-  ['the guide\'s v2beta1 name on an Interlok of a fleet', (s) => new InterlokAutoscalingChart(s, 'Stack').addInterlok('b', { targetAverageValue: 40 } as any), '[test/Stack] addInterlok(b).targetAverageValue: got 40, expected no such prop in FleetInterlokProps (did you mean "autoscaler.averageValue"?)'],
+  ['an HPA prop on an Interlok of a fleet', (s) => demoChart(s, 'Stack').addInterlok('b', { image: DEMO_IMAGE, name: 'b', averageValue: 40 } as any), '[test/Stack] addInterlok(b).averageValue: got 40, expected no such prop in FleetInterlokProps (did you mean "autoscaler.averageValue"?)'],
+  ['the guide\'s v2beta1 name on an Interlok of a fleet', (s) => demoChart(s, 'Stack').addInterlok('b', { image: DEMO_IMAGE, targetAverageValue: 40 } as any), '[test/Stack] addInterlok(b).targetAverageValue: got 40, expected no such prop in FleetInterlokProps (did you mean "autoscaler.averageValue"?)'],
   ['an HPA prop on the chart, misspelt', chart({ maxReplica: 4 }), '[test/Stack] maxReplica: got 4, expected no such prop in InterlokAutoscalingChartProps (did you mean "autoscaler.maxReplicas"?)'],
   ['an Interlok prop on the chart', chart({ heap: Size.gibibytes(2) }), '[test/Stack] heap: got 2048 MiB, expected no such prop in InterlokAutoscalingChartProps (did you mean "interlok.heap"?)'],
   ['a prop of two blocks, two levels down', chart({ stabilizationWindow: Duration.minutes(1) }), '[test/Stack] stabilizationWindow: got 1m, expected no such prop in InterlokAutoscalingChartProps (did you mean "autoscaler.scaleUp.stabilizationWindow" or "autoscaler.scaleDown.stabilizationWindow"?)'],
@@ -53,7 +53,7 @@ const CASES: Array<[string, (s: Construct) => unknown, string]> = [
   ['misspelt JVM prop on PushgatewayEnv', env({ dnsCacheTTL: Duration.seconds(1) }), '[test/Env] dnsCacheTTL: got 1s, expected no such prop in PushgatewayEnvProps (did you mean "dnsCacheTtl"?)'],
   ['a key that is no identifier', rule({ 'series name': 'x' }), '[test/Rule] ["series name"]: got "x", expected no such prop in AdapterRuleProps (did you mean "seriesName"?)'],
   // null blocks (an empty key in a config file) and non-objects
-  ['null props', (s) => new InterlokDeployment(s, 'Interlok', null as any), '[test/Interlok] props: got null, expected InterlokDeploymentProps: an object, or leave it out'],
+  ['null props', (s) => demoInterlok(s, 'Interlok', null as any), '[test/Interlok] props: got null, expected InterlokDeploymentProps: an object, or leave it out'],
   ['null chart props', chart(null), '[test/Stack] props: got null, expected InterlokAutoscalingChartProps: an object, or leave it out'],
   ['null nested block', chart({ autoscaler: null }), '[test/Stack] autoscaler: got null, expected AutoscalerOptions: an object, or leave it out'],
   ['props as a string', rule('MessageMetrics'), '[test/Rule] props: got "MessageMetrics", expected AdapterRuleProps: an object, or leave it out'],
@@ -102,10 +102,10 @@ const CASES: Array<[string, (s: Construct) => unknown, string]> = [
   ['Deployment name starting with a digit (it names the Service too)', interlok({ name: '1interlok' }), `[test/Interlok] name: got "1interlok", expected ${SERVICE}`],
   ['Deployment name of 64 characters', interlok({ name: 'a'.repeat(64) }), `[test/Interlok] name: got "${'a'.repeat(64)}", expected ${SERVICE}`],
   ['namespace with an underscore', interlok({ namespace: 'my_ns' }), `[test/Interlok] namespace: got "my_ns", expected ${DNS_LABEL}`],
-  ['image in capitals', interlok({ image: InterlokImage.of('Adaptris/Interlok:1') }), `[test/Interlok] image: got "Adaptris/Interlok:1", expected ${IMAGE}`],
-  ['image with a space', interlok({ image: InterlokImage.of('interlok:3 9') }), `[test/Interlok] image: got "interlok:3 9", expected ${IMAGE}`],
-  ['image with a short digest', interlok({ image: InterlokImage.guideDigest('sha256:1234') }), `[test/Interlok] image: got "aaronmcgrathadpx/interlok-kubernetes-scaling@sha256:1234", expected ${IMAGE}`],
-  ['image as a plain string', interlok({ image: 'interlok:1' }), '[test/Interlok] image: got "interlok:1", expected an InterlokImage (InterlokImage.of("repo:tag"))'],
+  ['image in capitals', interlok({ image: InterlokImage.fromRegistry('Adaptris/Interlok:1') }), `[test/Interlok] image: got "Adaptris/Interlok:1", expected ${IMAGE}`],
+  ['image with a space', interlok({ image: InterlokImage.fromRegistry('interlok:3 9') }), `[test/Interlok] image: got "interlok:3 9", expected ${IMAGE}`],
+  ['image with a short digest', interlok({ image: InterlokImage.fromRegistry('registry.example.com/interlok@sha256:1234') }), `[test/Interlok] image: got "registry.example.com/interlok@sha256:1234", expected ${IMAGE}`],
+  ['image as a plain string', interlok({ image: 'interlok:1' }), '[test/Interlok] image: got "interlok:1", expected an InterlokImage: InterlokImage.fromRegistry("repo:tag") for your image, or InterlokImage.guideDemo() for the guide\'s demo (there is no default)'],
   ['heap of 100 MiB', interlok({ heap: Size.mebibytes(100) }), '[test/Interlok] heap: got 100 MiB, expected a cdk8s Size of whole mebibytes from 256 MiB to 64 GiB'],
   ['heap of 1500 KiB', interlok({ heap: Size.kibibytes(1500) }), '[test/Interlok] heap: got 1500 KiB, expected a cdk8s Size of whole mebibytes from 256 MiB to 64 GiB'],
   ['negative replicas', interlok({ replicas: -1 }), '[test/Interlok] replicas: got -1, expected a whole number from 0 to 1000'],

@@ -7,9 +7,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Duration } from 'cdk8s';
-import { InterlokAutoscalingChart, Scaler, ScalingPolicy } from '../lib';
+import { Scaler, ScalingPolicy } from '../lib';
 import { readHpas, readManifests, simulatedHpa } from '../lib/model/manifests';
 import { LOAD_PRESETS, simulate } from '../lib/model/simulation';
+import { demoChart } from './helpers';
 
 const root = join(__dirname, '..');
 const GUIDE = join(root, 'test', 'fixtures', 'guide-app.yaml');
@@ -26,7 +27,7 @@ beforeAll(() => {
   // the README's KEDA example
   keda = join(tmp, 'keda');
   const app = new App({ outdir: keda });
-  new InterlokAutoscalingChart(app, 'interlok-keda', {
+  demoChart(app, 'interlok-keda', {
     scaler: Scaler.keda({
       threshold: 100,
       maxReplicaCount: 5,

@@ -144,10 +144,11 @@ describe('the package as a user installs it', () => {
         // the teams' namespaces are theirs: used, never emitted (a teardown would delete them)
         expect(names('Namespace')).toEqual(['interlok-scaling']);
       } else if (heading === 'Install') {
-        // the whole stack: the same file as the repository's dist/
-        expect(readdirSync(join(run, 'dist'))).toEqual(['interlok-autoscaling.k8s.yaml']);
-        expect(readFileSync(join(run, 'dist', 'interlok-autoscaling.k8s.yaml'), 'utf-8'))
-          .toBe(readFileSync(join(root, 'dist', 'interlok-autoscaling.k8s.yaml'), 'utf-8'));
+        // the whole stack and, apart in extras/, the load Job: the same files as the repository's dist/
+        expect(readdirSync(join(run, 'dist')).sort()).toEqual(['extras', 'interlok-autoscaling.k8s.yaml']);
+        for (const f of ['interlok-autoscaling.k8s.yaml', 'extras/load-job.k8s.yaml']) {
+          expect(readFileSync(join(run, 'dist', f), 'utf-8')).toBe(readFileSync(join(root, 'dist', f), 'utf-8'));
+        }
         expect(names('Deployment')).toEqual(['interlok', 'interlok-scaling-adapter', 'interlok-scaling-prometheus', 'interlok-scaling-pushgateway']);
         expect(names('HorizontalPodAutoscaler')).toEqual(['interlok-autoscaler']);
       } else if (heading === 'KEDA instead of the HPA and adapter') {

@@ -73,7 +73,7 @@ describe('cdk8s synth with cdk8s.yaml is all or nothing too', () => {
     const before = readTree(join(project, 'dist'));
     writeFileSync(join(project, 'dist', 'extra.k8s.yaml'), 'kind: Kept\n');
     writeFileSync(join(project, 'main.ts'), readFileSync(join(project, 'main.ts'), 'utf-8')
-      .replace("new InterlokAutoscalingChart(app, 'interlok-autoscaling')", "new InterlokAutoscalingChart(app, 'interlok-autoscaling', { autoscaler: { minReplicas: 9 } })"));
+      .replace("{ interlok: { image: InterlokImage.guideDemo() } })", "{ interlok: { image: InterlokImage.guideDemo() }, autoscaler: { minReplicas: 9 } })"));
     expect(synth).toThrow(/minReplicas: got 9, expected at most maxReplicas \(5\)/);
     expect(readTree(join(project, 'dist'))).toEqual({ ...before, 'extra.k8s.yaml': 'kind: Kept\n' });
   });

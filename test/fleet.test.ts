@@ -5,9 +5,9 @@
 import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import {
-  ExistingNamespaces, InterlokAutoscalingChart, InterlokDeployment, MessageMetricsHpa, AdapterRule, ScaleTarget,
+  ExistingNamespaces, MessageMetricsHpa, AdapterRule, ScaleTarget,
 } from '../lib';
-import { emptyChart, find, Manifest, runReadmeExample, synthStack } from './helpers';
+import { DEMO_IMAGE, demoChart, demoInterlok, emptyChart, find, Manifest, runReadmeExample, synthStack } from './helpers';
 import { validateManifest } from './k8s-schema';
 import { securityFindings } from './security-scan';
 
@@ -69,14 +69,14 @@ describe('the README fleet: three teams, two metric names, one stack', () => {
 
 describe('the guide\'s one-line default is unchanged', () => {
   test('one Interlok, its HPA interlok-autoscaler', () => {
-    const chart = new InterlokAutoscalingChart(Testing.app(), 'x');
+    const chart = demoChart(Testing.app(), 'x');
     expect(chart.interloks.map((i) => [i.interlok.name, i.autoscaler?.name])).toEqual([['interlok', 'interlok-autoscaler']]);
   });
 
   test('the adapter\'s config does not grow with Interloks of the same metric', () => {
     const config = (n: number) => {
-      const chart = new InterlokAutoscalingChart(Testing.app(), 'x');
-      for (let i = 0; i < n; i++) chart.addInterlok(`I${i}`, { name: `interlok-${i}`, namespace: `team-${i % 3}` });
+      const chart = demoChart(Testing.app(), 'x');
+      for (let i = 0; i < n; i++) chart.addInterlok(`I${i}`, { image: DEMO_IMAGE, name: `interlok-${i}`, namespace: `team-${i % 3}` });
       return find(Testing.synth(chart), 'ConfigMap', 'interlok-scaling-adapter').data['config.yaml'];
     };
     expect(config(50)).toBe(config(0));
@@ -95,8 +95,8 @@ describe('mistakes fail synth, every problem at once, saying what to do', () => 
 
   test('two stacks in one app: their shared objects are named, with what to do', () => {
     const app = Testing.app();
-    new InterlokAutoscalingChart(app, 'team-a', { interlok: { namespace: 'team-a' } });
-    new InterlokAutoscalingChart(app, 'team-b', { interlok: { namespace: 'team-b' } });
+    demoChart(app, 'team-a', { interlok: { namespace: 'team-a' } });
+    demoChart(app, 'team-b', { interlok: { namespace: 'team-b' } });
     const found = errors(() => app.synthYaml());
     expect(found).toEqual(expect.arrayContaining([
       expect.stringContaining('NetworkPolicy interlok-scaling/interlok-scaling-pushgateway is defined twice (team-a/Monitoring/Pushgateway/NetworkPolicy and team-b/Monitoring/Pushgateway/NetworkPolicy): rename one'),
@@ -106,8 +106,8 @@ describe('mistakes fail synth, every problem at once, saying what to do', () => 
   });
 
   test('an Interlok the pushgateway\'s NetworkPolicy does not admit', () => {
-    const chart = new InterlokAutoscalingChart(Testing.app(), 'x');
-    new InterlokDeployment(chart, 'Forgotten', { name: 'forgotten', pushgateway: chart.monitoring.pushgatewayEndpoint });
+    const chart = demoChart(Testing.app(), 'x');
+    demoInterlok(chart, 'Forgotten', { name: 'forgotten', pushgateway: chart.monitoring.pushgatewayEndpoint });
     expect(errors(() => Testing.synth(chart))).toEqual([
       '[x/Forgotten] Interlok default/forgotten pushes to pushgateway interlok-scaling/interlok-scaling-pushgateway, whose NetworkPolicy does not admit its pods: call allowPushFrom(NetworkPeer.pods(\'default\', {"app.kubernetes.io/name":"interlok","app.kubernetes.io/instance":"forgotten"})) on the pushgateway or its MonitoringStack, or add the Interlok with addInterlok',
     ]);
@@ -129,19 +129,19 @@ describe('mistakes fail synth, every problem at once, saying what to do', () => 
 
   test('an Interlok\'s Namespace only on request, once for several Interloks of it, never for default', () => {
     const app = Testing.app();
-    const chart = new InterlokAutoscalingChart(app, 'x', { interlok: { namespace: 'team-x', createNamespace: true } });
-    chart.addInterlok('Second', { name: 'second', namespace: 'team-x', createNamespace: true });
-    chart.addInterlok('Third', { name: 'third', namespace: 'team-y' });
+    const chart = demoChart(app, 'x', { interlok: { namespace: 'team-x', createNamespace: true } });
+    chart.addInterlok('Second', { image: DEMO_IMAGE, name: 'second', namespace: 'team-x', createNamespace: true });
+    chart.addInterlok('Third', { image: DEMO_IMAGE, name: 'third', namespace: 'team-y' });
     const namespaces = Testing.synth(chart).filter((o) => o.kind === 'Namespace');
     expect(namespaces.map((o) => o.metadata.name)).toEqual(['interlok-scaling', 'team-x']);
     expect(namespaces[1].metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'cdk8s-interlok-scaling', 'cdk8s-interlok-scaling/stack': 'x' });
-    expect(() => new InterlokAutoscalingChart(Testing.app(), 'y', { interlok: { createNamespace: true } }))
+    expect(() => demoChart(Testing.app(), 'y', { interlok: { createNamespace: true } }))
       .toThrow('[y/Interlok] createNamespace: got true, expected false or unset with namespace "default": every cluster has it, so it is not created as an object of this app');
   });
 
   test('two Interloks of one name in one namespace', () => {
-    const chart = new InterlokAutoscalingChart(Testing.app(), 'x');
-    chart.addInterlok('Again', {});
+    const chart = demoChart(Testing.app(), 'x');
+    chart.addInterlok('Again', { image: DEMO_IMAGE });
     expect(errors(() => Testing.synth(chart))).toEqual(expect.arrayContaining([
       expect.stringContaining('Deployment default/interlok is defined twice (x/Interlok/Resource and x/Again/Interlok/Resource): rename one'),
       expect.stringContaining('HorizontalPodAutoscaler default/interlok-autoscaler is defined twice'),
@@ -152,15 +152,15 @@ describe('mistakes fail synth, every problem at once, saying what to do', () => 
 describe('review findings', () => {
   test('KEDA with a name for the first ScaledObject: the fleet\'s others are named after their Interloks', () => {
     const { Scaler } = require('../lib');
-    const chart = new InterlokAutoscalingChart(Testing.app(), 'x', { scaler: Scaler.keda({ name: 'orders-scaler' }) });
-    chart.addInterlok('B', { name: 'invoices', namespace: 'team-b' });
+    const chart = demoChart(Testing.app(), 'x', { scaler: Scaler.keda({ name: 'orders-scaler' }) });
+    chart.addInterlok('B', { image: DEMO_IMAGE, name: 'invoices', namespace: 'team-b' });
     const names = Testing.synth(chart).filter((o) => o.kind === 'ScaledObject').map((o) => `${o.metadata.namespace}/${o.metadata.name}`).sort();
     expect(names).toEqual(['default/orders-scaler', 'team-b/invoices']);
   });
 
   test('dashboards of Interloks whose names share a long prefix get different uids', () => {
-    const chart = new InterlokAutoscalingChart(Testing.app(), 'x', { interlok: { name: 'orders-in', namespace: 'team-payments-prod' } });
-    chart.addInterlok('Out', { name: 'orders-out', namespace: 'team-payments-prod', dashboard: true });
+    const chart = demoChart(Testing.app(), 'x', { interlok: { name: 'orders-in', namespace: 'team-payments-prod' } });
+    chart.addInterlok('Out', { image: DEMO_IMAGE, name: 'orders-out', namespace: 'team-payments-prod', dashboard: true });
     const uids = Testing.synth(chart).filter((o) => o.metadata.labels?.grafana_dashboard === '1')
       .map((o) => JSON.parse(Object.values(o.data)[0] as string).uid);
     expect(uids).toHaveLength(2);

@@ -1,12 +1,36 @@
 import { Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { InterlokAutoscalingChart, InterlokAutoscalingChartProps } from '../lib';
+import { InterlokAutoscalingChart, InterlokAutoscalingChartProps, InterlokDeployment, InterlokDeploymentProps, InterlokImage } from '../lib';
 
 export type Manifest = Record<string, any>;
 
-/** The default stack's objects, as `cdk8s synth` writes them. */
-export function synthStack(props: InterlokAutoscalingChartProps = {}): Manifest[] {
-  return Testing.synth(new InterlokAutoscalingChart(Testing.app(), 'interlok-autoscaling', props));
+/** The guide's demo image, which this repository's main.ts runs: the tests' Interloks unless a test names one. */
+export const DEMO_IMAGE = InterlokImage.guideDemo();
+
+type DemoInterlokProps = Omit<InterlokDeploymentProps, 'image'> & { readonly image?: InterlokImage };
+/** Chart props whose Interlok runs DEMO_IMAGE unless given an image. */
+export type DemoChartProps = Omit<InterlokAutoscalingChartProps, 'interlok'> & { readonly interlok?: DemoInterlokProps };
+
+/** With DEMO_IMAGE when no image is given; a block that is no object is passed on as it is, for bad-input tests. */
+function withDemoImage<T>(props: T): T {
+  const plain = props === undefined || (props !== null && typeof props === 'object' && !Array.isArray(props));
+  return plain ? { ...props, image: (props as DemoInterlokProps | undefined)?.image ?? DEMO_IMAGE } as T : props;
+}
+
+/** An InterlokAutoscalingChart whose first Interlok runs DEMO_IMAGE unless the props name an image. */
+export function demoChart(scope: Construct, id: string, props: DemoChartProps = {}): InterlokAutoscalingChart {
+  const plain = props !== null && typeof props === 'object' && !Array.isArray(props);
+  return new InterlokAutoscalingChart(scope, id, (plain ? { ...props, interlok: withDemoImage(props.interlok) } : props) as InterlokAutoscalingChartProps);
+}
+
+/** An InterlokDeployment running DEMO_IMAGE unless the props name an image. */
+export function demoInterlok(scope: Construct, id: string, props: DemoInterlokProps = {}): InterlokDeployment {
+  return new InterlokDeployment(scope, id, withDemoImage(props) as InterlokDeploymentProps);
+}
+
+/** The default stack's objects (main.ts's: the demo image), as `cdk8s synth` writes them. */
+export function synthStack(props: DemoChartProps = {}): Manifest[] {
+  return Testing.synth(demoChart(Testing.app(), 'interlok-autoscaling', props));
 }
 
 /** A chart to put single constructs in. */
@@ -54,7 +78,9 @@ export function runReadmeExample(heading: string): Manifest[] {
   try {
     writeFileSync(join(dir, 'example.ts'), code.replace("from 'cdk8s-interlok-scaling'", "from '../../lib'"));
     execFileSync(process.execPath, ['--import', 'tsx', join(dir, 'example.ts')], { cwd: dir, env: { ...process.env, CDK8S_OUTDIR: join(dir, 'out') }, stdio: 'pipe' });
-    return readdirSync(join(dir, 'out')).flatMap((f: string) => parseAllDocuments(readFileSync(join(dir, 'out', f), 'utf-8')).map((d: any) => d.toJSON()));
+    // an example may write files apart (the load Job in extras/): every manifest it writes counts
+    return (readdirSync(join(dir, 'out'), { recursive: true }) as string[]).filter((f) => f.endsWith('.yaml'))
+      .flatMap((f) => parseAllDocuments(readFileSync(join(dir, 'out', f), 'utf-8')).map((d: any) => d.toJSON()));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,8 +1,8 @@
 import { Duration, Testing } from 'cdk8s';
 import {
-  AdapterRule, InterlokAutoscalingChart, InterlokDeployment, KedaScaledObject, MessageMetricsHpa, NetworkPeer, Scaler, ScaleTarget, ScalingPolicy,
+  AdapterRule, KedaScaledObject, MessageMetricsHpa, NetworkPeer, Scaler, ScaleTarget, ScalingPolicy,
 } from '../lib';
-import { emptyChart, find, synthChart, synthStack } from './helpers';
+import { demoChart, demoInterlok, emptyChart, find, synthChart, synthStack } from './helpers';
 import { validateManifest } from './k8s-schema';
 
 const SERVER = 'http://prometheus-operated.monitoring.svc:9090';
@@ -79,7 +79,7 @@ describe('KedaScaledObject', () => {
       expect(() => make('n'.repeat(length))).toThrow(`[test/So] name: got "${'n'.repeat(length)}", expected at most 54 characters: KEDA names its HPA keda-hpa-<name> and labels it with that name (app.kubernetes.io/name), a label value of at most 63 characters`);
     }
     // in the chart, as Scaler.keda({ name })
-    expect(() => new InterlokAutoscalingChart(emptyChart(), 'Stack', { scaler: Scaler.keda({ name: 'n'.repeat(60) }) })).toThrow('name: got "' + 'n'.repeat(60) + '", expected at most 54 characters');
+    expect(() => demoChart(emptyChart(), 'Stack', { scaler: Scaler.keda({ name: 'n'.repeat(60) }) })).toThrow('name: got "' + 'n'.repeat(60) + '", expected at most 54 characters');
   });
 
   test('one workload is never scaled by both an HPA and a ScaledObject, nor by two ScaledObjects', () => {
@@ -95,7 +95,7 @@ describe('KedaScaledObject', () => {
 
   test('an InterlokDeployment it scales loses spec.replicas and gets a PodDisruptionBudget', () => {
     const chart = emptyChart();
-    const interlok = new InterlokDeployment(chart, 'Interlok');
+    const interlok = demoInterlok(chart, 'Interlok');
     new KedaScaledObject(chart, 'So', { target: ScaleTarget.interlok(interlok), rule: new AdapterRule(chart, 'Rule'), serverAddress: SERVER });
     const objects = synthChart(chart);
     expect(find(objects, 'Deployment', 'interlok').spec.replicas).toBeUndefined();
@@ -131,9 +131,9 @@ describe('InterlokAutoscalingChart with Scaler.keda()', () => {
   });
 
   test('the chart\'s choices', () => {
-    expect(() => new InterlokAutoscalingChart(Testing.app(), 'x', { scaler: Scaler.keda(), autoscaler: { maxReplicas: 3 } }))
+    expect(() => demoChart(Testing.app(), 'x', { scaler: Scaler.keda(), autoscaler: { maxReplicas: 3 } }))
       .toThrow('[x] autoscaler: got {"maxReplicas":3}, expected no HPA settings with Scaler.keda()');
-    expect(() => new InterlokAutoscalingChart(Testing.app(), 'x', { scaler: Scaler.keda(), monitoring: { prometheus: false } }))
+    expect(() => demoChart(Testing.app(), 'x', { scaler: Scaler.keda(), monitoring: { prometheus: false } }))
       .toThrow(/scaler.serverAddress: got undefined/);
     const existing = synthStack({ scaler: Scaler.keda({ maxReplicaCount: 3 }), monitoring: { prometheus: false, existingPrometheusUrl: `${SERVER}/`, allowScrapeFrom: [NetworkPeer.pods('monitoring', { app: 'prometheus' })] }, rule: { scrapeInterval: Duration.seconds(30) } });
     const so = find(existing, 'ScaledObject', 'interlok');

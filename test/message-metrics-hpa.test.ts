@@ -1,8 +1,8 @@
 import { Duration, Testing } from 'cdk8s';
 import {
-  AdapterRule, ExistingNamespaces, InterlokConfig, InterlokDeployment, MessageMetricsHpa, PrometheusAdapter, ScaleMetric, ScaleTarget, ScalingPolicy, ExistingEndpoints,
+  AdapterRule, ExistingNamespaces, InterlokConfig, MessageMetricsHpa, PrometheusAdapter, ScaleMetric, ScaleTarget, ScalingPolicy, ExistingEndpoints,
 } from '../lib';
-import { emptyChart, find, synthChart } from './helpers';
+import { demoInterlok, emptyChart, find, synthChart } from './helpers';
 
 describe('MessageMetricsHpa', () => {
   test('on an existing Deployment: snapshot and the guide\'s settings', () => {
@@ -70,7 +70,7 @@ describe('MessageMetricsHpa', () => {
 
   test('names that disagree fail synth, every problem listed at once', () => {
     const chart = emptyChart();
-    const interlok = new InterlokDeployment(chart, 'Interlok', {
+    const interlok = demoInterlok(chart, 'Interlok', {
       config: InterlokConfig.fromStrings({ adapterXml: '<adapter><message-metrics-interceptor><unique-id>Orders-In</unique-id></message-metrics-interceptor></adapter>' }),
     });
     const rule = new AdapterRule(chart, 'Rule');
@@ -84,7 +84,7 @@ describe('MessageMetricsHpa', () => {
 
   test('two HPAs on one Deployment, a rule no adapter serves, a target that is not the app\'s Interlok', () => {
     const chart = emptyChart();
-    const interlok = new InterlokDeployment(chart, 'Interlok');
+    const interlok = demoInterlok(chart, 'Interlok');
     const rule = new AdapterRule(chart, 'Rule');
     new ExistingEndpoints(chart, 'Existing', { prometheusUrls: ['http://prometheus:9090/'] });
     const adapter = new PrometheusAdapter(chart, 'Adapter', { prometheusUrl: 'http://prometheus:9090/' });

@@ -2,9 +2,8 @@ import { Duration, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import {
   AdapterRule, ApiServiceTls, MonitoringStack, NetworkPeer, PrometheusAdapter, PrometheusServer, Pushgateway, ExistingEndpoints,
-  InterlokAutoscalingChart,
 } from '../lib';
-import { container, emptyChart, find, synthChart } from './helpers';
+import { container, demoChart, emptyChart, find, synthChart } from './helpers';
 
 const INTERLOK = NetworkPeer.pods('default', { 'app.kubernetes.io/name': 'interlok' });
 
@@ -43,10 +42,10 @@ describe('MonitoringStack', () => {
 
   test('in the chart, what to do is said with the chart\'s monitoring props', () => {
     const adapterless = emptyChart();
-    new InterlokAutoscalingChart(adapterless, 'Stack', { monitoring: { adapter: false } });
+    demoChart(adapterless, 'Stack', { monitoring: { adapter: false } });
     expect(() => Testing.synth(adapterless)).toThrow('[test/Stack/Monitoring/Prometheus] Prometheus interlok-scaling/interlok-scaling-prometheus admits no client: give monitoring.allowQueryFrom: [NetworkPeer.pods(namespace, labels)] for your prometheus-adapter, or set monitoring.networkPolicies: false');
     const prometheusless = emptyChart();
-    new InterlokAutoscalingChart(prometheusless, 'Stack', { monitoring: { prometheus: false, existingPrometheusUrl: 'http://prom.obs.svc:9090/' } });
+    demoChart(prometheusless, 'Stack', { monitoring: { prometheus: false, existingPrometheusUrl: 'http://prom.obs.svc:9090/' } });
     expect(() => Testing.synth(prometheusless)).toThrow('[test/Stack/Monitoring/Pushgateway] pushgateway interlok-scaling/interlok-scaling-pushgateway admits no scraper: give monitoring.allowScrapeFrom: [NetworkPeer.pods(namespace, labels)] for the Prometheus pods, or set monitoring.networkPolicies: false');
     const own = emptyChart();
     new PrometheusServer(own, 'Prom', { pushgatewayTargets: ['pgw:9091'] });

@@ -2,16 +2,18 @@ import { Duration, Size, Testing } from 'cdk8s';
 import fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
 import {
-  ApiServiceTls, InterlokAutoscalingChart, InterlokConfig, InterlokAutoscalingChartProps, InterlokImage, PushgatewayEndpoint,
+  ApiServiceTls, InterlokConfig, InterlokImage, PushgatewayEndpoint,
 } from '../lib';
 import { validateManifest } from './k8s-schema';
+import { DemoChartProps, demoChart } from './helpers';
 
 const RUNS = 500;
 
 const dnsLabel = fc.stringMatching(/^[a-z]([-a-z0-9]{0,14}[a-z0-9])?$/);
 const metricName = fc.stringMatching(/^[a-zA-Z_:][a-zA-Z0-9_:]{0,15}$/);
 const labelName = fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_]{0,12}$/);
-const tag = fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,12}$/);
+// release tags: fromRegistry refuses latest and snapshot tags
+const tag = fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,12}$/).filter((t) => !/^(latest|(\d+-)?snapshot)(-|$)/.test(t));
 const tls = fc.constantFrom(
   undefined,
   ApiServiceTls.insecureSkipTlsVerify(),
@@ -19,7 +21,7 @@ const tls = fc.constantFrom(
   ApiServiceTls.certManager('monitoring/adapter', 'adapter-tls'),
 );
 
-const validProps: fc.Arbitrary<InterlokAutoscalingChartProps> = fc.record({
+const validProps: fc.Arbitrary<DemoChartProps> = fc.record({
   interlokName: dnsLabel,
   interlokNamespace: dnsLabel,
   monitoringNamespace: dnsLabel,
@@ -45,7 +47,7 @@ const validProps: fc.Arbitrary<InterlokAutoscalingChartProps> = fc.record({
     interlok: {
       name: p.interlokName,
       namespace: p.interlokNamespace,
-      image: p.tag ? InterlokImage.guideTag(p.tag) : undefined,
+      image: p.tag ? InterlokImage.fromRegistry(`registry.example.com/interlok:${p.tag}`) : undefined,
       heap: Size.mebibytes(p.heapMi),
       exposeJmx: p.exposeJmx,
       // Interlok pushes the interceptor's unique-id without its dashes
@@ -69,9 +71,9 @@ function withDash(id: string, at: number): string {
   return `${id.slice(0, i)}-${id.slice(i)}`;
 }
 
-function synthYaml(props: InterlokAutoscalingChartProps): any[] {
+function synthYaml(props: DemoChartProps): any[] {
   const app = Testing.app();
-  new InterlokAutoscalingChart(app, 'interlok-autoscaling', props);
+  demoChart(app, 'interlok-autoscaling', props);
   return parseAllDocuments(app.synthYaml()).map((d) => {
     if (d.errors.length) throw new Error(`invalid YAML: ${d.errors[0].message}`);
     return d.toJSON();

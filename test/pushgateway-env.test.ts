@@ -1,8 +1,8 @@
 import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import * as kplus33 from 'cdk8s-plus-33';
-import { InterlokDeployment, NetworkPeer, Pushgateway, PushgatewayEndpoint, PushgatewayEnv } from '../lib';
-import { container, emptyChart, env, find } from './helpers';
+import { NetworkPeer, Pushgateway, PushgatewayEndpoint, PushgatewayEnv } from '../lib';
+import { container, demoInterlok, emptyChart, env, find } from './helpers';
 
 describe('PushgatewayEnv', () => {
   test('defaults: our pushgateway (PushgatewayEndpoint.DEFAULT), DNS TTL, pod name and both namespace variables', () => {
@@ -68,7 +68,7 @@ describe('PushgatewayEnv', () => {
   test('an endpoint that is not the synthesized pushgateway fails synth', () => {
     const chart = emptyChart();
     new Pushgateway(chart, 'Pgw', { allowPushFrom: [NetworkPeer.pods('default', { 'app.kubernetes.io/name': 'interlok' })], allowScrapeFrom: [NetworkPeer.pods('monitoring', { app: 'prometheus' })] });
-    new InterlokDeployment(chart, 'Interlok', { pushgateway: PushgatewayEndpoint.hostPort('pushgateway.other.svc:9091') });
+    demoInterlok(chart, 'Interlok', { pushgateway: PushgatewayEndpoint.hostPort('pushgateway.other.svc:9091') });
     expect(() => Testing.synth(chart)).toThrow('[test/Interlok/PushgatewayEnv] pushgateway endpoint "pushgateway.other.svc:9091" is not the synthesized pushgateway Service interlok-scaling-pushgateway.interlok-scaling.svc:9091: Interlok would push where nothing scrapes');
   });
 
@@ -79,7 +79,7 @@ describe('PushgatewayEnv', () => {
   ])('every spelling of the synthesized Service is accepted: %s', (hostPort) => {
     const chart = emptyChart();
     new Pushgateway(chart, 'Pgw', { allowPushFrom: [NetworkPeer.pods('default', { 'app.kubernetes.io/name': 'interlok' })], allowScrapeFrom: [NetworkPeer.pods('monitoring', { app: 'prometheus' })] });
-    const d = new InterlokDeployment(chart, 'Interlok', { pushgateway: PushgatewayEndpoint.hostPort(hostPort) });
+    const d = demoInterlok(chart, 'Interlok', { pushgateway: PushgatewayEndpoint.hostPort(hostPort) });
     expect(env(container(find(Testing.synth(chart), 'Deployment', d.name))).JAVA_OPTS.value).toContain(hostPort);
   });
 });
@@ -115,7 +115,7 @@ describe('addTo with a container that has a JAVA_OPTS already', () => {
     expect(() => new PushgatewayEnv(chart, 'Env').addTo(container)).toThrow('[test/Env] addTo(container): got "JAVA_OPTS -Xmx2g with a memory limit of 2048 MiB", expected at least heap + 128 MiB (2176 MiB): the JVM needs memory beyond its heap (metaspace, threads, Jetty), or the container is OOM-killed');
     expect(container.env.variables.JAVA_OPTS.value).toBe('-Xss1m -Xmx2g'); // nothing added
     // the same words as InterlokDeployment's check of the same wiring
-    expect(() => new InterlokDeployment(emptyChart(), 'Interlok', { heap: Size.gibibytes(2), resources: { memory: { limit: Size.gibibytes(2) } } }))
+    expect(() => demoInterlok(emptyChart(), 'Interlok', { heap: Size.gibibytes(2), resources: { memory: { limit: Size.gibibytes(2) } } }))
       .toThrow('[test/Interlok] resources.memory.limit: got 2048 MiB, expected at least heap + 128 MiB (2176 MiB): the JVM needs memory beyond its heap (metaspace, threads, Jetty), or the container is OOM-killed');
     // the last heap option counts, in any unit, in JVM_ARGS too, ours included, and with cdk8s-plus 33
     expect(() => { const x = limited('-Xmx4g -Xmx1g', Size.mebibytes(1152)); new PushgatewayEnv(x.chart, 'Env').addTo(x.container); }).not.toThrow();

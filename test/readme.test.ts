@@ -2,7 +2,8 @@ import { execFileSync } from 'child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { Duration, Testing } from 'cdk8s';
-import { InterlokAutoscalingChart, worstCaseReactionTimes } from '../lib';
+import { worstCaseReactionTimes } from '../lib';
+import { demoChart } from './helpers';
 
 const root = join(__dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf-8');
@@ -22,7 +23,7 @@ describe('README', () => {
   });
 
   test('the reaction-time table is what the generated intervals give', () => {
-    const ours = new InterlokAutoscalingChart(Testing.app(), 'x').reactionTimes()!;
+    const ours = demoChart(Testing.app(), 'x').reactionTimes()!;
     // the guide: stable/prometheus scraped every minute, v2beta1 HPA with the controller's default windows
     const guide = worstCaseReactionTimes({ scrapeInterval: Duration.minutes(1), scaleUpStabilization: Duration.seconds(0), scaleDownStabilization: Duration.minutes(5) });
     const row = (start: string) => readme.split('\n').find((l) => l.startsWith(`| ${start}`))!;

@@ -5,9 +5,9 @@
  */
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AdapterRule, ExistingEndpoints, InterlokAutoscalingChart, NetworkPeer, PrometheusAdapter, PrometheusServer, PushgatewayEndpoint, PushgatewayEnv } from '../lib';
+import { AdapterRule, ExistingEndpoints, NetworkPeer, PrometheusAdapter, PrometheusServer, PushgatewayEndpoint, PushgatewayEnv } from '../lib';
 import { distObjects } from './chain/harness';
-import { container, emptyChart, env, find, Manifest, synthChart, synthStack } from './helpers';
+import { container, demoChart, emptyChart, env, find, Manifest, synthChart, synthStack } from './helpers';
 
 const dist = distObjects();
 const OUR_NAMESPACES = new Set(['default', 'interlok-scaling']);
@@ -34,8 +34,8 @@ describe('§1 nothing the cluster already has is taken over', () => {
 
   test('one app synthesizing an APIService twice fails synth, saying why', () => {
     const app = new App({ outdir: Testing.app().outdir });
-    new InterlokAutoscalingChart(app, 'first');
-    new InterlokAutoscalingChart(app, 'second', { interlok: { namespace: 'team-b' }, monitoring: { namespace: 'monitoring-b' } });
+    demoChart(app, 'first');
+    demoChart(app, 'second', { interlok: { namespace: 'team-b' }, monitoring: { namespace: 'monitoring-b' } });
     expect(() => app.synthYaml()).toThrow(/APIService v1beta1\.custom\.metrics\.k8s\.io is defined twice \(first\/Monitoring\/Adapter\/ApiService and second\/Monitoring\/Adapter\/ApiService\): a cluster has one APIService of a name/);
     expect(() => app.synthYaml()).toThrow(/APIService v1beta1\.external\.metrics\.k8s\.io is defined twice/);
   });

@@ -19,7 +19,7 @@ describe('every synthesized object is valid against the Kubernetes schemas', () 
 
   const modes: Record<string, Parameters<typeof synthStack>[0]> = {
     'JMX exposed, other namespace, pinned image': {
-      interlok: { namespace: 'integration', exposeJmx: true, image: require('../lib').InterlokImage.guideTag('3.9.1') },
+      interlok: { namespace: 'integration', exposeJmx: true, image: InterlokImage.fromRegistry('registry.example.com/interlok:3.9.1') },
     },
     'TLS from a CA bundle': { monitoring: { apiServiceTls: ApiServiceTls.caBundle('TFMwdExTMUNSVWRKVGlCRFJWSlVTVVpKUTBGVVJTMHRMUzB0Q2c9PQ==', 'adapter-serving-cert') } },
     'TLS from cert-manager': { monitoring: { apiServiceTls: ApiServiceTls.certManager('monitoring/adapter', 'adapter-serving-cert') } },
@@ -28,8 +28,8 @@ describe('every synthesized object is valid against the Kubernetes schemas', () 
     },
     'KEDA': { scaler: Scaler.keda({ minReplicaCount: 0, activationThreshold: 1, fallback: { failureThreshold: 3, replicas: 2, behavior: 'currentReplicasIfHigher' } }) },
     'kube-prometheus-stack': { monitoring: { kubePrometheusStack: {} } },
-    'Interlok 5 scraped, own Prometheus': { interlok: { namespace: 'integration', image: InterlokImage.of('registry.example.com/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'in@ch' }) } },
-    'Interlok 5 scraped by kube-prometheus-stack, KEDA': { scaler: Scaler.keda(), monitoring: { kubePrometheusStack: {} }, interlok: { image: InterlokImage.of('registry.example.com/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'in@ch' }) } },
+    'Interlok 5 scraped, own Prometheus': { interlok: { namespace: 'integration', image: InterlokImage.fromRegistry('registry.example.com/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'in@ch' }) } },
+    'Interlok 5 scraped by kube-prometheus-stack, KEDA': { scaler: Scaler.keda(), monitoring: { kubePrometheusStack: {} }, interlok: { image: InterlokImage.fromRegistry('registry.example.com/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'in@ch' }) } },
   };
   test.each(Object.entries(modes))('mode: %s', (_name, props) => {
     const objects = synthStack(props);

@@ -1,10 +1,10 @@
 import { Duration } from 'cdk8s';
-import { ApiServiceTls, InterlokAutoscalingChartProps, InterlokImage, MetricsSource, NetworkPeer, PushgatewayEndpoint, Scaler } from '../lib';
+import { ApiServiceTls, InterlokImage, MetricsSource, NetworkPeer, PushgatewayEndpoint, Scaler } from '../lib';
 import { distObjects } from './chain/harness';
-import { find, synthStack } from './helpers';
+import { DemoChartProps, find, synthStack } from './helpers';
 import { securityFindings } from './security-scan';
 
-const MODES: Record<string, InterlokAutoscalingChartProps> = {
+const MODES: Record<string, DemoChartProps> = {
   'default': {},
   'Interlok in its own namespace with JMX': { interlok: { namespace: 'integration', exposeJmx: true } },
   'APIService TLS from a CA bundle': { monitoring: { apiServiceTls: ApiServiceTls.caBundle('Q0EK', 'adapter-tls') } },
@@ -19,8 +19,8 @@ const MODES: Record<string, InterlokAutoscalingChartProps> = {
   'KEDA': { scaler: Scaler.keda() },
   'kube-prometheus-stack': { monitoring: { kubePrometheusStack: {} } },
   'KEDA on kube-prometheus-stack': { scaler: Scaler.keda(), monitoring: { kubePrometheusStack: {} } },
-  'Interlok 5 scraped': { interlok: { namespace: 'integration', image: InterlokImage.of('registry.example.com/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'in@ch' }) } },
-  'Interlok 5 scraped by kube-prometheus-stack, KEDA': { scaler: Scaler.keda(), monitoring: { kubePrometheusStack: {} }, interlok: { image: InterlokImage.of('registry.example.com/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'in@ch' }) } },
+  'Interlok 5 scraped': { interlok: { namespace: 'integration', image: InterlokImage.fromRegistry('registry.example.com/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'in@ch' }) } },
+  'Interlok 5 scraped by kube-prometheus-stack, KEDA': { scaler: Scaler.keda(), monitoring: { kubePrometheusStack: {} }, interlok: { image: InterlokImage.fromRegistry('registry.example.com/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'in@ch' }) } },
 };
 
 describe('security scan of every synthesized object', () => {
@@ -33,7 +33,7 @@ describe('security scan of every synthesized object', () => {
   });
 
   test('APIService: skip-verify only in the default mode', () => {
-    const api = (props: InterlokAutoscalingChartProps) => find(synthStack(props), 'APIService', 'v1beta1.custom.metrics.k8s.io').spec;
+    const api = (props: DemoChartProps) => find(synthStack(props), 'APIService', 'v1beta1.custom.metrics.k8s.io').spec;
     expect(api({}).insecureSkipTLSVerify).toBe(true);
     expect(api(MODES['APIService TLS from a CA bundle']).insecureSkipTLSVerify).toBeUndefined();
     expect(api(MODES['APIService TLS by cert-manager']).insecureSkipTLSVerify).toBeUndefined();

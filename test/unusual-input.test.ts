@@ -1,19 +1,19 @@
 import { Duration, Size, Testing } from 'cdk8s';
 import {
-  AdapterRule, deploymentPodRegex, desiredReplicas, InterlokAutoscalingChart, InterlokDeployment, InterlokImage, MessageMetricsHpa, MonitoringStack,
+  AdapterRule, deploymentPodRegex, desiredReplicas, InterlokImage, MessageMetricsHpa, MonitoringStack,
   PushgatewayEndpoint, ScaleMetric, ScaleTarget,
 } from '../lib';
-import { emptyChart } from './helpers';
+import { demoChart, demoInterlok, emptyChart } from './helpers';
 
 // Valid but unusual input is accepted: the round-2 bad-input checks must not refuse it.
 describe('unusual but valid input', () => {
   test('an image from a registry with a port, and one pinned by digest', () => {
-    new InterlokDeployment(emptyChart(), 'A', { image: InterlokImage.of('registry.example.com:5000/team/interlok:3.12.0') });
-    new InterlokDeployment(emptyChart(), 'B', { image: InterlokImage.of(`registry.example.com:5000/interlok@sha256:${'a'.repeat(64)}`) });
+    demoInterlok(emptyChart(), 'A', { image: InterlokImage.fromRegistry('registry.example.com:5000/team/interlok:3.12.0') });
+    demoInterlok(emptyChart(), 'B', { image: InterlokImage.fromRegistry(`registry.example.com:5000/interlok@sha256:${'a'.repeat(64)}`) });
   });
 
   test('fractional targets and min = max', () => {
-    const chart = new InterlokAutoscalingChart(Testing.app(), 'stack', { autoscaler: { averageValue: 0.5, minReplicas: 3, maxReplicas: 3 } });
+    const chart = demoChart(Testing.app(), 'stack', { autoscaler: { averageValue: 0.5, minReplicas: 3, maxReplicas: 3 } });
     expect(chart.autoscaler!.averageValue).toBe(0.5);
     expect(desiredReplicas({ currentReplicas: 3, podValues: new Map([['a', 1]]), pods: ['a'], targetAverageValue: 0.001, minReplicas: 3, maxReplicas: 3 }).desiredReplicas).toBe(3);
   });
@@ -28,7 +28,7 @@ describe('unusual but valid input', () => {
   });
 
   test('an existing Prometheus with a given scrape interval: the rule\'s stale window covers it', () => {
-    const chart = new InterlokAutoscalingChart(Testing.app(), 'stack', {
+    const chart = demoChart(Testing.app(), 'stack', {
       monitoring: { prometheus: false, existingPrometheusUrl: 'http://prom.obs.svc:9090/', scrapeInterval: Duration.minutes(1) },
     });
     expect(chart.rule.scrapeInterval.toSeconds()).toBe(60);
@@ -41,6 +41,6 @@ describe('unusual but valid input', () => {
   });
 
   test('a memory limit just above heap + 128 MiB', () => {
-    new InterlokDeployment(emptyChart(), 'I', { heap: Size.gibibytes(1), resources: { memory: { limit: Size.mebibytes(1152) } } });
+    demoInterlok(emptyChart(), 'I', { heap: Size.gibibytes(1), resources: { memory: { limit: Size.mebibytes(1152) } } });
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { checkDnsLabel } from '../_checks';
+import { checkDnsLabel, propError } from '../_checks';
 import { AdapterRule } from '../adapter-rule';
 import { recommendedLabels } from '../labels';
 import { MessageMetricsHpa } from '../message-metrics-hpa';
@@ -12,12 +12,19 @@ export interface GrafanaDashboardProps {
   readonly namespace: string;
   /** The HPA whose Deployment, target and replicas the dashboard shows; its rule gives the series and labels. */
   readonly hpa: MessageMetricsHpa;
+  /**
+   * Whether the Prometheus the dashboard reads has kube-state-metrics' series (kube-prometheus-stack's has): the
+   * replicas panel and the "target × current replicas" line come from them, and would be empty without. The
+   * chart sets false with its own Prometheus, which scrapes only the pushgateway.
+   * @default true
+   */
+  readonly kubeStateMetrics?: boolean;
 }
 
 /**
  * A Grafana dashboard as a ConfigMap for the Grafana sidecar (label `grafana_dashboard: "1"`, as kube-prometheus-stack
  * and the Grafana chart look for): MessageMetrics per pod and in total (fresh groups only, as the adapter reads them),
- * the HPA's target, and desired/current replicas from kube-state-metrics where it runs.
+ * the HPA's target, and desired/current replicas from kube-state-metrics where the Prometheus it reads has them.
  */
 export class GrafanaDashboard extends Construct {
   /** The dashboard's JSON model (classic, schemaVersion 39). */
@@ -29,7 +36,9 @@ export class GrafanaDashboard extends Construct {
     props = checkProps(this, '', props, 'GrafanaDashboardProps');
     const namespace = checkDnsLabel(this, 'namespace', props.namespace);
     const hpa = props.hpa;
-    this.dashboard = GrafanaDashboard.model(hpa.rule, hpa);
+    const ksm = props.kubeStateMetrics ?? true;
+    if (typeof ksm !== 'boolean') throw propError(this, 'kubeStateMetrics', ksm, 'true or false');
+    this.dashboard = GrafanaDashboard.model(hpa.rule, hpa, ksm);
     this.configMap = new k8s.KubeConfigMap(this, 'Resource', {
       metadata: {
         name: `${hpa.target.name}-scaling-dashboard`,
@@ -42,8 +51,8 @@ export class GrafanaDashboard extends Construct {
     });
   }
 
-  /** The dashboard JSON for an HPA and its rule. */
-  public static model(rule: AdapterRule, hpa: MessageMetricsHpa): Record<string, any> {
+  /** The dashboard JSON for an HPA and its rule; the kube-state-metrics panel and line only with `kubeStateMetrics`. */
+  public static model(rule: AdapterRule, hpa: MessageMetricsHpa, kubeStateMetrics = true): Record<string, any> {
     const ns = hpa.namespace;
     const deployment = hpa.target.name;
     const pods = `${rule.namespaceLabel}="${ns}",${rule.podLabel}=~"${deployment}-[bcdfghjklmnpqrstvwxz2456789]{1,10}-[bcdfghjklmnpqrstvwxz2456789]{5}"`;
@@ -74,14 +83,16 @@ export class GrafanaDashboard extends Construct {
         ], `Messages each pod pushed in its last interval; a group older than ${rule.staleAfter.toSeconds()} s reads 0, as the adapter reads it.`),
         panel(2, `${rule.seriesName} in total`, 0, 12, 12, [
           target('A', `sum(${perPod}) or vector(0)`, `total (External metric ${rule.externalMetricName})`),
-          target('B', `${hpa.averageValue} * max(kube_horizontalpodautoscaler_status_current_replicas{${ksm}})`, 'target × current replicas'),
-        ], 'The total the HPA reads as its External metric; it scales up when the total passes target × replicas (needs kube-state-metrics for the second line).'),
-        panel(3, 'Replicas (kube-state-metrics)', 8, 0, 24, [
+          ...(kubeStateMetrics ? [target('B', `${hpa.averageValue} * max(kube_horizontalpodautoscaler_status_current_replicas{${ksm}})`, 'target × current replicas')] : []),
+        ], kubeStateMetrics
+          ? 'The total the HPA reads as its External metric; it scales up when the total passes target × replicas (needs kube-state-metrics for the second line).'
+          : `The total the HPA reads as its External metric; it scales up when the total passes ${hpa.averageValue} × replicas.`),
+        ...(kubeStateMetrics ? [panel(3, 'Replicas (kube-state-metrics)', 8, 0, 24, [
           target('A', `max(kube_horizontalpodautoscaler_status_desired_replicas{${ksm}})`, 'desired'),
           target('B', `max(kube_horizontalpodautoscaler_status_current_replicas{${ksm}})`, 'current'),
           target('C', `max(kube_horizontalpodautoscaler_spec_min_replicas{${ksm}})`, 'min'),
           target('D', `max(kube_horizontalpodautoscaler_spec_max_replicas{${ksm}})`, 'max'),
-        ], `Desired and current replicas of HPA ${hpa.name}; empty where kube-state-metrics does not run.`),
+        ], `Desired and current replicas of HPA ${hpa.name}; empty where kube-state-metrics does not run.`)] : []),
       ],
     };
   }

@@ -69,7 +69,8 @@ export interface MonitoringStackProps {
   readonly namespace?: string;
   /**
    * Create the namespace (so `kubectl delete -f dist/` deletes it, with whatever else it holds); turn off when it
-   * exists already or other workloads share it.
+   * exists already or other workloads share it. A stack that runs nothing there (kube-prometheus-stack's Prometheus
+   * with KEDA or a scraped Interlok, and no pushgateway or adapter) creates none either way.
    * @default - names.createNamespace: true with MonitoringNames.ours(), false with MonitoringNames.guide()
    */
   readonly createNamespace?: boolean;
@@ -172,6 +173,8 @@ export class MonitoringStack extends Construct {
   public readonly kubePrometheusStack?: Required<Omit<KubePrometheusStackOptions, 'prometheusPeer'>> & { readonly prometheusPeer: NetworkPeer };
   /** The ServiceMonitor of the pushgateway, with kube-prometheus-stack. */
   public readonly serviceMonitor?: ServiceMonitor;
+  private readonly createNamespace: boolean;
+  private namespaceUsed = false;
   /** @internal where its props are as its user writes them: '' on its own, 'monitoring.' in InterlokAutoscalingChart */
   public _propsPath = '';
 
@@ -190,13 +193,11 @@ export class MonitoringStack extends Construct {
     if (clusterNamespace && props.createNamespace === true) {
       throw propError(this, 'createNamespace', true, `false or unset with namespace "${this.namespace}": every cluster has it, so it is not created as an object of this app`);
     }
-    if ((props.createNamespace ?? names.createNamespace) && !clusterNamespace) {
-      this.namespaceObject = new k8s.KubeNamespace(this, 'Namespace', {
-        metadata: { name: this.namespace, labels: recommendedLabels({ name: 'monitoring', instance: this.namespace, component: 'namespace' }) },
-      });
-    } else {
-      new ExistingNamespaces(this, 'ExistingNamespace', { names: [this.namespace] });
-    }
+    // a stack of nothing but the cluster's own parts (kube-prometheus-stack's Prometheus, KEDA, a scraped Interlok)
+    // puts nothing in its namespace: an empty namespace of ours would only be one more thing to delete
+    const kpsPrometheus = props.kubePrometheusStack !== undefined;
+    this.createNamespace = (props.createNamespace ?? names.createNamespace) && !clusterNamespace;
+    if ((props.pushgateway ?? true) || (!kpsPrometheus && (props.prometheus ?? true)) || (props.adapter ?? true)) this._useNamespace();
 
     const networkPolicy = props.networkPolicies ?? true;
     const scrapePods = checkArray(this, 'scrapePods', props.scrapePods, 'ScrapedPods');
@@ -302,6 +303,28 @@ export class MonitoringStack extends Construct {
       });
       this.prometheus?.allowQueryFrom(this.adapter.peer);
     }
+  }
+
+  /**
+   * @internal Something is put in the stack's namespace: its Namespace object (or its mark as existing) is made on
+   * the first call. A stack of nothing but the cluster's own parts (kube-prometheus-stack's Prometheus, KEDA, a
+   * scraped Interlok) puts nothing there, and an empty namespace of ours would be one more object to delete.
+   */
+  public _useNamespace(): void {
+    if (this.namespaceUsed) return;
+    this.namespaceUsed = true;
+    if (this.createNamespace) {
+      (this as { namespaceObject?: k8s.KubeNamespace }).namespaceObject = new k8s.KubeNamespace(this, 'Namespace', {
+        metadata: { name: this.namespace, labels: recommendedLabels({ name: 'monitoring', instance: this.namespace, component: 'namespace' }) },
+      });
+    } else {
+      new ExistingNamespaces(this, 'ExistingNamespace', { names: [this.namespace] });
+    }
+  }
+
+  /** @internal whether anything of the stack (or put there with `_useNamespace`) lives in its namespace */
+  public get _holdsObjects(): boolean {
+    return this.namespaceUsed;
   }
 
   /** Lets these pods push to this stack's pushgateway. */

@@ -49,6 +49,11 @@ export interface PodMonitorProps {
 /**
  * A prometheus-operator `PodMonitor`: kube-prometheus-stack's Prometheus scrapes the selected pods directly and
  * labels their series with `namespace` and `pod` (Interlok 4.1+/5.x, scrape mode). A plain `ApiObject`.
+ *
+ * No `fallbackScrapeProtocol`: Interlok's endpoint answers `Content-Type: text/plain` (4.1 to 5.0.7), which
+ * Prometheus 3 parses as the 0.0.4 text format, so it is not needed; and the field exists only in PodMonitor CRDs of
+ * prometheus-operator 0.79.1 and later (0.79.0 named it `scrapeFallbackProtocol`), so on a kube-prometheus-stack whose
+ * CRDs are older, kubectl's strict field validation would refuse the whole object for it.
  */
 export class PodMonitor extends Construct {
   public readonly name: string;

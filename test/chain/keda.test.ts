@@ -4,17 +4,18 @@
  * (External AverageValue). The headline, namespaces and Deployments, stale groups and pods that never pushed.
  */
 import { Testing } from 'cdk8s';
-import { AdapterRule, InterlokAutoscalingChart, KedaScaledObject, Scaler, ScaleTarget } from '../../lib';
+import { AdapterRule, KedaScaledObject, Scaler, ScaleTarget } from '../../lib';
 import { findObject, kedaDecision, Manifest, MetricsChain, podName, sleep } from './harness';
+import { demoChart } from '../helpers';
 
-const chart = new InterlokAutoscalingChart(Testing.app(), 'keda', { scaler: Scaler.keda() });
+const chart = demoChart(Testing.app(), 'keda', { scaler: Scaler.keda() });
 const objects = Testing.synth(chart);
 const prometheusYaml: string = findObject(objects, 'ConfigMap', 'interlok-scaling-prometheus').data['prometheus.yml'];
 const guideSo = findObject(objects, 'ScaledObject', 'interlok');
 
 /** The ScaledObject the library generates for Deployment `name` in `namespace`. */
 function scaledObject(namespace: string, name: string): Manifest {
-  const c = new InterlokAutoscalingChart(Testing.app(), 'x', { scaler: Scaler.keda() });
+  const c = demoChart(Testing.app(), 'x', { scaler: Scaler.keda() });
   new KedaScaledObject(c, `So-${namespace}-${name}`, {
     target: ScaleTarget.deployment(name, namespace), rule: c.rule, serverAddress: 'http://interlok-scaling-prometheus.interlok-scaling.svc:80',
   });

@@ -8,18 +8,19 @@
 import { createServer, Server } from 'http';
 import { Duration, Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { AdapterRuleConfig, InterlokAutoscalingChart, InterlokAutoscalingChartProps, InterlokImage, MetricsSource, Scaler } from '../../lib';
+import { AdapterRuleConfig, InterlokAutoscalingChartProps, InterlokImage, MetricsSource, Scaler } from '../../lib';
 import { findObject, kedaDecision, MetricsChain, podName, sleep } from './harness';
+import { demoChart } from '../helpers';
 
 const WINDOW_S = 20;
 const props = (scaler: Scaler): InterlokAutoscalingChartProps => ({
-  interlok: { image: InterlokImage.of('registry.example.com/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'in@ch', window: Duration.seconds(WINDOW_S) }) },
+  interlok: { image: InterlokImage.fromRegistry('registry.example.com/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'in@ch', window: Duration.seconds(WINDOW_S) }) },
   monitoring: { scrapeInterval: Duration.seconds(2) },
   scaler,
 });
-const kedaChart = new InterlokAutoscalingChart(Testing.app(), 'scrape', props(Scaler.keda({ threshold: 25 })));
+const kedaChart = demoChart(Testing.app(), 'scrape', props(Scaler.keda({ threshold: 25 })));
 const keda = Testing.synth(kedaChart);
-const hpaObjects = Testing.synth(new InterlokAutoscalingChart(Testing.app(), 'scrape', { ...props(Scaler.hpa()), autoscaler: { averageValue: 25 } }));
+const hpaObjects = Testing.synth(demoChart(Testing.app(), 'scrape', { ...props(Scaler.hpa()), autoscaler: { averageValue: 25 } }));
 const prometheusYaml: string = findObject(keda, 'ConfigMap', 'interlok-scaling-prometheus').data['prometheus.yml'];
 const so = findObject(keda, 'ScaledObject', 'interlok');
 /** The ScaledObject the chart would generate for Deployment `name` in `namespace`: the same query, filled in. */
@@ -32,6 +33,14 @@ function page(counters: Array<[string, number]>): string {
   for (const [workflow, value] of counters) lines.push(`workflow_count_total{component="${workflow.split('@')[0]}",workflow="${workflow}",} ${value.toFixed(1)}`);
   return lines.join('\n') + '\n';
 }
+
+/**
+ * The Content-Type Interlok's `metrics-provider-prometheus` sends (`PrometheusEndpointComponent.CONTENT_TYPE_DEFAULT`,
+ * 4.1.0 to 5.0.7): `text/plain`, no `version`; Jetty may add a charset, as one pod here does. Prometheus 3 parses
+ * `text/plain` as the 0.0.4 text format, so the PodMonitor needs no `fallbackScrapeProtocol`.
+ */
+const INTERLOK_CONTENT_TYPE = 'text/plain';
+const contentType = (p: { namespace: string }) => (p.namespace === 'team-b' ? `${INTERLOK_CONTENT_TYPE};charset=utf-8` : INTERLOK_CONTENT_TYPE);
 
 const t0 = Date.now();
 const secs = () => (Date.now() - t0) / 1000;
@@ -53,7 +62,7 @@ beforeAll(async () => {
   for (const p of pods) {
     const server = createServer((req, res) => {
       if (req.url !== '/prometheus/metrics') { res.writeHead(404).end(); return; }
-      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(page(p.counters()));
+      res.writeHead(200, { 'Content-Type': contentType(p) }).end(page(p.counters()));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     servers.push(server);
@@ -78,6 +87,14 @@ test('the config: pod discovery relabelled to namespace and pod, the Interlok po
   const job = parse(prometheusYaml).scrape_configs[0];
   expect(job).toMatchObject({ job_name: 'interlok-pods', metrics_path: '/prometheus/metrics', honor_labels: false, kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: ['default'] } }] });
   expect(so.spec.triggers[0].metadata.query).toBe('sum(increase(workflow_count_total{namespace="default",pod=~"interlok-[bcdfghjklmnpqrstvwxz2456789]{1,10}-[bcdfghjklmnpqrstvwxz2456789]{5}",workflow="in@ch"}[20s])) or vector(0)');
+});
+
+test('Interlok\'s Content-Type (text/plain, no version) is scraped with the synthesized config: every target up, its samples stored', async () => {
+  const up = await chain.instantQuery('up{job="interlok-pods"}');
+  expect(up.map((s) => [s.metric.namespace, s.metric.pod, s.value[1]]).sort()).toEqual(pods.map((p) => [p.namespace, p.pod, '1']).sort());
+  const samples = await chain.instantQuery('scrape_samples_scraped{job="interlok-pods"}');
+  expect(samples).toHaveLength(pods.length);
+  for (const s of samples) expect(Number(s.value[1])).toBeGreaterThanOrEqual(1);
 });
 
 test('KEDA: messages of the window over the Deployment\'s pods; the idle pod adds 0, the pod without a series nothing, another workflow nothing', async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, YamlOutputType } from 'cdk8s';
 import { parseAllDocuments, stringify } from 'yaml';
-import { InterlokAutoscalingChart, MonitoringNames } from '../../lib';
+import { InterlokAutoscalingChart, InterlokImage, MonitoringNames } from '../../lib';
 import { helmBinary } from '../tools';
 import { getJson, hpaState, kubectl, kubectlResult, readmeTeardownCommands, requireCluster, resetCluster, sleep, waitFor, waitForCleanCluster } from './harness';
 
@@ -156,11 +156,11 @@ describe("the README's teardown on a fleet whose namespaces are the teams' and a
     out = join(work, 'fleet');
     const app = new App({ outdir: out, yamlOutputType: YamlOutputType.FILE_PER_CHART });
     const stack = new InterlokAutoscalingChart(app, 'fleet', {
-      interlok: { namespace: 'team-a' },
+      interlok: { image: InterlokImage.guideDemo(), namespace: 'team-a' },
       // the guide's names: the user's `monitoring`, used and never emitted
       monitoring: { names: MonitoringNames.guide() },
     });
-    stack.addInterlok('Ours', { name: 'ours', namespace: 'team-ours', createNamespace: true });
+    stack.addInterlok('Ours', { image: InterlokImage.guideDemo(), name: 'ours', namespace: 'team-ours', createNamespace: true });
     app.synth();
     for (const n of ['team-a', 'monitoring']) {
       kubectl(['create', 'namespace', n]);
