@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { getJson, kubectl, kubectlResult, requireCluster, resetCluster, terminatingNamespaces, waitFor, waitForDeleted } from './harness';
+import { getJson, kubectl, kubectlResult, Pusher, requireCluster, resetCluster, terminatingNamespaces, waitFor, waitForDeleted } from './harness';
 import { Synthesized, synthesize } from './synthesize';
 import { applyObjects, expectClosed, expectOpen, expectPoliciesEnforced, RunningPod, runningPod, standIn, stopListeners } from './traffic';
 import { ChainRoles, chainRoles, serviceUrl } from './chain-roles';
@@ -153,10 +153,10 @@ describe('networkPolicies: false', () => {
 
 // With hostNetwork the adapter's queries come from its node's address. Calico and Cilium match no pod selector
 // against a node's address, so the Prometheus policy admits adapterOptions.nodeCidrs as an ipBlock. kube-router (this
-// cluster's engine) always lets a pod's own node through, and the node agent runs every pod, hostNetwork or not, in a
-// namespace of its own: so the ipBlock is proven with a stand-in pod whose address is the range given, and a
-// stranger outside it shut out. The adapter's port moves off 6443 (kube-apiserver's on its nodes): the API server
-// reaches it on its new port.
+// cluster's engine) always lets a pod's own node through, so the ipBlock is proven with a stand-in pod whose address
+// is the range given, and a stranger outside it shut out. The adapter itself runs in the node's namespace, as a
+// kubelet runs a hostNetwork pod, beside kube-apiserver's 6443: on its own port 7443 the API server reaches it and
+// it answers the HPA's metric.
 describe('adapterOptions.hostNetwork with nodeCidrs', () => {
   const NODES_NS = 'npp-nodes';
   let node: RunningPod;
@@ -189,9 +189,41 @@ describe('adapterOptions.hostNetwork with nodeCidrs', () => {
     await expectClosed('stranger → Prometheus pod', stranger.name, queryUrl(prometheus.ip, roles));
   });
 
+  test('the adapter runs on the node\'s network (the node agent runs a hostNetwork pod in the node\'s namespace), beside kube-apiserver\'s 6443', () => {
+    const node = getJson(['get', 'nodes']).items[0];
+    const nodeIp = node.status.addresses.find((a: any) => a.type === 'InternalIP').address;
+    const pods = getJson(['get', 'pods', '-n', state.roles.adapter.metadata.namespace, '-l',
+      Object.entries(state.roles.adapter.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',')]).items;
+    expect(pods.map((p: any) => [p.spec.hostNetwork, p.status.podIP])).toEqual([[true, nodeIp]]);
+    expect(new URL(getJson(['config', 'view', '--minify']).clusters[0].cluster.server)).toMatchObject({ hostname: nodeIp, port: '6443' });
+  });
+
   test('the API server reaches the adapter on its own port (APIServices Available)', () => {
     for (const api of state.ex.objects.filter((o) => o.kind === 'APIService').map((o) => o.metadata.name)) {
       kubectl(['wait', '--for=condition=Available', `apiservice/${api}`, '--timeout=180s']);
+    }
+  });
+
+  // kube-router lets a pod's own node through whatever the policy, so here this shows the chain works on the node's
+  // network (port, DNS, Services); on Calico or Cilium the ipBlock proven above is what admits these queries
+  test('the adapter on the node queries Prometheus: the HPA\'s External metric is answered with what was pushed', async () => {
+    const { roles, ex } = state;
+    const hpa = ex.objects.find((o) => o.kind === 'HorizontalPodAutoscaler');
+    const metric = hpa.spec.metrics[0].external.metric;
+    const selector = Object.entries(metric.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
+    const interlok = (await podOf(roles.interloks[0])).name.split('/');
+    const pusher = new Pusher(serviceUrl(ex.objects, roles.pushgateway));
+    try {
+      pusher.set(interlok[0]!, interlok[1]!, 150);
+      const path = `/apis/external.metrics.k8s.io/v1beta1/namespaces/${hpa.metadata.namespace}/${metric.name}?labelSelector=${encodeURIComponent(selector)}`;
+      const value = await waitFor('the External metric to read 150', () => {
+        const item = JSON.parse(kubectl(['get', '--raw', path])).items?.[0];
+        if (item?.value === '150') return item.value;
+        throw new Error(JSON.stringify(item));
+      }, 180_000, 2000);
+      expect(value).toBe('150');
+    } finally {
+      pusher.stop();
     }
   });
 });
