@@ -187,7 +187,10 @@ describe.each(cases)('README example %d (%s)', (n) => {
     }
     if (roles.kedaServerAddress) {
       const keda = await standInOf(STAND_INS.kedaOperator.namespace, 'keda-operator', STAND_INS.kedaOperator.labels);
-      expect(await expectOpen('KEDA operator → the Prometheus of its trigger', keda.name, `${roles.kedaServerAddress.replace(/\/$/, '')}/api/v1/query?query=up`)).toBe(200);
+      // (a Prometheus that is not ready, see beforeAll, has no endpoint behind its Service: its pod is probed below)
+      if (!discoversPods(ex.objects)) {
+        expect(await expectOpen('KEDA operator → the Prometheus of its trigger', keda.name, `${roles.kedaServerAddress.replace(/\/$/, '')}/api/v1/query?query=up`)).toBe(200);
+      }
       if (roles.prometheus) {
         const prometheus = await runningPod(roles.prometheus.metadata.namespace, roles.prometheus.spec.selector.matchLabels);
         expect(await expectOpen('KEDA operator → Prometheus pod', keda.name, `http://${prometheus.ip}:${roles.port(roles.prometheus)}/api/v1/query?query=up`)).toBe(200);
@@ -206,7 +209,8 @@ describe.each(cases)('README example %d (%s)', (n) => {
     let probed = 0;
     for (const server of [roles.pushgateway, roles.prometheus].filter((d): d is any => d !== undefined)) {
       const pod = await runningPod(server.metadata.namespace, server.spec.selector.matchLabels);
-      await expectClosed(`stranger → ${server.metadata.name} Service`, stranger.name, serviceUrl(ex.objects, server));
+      // a Service without a ready endpoint refuses anyone: it would prove nothing (see beforeAll)
+      if (!(server === roles.prometheus && discoversPods(ex.objects))) await expectClosed(`stranger → ${server.metadata.name} Service`, stranger.name, serviceUrl(ex.objects, server));
       await expectClosed(`stranger → ${server.metadata.name} pod`, stranger.name, `http://${pod.ip}:${roles.port(server)}/metrics`);
       probed++;
     }
@@ -222,7 +226,7 @@ describe.each(cases)('README example %d (%s)', (n) => {
     const prometheus = await runningPod(roles.prometheus.metadata.namespace, roles.prometheus.spec.selector.matchLabels);
     for (const [i, interlok] of roles.interloks.entries()) {
       const pod = await runningPod(interlok.metadata.namespace, interlok.spec.selector.matchLabels);
-      if (i === 0) await expectClosed(`${interlok.metadata.name} → Prometheus Service`, pod.name, `${serviceUrl(ex.objects, roles.prometheus)}/api/v1/query?query=up`);
+      if (i === 0 && !discoversPods(ex.objects)) await expectClosed(`${interlok.metadata.name} → Prometheus Service`, pod.name, `${serviceUrl(ex.objects, roles.prometheus)}/api/v1/query?query=up`);
       await expectClosed(`${interlok.metadata.name} → Prometheus pod`, pod.name, `http://${prometheus.ip}:${roles.port(roles.prometheus)}/api/v1/query?query=up`);
     }
   });
