@@ -98,7 +98,7 @@ describe.each(cases)('README example %d (%s)', (n) => {
     roles = chainRoles(ex.objects);
     kubectl(['apply', '-f', ex.dist]);
     for (const d of roles.deployments.filter((x) => !(x === roles.prometheus && discoversPods(ex.objects)))) {
-      kubectl(['-n', d.metadata.namespace, 'wait', '--for=condition=Available', `deployment/${d.metadata.name}`, '--timeout=180s']);
+      kubectl(['-n', d.metadata.namespace, 'wait', '--for=condition=Available', `deployment/${d.metadata.name}`, '--timeout=300s']);
     }
     if (roles.prometheus && discoversPods(ex.objects)) {
       // Debian's Prometheus (2.42.0+ds, the test cluster's) is built without Kubernetes service discovery: it refuses
@@ -107,7 +107,7 @@ describe.each(cases)('README example %d (%s)', (n) => {
       const pod = await runningPod(roles.prometheus.metadata.namespace, roles.prometheus.spec.selector.matchLabels);
       await listenIn(pod, roles.port(roles.prometheus), '{"status":"success","data":{"resultType":"vector","result":[]}}');
     }
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     const apiServices = ex.objects.filter((o) => o.kind === 'APIService').map((o) => o.metadata.name);

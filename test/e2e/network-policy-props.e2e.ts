@@ -57,9 +57,9 @@ function deployed(code: () => string, before: string[] = []) {
     state.roles = chainRoles(state.ex.objects);
     kubectl(['apply', '-f', state.ex.dist]);
     for (const d of state.roles.deployments) {
-      kubectl(['-n', d.metadata.namespace, 'wait', '--for=condition=Available', `deployment/${d.metadata.name}`, '--timeout=180s']);
+      kubectl(['-n', d.metadata.namespace, 'wait', '--for=condition=Available', `deployment/${d.metadata.name}`, '--timeout=300s']);
     }
-  }, 300_000);
+  }, 900_000);
   afterAll(async () => {
     if (!state.ex) return;
     const apiServices = state.ex.objects.filter((o) => o.kind === 'APIService').map((o) => o.metadata.name);
