@@ -32,7 +32,7 @@ const PROPS: Record<string, { readonly keys: readonly string[]; readonly extends
   MonitoringStackProps: { keys: ['adapter', 'adapterOptions', 'allowPushFrom', 'allowQueryFrom', 'allowScrapeFrom', 'apiServiceTls', 'createNamespace', 'existingPrometheusUrl', 'existingPushgateway', 'kubePrometheusStack', 'names', 'namespace', 'networkPolicies', 'prometheus', 'pushgateway', 'relistInterval', 'scrapeInterval', 'scrapePods'] },
   PodMonitorProps: { keys: ['honorLabels', 'interval', 'name', 'namespace', 'namespaces', 'path', 'port', 'release', 'selector'] },
   ServiceMonitorProps: { keys: ['interval', 'name', 'namespace', 'namespaces', 'path', 'port', 'release', 'selector'] },
-  PrometheusAdapterOptions: { keys: ['externalMetrics', 'hostNetwork', 'priorityClassName', 'replicas'] },
+  PrometheusAdapterOptions: { keys: ['externalMetrics', 'hostNetwork', 'nodeCidrs', 'priorityClassName', 'replicas', 'securePort'] },
   PrometheusAdapterProps: { keys: ['image', 'name', 'namespace', 'networkPolicy', 'prometheusUrl', 'relistInterval', 'resources', 'rules', 'scrapeInterval', 'tls'], extends: ['PrometheusAdapterOptions'] },
   PrometheusServerProps: { keys: ['image', 'name', 'namespace', 'networkPolicy', 'pushgatewayTargets', 'resources', 'retention', 'scrapeInterval', 'scrapePods'] },
   PushgatewayProps: { keys: ['allowPushFrom', 'allowScrapeFrom', 'image', 'name', 'namespace', 'networkPolicy', 'resources'] },

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { AdapterRule, ExistingEndpoints, NetworkPeer, PrometheusAdapter, PrometheusServer, PushgatewayEndpoint, PushgatewayEnv } from '../lib';
 import { distObjects } from './chain/harness';
 import { container, demoChart, emptyChart, env, find, Manifest, synthChart, synthStack } from './helpers';
+import { DEFAULT_NAMES as NAMES } from '../lib/monitoring/monitoring-names';
 
 const dist = distObjects();
 const OUR_NAMESPACES = new Set(['default', 'interlok-scaling']);
@@ -89,13 +90,56 @@ describe('§5 an aggregated API that stays up', () => {
     const spec = find(synthChart(chart), 'Deployment', 'interlok-scaling-adapter').spec;
     expect(spec.replicas).toBe(3);
     expect(spec.template.spec).toMatchObject({ priorityClassName: 'system-cluster-critical', hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' });
-    // two pods cannot bind 6443 on one node
+    // not kube-apiserver's 6443, which a node that runs it holds
+    expect(container({ spec }).args).toContain('--secure-port=7443');
+    expect(container({ spec }).ports).toEqual([{ name: 'https', containerPort: 7443, protocol: 'TCP' }]);
+    // two pods cannot bind one port on one node
     expect(spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
       { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: spec.selector.matchLabels } },
     ]);
     expect(spec.template.spec.topologySpreadConstraints).toBeUndefined();
     expect(() => new PrometheusAdapter(emptyChart(), 'Adapter', { prometheusUrl: 'http://p:9090/', priorityClassName: 'Critical!' }))
       .toThrow('[test/Adapter] priorityClassName: got "Critical!", expected a DNS-1123 subdomain');
+  });
+
+  // issue 17: a hostNetwork adapter's queries come from its node's address, which the Prometheus NetworkPolicy's pod
+  // selector does not admit on Calico or Cilium (the HPA never scales); and 6443 is kube-apiserver's on its nodes
+  test('hostNetwork: the Prometheus NetworkPolicy admits the nodes\' ranges (ipBlock), not the pods; a port of its own', () => {
+    const objects = synthStack({ monitoring: { adapterOptions: { hostNetwork: true, nodeCidrs: ['10.0.0.0/16', '10.1.0.0/16'] } } });
+    const adapter = find(objects, 'Deployment', NAMES.adapter);
+    const prometheus = find(objects, 'Deployment', NAMES.prometheus);
+    const policy = objects.find((o) => o.kind === 'NetworkPolicy' && JSON.stringify(o.spec.podSelector.matchLabels) === JSON.stringify(prometheus.spec.selector.matchLabels))!;
+    expect(policy.spec.ingress).toEqual([{ from: [{ ipBlock: { cidr: '10.0.0.0/16' } }, { ipBlock: { cidr: '10.1.0.0/16' } }], ports: [{ port: 9090, protocol: 'TCP' }] }]);
+    expect(container(adapter).args).toContain('--secure-port=7443');
+    const adapterPolicy = objects.find((o) => o.kind === 'NetworkPolicy' && JSON.stringify(o.spec.podSelector.matchLabels) === JSON.stringify(adapter.spec.selector.matchLabels))!;
+    expect(adapterPolicy.spec.ingress).toEqual([{ ports: [{ port: 7443, protocol: 'TCP' }] }]);
+    // a port of the user's choice
+    expect(container(find(synthStack({ monitoring: { adapterOptions: { hostNetwork: true, securePort: 9443, nodeCidrs: ['10.0.0.0/16'] } } }), 'Deployment', NAMES.adapter)).args)
+      .toContain('--secure-port=9443');
+    // without NetworkPolicies, no range is needed
+    expect(synthStack({ monitoring: { networkPolicies: false, adapterOptions: { hostNetwork: true } } }).filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
+  });
+
+  test('hostNetwork: refused without the nodes\' ranges, on a port of the node\'s own components, and ranges without it', () => {
+    expect(() => synthStack({ monitoring: { adapterOptions: { hostNetwork: true } } })).toThrow(
+      '[interlok-autoscaling/Monitoring] adapterOptions.nodeCidrs: got undefined, expected the address ranges of the nodes (CIDR, e.g. ["10.0.0.0/16"]) with adapterOptions.hostNetwork');
+    expect(() => synthStack({ monitoring: { adapterOptions: { hostNetwork: true, securePort: 6443, nodeCidrs: ['10.0.0.0/16'] } } })).toThrow(
+      '[interlok-autoscaling/Monitoring/Adapter] securePort: got 6443, expected a port other than kube-apiserver\'s with hostNetwork (the adapter binds it on the node), e.g. 7443');
+    expect(() => synthStack({ monitoring: { adapterOptions: { hostNetwork: true, securePort: 10250, nodeCidrs: ['10.0.0.0/16'] } } })).toThrow('expected a port other than the kubelet\'s');
+    expect(() => synthStack({ monitoring: { adapterOptions: { nodeCidrs: ['10.0.0.0/16'] } } })).toThrow(
+      '[interlok-autoscaling/Monitoring/Adapter] nodeCidrs: got ["10.0.0.0/16"], expected none without hostNetwork');
+    for (const bad of ['0.0.0.0/0', '10.0.0.0', '10.0.0.300/16', 'nodes']) {
+      expect(() => synthStack({ monitoring: { adapterOptions: { hostNetwork: true, nodeCidrs: [bad] } } })).toThrow(
+        `[interlok-autoscaling/Monitoring/Adapter] nodeCidrs[0].cidr: got ${JSON.stringify(bad)}, expected an IPv4 or IPv6 CIDR with a prefix length of at least 1`);
+    }
+  });
+
+  test('NetworkPeer.ipBlock: any client by its address, e.g. a Grafana outside the cluster; never an Interlok pusher', () => {
+    const objects = synthStack({ monitoring: { allowQueryFrom: [NetworkPeer.ipBlock('192.168.10.0/24'), NetworkPeer.ipBlock('fd00::/64')] } });
+    const prometheus = find(objects, 'Deployment', NAMES.prometheus);
+    const policy = objects.find((o) => o.kind === 'NetworkPolicy' && JSON.stringify(o.spec.podSelector.matchLabels) === JSON.stringify(prometheus.spec.selector.matchLabels))!;
+    expect(policy.spec.ingress[0].from).toEqual(expect.arrayContaining([{ ipBlock: { cidr: '192.168.10.0/24' } }, { ipBlock: { cidr: 'fd00::/64' } }]));
+    expect(NetworkPeer.ipBlock('10.0.0.0/8').admits('', {})).toBe(false);
   });
 });
 

@@ -127,7 +127,7 @@ export interface MonitoringStackProps {
   readonly adapterOptions?: PrometheusAdapterOptions;
   /**
    * NetworkPolicies: only allowed pushers and Prometheus reach the pushgateway, only the adapter reaches
-   * Prometheus, only port 6443 of the adapter is open.
+   * Prometheus (from `adapterOptions.nodeCidrs` with hostNetwork), only the adapter's port is open.
    * @default true
    */
   readonly networkPolicies?: boolean;
@@ -301,7 +301,12 @@ export class MonitoringStack extends Construct {
         networkPolicy,
         ...adapterOptions,
       });
-      this.prometheus?.allowQueryFrom(this.adapter.peer);
+      if (this.prometheus && networkPolicy && this.adapter.hostNetwork && this.adapter.queryPeers.length === 0) {
+        // its queries come from its node's address: a pod selector would not admit them on Calico or Cilium
+        throw propError(this, 'adapterOptions.nodeCidrs', adapterOptions?.nodeCidrs,
+          'the address ranges of the nodes (CIDR, e.g. ["10.0.0.0/16"]) with adapterOptions.hostNetwork, so that the Prometheus NetworkPolicy admits the adapter\'s queries from its node\'s address (or networkPolicies: false)');
+      }
+      this.adapter.queryPeers.forEach((p) => this.prometheus?.allowQueryFrom(p));
     }
   }
 

@@ -4,27 +4,47 @@ import { checkDnsLabel, propError } from '../_checks';
 import { isLabelValue } from '../labels';
 import * as k8s from '../../imports/k8s';
 
-/** Pods allowed to reach a server of the monitoring stack. */
+/** Pods (or, for what runs on the nodes' network, addresses) allowed to reach a server of the monitoring stack. */
 export class NetworkPeer {
   /** Pods with these labels in this namespace. */
   public static pods(namespace: string, podLabels: Record<string, string>): NetworkPeer {
     return new NetworkPeer(namespace, podLabels);
   }
 
-  private constructor(public readonly namespace: string, public readonly podLabels: Record<string, string>) {}
+  /**
+   * Whatever connects from an address in this range (CIDR, e.g. `10.0.0.0/16`): a NetworkPolicy `ipBlock`. For
+   * clients that are no pod of the pod network, such as a `hostNetwork` pod, whose traffic comes from its node's
+   * address, which no pod selector matches (Calico, Cilium). Cilium selects nodes by an ipBlock only with its
+   * `policy-cidr-match-mode: nodes` setting.
+   */
+  public static ipBlock(cidr: string): NetworkPeer {
+    return new NetworkPeer('', {}, cidr);
+  }
 
-  /** Whether pods with these labels in this namespace are among the peer's pods. */
+  private constructor(
+    /** The pods' namespace ('' for an ipBlock). */
+    public readonly namespace: string,
+    /** The pods' labels (none for an ipBlock). */
+    public readonly podLabels: Record<string, string>,
+    /** The address range of an ipBlock peer. */
+    public readonly cidr?: string,
+  ) {}
+
+  /** Whether pods with these labels in this namespace are among the peer's pods (never for an ipBlock). */
   public admits(namespace: string, podLabels: Record<string, string>): boolean {
+    if (this.cidr !== undefined) return false;
     return namespace === this.namespace && Object.entries(this.podLabels).every(([k, v]) => podLabels[k] === v);
   }
 
   /** @internal the same namespace and labels: a policy needs it once */
   public _key(): string {
+    if (this.cidr !== undefined) return `ipBlock|${this.cidr}`;
     return `${this.namespace}|${JSON.stringify(Object.entries(this.podLabels).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
   }
 
   /** @internal */
   public _toKube(): k8s.NetworkPolicyPeer {
+    if (this.cidr !== undefined) return { ipBlock: { cidr: this.cidr } };
     return {
       // set by the API server on every namespace since Kubernetes 1.21
       namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': this.namespace } },
@@ -35,9 +55,21 @@ export class NetworkPeer {
 
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
-/** A peer must name its namespace and at least one pod label: an empty selector would admit the whole namespace. */
+const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(3[0-2]|[12]?\d)$/;
+const IPV6_CIDR = /^[0-9a-fA-F:]*:[0-9a-fA-F:.]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
+
+/**
+ * A peer must name its namespace and at least one pod label: an empty selector would admit the whole namespace.
+ * An ipBlock must be a CIDR narrower than everything (`/0` would admit every address).
+ */
 export function checkPeer(scope: IConstruct, prop: string, peer: NetworkPeer): NetworkPeer {
-  if (!(peer instanceof NetworkPeer)) throw propError(scope, prop, peer, 'a NetworkPeer (NetworkPeer.pods(namespace, labels))');
+  if (!(peer instanceof NetworkPeer)) throw propError(scope, prop, peer, 'a NetworkPeer (NetworkPeer.pods(namespace, labels) or NetworkPeer.ipBlock(cidr))');
+  if (peer.cidr !== undefined) {
+    if (typeof peer.cidr !== 'string' || !(IPV4_CIDR.test(peer.cidr) || IPV6_CIDR.test(peer.cidr)) || /\/0$/.test(peer.cidr)) {
+      throw propError(scope, `${prop}.cidr`, peer.cidr, 'an IPv4 or IPv6 CIDR with a prefix length of at least 1, e.g. "10.0.0.0/16"');
+    }
+    return peer;
+  }
   checkDnsLabel(scope, `${prop}.namespace`, peer.namespace);
   const labels = peer.podLabels;
   if (labels === null || typeof labels !== 'object' || Object.keys(labels).length === 0
@@ -104,7 +136,8 @@ export function ingressPolicy(scope: Construct, id: string, o: IngressPolicyOpti
 export function compactPeers(peers: NetworkPeer[]): k8s.NetworkPolicyPeer[] {
   const unique = [...new Map(peers.map((p) => [p._key(), p])).values()];
   const groups = new Map<string, NetworkPeer[]>();
-  for (const p of unique) {
+  const blocks = unique.filter((p) => p.cidr !== undefined).map((p) => p._toKube());
+  for (const p of unique.filter((u) => u.cidr === undefined)) {
     const k = `${p.namespace}|${Object.keys(p.podLabels).sort().join(',')}`;
     const group = groups.get(k);
     if (group) group.push(p);
@@ -127,5 +160,5 @@ export function compactPeers(peers: NetworkPeer[]): k8s.NetworkPolicyPeer[] {
       },
     });
   }
-  return result;
+  return [...result, ...blocks];
 }

@@ -3,14 +3,14 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AppIndex } from '../_app-index';
 import * as k8s from '../../imports/k8s';
-import { checkArray, checkDnsLabel, checkDnsSubdomain, checkDuration, checkImage, checkInteger, checkResources, checkServiceName, checkUrl, propError } from '../_checks';
+import { checkArray, checkDnsLabel, checkDnsSubdomain, checkDuration, checkImage, checkInteger, checkPort, checkResources, checkServiceName, checkUrl, propError } from '../_checks';
 import { checksum, emptyDirVolume, httpProbe, podDisruptionBudget, renderResources } from '../_pod';
 import { AdapterRule } from '../adapter-rule';
 import { ExistingEndpoints, hostPortOf, serviceKey } from '../existing-endpoints';
 import { PrometheusServer } from './prometheus-server';
 import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
 import { clusterIpService, singleContainerDeployment } from './_workload';
-import { ingressPolicy, NetworkPeer } from './network-peer';
+import { checkPeer, ingressPolicy, NetworkPeer } from './network-peer';
 import { checkProps } from '../_props';
 import { DEFAULT_NAMES } from './monitoring-names';
 
@@ -89,7 +89,7 @@ export interface PrometheusAdapterProps extends PrometheusAdapterOptions {
    */
   readonly resources?: kplus.ContainerResources;
   /**
-   * A NetworkPolicy admitting only port 6443 (from anywhere: the API server calls from outside the pod network).
+   * A NetworkPolicy admitting only the adapter's port (from anywhere: the API server calls from outside the pod network).
    * @default true
    */
   readonly networkPolicy?: boolean;
@@ -109,11 +109,28 @@ export interface PrometheusAdapterOptions {
    */
   readonly priorityClassName?: string;
   /**
-   * Run on the node's network (port 6443 of the node), for control planes that cannot reach pod IPs, such as EKS
-   * with an overlay CNI (Calico, Cilium in overlay mode). The replicas then need a node each.
+   * Run on the node's network (port `securePort` of the node, 7443 by default), for control planes that cannot
+   * reach pod IPs, such as EKS with an overlay CNI (Calico, Cilium in overlay mode). The replicas then need a node
+   * each, and the adapter's queries come from its node's address: a Prometheus NetworkPolicy admits them only by
+   * `nodeCidrs`.
    * @default false
    */
   readonly hostNetwork?: boolean;
+  /**
+   * The port the adapter serves HTTPS on. With hostNetwork it is a port of the node, where 6443 is kube-apiserver's
+   * on every node that runs one (and 2379, 2380, 10250, 10256, 10257, 10259 are etcd's, the kubelet's, kube-proxy's,
+   * the controller-manager's and the scheduler's): those are refused then.
+   * @default 6443 (upstream's); 7443 with hostNetwork
+   */
+  readonly securePort?: number;
+  /**
+   * With hostNetwork: the address ranges of the nodes the adapter may run on (CIDR, e.g. the VPC's or the node
+   * subnets'). Its queries come from its node's address, which no pod selector matches on Calico or Cilium, so the
+   * stack's Prometheus NetworkPolicy admits these ranges (`NetworkPeer.ipBlock`) instead of the adapter's pods.
+   * Required with hostNetwork while the stack's Prometheus has a NetworkPolicy; refused without hostNetwork.
+   * @default - none
+   */
+  readonly nodeCidrs?: string[];
   /**
    * Serve the External metrics of its rules, registering `v1beta1.external.metrics.k8s.io`. Turn off where KEDA or
    * another adapter serves that API: a cluster has one of each APIService.
@@ -128,6 +145,13 @@ export const CUSTOM_METRICS_API_SERVICE = 'v1beta1.custom.metrics.k8s.io';
 export const EXTERNAL_METRICS_API_SERVICE = 'v1beta1.external.metrics.k8s.io';
 
 export const ADAPTER_PORT = 6443;
+/** The adapter's port on the node's network: not 6443, which kube-apiserver holds on the nodes that run it. */
+export const ADAPTER_HOST_NETWORK_PORT = 7443;
+/** Ports that Kubernetes' own components hold on a node: a hostNetwork adapter there cannot bind them. */
+const NODE_PORTS_TAKEN: Record<number, string> = {
+  2379: 'etcd', 2380: 'etcd', 6443: 'kube-apiserver', 10250: 'the kubelet', 10256: 'kube-proxy',
+  10257: 'kube-controller-manager', 10259: 'kube-scheduler',
+};
 const CERT_DIR = '/var/run/serving-cert';
 
 /**
@@ -154,6 +178,15 @@ export class PrometheusAdapter extends Construct {
   /** Prefix of the names of its cluster-scoped objects and of those in kube-system. */
   public readonly clusterObjectPrefix: string;
   public readonly replicas: number;
+  /** The port it serves HTTPS on (the node's, with hostNetwork). */
+  public readonly securePort: number;
+  /** Whether it runs on the node's network. */
+  public readonly hostNetwork: boolean;
+  /**
+   * Whom a Prometheus NetworkPolicy must admit for this adapter's queries: its pods, or with hostNetwork the
+   * `nodeCidrs` (none given: none).
+   */
+  public readonly queryPeers: NetworkPeer[];
   private readonly rules: AdapterRule[] = [];
 
   constructor(scope: Construct, id: string, props: PrometheusAdapterProps) {
@@ -179,12 +212,25 @@ export class PrometheusAdapter extends Construct {
     this.replicas = checkInteger(this, 'replicas', props.replicas ?? 2, 1, 10);
     const priorityClassName = props.priorityClassName === undefined ? undefined : checkDnsSubdomain(this, 'priorityClassName', props.priorityClassName);
     if (props.hostNetwork !== undefined && typeof props.hostNetwork !== 'boolean') throw propError(this, 'hostNetwork', props.hostNetwork, 'true or false');
+    this.hostNetwork = props.hostNetwork ?? false;
+    this.securePort = checkPort(this, 'securePort', props.securePort ?? (this.hostNetwork ? ADAPTER_HOST_NETWORK_PORT : ADAPTER_PORT));
+    if (this.hostNetwork && NODE_PORTS_TAKEN[this.securePort]) {
+      throw propError(this, 'securePort', this.securePort, `a port other than ${NODE_PORTS_TAKEN[this.securePort]}'s with hostNetwork (the adapter binds it on the node), e.g. ${ADAPTER_HOST_NETWORK_PORT}`);
+    }
+    const nodeCidrs = checkArray(this, 'nodeCidrs', props.nodeCidrs, 'CIDR strings');
+    if (!this.hostNetwork && props.nodeCidrs !== undefined) {
+      throw propError(this, 'nodeCidrs', props.nodeCidrs, 'none without hostNetwork: the adapter\'s pods are admitted by their labels');
+    }
     this.clusterObjectPrefix = `interlok-scaling:${this.namespace}:${this.name}`;
     if (props.externalMetrics !== undefined && typeof props.externalMetrics !== 'boolean') throw propError(this, 'externalMetrics', props.externalMetrics, 'true or false');
     this.externalMetrics = props.externalMetrics ?? true;
 
     const app = { name: 'prometheus-adapter', instance: this.name, component: 'custom-metrics-apiserver', version: imageVersion(image) };
     this.podSelector = selectorLabels(app);
+    // a hostNetwork pod's traffic comes from its node's address, which no pod selector matches
+    this.queryPeers = this.hostNetwork
+      ? nodeCidrs.map((cidr, i) => checkPeer(this, `nodeCidrs[${i}]`, NetworkPeer.ipBlock(cidr)))
+      : [NetworkPeer.pods(this.namespace, this.podSelector)];
     const labels = recommendedLabels(app);
     const meta = (name: string, namespace?: string) => ({ name, labels, ...(namespace ? { namespace } : {}) });
     const subject = { kind: 'ServiceAccount', name: this.name, namespace: this.namespace };
@@ -223,7 +269,7 @@ export class PrometheusAdapter extends Construct {
     });
 
     const args = [
-      `--secure-port=${ADAPTER_PORT}`,
+      `--secure-port=${this.securePort}`,
       `--cert-dir=${CERT_DIR}`,
       '--config=/etc/adapter/config.yaml',
       `--prometheus-url=${this.prometheusUrl}`,
@@ -260,7 +306,7 @@ export class PrometheusAdapter extends Construct {
         image,
         imagePullPolicy: 'IfNotPresent',
         args,
-        ports: [{ name: 'https', containerPort: ADAPTER_PORT, protocol: 'TCP' }],
+        ports: [{ name: 'https', containerPort: this.securePort, protocol: 'TCP' }],
         readinessProbe: { ...httpProbe('/readyz', 'https', 5, 5, 'HTTPS'), initialDelaySeconds: 30 },
         livenessProbe: { ...httpProbe('/livez', 'https', 10, 5, 'HTTPS'), initialDelaySeconds: 30 },
         resources: renderResources(resources),
@@ -308,7 +354,7 @@ export class PrometheusAdapter extends Construct {
     if (this.externalMetrics) this.externalApiService = apiService('ExternalApiService', 'external.metrics.k8s.io');
     if (props.networkPolicy ?? true) {
       ingressPolicy(this, 'NetworkPolicy', {
-        name: this.name, namespace: this.namespace, labels, podSelector: this.podSelector, port: ADAPTER_PORT, from: () => undefined,
+        name: this.name, namespace: this.namespace, labels, podSelector: this.podSelector, port: this.securePort, from: () => undefined,
       });
     }
 

@@ -10,7 +10,8 @@ import { join } from 'path';
 export const KUBERNETES_VERSION = 'v1.37.2';
 export const PROMETHEUS_ADAPTER_MODULE = 'sigs.k8s.io/prometheus-adapter';
 export const PROMETHEUS_ADAPTER_VERSION = 'v0.12.0';
-// The NetworkPolicy engine of the test cluster. v2.1.0 is the only version the Go module proxy serves here, and
+// The NetworkPolicy engine of the test cluster. v2.1.0 is the only version the Go module proxy serves here (checked
+// on 2026-11-29: `go mod download -json …@latest` resolves to v2.1.0; v2.1.3 and v2.5.0 are refused, 403), and
 // security advisories are reported against it: it runs only inside the test cluster's own network namespaces (the
 // node's, where it writes iptables/ipset rules that exist nowhere else), never on a real node or the host's.
 export const KUBE_ROUTER_MODULE = 'github.com/cloudnativelabs/kube-router/v2';

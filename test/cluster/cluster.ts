@@ -147,7 +147,7 @@ export class Cluster {
     writeFileSync(join(this.stateDir, 'hosts'), '127.0.0.1\tlocalhost\n');
     writeFileSync(agentConfig, JSON.stringify({
       nodeName: NODE_NAME, nodeIP: NODE_IP, podCIDR: POD_CIDR, kubeconfig: this.kubeconfig,
-      stateDir: this.stateDir, netnsPrefix: this.prefix, kubeBinary: this.bins.kube, clusterDomain: 'cluster.local',
+      stateDir: this.stateDir, netnsPrefix: this.prefix, nodeNetns: this.nodeNetns, kubeBinary: this.bins.kube, clusterDomain: 'cluster.local',
       nodeHostsFile: join(this.stateDir, 'hosts'), kubeletVersion: KUBERNETES_VERSION,
       capacity: { cpu: '32', memory: '128Gi', pods: '110', 'ephemeral-storage': '100Gi' },
       images: imageRules(this.bins),

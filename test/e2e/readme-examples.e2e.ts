@@ -5,47 +5,19 @@
 // server-side apply over a client-side one meets no conflict and changes nothing but ownership, and the README's
 // teardown (APIServices first, then `kubectl delete -f dist/ --ignore-not-found`) exits 0 and leaves no namespace
 // Terminating.
-import { execFileSync } from 'child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { parseAllDocuments } from 'yaml';
 import { crdFiles } from '../cluster/build';
 import { readmeExamples } from '../readme-examples';
 import {
   appliedState, applyLines, fingerprints, getJson, KUBECTL_RESENDS, kubectl, kubectlResult, replicaSets,
   requireCluster, resourceVersions, sentPatches, waitForDeleted, waitForDeploymentsObserved,
 } from './harness';
+import { Synthesized, synthesize } from './synthesize';
 
 const root = join(__dirname, '..', '..');
 const examples = readmeExamples(readFileSync(join(root, 'README.md'), 'utf8'));
-
-interface Synthesized {
-  readonly heading: string;
-  /** the example's dist/ */
-  readonly dist: string;
-  readonly objects: any[];
-}
-
-/**
- * Runs one example as the README has it, with `from 'cdk8s-interlok-scaling'` pointing at this repository's lib/,
- * in a directory of its own, where its App writes dist/ (CDK8S_OUTDIR unset, as in a user's shell).
- */
-function synthesize(work: string, n: number, heading: string, code: string): Synthesized {
-  const dir = join(work, `example-${n}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir);
-  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  writeFileSync(join(dir, 'app.ts'), code.replace(/from 'cdk8s-interlok-scaling'/g, `from ${JSON.stringify(join(root, 'lib'))}`));
-  const env: NodeJS.ProcessEnv = { ...process.env, CDK8S_CHECK_UPGRADE: 'false' };
-  delete env.CDK8S_OUTDIR;
-  execFileSync(process.execPath, ['--import', 'tsx', 'app.ts'], { cwd: dir, env, stdio: 'pipe' });
-  const dist = join(dir, 'dist');
-  const objects = readdirSync(dist).filter((f) => f.endsWith('.yaml'))
-    .flatMap((f) => parseAllDocuments(readFileSync(join(dist, f), 'utf8')).map((d) => d.toJS()))
-    .filter((o) => o);
-  return { heading, dist, objects };
-}
 
 const key = (o: any) => `${o.kind}/${o.metadata.namespace ?? (o.kind === 'Namespace' || !namespaced(o) ? '' : 'default')}/${o.metadata.name}`;
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'APIService', 'CustomResourceDefinition', 'PriorityClass']);

@@ -44,6 +44,7 @@ type agentConfig struct {
 	Kubeconfig     string            `json:"kubeconfig"`
 	StateDir       string            `json:"stateDir"`
 	NetnsPrefix    string            `json:"netnsPrefix"`
+	NodeNetns      string            `json:"nodeNetns"` // the node's own network namespace, where hostNetwork pods run
 	KubeBinary     string            `json:"kubeBinary"`
 	ClusterDomain  string            `json:"clusterDomain"`
 	NodeHostsFile  string            `json:"nodeHostsFile"`

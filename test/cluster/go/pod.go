@@ -30,6 +30,8 @@ type podRuntime struct {
 	netns string
 	veth  string
 	dir   string
+	// hostNetwork: the pod runs in the node's namespace with the node's address, as a kubelet runs it
+	hostNetwork bool
 
 	mu         sync.Mutex
 	containers []*containerRuntime
@@ -61,11 +63,15 @@ func newPodRuntime(p *provider, pod *corev1.Pod, index int) (*podRuntime, error)
 		done:   make(chan struct{}),
 		tokens: map[string]time.Time{},
 	}
-	ip, err := podIP(p.cfg.PodCIDR, index)
-	if err != nil {
-		return nil, err
+	if pod.Spec.HostNetwork {
+		rt.hostNetwork, rt.netns, rt.ip = true, p.cfg.NodeNetns, p.cfg.NodeIP
+	} else {
+		ip, err := podIP(p.cfg.PodCIDR, index)
+		if err != nil {
+			return nil, err
+		}
+		rt.ip = ip
 	}
-	rt.ip = ip
 	if err := os.MkdirAll(filepath.Join(rt.dir, "volumes"), 0o755); err != nil {
 		return nil, err
 	}
@@ -126,6 +132,9 @@ func run(name string, args ...string) error {
 // setupNetwork: a namespace per pod, joined to the node's by a veth pair and routed (not bridged) through it, so
 // that every pod has its own ports and the node's firewall sees pod-to-pod traffic.
 func (rt *podRuntime) setupNetwork() error {
+	if rt.hostNetwork {
+		return nil
+	}
 	ns, veth, ip := rt.netns, rt.veth, rt.ip
 	steps := [][]string{
 		{"ip", "netns", "add", ns},
@@ -148,8 +157,10 @@ func (rt *podRuntime) setupNetwork() error {
 }
 
 func (rt *podRuntime) teardownNetwork() {
-	_ = run("ip", "link", "del", rt.veth)
-	_ = run("ip", "netns", "del", rt.netns)
+	if !rt.hostNetwork {
+		_ = run("ip", "link", "del", rt.veth)
+		_ = run("ip", "netns", "del", rt.netns)
+	}
 	_ = os.Remove(filepath.Join(rt.p.cfg.StateDir, "netns", rt.pod.Namespace, rt.pod.Name))
 }
 
