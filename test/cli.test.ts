@@ -17,10 +17,14 @@ function cli(...args: string[]) {
 const NO_STACK = /\n\s+at |node_modules|\.ts:\d+/;
 
 describe('cdk8s-interlok-scaling CLI', () => {
-  test('package.json ships it as a bin, and npm run adapter-values runs the same command', () => {
-    expect(pkg.bin).toEqual({ 'cdk8s-interlok-scaling': 'build/bin/cdk8s-interlok-scaling.js' });
+  test('the CLI workspace package ships it as a bin, the library has no bin, and npm run adapter-values runs the same command', () => {
+    const cliPkg = require('../cli/package.json');
+    expect(pkg.workspaces).toEqual(['cli']);
+    expect(cliPkg.bin).toEqual({ 'cdk8s-interlok-scaling': 'build/cdk8s-interlok-scaling.js' });
+    expect(pkg.bin).toBeUndefined();
     expect(pkg.scripts['adapter-values']).toBe('node --import tsx bin/cdk8s-interlok-scaling.ts adapter-values');
-    expect(pkg.dependencies.commander).toBeDefined();
+    expect(cliPkg.dependencies.commander).toBeDefined();
+    expect(pkg.dependencies.commander).toBeUndefined();
   });
 
   test('--version prints the package version', () => {
