@@ -1,6 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { declaredProps, editDistance, knownProps, suggest } from '../lib/_props';
+import { declaredProps, knownProps } from '../lib/_props';
+import { editDistance, suggest } from '../lib/core/suggest';
 
 // Every exported interface whose name ends in Props or Options (and the nested blocks users write) has its keys
 // declared once in lib/_props.ts; here they are compared with the API report, so the two cannot drift.

@@ -105,7 +105,6 @@ function chart(r: SimulationResult): string {
 /** The timeline as an SVG chart, rendered server-side by Apache ECharts (no browser). */
 export function renderSvg(r: SimulationResult, title: string): string {
   // echarts is loaded only when a chart is written
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const echarts = require('echarts') as typeof import('echarts');
   const chartObj = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 900, height: 420 });
   chartObj.setOption({

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'fs';
 import { extname, join } from 'path';
 import { parse, parseAllDocuments } from 'yaml';
-import { AdapterRuleConfig } from '../adapter-rule';
+import { parsePromDuration } from '../core/duration';
+import { AdapterRuleConfig } from './adapter-config';
 import { apiMetricName, checkRuleLoads, RuleRefusedError } from './adapter-query';
 import { DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP, HpaScalingRules, SimulatedHpa } from './simulation';
 
@@ -228,15 +229,9 @@ export function pushgatewayScrapeInterval(objects: Manifest[]): number | undefin
       if (!config || !Array.isArray(config.scrape_configs)) continue;
       const global = config.global?.scrape_interval ?? '1m';
       const job = config.scrape_configs.find((j: any) => j.honor_labels === true) ?? config.scrape_configs[0];
-      if (job) return promDuration(job.scrape_interval ?? global);
+      if (job) return parsePromDuration(job.scrape_interval ?? global);
     }
   }
   return undefined;
 }
 
-function promDuration(text: string): number {
-  const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
-  let total = 0;
-  for (const m of String(text).matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) total += Number(m[1]) * units[m[2]!]!;
-  return total;
-}
