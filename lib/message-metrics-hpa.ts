@@ -9,6 +9,7 @@ import { recommendedLabels } from './labels';
 import { PrometheusAdapter } from './monitoring/prometheus-adapter';
 import { checkProps } from './_props';
 import { inputError } from './model/_input';
+import { DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP, HpaScalingRules } from './model/simulation';
 
 /** What the HPA scales. */
 export class ScaleTarget {
@@ -256,11 +257,15 @@ export class MessageMetricsHpa extends Construct {
 /** The HPA `behavior` from ScalingRules, the Kubernetes defaults written out where none are given. */
 export function renderBehavior(scope: IConstruct, props: { readonly scaleUp?: ScalingRules; readonly scaleDown?: ScalingRules }): { scaleUp: k8s.HpaScalingRulesV2; scaleDown: k8s.HpaScalingRulesV2 } {
   return {
-    scaleUp: renderRules(scope, 'scaleUp', props.scaleUp, Duration.seconds(0),
-      [ScalingPolicy.percent(100, Duration.seconds(15)), ScalingPolicy.pods(4, Duration.seconds(15))]),
-    scaleDown: renderRules(scope, 'scaleDown', props.scaleDown, Duration.seconds(300),
-      [ScalingPolicy.percent(100, Duration.seconds(15))]),
+    scaleUp: renderRules(scope, 'scaleUp', props.scaleUp, ...defaultRules(DEFAULT_SCALE_UP)),
+    scaleDown: renderRules(scope, 'scaleDown', props.scaleDown, ...defaultRules(DEFAULT_SCALE_DOWN)),
   };
+}
+
+/** The model's defaults as a stabilization window and ScalingPolicies. */
+function defaultRules(rules: HpaScalingRules): [Duration, ScalingPolicy[]] {
+  const policies = rules.policies.map((p) => (p.type === 'Pods' ? ScalingPolicy.pods : ScalingPolicy.percent)(p.value, Duration.seconds(p.periodSeconds)));
+  return [Duration.seconds(rules.stabilizationWindowSeconds), policies];
 }
 
 function renderRules(scope: IConstruct, prop: string, rules: ScalingRules | undefined, window: Duration, policies: ScalingPolicy[]): k8s.HpaScalingRulesV2 {

@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { AdapterRule, AdapterRuleConfig } from '../../lib/adapter-rule';
 import { apiMetricName, checkRuleLoads, labelForResource, podValues, renderMetricsQuery, RuleRefusedError, VectorSample } from '../../lib/model/adapter-query';
 import { findAdapterRules, FoundHpa, Manifest, readHpas, readManifests, seriesNames } from '../../lib/model/manifests';
+import { pushAgeQuery } from '../../lib/model/deployment-query';
 import { desiredReplicas, desiredReplicasExternal } from '../../lib/model/replica-calculation';
 import { CliContext } from '../context';
 import { parseDuration } from '../duration';
@@ -191,7 +192,7 @@ export async function runDoctor(opts: Options): Promise<DoctorReport> {
   }
 
   // 4. groups: fresh, stale, gone
-  const ages: VectorSample[] = inNs.length ? await promApi(opts.prometheus, '/api/v1/query', { query: `max by (${podLabel}) (time() - push_time_seconds{${nsLabel}="${ns}"})` }).then((d) => d.result) : [];
+  const ages: VectorSample[] = inNs.length ? await promApi(opts.prometheus, '/api/v1/query', { query: `max by (${podLabel}) (${pushAgeQuery(`${nsLabel}="${ns}"`)})` }).then((d) => d.result) : [];
   const pushed: VectorSample[] = inNs.length ? await promApi(opts.prometheus, '/api/v1/query', { query: `max by (${podLabel}) (${opts.metric}{${nsLabel}="${ns}"})` }).then((d) => d.result) : [];
   const ageOf = new Map(ages.map((s) => [s.metric[podLabel]!, Number(s.value[1])]));
   const pushedOf = new Map(pushed.map((s) => [s.metric[podLabel]!, Number(s.value[1])]));

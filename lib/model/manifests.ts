@@ -3,6 +3,7 @@ import { extname, join } from 'path';
 import { parse, parseAllDocuments } from 'yaml';
 import { parsePromDuration } from '../core/duration';
 import { AdapterRuleConfig } from './adapter-config';
+import { staleAfterInQuery } from './deployment-query';
 import { apiMetricName, checkRuleLoads, RuleRefusedError } from './adapter-query';
 import { DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP, HpaScalingRules, SimulatedHpa } from './simulation';
 
@@ -79,9 +80,7 @@ export function ruleForMetric(rules: FoundRule[], metric: string, external: bool
  * `time() - push_time_seconds < bool N` test.
  */
 export function staleAfterOf(rule: AdapterRuleConfig | string): number | undefined {
-  const query = typeof rule === 'string' ? rule : rule.metricsQuery;
-  const m = /push_time_seconds[\s\S]*?<\s*bool\s+(\d+(?:\.\d+)?)/.exec(query ?? '');
-  return m ? Number(m[1]) : undefined;
+  return staleAfterInQuery(typeof rule === 'string' ? rule : rule.metricsQuery);
 }
 
 /** One metric of an HPA. */
