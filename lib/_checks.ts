@@ -17,6 +17,25 @@ export function propError(scope: IConstruct, prop: string, value: unknown, expec
   return new ValidationError(scope.node.path, prop, describe(value), expected);
 }
 
+/**
+ * Runs every check of one construct call and reports all that fail together, one `[path] prop: got X, expected Y`
+ * line each (aws-cdk's validateAllProps): a user fixes a call in one round, not one prop per run. Each check must
+ * stand on its own (read the props, not what an earlier check returned); anything else than a ValidationError
+ * is thrown as it is.
+ */
+export function validateAll(checks: ReadonlyArray<() => unknown>): void {
+  const errors: ValidationError[] = [];
+  for (const check of checks) {
+    try {
+      check();
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      errors.push(...e.errors);
+    }
+  }
+  if (errors.length > 0) throw ValidationError.all(errors);
+}
+
 /** cdk8s and cdk8s-plus values as messages write them: `30s`, `512 MiB`, `"500m"`. */
 function describeCdk8s(value: unknown): string | undefined {
   if (value instanceof Duration) return humanDuration(value);

@@ -19,6 +19,7 @@ import type { ServiceMonitorProps } from './monitoring/service-monitor';
 import type { PushgatewayEnvProps } from './pushgateway-env';
 import type { KedaScalerOptions } from './scaler';
 import { propError } from './_checks';
+import { ValidationError } from './core/errors';
 import { editDistance, suggest } from './core/suggest';
 
 export { suggest };
@@ -148,6 +149,8 @@ export function checkProps<T extends object>(scope: IConstruct, prop: string, pr
     throw propError(scope, prop || 'props', props, `${name}: an object, or leave it out`);
   }
   const known = knownProps(name);
+  // every unknown key of the block at once, one line each (ValidationError.all)
+  const errors: ValidationError[] = [];
   for (const key of Object.keys(props)) {
     if (known.includes(key)) continue;
     // a declared alias, then a prop of a block inside this one given at this level, then a typo here or inside
@@ -158,7 +161,8 @@ export function checkProps<T extends object>(scope: IConstruct, prop: string, pr
     const segment = /^[A-Za-z_$][\w$]*$/.test(key) ? key : `[${JSON.stringify(key)}]`;
     const at = segment.startsWith('[') ? `${prop}${segment}` : prop ? `${prop}.${segment}` : segment;
     const meant = hint?.split(/ (and|or) /).map((w, i) => (i % 2 ? ` ${w} ` : JSON.stringify(w))).join('');
-    throw propError(scope, at, (props as any)[key], `no such prop in ${name}${meant ? ` (did you mean ${meant}?)` : ` (known: ${known.join(', ')})`}`);
+    errors.push(propError(scope, at, (props as any)[key], `no such prop in ${name}${meant ? ` (did you mean ${meant}?)` : ` (known: ${known.join(', ')})`}`));
   }
+  if (errors.length > 0) throw ValidationError.all(errors);
   return props;
 }

@@ -2,7 +2,7 @@
 //   kubectl -n monitoring port-forward svc/prometheus-server 9090:80 &
 //   npx cdk8s-interlok-scaling doctor --prometheus http://localhost:9090 --namespace default
 import { existsSync, readFileSync, statSync } from 'fs';
-import { Chart, Duration, Testing } from 'cdk8s';
+import { App, Chart, Duration } from 'cdk8s';
 import { Command } from 'commander';
 import { parse } from 'yaml';
 import { AdapterRule, AdapterRuleConfig } from '../../lib/adapter-rule';
@@ -114,7 +114,7 @@ function loadRule(opts: Options, staleAfter: Duration, manifests: ReturnType<typ
   }
   const own = manifests ? matching(findAdapterRules(manifests.objects).filter((r) => !r.external).map((r) => r.rule)) : undefined;
   if (own) return { rule: own, source: `the rule in ${manifests!.from}` };
-  const rule = new AdapterRule(new Chart(Testing.app(), 'doctor'), 'Rule', { seriesName: opts.metric, staleAfter }).toConfig();
+  const rule = new AdapterRule(new Chart(new App(), 'doctor'), 'Rule', { seriesName: opts.metric, staleAfter }).toConfig();
   return { rule, source: `this library's rule (stale after ${staleAfter.toSeconds()} s)` };
 }
 

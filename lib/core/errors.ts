@@ -4,10 +4,14 @@
  * construct path, or the function's name for the model's helpers.
  */
 export class ValidationError extends Error {
-  /** Several errors of one call, reported together: one line each, in the order they were found. */
+  /**
+   * Several errors of one call, reported together: one `[path] prop: ...` line each, in the order they were found,
+   * under the heading cdk8s gives the errors of its validations at synth.
+   */
   public static all(errors: readonly ValidationError[]): ValidationError {
     if (errors.length === 1) return errors[0]!;
-    const e = new ValidationError(errors[0]!.path, errors[0]!.prop, '', '', errors.map((x) => x.message).join('\n'));
+    const message = `Validation failed with the following errors:\n  ${errors.map((x) => x.message).join('\n  ')}`;
+    const e = new ValidationError(errors[0]!.path, errors[0]!.prop, errors[0]!.got, errors[0]!.expected, message);
     Object.defineProperty(e, 'errors', { value: errors });
     return e;
   }
