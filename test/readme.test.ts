@@ -15,7 +15,7 @@ describe('README', () => {
     // npm test runs test:unit and test:cluster (scripts/run-tests.ts), both jest in CI mode
     expect(scripts.test).toContain('scripts/run-tests.ts');
     expect(scripts['test:unit']).toBe('jest --ci --selectProjects unit');
-    expect(scripts.lint).toBe('eslint --max-warnings 0 .');
+    expect(scripts.lint).toBe('eslint --max-warnings 0 . && prettier --check .');
     expect(scripts['test:cluster']).toContain('jest --ci -c test/e2e/jest.config.js');
     expect(readFileSync(join(root, '.ci', 'run'), 'utf-8')).toMatch(/^npm test$/m);
   });
