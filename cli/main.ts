@@ -24,13 +24,14 @@ export const COMMANDS: Array<(ctx: CliContext) => Command> = [
   simulateCommand,
 ];
 
-/** This package's version, from its package.json (the CLI runs from source and from build/). */
+/** This package's version, from its package.json (the CLI runs from source, and from cli/build/ as the package
+ * `cdk8s-interlok-scaling-cli`, which has the library's version). */
 export function packageVersion(): string {
   for (let dir = __dirname; ; dir = dirname(dir)) {
     const file = join(dir, 'package.json');
     if (existsSync(file)) {
       const pkg = JSON.parse(readFileSync(file, 'utf-8'));
-      if (pkg.name === NAME) return pkg.version;
+      if (pkg.name === NAME || pkg.name === `${NAME}-cli`) return pkg.version;
     }
     if (dirname(dir) === dir) return 'unknown';
   }

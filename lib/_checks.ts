@@ -1,53 +1,61 @@
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
-import { suggest } from './_props';
+import { humanMillis } from './core/duration';
+import { describe as describeValue, ValidationError } from './core/errors';
+import { DNS_1035_LABEL, DNS_LABEL, DNS_SUBDOMAIN, HOST, IMAGE_REF, LABEL_NAME, METRIC_NAME } from './core/k8s-names';
+import { maxHeapOptionMi, QUANTITY } from './core/quantity';
+import { suggest } from './core/suggest';
 import { DEFAULT_NAMES } from './monitoring/monitoring-names';
+
+export { maxHeapOptionMi };
 
 /**
  * Errors for a single bad prop name the construct path, the prop, the value given and what was expected,
  * so the user knows exactly which line of their app to change.
  */
-export function propError(scope: IConstruct, prop: string, value: unknown, expected: string): Error {
-  return new Error(`[${scope.node.path}] ${prop}: got ${describe(value)}, expected ${expected}`);
+export function propError(scope: IConstruct, prop: string, value: unknown, expected: string): ValidationError {
+  return new ValidationError(scope.node.path, prop, describe(value), expected);
 }
 
-export function describe(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'string') return JSON.stringify(value);
+/**
+ * Runs every check of one construct call and reports all that fail together, one `[path] prop: got X, expected Y`
+ * line each (aws-cdk's validateAllProps): a user fixes a call in one round, not one prop per run. Each check must
+ * stand on its own (read the props, not what an earlier check returned); anything else than a ValidationError
+ * is thrown as it is.
+ */
+export function validateAll(checks: ReadonlyArray<() => unknown>): void {
+  const errors: ValidationError[] = [];
+  for (const check of checks) {
+    try {
+      check();
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      errors.push(...e.errors);
+    }
+  }
+  if (errors.length > 0) throw ValidationError.all(errors);
+}
+
+/** cdk8s and cdk8s-plus values as messages write them: `30s`, `512 MiB`, `"500m"`. */
+function describeCdk8s(value: unknown): string | undefined {
   if (value instanceof Duration) return humanDuration(value);
   if (value instanceof Size) {
     const mib = value.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
     return Number.isInteger(mib) ? `${mib} MiB` : `${value.toKibibytes({ rounding: SizeRoundingBehavior.NONE })} KiB`;
   }
   if (value instanceof kplus.Cpu) return JSON.stringify(value.amount);
-  if (typeof value === 'number') return String(value);
-  try {
-    // values of cdk8s types inside objects as they are written elsewhere in messages
-    const replacer = (_k: string, v: unknown) => (v instanceof Duration || v instanceof Size || v instanceof kplus.Cpu ? describe(v).replace(/^"(.*)"$/, '$1') : v);
-    return JSON.stringify(value, replacer) ?? String(value);
-  } catch {
-    return String(value);
-  }
+  return undefined;
+}
+
+export function describe(value: unknown): string {
+  return describeValue(value, describeCdk8s);
 }
 
 /** `1500ms`, `30s`, `10m`, `2h`, `1d`: the largest unit that is exact, as Prometheus writes durations. */
 export function humanDuration(d: Duration): string {
-  const ms = d.toMilliseconds();
-  for (const [unit, size] of [['d', 86400000], ['h', 3600000], ['m', 60000], ['s', 1000]] as const) {
-    if (ms !== 0 && ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return ms === 0 ? '0s' : `${ms}ms`;
+  return humanMillis(d.toMilliseconds());
 }
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-// An OCI reference: [registry[:port]/]path[:tag][@sha256:digest]
-const IMAGE_REF = /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
-const QUANTITY = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|e[0-9]+)?$/;
-const HOST = /^(?=.{1,253}$)[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$/;
 
 export function checkDnsLabel(scope: IConstruct, prop: string, value: string): string {
   if (typeof value !== 'string' || value.length > 63 || !DNS_LABEL.test(value)) {
@@ -58,7 +66,7 @@ export function checkDnsLabel(scope: IConstruct, prop: string, value: string): s
 
 /** Service names are DNS-1035 labels: they must start with a letter. */
 export function checkServiceName(scope: IConstruct, prop: string, value: string): string {
-  if (typeof value !== 'string' || value.length > 63 || !/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(value)) {
+  if (typeof value !== 'string' || value.length > 63 || !DNS_1035_LABEL.test(value)) {
     throw propError(scope, prop, value, 'a DNS-1035 label, as it names a Service (at most 63 characters of a-z, 0-9 and "-", starting with a letter and ending with a letter or digit)');
   }
   return value;
@@ -150,14 +158,6 @@ export function checkHeapFitsLimit(scope: IConstruct, prop: string, value: unkno
   if (limitMi < heapMi + NON_HEAP_MIB) {
     throw propError(scope, prop, value, `at least heap + ${NON_HEAP_MIB} MiB (${heapMi + NON_HEAP_MIB} MiB): the JVM needs memory beyond its heap (metaspace, threads, Jetty), or the container is OOM-killed`);
   }
-}
-
-const HEAP_UNIT_MIB: Record<string, number> = { '': 1 / 1048576, k: 1 / 1024, m: 1, g: 1024, t: 1048576 };
-
-/** The maximum heap a JVM option sets (`-Xmx2g`, `-XX:MaxHeapSize=512m`), in MiB; undefined for other options. */
-export function maxHeapOptionMi(option: string): number | undefined {
-  const m = /^-(?:Xmx|XX:MaxHeapSize=)(\d+)([kKmMgGtT]?)$/.exec(option);
-  return m ? Number(m[1]) * HEAP_UNIT_MIB[m[2].toLowerCase()]! : undefined;
 }
 
 export function checkArray<T>(scope: IConstruct, prop: string, value: T[] | undefined, expected: string): T[] {

@@ -4,31 +4,14 @@ import { stringify } from 'yaml';
 import { AppIndex } from './_app-index';
 import { checkDuration, checkLabelName, checkMetricName, humanDuration, propError } from './_checks';
 import { PrometheusServer } from './monitoring/prometheus-server';
-import { INTERLOK_PUSH_INTERVAL } from './model/reaction-time';
-import { deploymentPodRegex, deploymentTotalQuery, POD_OF_DEPLOYMENT_SUFFIX, TotalQuerySource } from './model/deployment-query';
+import { DEFAULT_SCRAPE_SECONDS, defaultStaleAfterSeconds, INTERLOK_PUSH_SECONDS, MIN_STALE_MARGIN_SECONDS } from './model/intervals';
+import { deploymentPodRegex, deploymentTotalQuery, perPodFreshQuery, POD_OF_DEPLOYMENT_SUFFIX, TotalQuerySource } from './model/deployment-query';
 import { MetricsSource, SCRAPE_SERIES } from './metrics-source';
 import { checkProps } from './_props';
+import type { AdapterConfig, AdapterRuleConfig } from './model/adapter-config';
 
-/** One prometheus-adapter v0.12 discovery rule, exactly as its strict config parser expects it. */
-export interface AdapterRuleConfig {
-  readonly seriesQuery: string;
-  /** Each drops series by name: exactly one of `is` and `isNot` (Go regexps). */
-  readonly seriesFilters?: ReadonlyArray<{ readonly is?: string; readonly isNot?: string }>;
-  readonly resources: {
-    readonly overrides?: Record<string, { readonly group?: string; readonly resource: string }>;
-    /** A Go template of `.Group` and `.Resource` giving a resource's label (`kube_<<.Resource>>`). */
-    readonly template?: string;
-    readonly namespaced?: boolean;
-  };
-  readonly name: { readonly matches: string; readonly as: string };
-  readonly metricsQuery: string;
-}
-
-/** The adapter's whole `config.yaml`: Pods rules under `rules`, External rules under `externalRules`. */
-export interface AdapterConfig {
-  readonly rules: AdapterRuleConfig[];
-  readonly externalRules?: AdapterRuleConfig[];
-}
+// the model owns the rule's data types; the constructs' users import them from here, as before
+export type { AdapterConfig, AdapterRuleConfig };
 
 /**
  * The label of the HPA's External metric selector that carries the Deployment's name; the external rule's query
@@ -185,9 +168,9 @@ export class AdapterRule extends Construct {
     if (this.podLabel === this.namespaceLabel) {
       throw new Error(`[${this.node.path}] podLabel: got "${this.podLabel}", expected a label other than namespaceLabel`);
     }
-    this.scrapeInterval = checkDuration(this, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(10), Duration.seconds(1), Duration.minutes(10));
-    const busyAge = INTERLOK_PUSH_INTERVAL.toSeconds() + this.scrapeInterval.toSeconds();
-    this.staleAfter = checkDuration(this, 'staleAfter', props.staleAfter ?? Duration.seconds(busyAge + 10), Duration.seconds(busyAge + 5), Duration.hours(1));
+    this.scrapeInterval = checkDuration(this, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(DEFAULT_SCRAPE_SECONDS), Duration.seconds(1), Duration.minutes(10));
+    const busyAge = INTERLOK_PUSH_SECONDS + this.scrapeInterval.toSeconds();
+    this.staleAfter = checkDuration(this, 'staleAfter', props.staleAfter ?? Duration.seconds(defaultStaleAfterSeconds(this.scrapeInterval.toSeconds())), Duration.seconds(busyAge + MIN_STALE_MARGIN_SECONDS), Duration.hours(1));
 
     if (props.external !== undefined && typeof props.external !== 'boolean') throw propError(this, 'external', props.external, 'true or false');
     this.external = props.external ?? true;
@@ -254,7 +237,7 @@ export class AdapterRule extends Construct {
       // per pod: the messages of the window; namespace and pods come from the request's matchers
       return `sum by (<<.GroupBy>>) (increase(<<.Series>>{<<.LabelMatchers>>,${this.scrapeMatchers.join(',')}}[${humanDuration(this.scrapeWindow!)}]))`;
     }
-    return `max by (<<.GroupBy>>) (<<.Series>>{<<.LabelMatchers>>} * (time() - push_time_seconds{<<.LabelMatchers>>} < bool ${this.staleAfter.toSeconds()}))`;
+    return perPodFreshQuery({ series: '<<.Series>>', matchers: '<<.LabelMatchers>>', groupBy: '<<.GroupBy>>', staleAfterSeconds: this.staleAfter.toSeconds() });
   }
 
   /**

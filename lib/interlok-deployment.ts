@@ -11,7 +11,7 @@ import { checkArray, checkDnsLabel, checkHeapFitsLimit, checkImage, checkInteger
 import { checksum, emptyDirVolume, LINUX_NODES, podDisruptionBudget, podField, renderResources, restrictedContainerSecurityContext, restrictedPodSecurityContext, spreadAcrossNodes, tcpProbe } from './_pod';
 import { imageTag, imageVersion, recommendedLabels, selectorLabels } from './labels';
 import { PushgatewayEndpoint, PushgatewayEnv } from './pushgateway-env';
-import { INTERLOK_PUSH_INTERVAL } from './model/reaction-time';
+import { INTERLOK_PUSH_SECONDS } from './model/intervals';
 import { MetricsSource } from './metrics-source';
 import { checkProps, suggest } from './_props';
 import { inputError } from './model/_input';
@@ -519,7 +519,7 @@ export class InterlokDeployment extends Construct {
         { name: 'K8S_NAMESPACE', valueFrom: podField('metadata.namespace') },
         { name: 'K8S_POD_NAME', valueFrom: podField('metadata.name') },
         { name: 'INTERLOK_HTTP', value: `127.0.0.1:${HTTP_PORT}` },
-        { name: 'LAST_PUSH_WAIT', value: String(INTERLOK_PUSH_INTERVAL.toSeconds() + 1) },
+        { name: 'LAST_PUSH_WAIT', value: String(INTERLOK_PUSH_SECONDS + 1) },
       ],
       lifecycle: { preStop: { exec: { command: ['sh', '-c', DEREGISTER_SCRIPT] } } },
       resources: {

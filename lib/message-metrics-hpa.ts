@@ -2,13 +2,14 @@ import { Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { AppIndex } from './_app-index';
-import { checkDnsLabel, checkDnsSubdomain, checkDuration, checkInteger, checkMetricName, propError } from './_checks';
+import { checkDnsLabel, checkDnsSubdomain, checkDuration, checkInteger, checkMetricName, propError, validateAll } from './_checks';
 import { AdapterRule, DEPLOYMENT_SELECTOR_LABEL, MAX_EXTERNAL_DEPLOYMENT_NAME } from './adapter-rule';
 import { InterlokDeployment } from './interlok-deployment';
 import { recommendedLabels } from './labels';
 import { PrometheusAdapter } from './monitoring/prometheus-adapter';
 import { checkProps } from './_props';
 import { inputError } from './model/_input';
+import { DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP, HpaScalingRules } from './model/simulation';
 
 /** What the HPA scales. */
 export class ScaleTarget {
@@ -149,30 +150,50 @@ export class MessageMetricsHpa extends Construct {
     super(scope, id);
     props = checkProps(this, '', props, 'MessageMetricsHpaProps');
     ({ target: this.target, rule: this.rule } = checkTargetAndRule(this, props, 'an AdapterRule'));
-    // a Deployment name is a DNS-1123 subdomain: dots are allowed (see the External metric below)
-    checkDnsSubdomain(this, 'target.name', this.target.name);
-    this.namespace = checkDnsLabel(this, 'target.namespace', this.target.namespace);
-    this.name = checkDnsSubdomain(this, 'name', props.name ?? `${this.target.name}-autoscaler`);
+    this.namespace = this.target.namespace;
+    this.name = props.name ?? `${this.target.name}-autoscaler`;
     this.metric = props.metric ?? ScaleMetric.externalTotal();
-    if (!(this.metric instanceof ScaleMetric)) throw propError(this, 'metric', this.metric, 'a ScaleMetric (ScaleMetric.externalTotal() or ScaleMetric.podsAverage())');
-    const external = this.metric.type === 'External';
-    this.metricName = checkMetricName(this, 'metricName', props.metricName ?? (external ? this.rule.externalMetricName : this.rule.metricName));
-    if (external && this.target.name.includes('.')) {
-      throw propError(this, 'target.name', this.target.name, 'no dots with ScaleMetric.externalTotal(): the adapter rule matches the Deployment\'s pods by name in a regular expression its template cannot escape (ScaleMetric.podsAverage() takes dotted names)');
-    }
-    if (external && this.target.name.length > MAX_EXTERNAL_DEPLOYMENT_NAME) {
-      throw propError(this, 'target.name', this.target.name, `at most ${MAX_EXTERNAL_DEPLOYMENT_NAME} characters with ScaleMetric.externalTotal(): longer Deployment names are cut in pod names, which the rule matches by the Deployment's name`);
-    }
+    const external = this.metric instanceof ScaleMetric && this.metric.type === 'External';
+    this.metricName = props.metricName ?? (external ? this.rule.externalMetricName : this.rule.metricName);
     this.averageValue = props.averageValue ?? 100;
-    if (typeof this.averageValue !== 'number' || !Number.isFinite(this.averageValue) || this.averageValue < 0.001 || this.averageValue > 1e12) {
-      throw propError(this, 'averageValue', this.averageValue, 'a number from 0.001 to 1e12 (quantities have milli precision)');
-    }
-    this.minReplicas = checkInteger(this, 'minReplicas', props.minReplicas ?? 1, 1, 1000);
-    this.maxReplicas = checkInteger(this, 'maxReplicas', props.maxReplicas ?? 5, 1, 1000);
-    if (this.minReplicas > this.maxReplicas) {
-      throw propError(this, 'minReplicas', this.minReplicas, `at most maxReplicas (${this.maxReplicas})`);
-    }
-    const { scaleUp, scaleDown } = renderBehavior(this, props);
+    this.minReplicas = props.minReplicas ?? 1;
+    this.maxReplicas = props.maxReplicas ?? 5;
+    const deployment = typeof this.target.name === 'string' ? this.target.name : '';
+    let behavior: ReturnType<typeof renderBehavior> | undefined;
+    // every bad prop of this call at once
+    validateAll([
+      // a Deployment name is a DNS-1123 subdomain: dots are allowed (see the External metric below)
+      () => checkDnsSubdomain(this, 'target.name', this.target.name),
+      () => checkDnsLabel(this, 'target.namespace', this.target.namespace),
+      () => checkDnsSubdomain(this, 'name', this.name),
+      () => {
+        if (!(this.metric instanceof ScaleMetric)) throw propError(this, 'metric', this.metric, 'a ScaleMetric (ScaleMetric.externalTotal() or ScaleMetric.podsAverage())');
+      },
+      () => checkMetricName(this, 'metricName', this.metricName),
+      () => {
+        if (external && deployment.includes('.')) {
+          throw propError(this, 'target.name', this.target.name, 'no dots with ScaleMetric.externalTotal(): the adapter rule matches the Deployment\'s pods by name in a regular expression its template cannot escape (ScaleMetric.podsAverage() takes dotted names)');
+        }
+        if (external && deployment.length > MAX_EXTERNAL_DEPLOYMENT_NAME) {
+          throw propError(this, 'target.name', this.target.name, `at most ${MAX_EXTERNAL_DEPLOYMENT_NAME} characters with ScaleMetric.externalTotal(): longer Deployment names are cut in pod names, which the rule matches by the Deployment's name`);
+        }
+      },
+      () => {
+        if (typeof this.averageValue !== 'number' || !Number.isFinite(this.averageValue) || this.averageValue < 0.001 || this.averageValue > 1e12) {
+          throw propError(this, 'averageValue', this.averageValue, 'a number from 0.001 to 1e12 (quantities have milli precision)');
+        }
+      },
+      () => checkInteger(this, 'minReplicas', this.minReplicas, 1, 1000),
+      () => checkInteger(this, 'maxReplicas', this.maxReplicas, 1, 1000),
+      () => {
+        const valid = (n: number) => Number.isInteger(n) && n >= 1 && n <= 1000;
+        if (valid(this.minReplicas) && valid(this.maxReplicas) && this.minReplicas > this.maxReplicas) {
+          throw propError(this, 'minReplicas', this.minReplicas, `at most maxReplicas (${this.maxReplicas})`);
+        }
+      },
+      () => { behavior = renderBehavior(this, props); },
+    ]);
+    const { scaleUp, scaleDown } = behavior!;
 
     this.scaleUpStabilization = Duration.seconds(scaleUp.stabilizationWindowSeconds!);
     this.scaleDownStabilization = Duration.seconds(scaleDown.stabilizationWindowSeconds!);
@@ -256,11 +277,15 @@ export class MessageMetricsHpa extends Construct {
 /** The HPA `behavior` from ScalingRules, the Kubernetes defaults written out where none are given. */
 export function renderBehavior(scope: IConstruct, props: { readonly scaleUp?: ScalingRules; readonly scaleDown?: ScalingRules }): { scaleUp: k8s.HpaScalingRulesV2; scaleDown: k8s.HpaScalingRulesV2 } {
   return {
-    scaleUp: renderRules(scope, 'scaleUp', props.scaleUp, Duration.seconds(0),
-      [ScalingPolicy.percent(100, Duration.seconds(15)), ScalingPolicy.pods(4, Duration.seconds(15))]),
-    scaleDown: renderRules(scope, 'scaleDown', props.scaleDown, Duration.seconds(300),
-      [ScalingPolicy.percent(100, Duration.seconds(15))]),
+    scaleUp: renderRules(scope, 'scaleUp', props.scaleUp, ...defaultRules(DEFAULT_SCALE_UP)),
+    scaleDown: renderRules(scope, 'scaleDown', props.scaleDown, ...defaultRules(DEFAULT_SCALE_DOWN)),
   };
+}
+
+/** The model's defaults as a stabilization window and ScalingPolicies. */
+function defaultRules(rules: HpaScalingRules): [Duration, ScalingPolicy[]] {
+  const policies = rules.policies.map((p) => (p.type === 'Pods' ? ScalingPolicy.pods : ScalingPolicy.percent)(p.value, Duration.seconds(p.periodSeconds)));
+  return [Duration.seconds(rules.stabilizationWindowSeconds), policies];
 }
 
 function renderRules(scope: IConstruct, prop: string, rules: ScalingRules | undefined, window: Duration, policies: ScalingPolicy[]): k8s.HpaScalingRulesV2 {

@@ -1,21 +1,9 @@
 /** `load` against a real local HTTP server: 200, 500, a closed port; bounded in count and time. */
-import { spawn } from 'child_process';
 import { createServer, Server } from 'http';
 import { AddressInfo, createServer as netServer } from 'net';
-import { join } from 'path';
+import { runCli } from './support/cli';
 
-const root = join(__dirname, '..');
-
-function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin', 'cdk8s-interlok-scaling.ts'), ...args], { cwd: root });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => { stdout += d; });
-    p.stderr.on('data', (d) => { stderr += d; });
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 let server: Server;
 let base = '';

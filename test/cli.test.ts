@@ -1,62 +1,61 @@
-import { spawnSync } from 'child_process';
-import { join } from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { AdapterRule } from '../lib';
 import { parseDuration } from '../cli/duration';
+import { runCli } from './support/cli';
 
-const root = join(__dirname, '..');
 const pkg = require('../package.json');
 
 /** The CLI as a child process, from source (the consumer test runs the installed package's build). */
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bin', 'cdk8s-interlok-scaling.ts'), ...args], { cwd: root, encoding: 'utf-8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = runCli;
 
 const NO_STACK = /\n\s+at |node_modules|\.ts:\d+/;
 
 describe('cdk8s-interlok-scaling CLI', () => {
-  test('package.json ships it as a bin, and npm run adapter-values runs the same command', () => {
-    expect(pkg.bin).toEqual({ 'cdk8s-interlok-scaling': 'build/bin/cdk8s-interlok-scaling.js' });
+  test('the CLI workspace package ships it as a bin, the library has no bin, and npm run adapter-values runs the same command', async () => {
+    const cliPkg = require('../cli/package.json');
+    expect(pkg.workspaces).toEqual(['cli']);
+    expect(cliPkg.bin).toEqual({ 'cdk8s-interlok-scaling': 'build/cdk8s-interlok-scaling.js' });
+    expect(pkg.bin).toBeUndefined();
     expect(pkg.scripts['adapter-values']).toBe('node --import tsx bin/cdk8s-interlok-scaling.ts adapter-values');
-    expect(pkg.dependencies.commander).toBeDefined();
+    expect(cliPkg.dependencies.commander).toBeDefined();
+    expect(pkg.dependencies.commander).toBeUndefined();
   });
 
-  test('--version prints the package version', () => {
-    expect(cli('--version')).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
-    expect(cli('-V').stdout).toBe(`${pkg.version}\n`);
+  test('--version prints the package version', async () => {
+    expect((await cli('--version'))).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+    expect((await cli('-V')).stdout).toBe(`${pkg.version}\n`);
   });
 
-  test('--help lists the commands; every command has --help', () => {
-    const top = cli('--help');
+  test('--help lists the commands; every command has --help', async () => {
+    const top = (await cli('--help'));
     expect(top.code).toBe(0);
     expect(top.stdout).toContain('Usage: cdk8s-interlok-scaling');
     for (const cmd of ['adapter-values', 'explain', 'doctor', 'load', 'preflight', 'simulate']) expect(top.stdout).toContain(cmd);
     for (const cmd of ['explain', 'doctor', 'load', 'preflight', 'simulate']) {
-      const h = cli(cmd, '--help');
+      const h = (await cli(cmd, '--help'));
       expect(h.code).toBe(0);
       expect(h.stdout).toContain(`Usage: cdk8s-interlok-scaling ${cmd}`);
       expect(h.stdout).toContain('Example');
     }
-    const sub = cli('adapter-values', '--help');
+    const sub = (await cli('adapter-values', '--help'));
     expect(sub.code).toBe(0);
     for (const opt of ['--series-name', '--metric-name', '--scrape-interval', '--stale-after', '--help']) expect(sub.stdout).toContain(opt);
-    expect(cli('adapter-values', '-h').stdout).toBe(sub.stdout);
+    expect((await cli('adapter-values', '-h')).stdout).toBe(sub.stdout);
   });
 
-  test('adapter-values prints what AdapterRule.helmValuesYaml gives for the same options', () => {
+  test('adapter-values prints what AdapterRule.helmValuesYaml gives for the same options', async () => {
     const expected = (props: ConstructorParameters<typeof AdapterRule>[2]) => AdapterRule.helmValuesYaml([new AdapterRule(new Chart(Testing.app(), 'c'), 'R', props)]);
-    expect(cli('adapter-values')).toEqual({ code: 0, stdout: expected({}), stderr: '' });
-    const r = cli('adapter-values', '--scrape-interval', '30s', '--series-name', 'Msgs', '--metric-name', 'messages', '--stale-after', 'PT2M');
+    expect((await cli('adapter-values'))).toEqual({ code: 0, stdout: expected({}), stderr: '' });
+    const r = (await cli('adapter-values', '--scrape-interval', '30s', '--series-name', 'Msgs', '--metric-name', 'messages', '--stale-after', 'PT2M'));
     expect(r).toEqual({ code: 0, stdout: expected({ scrapeInterval: Duration.seconds(30), seriesName: 'Msgs', metricName: 'messages', staleAfter: Duration.minutes(2) }), stderr: '' });
     const values = parse(r.stdout);
     expect(values.rules.default).toBe(false);
     expect(values.rules.custom[0].name).toEqual({ matches: '^Msgs$', as: 'messages' });
     expect(values.rules.custom[0].metricsQuery).toContain('< bool 120))');
     expect(values.rules.external[0].name).toEqual({ matches: '^pushgateway_build_info$', as: 'interlok_msgs' });
-    expect(cli('adapter-values', '--no-external')).toEqual({ code: 0, stdout: expected({ external: false }), stderr: '' });
-    expect(parse(cli('adapter-values', '--no-external').stdout).rules.external).toBeUndefined();
+    expect((await cli('adapter-values', '--no-external'))).toEqual({ code: 0, stdout: expected({ external: false }), stderr: '' });
+    expect(parse((await cli('adapter-values', '--no-external')).stdout).rules.external).toBeUndefined();
   });
 
   test.each([
@@ -68,8 +67,8 @@ describe('cdk8s-interlok-scaling CLI', () => {
     [['adapter-values', '--scrape-interval'], "option '--scrape-interval <duration>' argument missing"],
     [['adapter-values', 'extra'], 'too many arguments'],
     [['no-such-command'], "unknown command 'no-such-command'"],
-  ])('bad usage %j: exit 2, one line on stderr, no stack trace', (args, message) => {
-    const r = cli(...args);
+  ])('bad usage %j: exit 2, one line on stderr, no stack trace', async (args, message) => {
+    const r = (await cli(...args));
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.endsWith('\n')).toBe(true);
@@ -79,8 +78,8 @@ describe('cdk8s-interlok-scaling CLI', () => {
     expect(r.stderr).not.toMatch(NO_STACK);
   });
 
-  test('no command: the help on stderr, exit 2', () => {
-    const r = cli();
+  test('no command: the help on stderr, exit 2', async () => {
+    const r = (await cli());
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('Usage: cdk8s-interlok-scaling');
@@ -90,11 +89,11 @@ describe('cdk8s-interlok-scaling CLI', () => {
 describe('CLI durations', () => {
   test.each([
     ['30s', 30], ['1m', 60], ['1h30m', 5400], ['2d', 172800], ['1w', 604800], ['PT30S', 30], ['pt1m', 60], ['PT1H30M', 5400],
-  ])('%s is %d s', (text, seconds) => {
+  ])('%s is %d s', async (text, seconds) => {
     expect(parseDuration('--x', text).toSeconds()).toBe(seconds);
   });
 
-  test.each(['', '30', '1.5m', '30s1m', '-1s', '1ms', 'P', 'PT0.5S', '1 m'])('"%s" is a usage error', (text) => {
+  test.each(['', '30', '1.5m', '30s1m', '-1s', '1ms', 'P', 'PT0.5S', '1 m'])('"%s" is a usage error', async (text) => {
     expect(() => parseDuration('--x', text)).toThrow(/^--x: got "/);
   });
 });

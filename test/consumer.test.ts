@@ -1,7 +1,8 @@
 /**
- * The package as a user gets it: packed (in a copy of the repository, with a stale file planted in build/),
- * installed from the tarball into a fresh cdk8s app with a strict tsconfig of its own, every ```ts block of the
- * README compiled and run there verbatim, and the CLI run from the installed package.
+ * The packages as a user gets them: the library and the CLI (the workspace in cli/) packed (in a copy of the
+ * repository, with a stale file planted in build/), the library installed from its tarball into a fresh cdk8s app
+ * (measuring what it adds), then the CLI; every ```ts block of the README compiled and run there verbatim with a
+ * strict tsconfig of its own, and the CLI run from its installed package.
  */
 import { execFileSync, spawnSync } from 'child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'fs';
@@ -12,17 +13,17 @@ import { readmeExamples } from './readme-examples';
 
 const root = join(__dirname, '..');
 const pkg = require('../package.json');
+const cliPkg = require('../cli/package.json');
 const readme = readFileSync(join(root, 'README.md'), 'utf-8');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const versionOf = (name: string): string => require(`${name}/package.json`).version;
 
-/** The files the package must hold, derived from the sources: compiled library with declarations, the CLI, docs. */
+/** The files the library must hold, derived from the sources: compiled library with declarations, docs. */
 function expectedFiles(): string[] {
   const ts = (dir: string): string[] => readdirSync(join(root, dir), { recursive: true, encoding: 'utf-8' })
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => `${dir}/${f.replace(/\\/g, '/').replace(/\.ts$/, '')}`);
   return [
     ...['lib', 'imports'].flatMap(ts).flatMap((f) => [`build/${f}.js`, `build/${f}.d.ts`]),
-    ...['cli', 'bin'].flatMap(ts).map((f) => `build/${f}.js`),
     'CHANGELOG.md', 'LICENSE', 'README.md', 'package.json',
   ].sort();
 }
@@ -35,12 +36,37 @@ function yamlObjects(dir: string): any[] {
 
 const SYSTEM_NAMESPACES = ['default', 'kube-system'];
 
+/** The installed packages under `dir`/node_modules (nested ones too) and their bytes on disk, as `du --apparent-size`. */
+function footprint(dir: string): { packages: Set<string>; bytes: number } {
+  const packages = new Set<string>();
+  let bytes = 0;
+  const walk = (d: string, rel: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const path = join(d, e.name);
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(path, r);
+      else if (e.isFile()) {
+        bytes += statSync(path).size;
+        const m = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/@][^/]*)\/package\.json$/.exec(r);
+        if (m && !r.slice(0, -m[0].length).includes('/package.json')) packages.add(`${r.slice(0, r.length - '/package.json'.length)}`);
+      }
+    }
+  };
+  walk(join(dir, 'node_modules'), 'node_modules');
+  return { packages, bytes };
+}
+
+/** Packages only the CLI needs: its dependencies that the library neither depends on nor has as peers. */
+const CLI_ONLY = Object.keys(cliPkg.dependencies).filter((d) => !(d in pkg.dependencies) && !(d in pkg.peerDependencies));
+
 describe('the package as a user installs it', () => {
   let work: string;
   let copy: string;
   let app: string;
   let dryRunFiles: string[];
   let packedFiles: string[];
+  let cliPackedFiles: string[];
+  let added: { packages: string[]; mib: number; baseMib: number };
   const examples = readmeExamples(readme);
 
   beforeAll(() => {
@@ -49,7 +75,7 @@ describe('the package as a user installs it', () => {
     copy = join(work, 'pkg');
     mkdirSync(copy);
     for (const f of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'tsconfig.json', 'tsconfig.build.json', 'lib', 'imports', 'cli', 'bin']) {
-      cpSync(join(root, f), join(copy, f), { recursive: true });
+      cpSync(join(root, f), join(copy, f), { recursive: true, filter: (src) => !src.startsWith(join(root, 'cli', 'build')) });
     }
     symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'), 'dir');
     const plantStale = () => {
@@ -64,6 +90,9 @@ describe('the package as a user installs it', () => {
     const packed = pack('--pack-destination', work);
     packedFiles = packed.files.map((f: { path: string }) => f.path).sort();
     const tarball = join(work, packed.filename);
+    const cliPacked = pack('--workspace', 'cli', '--pack-destination', work);
+    cliPackedFiles = cliPacked.files.map((f: { path: string }) => f.path).sort();
+    const cliTarball = join(work, cliPacked.filename);
 
     // a fresh cdk8s app with a strict tsconfig of its own (as `tsc --init` writes it, but skipLibCheck off, so that
     // the package's declarations are checked under the user's settings too)
@@ -77,16 +106,24 @@ describe('the package as a user installs it', () => {
       },
       include: ['src'],
     }, null, 2));
-    execFileSync(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball,
-      `cdk8s@${versionOf('cdk8s')}`, `cdk8s-plus-27@${versionOf('cdk8s-plus-27')}`, `constructs@${versionOf('constructs')}`,
-      `typescript@${versionOf('typescript')}`, `@types/node@${versionOf('@types/node')}`,
-    ], { cwd: app, stdio: 'pipe' });
+    const install = (...specs: string[]) => execFileSync(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...specs], { cwd: app, stdio: 'pipe' });
+    // what the library adds to an app that has cdk8s, cdk8s-plus-27 and constructs already
+    install(`cdk8s@${versionOf('cdk8s')}`, `cdk8s-plus-27@${versionOf('cdk8s-plus-27')}`, `constructs@${versionOf('constructs')}`);
+    const base = footprint(app);
+    install(tarball);
+    const withLibrary = footprint(app);
+    added = {
+      packages: [...withLibrary.packages].filter((p) => !base.packages.has(p)).sort(),
+      mib: (withLibrary.bytes - base.bytes) / 2 ** 20,
+      baseMib: base.bytes / 2 ** 20,
+    };
+    install(cliTarball, `typescript@${versionOf('typescript')}`, `@types/node@${versionOf('@types/node')}`);
     examples.forEach((e, i) => writeFileSync(join(app, 'src', `example-${i + 1}.ts`), e.code));
   }, 300_000);
 
   afterAll(() => { if (work) rmSync(work, { recursive: true, force: true }); });
 
-  test('npm pack ships exactly the compiled library with declarations, the CLI, README, LICENSE and CHANGELOG', () => {
+  test('npm pack ships exactly the compiled library with declarations, README, LICENSE and CHANGELOG', () => {
     expect(dryRunFiles).toEqual(expectedFiles());
     expect(packedFiles).toEqual(dryRunFiles);
     expect(packedFiles).not.toContain('build/lib/old-removed.js'); // the stale file planted in build/
@@ -96,6 +133,21 @@ describe('the package as a user installs it', () => {
     expect(manifest.repository.url).toMatch(/^git\+https:\/\//);
     expect(manifest.license).toBe('Apache-2.0');
     expect(readFileSync(join(app, 'node_modules', 'cdk8s-interlok-scaling', 'LICENSE'), 'utf-8')).toContain('Apache License');
+  });
+
+  test('the library adds at most 5 MiB and no package only the CLI needs to an app with cdk8s, cdk8s-plus-27 and constructs', () => {
+    // measured when the CLI moved out: 53 MiB base; the library added ~1 MiB (itself, yaml, fast-xml-parser, strnum)
+    expect(added.packages).toContain('node_modules/cdk8s-interlok-scaling');
+    expect(added.packages.filter((p) => CLI_ONLY.some((d) => p.endsWith(`node_modules/${d}`)))).toEqual([]);
+    expect(CLI_ONLY).toEqual(expect.arrayContaining(['commander', 'echarts', 'asciichart', 'picocolors']));
+    expect(added.mib).toBeLessThanOrEqual(5);
+    expect(added.baseMib).toBeGreaterThan(20); // the base really holds cdk8s and cdk8s-plus-27
+  });
+
+  test('the CLI package ships one bundled bin, README, LICENSE and package.json, and has the library\'s version', () => {
+    expect(cliPackedFiles).toEqual(['LICENSE', 'README.md', 'build/cdk8s-interlok-scaling.js', 'package.json']);
+    expect(cliPkg.version).toBe(pkg.version);
+    expect(cliPkg.bin).toEqual({ 'cdk8s-interlok-scaling': 'build/cdk8s-interlok-scaling.js' });
   });
 
   test('the README has the examples this test runs', () => {
@@ -245,7 +297,7 @@ describe('the package as a user installs it', () => {
 
     test('runs from the build inside node_modules, not from this repository', () => {
       const target = require('fs').realpathSync(join(app, 'node_modules', '.bin', 'cdk8s-interlok-scaling'));
-      expect(relative(app, target)).toBe(join('node_modules', 'cdk8s-interlok-scaling', 'build', 'bin', 'cdk8s-interlok-scaling.js'));
+      expect(relative(app, target)).toBe(join('node_modules', 'cdk8s-interlok-scaling-cli', 'build', 'cdk8s-interlok-scaling.js'));
     });
   });
 });

@@ -1,9 +1,6 @@
 import { execFileSync } from 'child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { Duration, Testing } from 'cdk8s';
-import { worstCaseReactionTimes } from '../lib';
-import { demoChart } from './helpers';
 
 const root = join(__dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf-8');
@@ -17,22 +14,13 @@ describe('README', () => {
     expect(scripts.synth).toBeDefined();
     // npm test runs test:unit and test:cluster (scripts/run-tests.ts), both jest in CI mode
     expect(scripts.test).toContain('scripts/run-tests.ts');
-    expect(scripts['test:unit']).toBe('jest --ci');
+    expect(scripts['test:unit']).toBe('jest --ci --selectProjects unit');
+    expect(scripts.lint).toBe('eslint --max-warnings 0 . && prettier --check .');
     expect(scripts['test:cluster']).toContain('jest --ci -c test/e2e/jest.config.js');
     expect(readFileSync(join(root, '.ci', 'run'), 'utf-8')).toMatch(/^npm test$/m);
   });
 
-  test('the reaction-time table is what the generated intervals give', () => {
-    const ours = demoChart(Testing.app(), 'x').reactionTimes()!;
-    // the guide: stable/prometheus scraped every minute, v2beta1 HPA with the controller's default windows
-    const guide = worstCaseReactionTimes({ scrapeInterval: Duration.minutes(1), scaleUpStabilization: Duration.seconds(0), scaleDownStabilization: Duration.minutes(5) });
-    const row = (start: string) => readme.split('\n').find((l) => l.startsWith(`| ${start}`))!;
-    expect(row('load step → HPA decides to scale up')).toContain(`| ${ours.scaleUp} s (10 + 10 + 15 + 0) | ${guide.scaleUp} s (10 + 60 + 15 + 0;`);
-    expect(row('load stops → HPA recommends fewer replicas')).toContain(`| ${ours.scaleDownRecommendation} s (10 + 30 + 15) | never`);
-    expect(row('load stops → replicas go down')).toContain(`| ${ours.scaleDown} s | never`);
-    expect(row('no pod has a series while idle')).toContain(`| ${ours.scaleDownWithoutSeries} s (10 + 15 + 300) | never`);
-    expect(guide.scaleDown).toBeUndefined();
-  });
+  // the reaction-time table and the table of objects: test/readme-tables.test.ts, row by row against dist/
 
   test('what a user must know before applying, on teardown, NetworkPolicies and port 6443', () => {
     // the deploy fails loudly instead of merging into what the cluster runs (test/e2e/takeover.e2e.ts runs it)

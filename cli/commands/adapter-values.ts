@@ -2,7 +2,7 @@
 // adapter and Prometheus:
 //   npx cdk8s-interlok-scaling adapter-values --scrape-interval 30s > values.yaml
 //   helm upgrade --reuse-values -f values.yaml <release> prometheus-community/prometheus-adapter
-import { Chart, Testing } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { Command } from 'commander';
 import { AdapterRule } from '../../lib';
 import { parseDuration } from '../duration';
@@ -37,7 +37,8 @@ export function adapterValuesCommand(ctx: CliContext): Command {
       '  helm upgrade --reuse-values -f values.yaml <release> prometheus-community/prometheus-adapter',
     ].join('\n'))
     .action((opts: Options) => {
-      const chart = new Chart(Testing.app(), 'values');
+      // an App that never synthesizes (Testing.app() would leave a temporary folder behind)
+      const chart = new Chart(new App(), 'values');
       let rule: AdapterRule;
       try {
         rule = new AdapterRule(chart, 'Rule', {

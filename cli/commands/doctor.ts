@@ -2,12 +2,13 @@
 //   kubectl -n interlok-scaling port-forward svc/interlok-scaling-prometheus 9090:80 &
 //   npx cdk8s-interlok-scaling doctor --prometheus http://localhost:9090 --namespace default
 import { existsSync, readFileSync, statSync } from 'fs';
-import { Chart, Duration, Testing } from 'cdk8s';
+import { App, Chart, Duration } from 'cdk8s';
 import { Command } from 'commander';
 import { parse } from 'yaml';
 import { AdapterRule, AdapterRuleConfig } from '../../lib/adapter-rule';
 import { apiMetricName, checkRuleLoads, labelForResource, podValues, renderMetricsQuery, RuleRefusedError, VectorSample } from '../../lib/model/adapter-query';
 import { findAdapterRules, FoundHpa, Manifest, readHpas, readManifests, seriesNames } from '../../lib/model/manifests';
+import { pushAgeQuery } from '../../lib/model/deployment-query';
 import { desiredReplicas, desiredReplicasExternal } from '../../lib/model/replica-calculation';
 import { CliContext } from '../context';
 import { parseDuration } from '../duration';
@@ -118,7 +119,7 @@ function loadRule(opts: Options, staleAfter: Duration, manifests: ReturnType<typ
   }
   const own = manifests ? matching(findAdapterRules(manifests.objects).filter((r) => !r.external).map((r) => r.rule)) : undefined;
   if (own) return { rule: own, source: `the rule in ${manifests!.from}` };
-  const rule = new AdapterRule(new Chart(Testing.app(), 'doctor'), 'Rule', { seriesName: opts.metric, staleAfter }).toConfig();
+  const rule = new AdapterRule(new Chart(new App(), 'doctor'), 'Rule', { seriesName: opts.metric, staleAfter }).toConfig();
   return { rule, source: `this library's rule (stale after ${staleAfter.toSeconds()} s)` };
 }
 
@@ -196,7 +197,7 @@ export async function runDoctor(opts: Options): Promise<DoctorReport> {
   }
 
   // 4. groups: fresh, stale, gone
-  const ages: VectorSample[] = inNs.length ? await promApi(opts.prometheus, '/api/v1/query', { query: `max by (${podLabel}) (time() - push_time_seconds{${nsLabel}="${ns}"})` }).then((d) => d.result) : [];
+  const ages: VectorSample[] = inNs.length ? await promApi(opts.prometheus, '/api/v1/query', { query: `max by (${podLabel}) (${pushAgeQuery(`${nsLabel}="${ns}"`)})` }).then((d) => d.result) : [];
   const pushed: VectorSample[] = inNs.length ? await promApi(opts.prometheus, '/api/v1/query', { query: `max by (${podLabel}) (${opts.metric}{${nsLabel}="${ns}"})` }).then((d) => d.result) : [];
   const ageOf = new Map(ages.map((s) => [s.metric[podLabel]!, Number(s.value[1])]));
   const pushedOf = new Map(pushed.map((s) => [s.metric[podLabel]!, Number(s.value[1])]));

@@ -9,6 +9,7 @@ import {
   FoundHpa, findAdapterRules, pushgatewayScrapeInterval, readHpas, readManifests, ruleForMetric, simulatedHpa, staleAfterOf,
 } from '../../lib/model/manifests';
 import { worstCaseReactionTimes } from '../../lib/model/reaction-time';
+import { DEFAULT_SCRAPE_SECONDS } from '../../lib/model/intervals';
 import { desiredReplicas, desiredReplicasExternal } from '../../lib/model/replica-calculation';
 import { simulate } from '../../lib/model/simulation';
 import { CliContext } from '../context';
@@ -44,7 +45,7 @@ export function samplePods(deployment: string, n = 2): string[] {
 
 export function explainHpa(hpa: FoundHpa, objects: ReturnType<typeof readManifests>, scrapeOverride?: number): Explanation {
   const rules = findAdapterRules(objects);
-  const scrapeInterval = scrapeOverride ?? pushgatewayScrapeInterval(objects) ?? 10;
+  const scrapeInterval = scrapeOverride ?? pushgatewayScrapeInterval(objects) ?? DEFAULT_SCRAPE_SECONDS;
   const pods = samplePods(hpa.target.name);
   const base = {
     hpa: `${hpa.namespace}/${hpa.name}`, deployment: `${hpa.namespace}/${hpa.target.name}`, samplePods: pods, scrapeInterval, decisions: [] as Explanation['decisions'],

@@ -5,6 +5,7 @@ import * as asciichart from 'asciichart';
 import { Command } from 'commander';
 import { pushgatewayScrapeInterval, readHpas, readManifests, findAdapterRules, ruleForMetric, simulatedHpa, staleAfterOf } from '../../lib/model/manifests';
 import { LOAD_PRESETS, loadProfileText, LoadStep, simulate, SimulationResult } from '../../lib/model/simulation';
+import { DEFAULT_SCRAPE_SECONDS } from '../../lib/model/intervals';
 import { CliContext } from '../context';
 import { parseDuration } from '../duration';
 import { CheckFailed, UsageError } from '../errors';
@@ -71,7 +72,7 @@ export function simulateCommand(ctx: CliContext): Command {
       // KEDA runs its trigger's query itself; an HPA reads what an adapter rule serves
       const query = metric.kedaTrigger?.query ?? ruleForMetric(findAdapterRules(objects), metric.name ?? '', hpa.metricType === 'External')?.found.rule;
       const staleAfter = query !== undefined ? staleAfterOf(query) : 30;
-      const scrapeInterval = opts.scrapeInterval ? parseDuration('--scrape-interval', opts.scrapeInterval).toSeconds() : pushgatewayScrapeInterval(objects) ?? 10;
+      const scrapeInterval = opts.scrapeInterval ? parseDuration('--scrape-interval', opts.scrapeInterval).toSeconds() : pushgatewayScrapeInterval(objects) ?? DEFAULT_SCRAPE_SECONDS;
       const result = simulate({ hpa, load, duration, timing: { scrapeInterval, staleAfter } });
       if (opts.svg) writeFileSync(opts.svg, renderSvg(result, `${found.namespace}/${found.name}: ${opts.load}`));
       if (opts.json) {
@@ -105,7 +106,6 @@ function chart(r: SimulationResult): string {
 /** The timeline as an SVG chart, rendered server-side by Apache ECharts (no browser). */
 export function renderSvg(r: SimulationResult, title: string): string {
   // echarts is loaded only when a chart is written
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const echarts = require('echarts') as typeof import('echarts');
   const chartObj = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 900, height: 420 });
   chartObj.setOption({

@@ -1,12 +1,15 @@
-import { Duration } from 'cdk8s';
-import { describe } from '../_checks';
+import { humanMillis, isDurationLike } from '../core/duration';
+import { describe, ValidationError } from '../core/errors';
+
+/** The model's Durations (cdk8s's, recognised without loading cdk8s) as the constructs' messages write them. */
+const describeDuration = (value: unknown) => (isDurationLike(value) ? humanMillis(value.toMilliseconds()) : undefined);
 
 /**
  * The public helper functions check their input as the constructs check props, in the same format with the
  * function's name in place of the construct path: `[desiredReplicas] targetAverageValue: got 0, expected ...`.
  */
-export function inputError(fn: string, prop: string, value: unknown, expected: string): Error {
-  return new Error(`[${fn}] ${prop}: got ${describe(value)}, expected ${expected}`);
+export function inputError(fn: string, prop: string, value: unknown, expected: string): ValidationError {
+  return new ValidationError(fn, prop, describe(value, describeDuration), expected);
 }
 
 export function checkInput(fn: string, input: unknown, name: string): void {
@@ -58,7 +61,7 @@ export function checkStrings(fn: string, prop: string, value: unknown, optional 
 
 export function checkDurationInput(fn: string, prop: string, value: unknown, optional = false): void {
   if (optional && value === undefined) return;
-  if (!(value instanceof Duration) || !Number.isFinite(value.toMilliseconds()) || value.toMilliseconds() < 0) {
+  if (!isDurationLike(value) || !Number.isFinite(value.toMilliseconds()) || value.toMilliseconds() < 0) {
     throw inputError(fn, prop, value, 'a cdk8s Duration of 0 or more');
   }
 }

@@ -1,4 +1,4 @@
-import { AdapterRuleConfig } from '../adapter-rule';
+import { AdapterRuleConfig } from './adapter-config';
 import { GoMap, GoTemplate, goQuote, TemplateParseError } from './go-template';
 import { checkInput, checkStrings, inputError } from './_input';
 

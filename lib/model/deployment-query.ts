@@ -17,6 +17,30 @@ export function deploymentPodRegex(deployment: string): string {
   return `${deployment.replace(/\./g, '\\\\.')}${POD_OF_DEPLOYMENT_SUFFIX}`;
 }
 
+/** The pushgateway's time of each group's last push; `time() -` it is the group's age. */
+export const PUSH_TIME_SERIES = 'push_time_seconds';
+
+/** How long ago each group matching `matchers` was pushed, in seconds. */
+export function pushAgeQuery(matchers: string): string {
+  return `time() - ${PUSH_TIME_SERIES}{${matchers}}`;
+}
+
+/**
+ * The one freshness test of a push, per pod: the series times `(age < bool N)`, so a group pushed N seconds ago or
+ * more reads 0 instead of disappearing (an HPA that gets no metric for any pod takes no action at all); `max` keeps
+ * one value per pod if the same group is scraped twice. The adapter's rule, the Deployment total (External rule,
+ * KEDA) and the dashboard all write it here; the arguments may be the adapter's template actions.
+ */
+export function perPodFreshQuery(q: { readonly series: string; readonly matchers: string; readonly groupBy: string; readonly staleAfterSeconds: number }): string {
+  return `max by (${q.groupBy}) (${q.series}{${q.matchers}} * (${pushAgeQuery(q.matchers)} < bool ${q.staleAfterSeconds}))`;
+}
+
+/** The N of the freshness test in a query that `perPodFreshQuery` wrote (a rule's, a KEDA trigger's); else undefined. */
+export function staleAfterInQuery(query: string | undefined): number | undefined {
+  const m = new RegExp(`${PUSH_TIME_SERIES}[\\s\\S]*?<\\s*bool\\s+(\\d+(?:\\.\\d+)?)`).exec(query ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
 /** Where the series come from and how they are labelled. */
 export type TotalQuerySource =
   | {
@@ -53,7 +77,8 @@ export type TotalQuerySource =
 export function deploymentTotalQuery(source: TotalQuerySource, namespace: string, podRegex: string): string {
   const scope = `${source.namespaceLabel}="${namespace}",${source.podLabel}=~"${podRegex}"`;
   if (source.kind === 'pushgateway') {
-    return `sum(max by (${source.podLabel}) (${source.series}{${scope}} * (time() - push_time_seconds{${scope}} < bool ${source.staleAfterSeconds}))) or vector(0)`;
+    const perPod = perPodFreshQuery({ series: source.series, matchers: scope, groupBy: source.podLabel, staleAfterSeconds: source.staleAfterSeconds });
+    return `sum(${perPod}) or vector(0)`;
   }
   const matchers = [scope, ...source.matchers].join(',');
   return `sum(increase(${source.series}{${matchers}}[${source.window}])) or vector(0)`;

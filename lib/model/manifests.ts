@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync, statSync } from 'fs';
 import { extname, join } from 'path';
 import { parse, parseAllDocuments } from 'yaml';
-import { AdapterRuleConfig } from '../adapter-rule';
+import { parsePromDuration } from '../core/duration';
+import { AdapterRuleConfig } from './adapter-config';
+import { staleAfterInQuery } from './deployment-query';
 import { apiMetricName, checkRuleLoads, RuleRefusedError } from './adapter-query';
 import { DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP, HpaScalingRules, SimulatedHpa } from './simulation';
 
@@ -78,9 +80,7 @@ export function ruleForMetric(rules: FoundRule[], metric: string, external: bool
  * `time() - push_time_seconds < bool N` test.
  */
 export function staleAfterOf(rule: AdapterRuleConfig | string): number | undefined {
-  const query = typeof rule === 'string' ? rule : rule.metricsQuery;
-  const m = /push_time_seconds[\s\S]*?<\s*bool\s+(\d+(?:\.\d+)?)/.exec(query ?? '');
-  return m ? Number(m[1]) : undefined;
+  return staleAfterInQuery(typeof rule === 'string' ? rule : rule.metricsQuery);
 }
 
 /** One metric of an HPA. */
@@ -228,15 +228,9 @@ export function pushgatewayScrapeInterval(objects: Manifest[]): number | undefin
       if (!config || !Array.isArray(config.scrape_configs)) continue;
       const global = config.global?.scrape_interval ?? '1m';
       const job = config.scrape_configs.find((j: any) => j.honor_labels === true) ?? config.scrape_configs[0];
-      if (job) return promDuration(job.scrape_interval ?? global);
+      if (job) return parsePromDuration(job.scrape_interval ?? global);
     }
   }
   return undefined;
 }
 
-function promDuration(text: string): number {
-  const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
-  let total = 0;
-  for (const m of String(text).matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) total += Number(m[1]) * units[m[2]!]!;
-  return total;
-}

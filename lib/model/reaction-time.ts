@@ -1,10 +1,7 @@
-import { Duration } from 'cdk8s';
+// type only: the model must load without cdk8s (its Durations are recognised by shape, core/duration.ts)
+import type { Duration } from 'cdk8s';
 import { checkDurationInput, checkInput, inputError } from './_input';
-
-/** Interlok's PrometheusMetricsAdapter pushes on a fixed 10 s schedule (not configurable). */
-export const INTERLOK_PUSH_INTERVAL = Duration.seconds(10);
-/** kube-controller-manager's default `--horizontal-pod-autoscaler-sync-period`. */
-export const HPA_SYNC_PERIOD = Duration.seconds(15);
+import { HPA_SYNC_SECONDS, INTERLOK_PUSH_SECONDS } from './intervals';
 
 export interface ReactionTimeInputs {
   /** How often Prometheus scrapes the pushgateway. */
@@ -14,11 +11,11 @@ export interface ReactionTimeInputs {
   readonly scaleUpStabilization: Duration;
   readonly scaleDownStabilization: Duration;
   /**
-   * @default INTERLOK_PUSH_INTERVAL
+   * @default 10 s (INTERLOK_PUSH_SECONDS)
    */
   readonly pushInterval?: Duration;
   /**
-   * @default HPA_SYNC_PERIOD
+   * @default 15 s (HPA_SYNC_SECONDS)
    */
   readonly hpaSyncPeriod?: Duration;
   /**
@@ -62,8 +59,8 @@ export function worstCaseReactionTimes(i: ReactionTimeInputs): ReactionTimes {
   checkDurationInput(fn, 'hpaSyncPeriod', i.hpaSyncPeriod, true);
   if (i.metricType !== undefined && i.metricType !== 'External' && i.metricType !== 'Pods') throw inputError(fn, 'metricType', i.metricType, '"External" or "Pods"');
   const s = (d: Duration | undefined) => (d ? d.toSeconds() : 0);
-  const push = s(i.pushInterval ?? INTERLOK_PUSH_INTERVAL);
-  const sync = s(i.hpaSyncPeriod ?? HPA_SYNC_PERIOD);
+  const push = i.pushInterval ? s(i.pushInterval) : INTERLOK_PUSH_SECONDS;
+  const sync = i.hpaSyncPeriod ? s(i.hpaSyncPeriod) : HPA_SYNC_SECONDS;
   const scaleUp = push + s(i.scrapeInterval) + sync + s(i.scaleUpStabilization);
   if (i.staleAfter === undefined) return { scaleUp };
   const scaleDownRecommendation = push + s(i.staleAfter) + sync;

@@ -1,4 +1,4 @@
-import { AdapterRuleConfig } from '../adapter-rule';
+import { AdapterRuleConfig } from './adapter-config';
 import { apiMetricName, buildMetricsQuery, checkRuleLoads, LabelRequirement } from './adapter-query';
 import { GoTemplate } from './go-template';
 

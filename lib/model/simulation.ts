@@ -1,4 +1,5 @@
 import { desiredReplicas, desiredReplicasExternal, ReplicaCalculation } from './replica-calculation';
+import { HPA_SYNC_SECONDS, INTERLOK_PUSH_SECONDS } from './intervals';
 
 /**
  * The chain over time, second by second: Interlok pods pushing the messages of their last push interval (nothing
@@ -35,7 +36,11 @@ export interface SimulatedHpa {
   readonly tolerance?: number;
 }
 
-/** The Kubernetes defaults of `behavior` (the same as MessageMetricsHpa writes out). */
+/**
+ * The Kubernetes defaults of `behavior` (k8s.io/kubernetes pkg/apis/autoscaling/v2 defaults.go), written once:
+ * MessageMetricsHpa and KedaScaledObject write them out from here, and the simulation and the manifests reader
+ * assume them where a manifest gives none.
+ */
 export const DEFAULT_SCALE_UP: HpaScalingRules = {
   stabilizationWindowSeconds: 0, selectPolicy: 'Max',
   policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }, { type: 'Pods', value: 4, periodSeconds: 15 }],
@@ -120,10 +125,10 @@ interface Pod { readonly name: string; readonly started: number; handled: number
 interface Group { value: number; pushTime: number }
 
 export function simulate(input: SimulationInput): SimulationResult {
-  const push = input.timing?.pushInterval ?? 10;
+  const push = input.timing?.pushInterval ?? INTERLOK_PUSH_SECONDS;
   const scrape = input.timing?.scrapeInterval ?? 10;
   const stale = input.timing && 'staleAfter' in input.timing ? input.timing.staleAfter : 30;
-  const sync = input.timing?.syncPeriod ?? 15;
+  const sync = input.timing?.syncPeriod ?? HPA_SYNC_SECONDS;
   const deregister = input.timing?.deregistration ?? true;
   const hpa = input.hpa;
   const steps = [...input.load].sort((a, b) => a.at - b.at);

@@ -2,12 +2,13 @@ import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { checkDnsLabel, checkDuration, humanDuration, propError } from '../_checks';
 import { isLabelValue } from '../labels';
+import { MONITOR_INTERVAL_SECONDS } from '../model/intervals';
 
 /** The label kube-prometheus-stack's Prometheus selects monitors by (its release name). */
 export const RELEASE_LABEL = 'release';
 export const DEFAULT_RELEASE = 'kube-prometheus-stack';
 /** kube-prometheus-stack's default scrape interval (`prometheus.prometheusSpec.scrapeInterval` unset: 30 s). */
-export const DEFAULT_MONITOR_INTERVAL = Duration.seconds(30);
+export const DEFAULT_MONITOR_INTERVAL = Duration.seconds(MONITOR_INTERVAL_SECONDS);
 
 export function checkRelease(scope: IConstruct, value: string): string {
   if (typeof value !== 'string' || value.length === 0 || !isLabelValue(value)) {

@@ -6,6 +6,7 @@ import { AdapterRule } from '../adapter-rule';
 import { recommendedLabels } from '../labels';
 import { MessageMetricsHpa } from '../message-metrics-hpa';
 import { checkProps } from '../_props';
+import { deploymentPodRegex, perPodFreshQuery } from '../model/deployment-query';
 
 export interface GrafanaDashboardProps {
   /** The namespace of the ConfigMap (the Grafana sidecar searches its own or every namespace). */
@@ -55,8 +56,8 @@ export class GrafanaDashboard extends Construct {
   public static model(rule: AdapterRule, hpa: MessageMetricsHpa, kubeStateMetrics = true): Record<string, any> {
     const ns = hpa.namespace;
     const deployment = hpa.target.name;
-    const pods = `${rule.namespaceLabel}="${ns}",${rule.podLabel}=~"${deployment}-[bcdfghjklmnpqrstvwxz2456789]{1,10}-[bcdfghjklmnpqrstvwxz2456789]{5}"`;
-    const perPod = `max by (${rule.podLabel}) (${rule.seriesName}{${pods}} * (time() - push_time_seconds{${pods}} < bool ${rule.staleAfter.toSeconds()}))`;
+    const pods = `${rule.namespaceLabel}="${ns}",${rule.podLabel}=~"${deploymentPodRegex(deployment)}"`;
+    const perPod = perPodFreshQuery({ series: rule.seriesName, matchers: pods, groupBy: rule.podLabel, staleAfterSeconds: rule.staleAfter.toSeconds() });
     const ksm = `namespace="${ns}",horizontalpodautoscaler="${hpa.name}"`;
     const ds = { type: 'prometheus', uid: '${datasource}' };
     const target = (refId: string, expr: string, legendFormat: string) => ({ refId, datasource: ds, expr, legendFormat });

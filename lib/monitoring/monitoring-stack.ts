@@ -17,6 +17,7 @@ import { DEFAULT_MONITOR_INTERVAL, DEFAULT_RELEASE } from './_monitor';
 import { ServiceMonitor } from './service-monitor';
 import { PodMonitor } from './pod-monitor';
 import { checkProps } from '../_props';
+import { DEFAULT_SCRAPE_SECONDS } from '../model/intervals';
 
 /** A kube-prometheus-stack the cluster runs already: its Prometheus scrapes through monitors of ours. */
 export interface KubePrometheusStackOptions {
@@ -186,7 +187,7 @@ export class MonitoringStack extends Construct {
     checkProps(this, 'names', { ...names }, 'MonitoringNamesProps');
     this.names = names;
     this.namespace = checkDnsLabel(this, props.namespace !== undefined ? 'namespace' : 'names.namespace', props.namespace ?? names.namespace);
-    const scrapeInterval = props.scrapeInterval ?? Duration.seconds(10);
+    const scrapeInterval = props.scrapeInterval ?? Duration.seconds(DEFAULT_SCRAPE_SECONDS);
 
     // a namespace every cluster has is never ours: `kubectl delete -f` would try to delete it, helm refuses it
     const clusterNamespace = CLUSTER_NAMESPACES.includes(this.namespace);

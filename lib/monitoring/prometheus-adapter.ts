@@ -13,6 +13,7 @@ import { clusterIpService, singleContainerDeployment } from './_workload';
 import { checkPeer, ingressPolicy, NetworkPeer } from './network-peer';
 import { checkProps } from '../_props';
 import { DEFAULT_NAMES } from './monitoring-names';
+import { DEFAULT_SCRAPE_SECONDS } from '../model/intervals';
 
 /** How the API server trusts the adapter's serving certificate. */
 export class ApiServiceTls {
@@ -197,7 +198,7 @@ export class PrometheusAdapter extends Construct {
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? DEFAULT_NAMES.namespace);
     this.prometheusUrl = checkUrl(this, 'prometheusUrl', props.prometheusUrl);
     const image = checkImage(this, 'image', props.image ?? 'registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0');
-    const scrape = checkDuration(this, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(10), Duration.seconds(1), Duration.hours(1));
+    const scrape = checkDuration(this, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(DEFAULT_SCRAPE_SECONDS), Duration.seconds(1), Duration.hours(1));
     this.relistInterval = checkDuration(this, 'relistInterval', props.relistInterval ?? Duration.minutes(1), scrape, Duration.hours(1));
     const tls = props.tls ?? ApiServiceTls.insecureSkipTlsVerify();
     if (!(tls instanceof ApiServiceTls)) throw propError(this, 'tls', tls, 'an ApiServiceTls');

@@ -10,6 +10,7 @@ import { clusterIpService, singleContainerDeployment } from './_workload';
 import { checkPeer, ingressPolicy, NetworkPeer, requirePeers } from './network-peer';
 import { checkProps } from '../_props';
 import { DEFAULT_NAMES } from './monitoring-names';
+import { DEFAULT_SCRAPE_SECONDS, INTERLOK_PUSH_SECONDS } from '../model/intervals';
 import { AppIndex } from '../_app-index';
 import { ExistingEndpoints, serviceKey } from '../existing-endpoints';
 import { isPushgatewayService } from '../pushgateway-env';
@@ -153,7 +154,7 @@ export class PrometheusServer extends Construct {
     this.name = checkServiceName(this, 'name', props.name ?? DEFAULT_NAMES.prometheus);
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? DEFAULT_NAMES.namespace);
     const image = checkImage(this, 'image', props.image ?? 'quay.io/prometheus/prometheus:v2.53.4');
-    this.scrapeInterval = checkDuration(this, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(10), Duration.seconds(1), Duration.seconds(10));
+    this.scrapeInterval = checkDuration(this, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(DEFAULT_SCRAPE_SECONDS), Duration.seconds(1), Duration.seconds(INTERLOK_PUSH_SECONDS));
     const retention = checkDuration(this, 'retention', props.retention ?? Duration.days(1), Duration.hours(1), Duration.days(365));
     const targets = checkArray(this, 'pushgatewayTargets', props.pushgatewayTargets, 'host:port');
     const scrapePods = checkArray(this, 'scrapePods', props.scrapePods, 'ScrapedPods');

@@ -2,26 +2,17 @@
  * `doctor` against a real pushgateway and Prometheus (configured from dist/), healthy and broken: no honor_labels,
  * stale groups, a wrong namespace label, the guide's unscoped rule, an unreachable Prometheus.
  */
-import { spawn } from 'child_process';
 import { writeFileSync } from 'fs';
 import { AddressInfo, createServer } from 'net';
 import { join } from 'path';
 import { parse, stringify } from 'yaml';
 import { distObjects, findObject, MetricsChain } from './harness';
+import { runCli } from '../support/cli';
 
 const root = join(__dirname, '..', '..');
 const prometheusYaml: string = findObject(distObjects(), 'ConfigMap', 'interlok-scaling-prometheus').data['prometheus.yml'];
 
-function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin', 'cdk8s-interlok-scaling.ts'), ...args], { cwd: root });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => { stdout += d; });
-    p.stderr.on('data', (d) => { stderr += d; });
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 let chain: MetricsChain;
 let noHonor: MetricsChain;

@@ -8,4 +8,5 @@ module.exports = {
   testEnvironment: 'node',
   testTimeout: 600000,
   maxWorkers: 1,
+  setupFilesAfterEnv: ['<rootDir>/test/support/one-outdir.ts'],
 };

@@ -29,7 +29,7 @@ function namespaceNames(): string[] {
 
 let work: string;
 let synthesized: Synthesized[];
-let installedCrds: string[] = [];
+const installedCrds: string[] = [];
 /** the namespaces the cluster had before any example: an example must not emit them as objects of its own */
 let existingNamespaces: string[];
 
