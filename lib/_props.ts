@@ -19,7 +19,7 @@ const PROPS: Record<string, { readonly keys: readonly string[]; readonly extends
   MessageMetricsHpaProps: { keys: ['rule', 'target'], extends: ['AutoscalerOptions'] },
   ScalingRules: { keys: ['policies', 'stabilizationWindow'] },
   KedaFallback: { keys: ['behavior', 'failureThreshold', 'replicas'] },
-  KedaOptions: { keys: ['activationThreshold', 'cooldownPeriod', 'fallback', 'maxReplicaCount', 'minReplicaCount', 'name', 'pollingInterval', 'scaleDown', 'scaleUp', 'serverAddress', 'threshold'] },
+  KedaOptions: { keys: ['activationThreshold', 'adoptHpa', 'cooldownPeriod', 'fallback', 'maxReplicaCount', 'minReplicaCount', 'name', 'pollingInterval', 'scaleDown', 'scaleUp', 'serverAddress', 'threshold'] },
   KedaScaledObjectProps: { keys: ['rule', 'serverAddress', 'target'], extends: ['KedaOptions'] },
   KedaScalerOptions: { keys: ['operatorPeer'], extends: ['KedaOptions'] },
   InterlokLoadJobProps: { keys: ['count', 'interlok'] },

@@ -328,6 +328,12 @@ function imageRules(bins: ClusterBinaries): object[] {
     { repository: 'quay.io/prometheus/pushgateway', binary: pushgateway },
     { repository: 'prom/pushgateway', binary: pushgateway },
     { repository: 'registry.k8s.io/prometheus-adapter/prometheus-adapter', binary: bins.prometheusAdapter },
+    // KEDA's images and prometheus-operator's, for the tests that install them (test/e2e/upstream.ts)
+    { repository: 'ghcr.io/kedacore/keda', binary: bins.keda.operator },
+    { repository: 'ghcr.io/kedacore/keda-metrics-apiserver', binary: bins.keda.metricsApiServer },
+    { repository: 'ghcr.io/kedacore/keda-admission-webhooks', binary: bins.keda.admissionWebhooks },
+    { repository: 'quay.io/prometheus-operator/prometheus-operator', binary: bins.prometheusOperator.operator },
+    { repository: 'quay.io/prometheus-operator/prometheus-config-reloader', binary: bins.prometheusOperator.configReloader },
     // the pushgateway-deregister sidecar: its own shell script, with this machine's sh and curl
     { repository: 'curlimages/curl', command: true },
   ];
