@@ -9,8 +9,11 @@ import { join } from 'path';
 
 const root = join(__dirname, '..');
 const e2e = readdirSync(join(root, 'test', 'e2e')).filter((f) => f.endsWith('.e2e.ts')).sort().map((f) => `test/e2e/${f}`);
-/** The longest files apart: the HPA scenarios with the NetworkPolicy traffic, the rest on the second cluster. */
-const first = e2e.filter((f) => /\/(hpa|network-policies)\.e2e\.ts$/.test(f));
+/**
+ * The longest files apart: the HPA scenarios, the NetworkPolicy traffic and KEDA's scenarios on the first cluster;
+ * the rest (the README examples, kube-prometheus-stack, the hpa ↔ keda switch) on the second.
+ */
+const first = e2e.filter((f) => /\/(hpa|network-policies|keda)\.e2e\.ts$/.test(f));
 const second = e2e.filter((f) => !first.includes(f));
 
 function run(name: string, cmd: string, args: string[], capture: boolean): Promise<{ name: string; code: number; output: string }> {
