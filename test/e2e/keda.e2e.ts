@@ -106,7 +106,7 @@ describe("the README's KEDA example on KEDA", () => {
       if (ready?.status === 'True') return true;
       throw new Error(JSON.stringify(s.status));
     }, 90_000);
-    kubectl(['-n', 'monitoring', 'wait', '--for=condition=Ready', 'pod', '--all', '--timeout=120s']);
+    kubectl(['-n', serviceOf(so.spec.triggers[0].metadata.serverAddress).namespace, 'wait', '--for=condition=Ready', 'pod', '--all', '--timeout=120s']);
   });
 
   test("the guide's 150 messages into one pod → 2 replicas, from KEDA's metric", async () => {
@@ -224,22 +224,23 @@ describe("the README's Interlok 5 example (scrape mode) on KEDA", () => {
     kubectl(['apply', '-f', scrape.dist]);
     await waitFor(`KEDA's HPA ${hpa}`, () => (kubectlResult(['-n', ns, 'get', 'hpa', hpa]).status === 0 ? true : undefined), 90_000);
     patchScaleDownToZero(ns, sso.metadata.name);
-    // each pod's Micrometer page: the counter grows by `rate` per second while busy
+    // each pod's Micrometer page: the Deployment handles `rate` messages per second while busy, spread over its pods
     let rate = 0;
     const page = (n: number) => [
       '# HELP workflow_count_total  ', '# TYPE workflow_count_total counter',
       `workflow_count_total{component="in-box-workflow",workflow="${workflow}",} ${n}`, '',
     ].join('\n');
     const tick = () => {
-      for (const pod of podsOfDeployment(ns, name)) {
-        const n = (counters.get(pod) ?? 0) + rate;
+      const pods = podsOfDeployment(ns, name);
+      for (const pod of pods) {
+        const n = (counters.get(pod) ?? 0) + (2 * rate) / pods.length;
         counters.set(pod, n);
         setStandInPage(ns, pod, 'prometheus/metrics', page(n));
       }
     };
     tick();
-    timer = setInterval(tick, 1000);
-    // busy: 1.5 × threshold per window into one pod, then into whichever pods run → ceil(1.5) = 2 replicas
+    timer = setInterval(tick, 2000);
+    // busy: 1.5 × threshold per window in all → ceil(1.5) = 2 replicas, whatever the number of pods
     const [, amount, unit] = /\[(\d+)([sm])\]/.exec(sso.spec.triggers[0].metadata.query)!;
     const windowSeconds = Number(amount) * (unit === 'm' ? 60 : 1);
     rate = (1.5 * threshold) / windowSeconds;
