@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import { desiredReplicasExternal } from '../../lib';
 import { getJson, hpaState, kubectl, kubectlResult, Pusher, requireCluster, resetCluster, waitFor, waitForDeleted, waitForReplicas } from './harness';
 import {
-  deleteStandInPages, installKeda, one, readmeExample, serviceOf, setStandInPage, synthesizeApp, Synthesized, uninstallKeda,
+  deleteStandInPages, installKeda, one, readmeExample, serviceOf, setStandInPage, synthesizeApp, Synthesized, uninstallKeda, waitForHttp,
 } from './upstream';
 
 let work: string;
@@ -111,6 +111,7 @@ describe("the README's KEDA example on KEDA", () => {
 
   test("the guide's 150 messages into one pod → 2 replicas, from KEDA's metric", async () => {
     const [pod] = podsOfDeployment(namespace, deployment);
+    await waitForHttp(`${pushgatewayUrl(keda, deployment)}/-/ready`);
     pusher.set(namespace, pod!, 150);
     await waitFor("KEDA's metric at 150", () => (kedaMetric(namespace, so.metadata.name, 's0-prometheus') === 150 ? true : undefined), 90_000, 2000);
     const state = await waitForReplicas(namespace, hpaName, deployment, 2, 90_000);

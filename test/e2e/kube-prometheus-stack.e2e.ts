@@ -14,7 +14,7 @@ import { parse, stringify } from 'yaml';
 import { getJson, kubectl, kubectlResult, Pusher, requireCluster, resetCluster, waitFor, waitForDeleted, waitForReplicas } from './harness';
 import {
   deleteStandInPages, generatedConfig, installKubePrometheusStack, KubePrometheusStack, one, promQuery, readmeExample, serviceOf,
-  setStandInPage, synthesizeApp, Synthesized, uninstallKubePrometheusStack,
+  setStandInPage, synthesizeApp, Synthesized, uninstallKubePrometheusStack, waitForHttp,
 } from './upstream';
 
 const root = join(__dirname, '..', '..');
@@ -104,6 +104,7 @@ describe("the README's kube-prometheus-stack example", () => {
     kubectl(['-n', ns, 'wait', '--for=condition=Available', `deployment/${deployment}`, '--timeout=120s']);
     const [pod] = podsOfDeployment(ns, deployment);
     pusher = new Pusher(pushgatewayUrl(example, deployment));
+    await waitForHttp(`${pushgatewayUrl(example, deployment)}/-/ready`);
     pusher.set(ns, pod!, 150);
     const sample = await waitFor('MessageMetrics in the stack\'s Prometheus', () => {
       const r = promQuery(prometheusBase, `MessageMetrics{k8s_pod_name="${pod}"}`);
@@ -161,6 +162,7 @@ describe('`adapter-values` in the prometheus-community chart\'s adapter, against
     kubectl(['-n', ns, 'wait', '--for=condition=Available', `deployment/${deployment}`, '--timeout=120s']);
     const [pod] = podsOfDeployment(ns, deployment);
     pusher = new Pusher(pushgatewayUrl(app, deployment));
+    await waitForHttp(`${pushgatewayUrl(app, deployment)}/-/ready`);
     pusher.set(ns, pod!, 150);
     const state = await waitForReplicas(ns, hpa.metadata.name, deployment, 2, 300_000);
     expect(state.desired).toBe(2);

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { getJson, hpaState, kubectl, kubectlResult, Pusher, requireCluster, resetCluster, waitFor, waitForDeleted, waitForReplicas } from './harness';
-import { installKeda, one, synthesizeApp, Synthesized, uninstallKeda } from './upstream';
+import { installKeda, one, synthesizeApp, Synthesized, uninstallKeda, waitForHttp } from './upstream';
 
 const root = join(__dirname, '..', '..');
 let work: string;
@@ -74,6 +74,7 @@ test('Scaler.hpa() installed and scaling: 150 messages → 2 replicas', async ()
   kubectl(['apply', '-f', hpaApp.dist]);
   for (const o of hpaApp.objects.filter((x) => x.kind === 'APIService')) kubectl(['wait', '--for=condition=Available', `apiservice/${o.metadata.name}`, '--timeout=180s']);
   const [pod] = podsOfDeployment(ns, deployment);
+  await waitForHttp(`${pushgatewayUrl(hpaApp, deployment)}/-/ready`);
   pusher.set(ns, pod!, 150);
   await waitForReplicas(ns, hpa.metadata.name, deployment, 2, 240_000);
 });

@@ -286,3 +286,11 @@ export function deleteStandInPages(namespace: string, pod: string): void {
   const state = process.env[STATE_ENV];
   if (state) rmSync(join(state, 'pages', namespace, pod), { recursive: true, force: true });
 }
+
+/**
+ * Resolves once `url` answers 2xx from the node. A pod that just became Ready may not take traffic for a few seconds
+ * more (kube-router syncs its NetworkPolicy chains every 5 s), and the Pusher fails the test on its first failed push.
+ */
+export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
+  await waitFor(`${url} to answer`, () => (spawnSync('curl', ['-fsS', '-o', '/dev/null', '--max-time', '3', url]).status === 0 ? true : undefined), timeoutMs, 1000);
+}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -10,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -208,6 +211,14 @@ func (rt *podRuntime) projectVolumes(first bool) error {
 			errs = append(errs, fmt.Sprintf("volume %s: %v", v.Name, err))
 			continue
 		}
+		if v.Secret != nil || v.ConfigMap != nil {
+			// as the kubelet writes them: what watches them (prometheus-config-reloader) sees one change, when the
+			// content changes, and never a half-written volume
+			if err := atomicWrite(dir, files); err != nil {
+				errs = append(errs, fmt.Sprintf("volume %s: %v", v.Name, err))
+			}
+			continue
+		}
 		for name, content := range files {
 			if content == nil {
 				continue // a token that is still fresh
@@ -225,6 +236,76 @@ func (rt *podRuntime) projectVolumes(first bool) error {
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// atomicWrite lays a volume out as the kubelet's AtomicWriter does: the files in a directory named after their
+// content, `..data` a symlink to it (swapped by a rename when the content changes, else left alone), and each
+// top-level name a symlink into `..data`.
+func atomicWrite(dir string, files map[string][]byte) error {
+	keys := make([]string, 0, len(files))
+	for k := range files {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		fmt.Fprintf(h, "%s\x00%d\x00", k, len(files[k]))
+		h.Write(files[k])
+	}
+	gen := "..gen-" + hex.EncodeToString(h.Sum(nil))[:16]
+	data := filepath.Join(dir, "..data")
+	if cur, err := os.Readlink(data); err == nil && cur == gen {
+		return nil
+	}
+	genDir := filepath.Join(dir, gen)
+	_ = os.RemoveAll(genDir)
+	tops := map[string]bool{}
+	for _, k := range keys {
+		path := filepath.Join(genDir, k)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, files[k], 0o644); err != nil {
+			return err
+		}
+		tops[strings.SplitN(k, "/", 2)[0]] = true
+	}
+	if len(keys) == 0 {
+		if err := os.MkdirAll(genDir, 0o755); err != nil {
+			return err
+		}
+	}
+	tmp := filepath.Join(dir, "..data_tmp")
+	_ = os.Remove(tmp)
+	if err := os.Symlink(gen, tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, data); err != nil {
+		return err
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case name == "..data" || name == gen:
+		case strings.HasPrefix(name, ".."):
+			_ = os.RemoveAll(filepath.Join(dir, name))
+		case !tops[name]:
+			_ = os.RemoveAll(filepath.Join(dir, name))
+		}
+	}
+	for top := range tops {
+		link := filepath.Join(dir, top)
+		want := filepath.Join("..data", top)
+		if cur, err := os.Readlink(link); err == nil && cur == want {
+			continue
+		}
+		_ = os.RemoveAll(link)
+		if err := os.Symlink(want, link); err != nil {
+			return err
+		}
 	}
 	return nil
 }
