@@ -1,6 +1,8 @@
 // Builds the test cluster's Go binaries from pinned modules into a cache outside the repository, keyed by what
 // goes into them, so that a second run finds them and starts in seconds. A cold build takes about 6 minutes on
-// 2 cores (kube: 5 min, prometheus-adapter: 2 min, kube-router: 1.5 min, more while other work shares the cores).
+// 2 cores (kube: 5 min, prometheus-adapter: 2 min, kube-router: 1.5 min, more while other work shares the cores);
+// KEDA's three programs add about 400 s of 2 idle cores (seen: 1023 s of CPU, 62 min on cores shared with four other
+// builds and clusters) and prometheus-operator with its config reloader about 100 s (seen: 26 min so shared).
 import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'fs';
