@@ -18,6 +18,15 @@ export const PROMETHEUS_ADAPTER_VERSION = 'v0.12.0';
 export const KUBE_ROUTER_MODULE = 'github.com/cloudnativelabs/kube-router/v2';
 export const KUBE_ROUTER_VERSION = 'v2.1.0';
 /**
+ * Prometheus itself, as the stack deploys it (quay.io/prometheus/prometheus:v2.53.4; the module's versions are v0.x for
+ * Prometheus 2.x). Debian's prometheus package is built without Kubernetes service discovery (its 2.42 refuses
+ * `kubernetes_sd_configs`: "field kubernetes_sd_configs not found in type config.ScrapeConfig"), which scrape mode and
+ * every configuration prometheus-operator generates use.
+ */
+export const PROMETHEUS_MODULE = 'github.com/prometheus/prometheus';
+export const PROMETHEUS_MODULE_VERSION = 'v0.53.4';
+export const PROMETHEUS_VERSION = 'v2.53.4';
+/**
  * KEDA and prometheus-operator: their CRDs (the README's KEDA and kube-prometheus-stack examples), their manifests and
  * their programs (operator, metrics API server and admission webhooks; the operator and its config reloader), all
  * from these projects' own Go modules.
@@ -48,6 +57,8 @@ export interface ClusterBinaries {
   /** KEDA's three programs, as its images run them (`/keda`, `/keda-adapter`, `/keda-admission-webhooks`) */
   readonly keda: { readonly operator: string; readonly metricsApiServer: string; readonly admissionWebhooks: string };
   readonly prometheusOperator: { readonly operator: string; readonly configReloader: string };
+  /** Prometheus with its Kubernetes service discovery (see PROMETHEUS_MODULE) */
+  readonly prometheus: string;
 }
 
 /** The cache key of the kube binary: the Kubernetes version and every file of its module. */
@@ -74,6 +85,7 @@ export function binaryPaths(): ClusterBinaries {
       operator: join(bin, prometheusOperatorKey(), 'operator'),
       configReloader: join(bin, prometheusOperatorKey(), 'prometheus-config-reloader'),
     },
+    prometheus: join(bin, `prometheus-${PROMETHEUS_VERSION}`, 'prometheus'),
   };
 }
 
@@ -151,6 +163,12 @@ export function ensureBinaries(log: (line: string) => void = (l) => console.erro
   buildDirInto([paths.keda.operator, paths.keda.metricsApiServer, paths.keda.admissionWebhooks], (outDir) => {
     go(['build', '-trimpath', '-ldflags', '-s -w', '-o', outDir, './cmd/operator', './cmd/adapter', './cmd/webhooks'],
       downloadModule(KEDA_MODULE, KEDA_VERSION, log), log);
+  }, log);
+  buildInto(paths.prometheus, (out) => {
+    // inside the downloaded module (its go.mod replaces klog); the web UI is served from files, not embedded
+    go(['build', '-trimpath', '-ldflags', [
+      '-s -w', `-X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION.replace(/^v/, '')}`,
+    ].join(' '), '-o', out, './cmd/prometheus'], downloadModule(PROMETHEUS_MODULE, PROMETHEUS_MODULE_VERSION, log), log);
   }, log);
   buildDirInto([paths.prometheusOperator.operator, paths.prometheusOperator.configReloader], (outDir) => {
     go(['build', '-trimpath', '-ldflags', '-s -w', '-o', outDir, `${PROMETHEUS_OPERATOR_MODULE}/cmd/operator`,

@@ -323,8 +323,9 @@ export class Cluster {
 function imageRules(bins: ClusterBinaries): object[] {
   const pushgateway = tool('prometheus-pushgateway');
   return [
-    { repository: 'quay.io/prometheus/prometheus', binary: tool('prometheus') },
-    { repository: 'prom/prometheus', binary: tool('prometheus') },
+    // Prometheus built from its module at the stack's version: Debian's package lacks Kubernetes service discovery
+    { repository: 'quay.io/prometheus/prometheus', binary: bins.prometheus },
+    { repository: 'prom/prometheus', binary: bins.prometheus },
     { repository: 'quay.io/prometheus/pushgateway', binary: pushgateway },
     { repository: 'prom/pushgateway', binary: pushgateway },
     { repository: 'registry.k8s.io/prometheus-adapter/prometheus-adapter', binary: bins.prometheusAdapter },

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { crdFiles, downloadModule, KEDA_MODULE, KEDA_VERSION, PROMETHEUS_OPERATOR_MODULE, PROMETHEUS_OPERATOR_VERSION } from '../cluster/build';
+import { crdFiles, downloadModule, KEDA_MODULE, KEDA_VERSION, PROMETHEUS_OPERATOR_MODULE, PROMETHEUS_OPERATOR_VERSION, PROMETHEUS_VERSION } from '../cluster/build';
 import { STATE_ENV } from '../cluster/cluster';
 import { readmeExamples } from '../readme-examples';
 import { getJson, kubectl, kubectlResult, waitFor } from './harness';
@@ -129,12 +129,9 @@ export interface KubePrometheusStack {
 let operatorObjects: any[] = [];
 let stackObjects: any[] = [];
 
-/** The Prometheus version of this machine's binary, which runs for any Prometheus image (the operator needs it). */
+/** The version of the Prometheus the node agent runs for Prometheus images (the operator needs it for its flags). */
 export function prometheusVersion(): string {
-  const out = spawnSync('prometheus', ['--version'], { encoding: 'utf8' });
-  const m = /version (\d+\.\d+\.\d+)/.exec(`${out.stdout}${out.stderr}`);
-  if (!m) throw new Error(`cannot read the version of prometheus: ${out.stderr}`);
-  return `v${m[1]}`;
+  return PROMETHEUS_VERSION;
 }
 
 /**
@@ -181,7 +178,7 @@ export async function installKubePrometheusStack(opts: { release: string; namesp
         probeSelector: { matchLabels: { release } }, probeNamespaceSelector: {},
         ruleSelector: { matchLabels: { release } }, ruleNamespaceSelector: {},
         scrapeConfigSelector: { matchLabels: { release } }, scrapeConfigNamespaceSelector: {},
-        // the image the agent runs Debian's prometheus for; the version tells the operator which flags it takes
+        // the image and version the agent runs (the version tells the operator which flags it takes)
         image: `quay.io/prometheus/prometheus:${prometheusVersion()}`, version: prometheusVersion(),
         replicas: 1, serviceAccountName: prometheus, portName: 'http-web', routePrefix: '/', listenLocal: false,
         externalUrl: `http://${prometheus}.${namespace}:9090`, enableAdminAPI: false, retention: '10d',
