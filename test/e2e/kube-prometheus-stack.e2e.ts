@@ -109,7 +109,9 @@ describe("the README's kube-prometheus-stack example", () => {
     const sample = await waitFor('MessageMetrics in the stack\'s Prometheus', () => {
       const r = promQuery(prometheusBase, `MessageMetrics{k8s_pod_name="${pod}"}`);
       return r.length === 1 ? r[0] : undefined;
-    }, 180_000, 3000);
+      // prometheus-config-reloader may miss a change of the Secret while its first reload is still being retried
+      // (Prometheus starting); it then re-reads the file after its --watch-interval, 3 min (seen on the cluster)
+    }, 300_000, 3000);
     // honour labels: the pushed job and grouping labels, not the pushgateway's target labels
     expect(sample.metric).toMatchObject({ __name__: 'MessageMetrics', job: 'interlok', k8s_namespace: ns, k8s_pod_name: pod });
     expect(sample.value[1]).toBe('150');
