@@ -10,10 +10,11 @@ import { join } from 'path';
 const root = join(__dirname, '..');
 const e2e = readdirSync(join(root, 'test', 'e2e')).filter((f) => f.endsWith('.e2e.ts')).sort().map((f) => `test/e2e/${f}`);
 /**
- * The longest files apart: the HPA scenarios, the NetworkPolicy traffic and KEDA's scenarios on the first cluster;
- * the rest (the README examples, kube-prometheus-stack, the hpa ↔ keda switch) on the second.
+ * The longest files apart: the HPA scenarios, the NetworkPolicy traffic, KEDA's scenarios (about 4 min) and the
+ * hpa ↔ keda switch (about 3.5 min) on the first cluster; the rest (the apply checks, the README examples,
+ * kube-prometheus-stack) on the second. KEDA and prometheus-operator start only in the files that install them.
  */
-const first = e2e.filter((f) => /\/(hpa|network-policies|keda)\.e2e\.ts$/.test(f));
+const first = e2e.filter((f) => /\/(hpa|network-policies|keda|scaler-switch)\.e2e\.ts$/.test(f));
 const second = e2e.filter((f) => !first.includes(f));
 
 function run(name: string, cmd: string, args: string[], capture: boolean): Promise<{ name: string; code: number; output: string }> {
