@@ -217,7 +217,7 @@ app.synth();
     const samples = await waitFor('workflow_count_total of every Interlok pod in the stack\'s Prometheus', () => {
       const r = promQuery(prometheusBase, `workflow_count_total{namespace="${ns}"}`);
       return r.length === pods.length ? r : undefined;
-    }, 180_000, 3000);
+    }, 300_000, 3000); // the config reloader's watch interval, as above
     expect(samples.map((s: any) => [s.metric.namespace, s.metric.pod, s.metric.workflow, s.value[1]]).sort())
       .toEqual(pods.map((p) => [ns, p, workflow, '42']).sort());
   });
