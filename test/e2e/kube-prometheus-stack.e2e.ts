@@ -151,7 +151,7 @@ describe('`adapter-values` in the prometheus-community chart\'s adapter, against
     expect(app.objects.filter((o) => o.kind === 'APIService')).toEqual([]);
     const sm = one(app, 'ServiceMonitor');
     const interval = sm.spec.endpoints[0].interval;
-    const values = parse(execFileSync(process.execPath, ['--import', 'tsx', join(root, 'cli', 'main.ts'), 'adapter-values', '--scrape-interval', interval],
+    const values = parse(execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bin', 'cdk8s-interlok-scaling.ts'), 'adapter-values', '--scrape-interval', interval],
       { cwd: root, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } }));
     expect(values.rules.default).toBe(false);
     adapterObjects = chartAdapter(stack.namespace, prometheusBase, values);
