@@ -52,7 +52,7 @@ const PROPS = {
   MessageMetricsHpaProps: { keys: own<MessageMetricsHpaProps, AutoscalerOptions>({ rule: 1, target: 1 }), extends: ['AutoscalerOptions'] },
   ScalingRules: { keys: own<ScalingRules>({ policies: 1, stabilizationWindow: 1 }) },
   KedaFallback: { keys: own<KedaFallback>({ behavior: 1, failureThreshold: 1, replicas: 1 }) },
-  KedaOptions: { keys: own<KedaOptions>({ activationThreshold: 1, cooldownPeriod: 1, fallback: 1, maxReplicaCount: 1, minReplicaCount: 1, name: 1, pollingInterval: 1, scaleDown: 1, scaleUp: 1, serverAddress: 1, threshold: 1 }) },
+  KedaOptions: { keys: own<KedaOptions>({ activationThreshold: 1, adoptHpa: 1, cooldownPeriod: 1, fallback: 1, maxReplicaCount: 1, minReplicaCount: 1, name: 1, pollingInterval: 1, scaleDown: 1, scaleUp: 1, serverAddress: 1, threshold: 1 }) },
   KedaScaledObjectProps: { keys: own<KedaScaledObjectProps, KedaOptions>({ rule: 1, target: 1 }), extends: ['KedaOptions'] },
   KedaScalerOptions: { keys: own<KedaScalerOptions, KedaOptions>({ operatorPeer: 1 }), extends: ['KedaOptions'] },
   InterlokLoadJobProps: { keys: own<InterlokLoadJobProps>({ count: 1, interlok: 1 }) },

@@ -226,9 +226,12 @@ export class InterlokAutoscalingChart extends Chart {
         throw propError(this, 'scaler.serverAddress', serverAddress, 'the URL of the Prometheus KEDA queries when the monitoring stack runs none (or set monitoring.existingPrometheusUrl)');
       }
       if (this.interloks.length === 0) this.monitoring.prometheus?.allowQueryFrom(operatorPeer ?? NetworkPeer.pods('keda', { 'app.kubernetes.io/name': 'keda-operator' }));
-      // a name given to Scaler.keda() is the first Interlok's; the others' ScaledObjects are named after them
-      const name = this.interloks.length === 0 ? options.name : undefined;
-      wired = { interlok, rule, scaledObject: new KedaScaledObject(scope, 'ScaledObject', { ...options, name, serverAddress, target, rule }) };
+      // a name (and an HPA to adopt) given to Scaler.keda() is the first Interlok's; the others' ScaledObjects are
+      // named after them
+      const first = this.interloks.length === 0;
+      const name = first ? options.name : undefined;
+      const adoptHpa = first ? options.adoptHpa : undefined;
+      wired = { interlok, rule, scaledObject: new KedaScaledObject(scope, 'ScaledObject', { ...options, name, adoptHpa, serverAddress, target, rule }) };
     } else {
       const hpa = new MessageMetricsHpa(scope, 'Autoscaler', { ...autoscaler, target, rule });
       // the dashboard reads pushed groups; scraped counters need other panels (not written yet)

@@ -75,6 +75,16 @@ export interface KedaOptions {
    */
   readonly fallback?: KedaFallback;
   /**
+   * The name of an HPA that already scales the same Deployment and that KEDA is to take over instead of creating
+   * `keda-hpa-<name>`: the HPA `Scaler.hpa()` installed (`interlok-autoscaler` by default), when a stack moves to
+   * `Scaler.keda()`. Without it KEDA's webhook refuses the ScaledObject while that HPA exists ("already managed by
+   * the hpa"). Writes KEDA's `scaledobject.keda.sh/transfer-hpa-ownership: "true"` and
+   * `advanced.horizontalPodAutoscalerConfig.name`; KEDA then owns that HPA (deleting the ScaledObject deletes it)
+   * and keeps the Deployment's replica count through the switch. Never a default: an HPA is taken over only by name.
+   * @default - none: KEDA creates its own HPA, and refuses the ScaledObject if another HPA scales the Deployment
+   */
+  readonly adoptHpa?: string;
+  /**
    * Scale-up behaviour of KEDA's HPA (`advanced.horizontalPodAutoscalerConfig.behavior`).
    * @default - the Kubernetes defaults, written out
    */
@@ -97,6 +107,8 @@ export interface KedaScaledObjectProps extends KedaOptions {
 
 /** What KEDA puts before a ScaledObject's name to name its HPA. */
 const KEDA_HPA_PREFIX = 'keda-hpa-';
+/** KEDA's annotation that lets a ScaledObject take over the HPA named in `advanced.horizontalPodAutoscalerConfig.name`. */
+const KEDA_TRANSFER_HPA_OWNERSHIP = 'scaledobject.keda.sh/transfer-hpa-ownership';
 
 const FALLBACK_BEHAVIORS = ['static', 'currentReplicas', 'currentReplicasIfHigher', 'currentReplicasIfLower'];
 
@@ -119,6 +131,8 @@ export class KedaScaledObject extends Construct {
   public readonly query: string;
   public readonly scaleUpStabilization: Duration;
   public readonly scaleDownStabilization: Duration;
+  /** The name of the HPA KEDA scales through: `keda-hpa-<name>`, or the adopted HPA's. */
+  public readonly hpaName: string;
   public readonly resource: ApiObject;
 
   constructor(scope: Construct, id: string, props: KedaScaledObjectProps) {
@@ -146,6 +160,8 @@ export class KedaScaledObject extends Construct {
     const polling = props.pollingInterval === undefined ? undefined : checkDuration(this, 'pollingInterval', props.pollingInterval, Duration.seconds(1), Duration.hours(1));
     const cooldown = props.cooldownPeriod === undefined ? undefined : checkDuration(this, 'cooldownPeriod', props.cooldownPeriod, Duration.seconds(0), Duration.days(1));
     const fallback = props.fallback === undefined ? undefined : this.checkFallback(checkProps(this, 'fallback', props.fallback, 'KedaFallback'));
+    const adopt = props.adoptHpa === undefined ? undefined : checkDnsLabel(this, 'adoptHpa', props.adoptHpa);
+    this.hpaName = adopt ?? `${KEDA_HPA_PREFIX}${this.name}`;
     const behavior = renderBehavior(this, props);
     this.scaleUpStabilization = Duration.seconds(behavior.scaleUp.stabilizationWindowSeconds!);
     this.scaleDownStabilization = Duration.seconds(behavior.scaleDown.stabilizationWindowSeconds!);
@@ -159,6 +175,7 @@ export class KedaScaledObject extends Construct {
         name: this.name,
         namespace: this.namespace,
         labels: recommendedLabels({ name: 'interlok', instance: this.target.name, component: 'autoscaler' }),
+        ...(adopt ? { annotations: { [KEDA_TRANSFER_HPA_OWNERSHIP]: 'true' } } : {}),
       },
       spec: {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.target.name },
@@ -167,7 +184,7 @@ export class KedaScaledObject extends Construct {
         minReplicaCount: this.minReplicaCount,
         maxReplicaCount: this.maxReplicaCount,
         ...(fallback ? { fallback } : {}),
-        advanced: { horizontalPodAutoscalerConfig: { behavior } },
+        advanced: { horizontalPodAutoscalerConfig: { ...(adopt ? { name: adopt } : {}), behavior } },
         triggers: [{
           type: 'prometheus',
           name: 'interlok-messages',

@@ -1,5 +1,5 @@
 // `npm test`'s last step: the unit and chain tests (jest) and the tests on the real control plane at once, the
-// latter split over two test clusters (each its own network namespaces). The cluster tests mostly wait on the
+// latter split over several test clusters (CDK8S_INTERLOK_SCALING_CLUSTERS, default 4; each its own network namespaces). The cluster tests mostly wait on the
 // clocks of Prometheus and the HPA controller, so running them beside jest takes the time of the longest part
 // instead of the sum (about 8 minutes instead of 16 on 2 cores). The clusters' output follows jest's, whole; the
 // exit code is non-zero if any part failed. `npm run test:cluster` runs every e2e file on one cluster.
@@ -10,11 +10,21 @@ import { join } from 'path';
 const root = join(__dirname, '..');
 const e2e = readdirSync(join(root, 'test', 'e2e')).filter((f) => f.endsWith('.e2e.ts')).sort().map((f) => `test/e2e/${f}`);
 /**
- * The longest files apart: the HPA scenarios with dist/'s and the props' NetworkPolicy traffic on one cluster; the
- * applies, the README examples and their NetworkPolicy traffic on the second.
+ * Minutes each file took alone on this 2-core machine (most of it waiting on controller clocks): the files are dealt
+ * longest first to the cluster with the least so far, so the clusters finish close together. A file not listed
+ * counts 3 minutes. KEDA and prometheus-operator start only in the files that install them.
  */
-const first = e2e.filter((f) => /\/(hpa|network-policies|network-policy-props)\.e2e\.ts$/.test(f));
-const second = e2e.filter((f) => !first.includes(f));
+const MINUTES: Record<string, number> = {
+  'hpa': 5, 'network-policies': 2, 'network-policy-props': 5, 'network-policies-readme': 8, 'readme-examples': 4,
+  'apply': 1.5, 'takeover': 7, 'keda': 5, 'scaler-switch': 3.5, 'kube-prometheus-stack': 5, 'doctor': 5,
+};
+const CLUSTERS = Math.max(1, Number(process.env.CDK8S_INTERLOK_SCALING_CLUSTERS ?? 4));
+const weight = (f: string) => MINUTES[/([^/]+)\.e2e\.ts$/.exec(f)![1]] ?? 3;
+const groups: string[][] = Array.from({ length: CLUSTERS }, () => []);
+for (const f of [...e2e].sort((x, y) => weight(y) - weight(x))) {
+  const load = (g: string[]) => g.reduce((sum, x) => sum + weight(x), 0);
+  groups.reduce((min, g) => (load(g) < load(min) ? g : min)).push(f);
+}
 
 function run(name: string, cmd: string, args: string[], capture: boolean): Promise<{ name: string; code: number; output: string }> {
   return new Promise((resolve) => {
@@ -30,9 +40,9 @@ const cluster = (files: string[]): [string, string[]] => [process.execPath, ['--
   '--hpa-sync-period=5s', '--', 'jest', '--ci', '-c', 'test/e2e/jest.config.js', ...files]];
 
 async function main(): Promise<number> {
-  // build the binaries once, before two clusters would each build them
+  // build the binaries once, before the clusters would each build them
   const build = spawnSync(process.execPath, ['--import', 'tsx', 'test/cluster/cli.ts', 'build'], { cwd: root, stdio: 'inherit' });
-  const clusters = [first, second].filter((f) => f.length > 0).map((files, i) =>
+  const clusters = groups.filter((f) => f.length > 0).map((files, i) =>
     (build.status === 0 ? run(`test cluster ${i + 1} (${files.join(', ')})`, ...cluster(files), true)
       : Promise.resolve({ name: `test cluster ${i + 1}`, code: 1, output: 'cluster: the binaries could not be built (above)\n' })));
   const results = [await run('unit and chain tests (jest)', 'jest', ['--ci'], false)];

@@ -2,7 +2,7 @@ import { Duration, Testing } from 'cdk8s';
 import {
   AdapterRule, KedaScaledObject, MessageMetricsHpa, NetworkPeer, Scaler, ScaleTarget, ScalingPolicy,
 } from '../lib';
-import { demoChart, demoInterlok, emptyChart, find, synthChart, synthStack } from './helpers';
+import { DEMO_IMAGE, demoChart, demoInterlok, emptyChart, find, synthChart, synthStack } from './helpers';
 import { validateManifest } from './k8s-schema';
 
 const SERVER = 'http://prometheus-operated.monitoring.svc:9090';
@@ -56,6 +56,38 @@ describe('KedaScaledObject', () => {
       advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: 120, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] } } } },
     });
     expect(so.spec.triggers[0]).toMatchObject({ metricType: 'AverageValue', metadata: { threshold: '50', activationThreshold: '5' } });
+  });
+
+  test('adoptHpa: KEDA takes over the named HPA (its transfer annotation and the HPA name), only when named', () => {
+    const chart = emptyChart();
+    const so = new KedaScaledObject(chart, 'So', {
+      target: ScaleTarget.deployment('interlok', 'default'), rule: new AdapterRule(chart, 'Rule'), serverAddress: SERVER, adoptHpa: 'interlok-autoscaler',
+    });
+    const plain = new KedaScaledObject(chart, 'Other', { target: ScaleTarget.deployment('other', 'default'), rule: new AdapterRule(chart, 'Rule2'), serverAddress: SERVER });
+    const objects = synthChart(chart);
+    const adopting = find(objects, 'ScaledObject', 'interlok');
+    validateManifest(adopting);
+    expect(adopting.metadata.annotations).toEqual({ 'scaledobject.keda.sh/transfer-hpa-ownership': 'true' });
+    expect(adopting.spec.advanced.horizontalPodAutoscalerConfig.name).toBe('interlok-autoscaler');
+    expect(so.hpaName).toBe('interlok-autoscaler');
+    const other = find(objects, 'ScaledObject', 'other');
+    expect(other.metadata.annotations).toBeUndefined();
+    expect(other.spec.advanced.horizontalPodAutoscalerConfig.name).toBeUndefined();
+    expect(plain.hpaName).toBe('keda-hpa-other');
+    expect(() => new KedaScaledObject(chart, 'Bad', { target: ScaleTarget.deployment('x', 'default'), rule: new AdapterRule(chart, 'Rule3'), serverAddress: SERVER, adoptHpa: 'Interlok_HPA' }))
+      .toThrow(/^\[test\/Bad\] adoptHpa: got "Interlok_HPA", expected/);
+  });
+
+  test('Scaler.keda({ adoptHpa }) in the chart: the first Interlok\'s ScaledObject adopts the HPA Scaler.hpa() names', () => {
+    const hpaName = synthStack().find((o) => o.kind === 'HorizontalPodAutoscaler')!.metadata.name;
+    const app = Testing.app();
+    const chart = demoChart(app, 'test', { scaler: Scaler.keda({ adoptHpa: hpaName }) });
+    chart.addInterlok('team-b', { image: DEMO_IMAGE, namespace: 'team-b' });
+    const sos = Testing.synth(chart).filter((o: any) => o.kind === 'ScaledObject');
+    expect(sos.map((o: any) => [o.metadata.namespace, o.spec.advanced.horizontalPodAutoscalerConfig.name ?? null, o.metadata.annotations ?? null])).toEqual([
+      ['default', hpaName, { 'scaledobject.keda.sh/transfer-hpa-ownership': 'true' }],
+      ['team-b', null, null],
+    ]);
   });
 
   test('bad single props throw at once, naming the prop', () => {

@@ -1,6 +1,8 @@
 // Builds the test cluster's Go binaries from pinned modules into a cache outside the repository, keyed by what
 // goes into them, so that a second run finds them and starts in seconds. A cold build takes about 6 minutes on
-// 2 cores (kube: 5 min, prometheus-adapter: 2 min, kube-router: 1.5 min, more while other work shares the cores).
+// 2 cores (kube: 5 min, prometheus-adapter: 2 min, kube-router: 1.5 min, more while other work shares the cores);
+// KEDA's three programs add about 400 s of 2 idle cores (seen: 1023 s of CPU, 62 min on cores shared with four other
+// builds and clusters) and prometheus-operator with its config reloader about 100 s (seen: 26 min so shared).
 import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'fs';
@@ -16,13 +18,31 @@ export const PROMETHEUS_ADAPTER_VERSION = 'v0.12.0';
 // node's, where it writes iptables/ipset rules that exist nowhere else), never on a real node or the host's.
 export const KUBE_ROUTER_MODULE = 'github.com/cloudnativelabs/kube-router/v2';
 export const KUBE_ROUTER_VERSION = 'v2.1.0';
-/** The CRDs the README's KEDA and kube-prometheus-stack examples need, from these projects' own Go modules. */
+/**
+ * Prometheus itself, as the stack deploys it (quay.io/prometheus/prometheus:v2.53.4; the module's versions are v0.x for
+ * Prometheus 2.x). Debian's prometheus package is built without Kubernetes service discovery (its 2.42 refuses
+ * `kubernetes_sd_configs`: "field kubernetes_sd_configs not found in type config.ScrapeConfig"), which scrape mode and
+ * every configuration prometheus-operator generates use.
+ */
+export const PROMETHEUS_MODULE = 'github.com/prometheus/prometheus';
+export const PROMETHEUS_MODULE_VERSION = 'v0.53.4';
+export const PROMETHEUS_VERSION = 'v2.53.4';
+/**
+ * KEDA and prometheus-operator: their CRDs (the README's KEDA and kube-prometheus-stack examples), their manifests and
+ * their programs (operator, metrics API server and admission webhooks; the operator and its config reloader), all
+ * from these projects' own Go modules.
+ */
 export const KEDA_MODULE = 'github.com/kedacore/keda/v2';
 export const KEDA_VERSION = 'v2.21.0';
 export const PROMETHEUS_OPERATOR_MODULE = 'github.com/prometheus-operator/prometheus-operator';
 export const PROMETHEUS_OPERATOR_VERSION = 'v0.85.0';
 
 const goModuleDir = join(__dirname, 'go');
+/**
+ * prometheus-operator's module zip lacks its nested ./pkg/client module, which its go.mod replaces with a local path,
+ * so it does not build inside its own directory: this wrapper requires it (go.mod's `tool` lines) and builds it.
+ */
+const prometheusOperatorModuleDir = join(__dirname, 'prometheus-operator');
 
 export function cacheRoot(): string {
   return process.env.CDK8S_INTERLOK_SCALING_CACHE
@@ -35,6 +55,11 @@ export interface ClusterBinaries {
   readonly prometheusAdapter: string;
   /** kube-router, run as a NetworkPolicy engine only */
   readonly kubeRouter: string;
+  /** KEDA's three programs, as its images run them (`/keda`, `/keda-adapter`, `/keda-admission-webhooks`) */
+  readonly keda: { readonly operator: string; readonly metricsApiServer: string; readonly admissionWebhooks: string };
+  readonly prometheusOperator: { readonly operator: string; readonly configReloader: string };
+  /** Prometheus with its Kubernetes service discovery (see PROMETHEUS_MODULE) */
+  readonly prometheus: string;
 }
 
 /** The cache key of the kube binary: the Kubernetes version and every file of its module. */
@@ -52,7 +77,24 @@ export function binaryPaths(): ClusterBinaries {
     kube: join(bin, kubeKey(), 'kube'),
     prometheusAdapter: join(bin, `prometheus-adapter-${PROMETHEUS_ADAPTER_VERSION}`, 'adapter'),
     kubeRouter: join(bin, `kube-router-${KUBE_ROUTER_VERSION}`, 'kube-router'),
+    keda: {
+      operator: join(bin, `keda-${KEDA_VERSION}`, 'operator'),
+      metricsApiServer: join(bin, `keda-${KEDA_VERSION}`, 'adapter'),
+      admissionWebhooks: join(bin, `keda-${KEDA_VERSION}`, 'webhooks'),
+    },
+    prometheusOperator: {
+      operator: join(bin, prometheusOperatorKey(), 'operator'),
+      configReloader: join(bin, prometheusOperatorKey(), 'prometheus-config-reloader'),
+    },
+    prometheus: join(bin, `prometheus-${PROMETHEUS_VERSION}`, 'prometheus'),
   };
+}
+
+/** The wrapper's go.mod and go.sum pin every module that goes into prometheus-operator's binaries. */
+function prometheusOperatorKey(): string {
+  const hash = createHash('sha256');
+  for (const file of ['go.mod', 'go.sum']) hash.update(readFileSync(join(prometheusOperatorModuleDir, file)));
+  return `prometheus-operator-${PROMETHEUS_OPERATOR_VERSION}-${hash.digest('hex').slice(0, 12)}`;
 }
 
 function go(args: string[], cwd: string, log: (line: string) => void): string {
@@ -78,6 +120,27 @@ function buildInto(target: string, build: (out: string) => void, log: (line: str
   log(`built ${target} in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
+/**
+ * Several programs of one module in one `go build` (they share its packages; Go writes each into the directory `-o`
+ * names), cached as a directory: whole or not at all, like buildInto.
+ */
+function buildDirInto(targets: string[], build: (outDir: string) => void, log: (line: string) => void): void {
+  if (targets.every((t) => existsSync(t))) return;
+  const dir = join(targets[0]!, '..');
+  const partial = `${dir}.${process.pid}.partial`;
+  const started = Date.now();
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(partial, { recursive: true });
+  try {
+    build(`${partial}/`);
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(partial, dir);
+  } finally {
+    rmSync(partial, { recursive: true, force: true });
+  }
+  log(`built ${dir} in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
 /** Builds what is missing; returns the paths. */
 export function ensureBinaries(log: (line: string) => void = (l) => console.error(`cluster: ${l}`)): ClusterBinaries {
   const paths = binaryPaths();
@@ -97,11 +160,26 @@ export function ensureBinaries(log: (line: string) => void = (l) => console.erro
     // the same way: inside the downloaded module (its main package is cmd/kube-router); about 80 s
     go(['build', '-trimpath', '-ldflags', '-s -w', '-o', out, './cmd/kube-router'], downloadModule(KUBE_ROUTER_MODULE, KUBE_ROUTER_VERSION, log), log);
   }, log);
+  // inside the downloaded module as well: its go.mod has replace lines, so it cannot be `go install`ed (about 400 s)
+  buildDirInto([paths.keda.operator, paths.keda.metricsApiServer, paths.keda.admissionWebhooks], (outDir) => {
+    go(['build', '-trimpath', '-ldflags', '-s -w', '-o', outDir, './cmd/operator', './cmd/adapter', './cmd/webhooks'],
+      downloadModule(KEDA_MODULE, KEDA_VERSION, log), log);
+  }, log);
+  buildInto(paths.prometheus, (out) => {
+    // inside the downloaded module (its go.mod replaces klog); the web UI is served from files, not embedded
+    go(['build', '-trimpath', '-ldflags', [
+      '-s -w', `-X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION.replace(/^v/, '')}`,
+    ].join(' '), '-o', out, './cmd/prometheus'], downloadModule(PROMETHEUS_MODULE, PROMETHEUS_MODULE_VERSION, log), log);
+  }, log);
+  buildDirInto([paths.prometheusOperator.operator, paths.prometheusOperator.configReloader], (outDir) => {
+    go(['build', '-trimpath', '-ldflags', '-s -w', '-o', outDir, `${PROMETHEUS_OPERATOR_MODULE}/cmd/operator`,
+      `${PROMETHEUS_OPERATOR_MODULE}/cmd/prometheus-config-reloader`], prometheusOperatorModuleDir, log);
+  }, log);
   return paths;
 }
 
 /** The directory of a module downloaded (not built) into Go's module cache. */
-function downloadModule(module: string, version: string, log: (line: string) => void): string {
+export function downloadModule(module: string, version: string, log: (line: string) => void): string {
   const info = JSON.parse(go(['mod', 'download', '-json', `${module}@${version}`], goModuleDir, log));
   if (!info.Dir) throw new Error(`go mod download gave no directory for ${module}@${version}: ${info.Error ?? ''}`);
   return info.Dir;

@@ -324,11 +324,18 @@ export class Cluster {
 function imageRules(bins: ClusterBinaries): object[] {
   const pushgateway = tool('prometheus-pushgateway');
   return [
-    { repository: 'quay.io/prometheus/prometheus', binary: tool('prometheus') },
-    { repository: 'prom/prometheus', binary: tool('prometheus') },
+    // Prometheus built from its module at the stack's version: Debian's package lacks Kubernetes service discovery
+    { repository: 'quay.io/prometheus/prometheus', binary: bins.prometheus },
+    { repository: 'prom/prometheus', binary: bins.prometheus },
     { repository: 'quay.io/prometheus/pushgateway', binary: pushgateway },
     { repository: 'prom/pushgateway', binary: pushgateway },
     { repository: 'registry.k8s.io/prometheus-adapter/prometheus-adapter', binary: bins.prometheusAdapter },
+    // KEDA's images and prometheus-operator's, for the tests that install them (test/e2e/upstream.ts)
+    { repository: 'ghcr.io/kedacore/keda', binary: bins.keda.operator },
+    { repository: 'ghcr.io/kedacore/keda-metrics-apiserver', binary: bins.keda.metricsApiServer },
+    { repository: 'ghcr.io/kedacore/keda-admission-webhooks', binary: bins.keda.admissionWebhooks },
+    { repository: 'quay.io/prometheus-operator/prometheus-operator', binary: bins.prometheusOperator.operator },
+    { repository: 'quay.io/prometheus-operator/prometheus-config-reloader', binary: bins.prometheusOperator.configReloader },
     // the pushgateway-deregister sidecar: its own shell script, with this machine's sh and curl
     { repository: 'curlimages/curl', command: true },
   ];

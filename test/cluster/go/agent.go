@@ -303,6 +303,11 @@ func (p *provider) refreshLoop(ctx context.Context) {
 		case <-t.C:
 		}
 		p.refreshHosts()
+		p.mu.Lock()
+		for _, rt := range p.pods {
+			go rt.serveStandInPages()
+		}
+		p.mu.Unlock()
 		tick++
 		if tick%5 == 0 {
 			p.mu.Lock()

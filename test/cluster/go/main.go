@@ -49,6 +49,8 @@ func main() {
 		os.Exit(runNodeAgent(args))
 	case "container-init":
 		os.Exit(runContainerInit(args))
+	case "stand-in-pages":
+		os.Exit(runStandInPages(args))
 	case "kube-apiserver":
 		command = apiserver.NewAPIServerCommand
 	case "kube-controller-manager":

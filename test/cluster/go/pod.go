@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -10,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,12 +36,15 @@ type podRuntime struct {
 	// hostNetwork: the pod runs in the node's namespace with the node's address, as a kubelet runs it
 	hostNetwork bool
 
-	mu         sync.Mutex
-	containers []*containerRuntime
-	started    metav1.Time
-	stopping   bool
-	done       chan struct{}
-	tokens     map[string]time.Time // projected token file → when it was fetched
+	mu          sync.Mutex
+	inits       []*containerRuntime
+	initialized bool
+	containers  []*containerRuntime
+	standIn     *exec.Cmd // the stand-in pages' server, once a test gave the pod pages (see serveStandInPages)
+	started     metav1.Time
+	stopping    bool
+	done        chan struct{}
+	tokens      map[string]time.Time // projected token file → when it was fetched
 }
 
 type containerRuntime struct {
@@ -87,6 +93,9 @@ func newPodRuntime(p *provider, pod *corev1.Pod, index int) (*podRuntime, error)
 	rt.writeHosts(p.currentHosts())
 	if err := rt.projectVolumes(true); err != nil {
 		fmt.Fprintf(os.Stderr, "node-agent: volumes of %s: %v\n", rt.key(), err)
+	}
+	for _, c := range pod.Spec.InitContainers {
+		rt.inits = append(rt.inits, &containerRuntime{spec: c, rule: p.imageFor(c.Image)})
 	}
 	for _, c := range pod.Spec.Containers {
 		rt.containers = append(rt.containers, &containerRuntime{spec: c, rule: p.imageFor(c.Image)})
@@ -213,6 +222,14 @@ func (rt *podRuntime) projectVolumes(first bool) error {
 			errs = append(errs, fmt.Sprintf("volume %s: %v", v.Name, err))
 			continue
 		}
+		if v.Secret != nil || v.ConfigMap != nil {
+			// as the kubelet writes them: what watches them (prometheus-config-reloader) sees one change, when the
+			// content changes, and never a half-written volume
+			if err := atomicWrite(dir, files); err != nil {
+				errs = append(errs, fmt.Sprintf("volume %s: %v", v.Name, err))
+			}
+			continue
+		}
 		for name, content := range files {
 			if content == nil {
 				continue // a token that is still fresh
@@ -230,6 +247,76 @@ func (rt *podRuntime) projectVolumes(first bool) error {
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// atomicWrite lays a volume out as the kubelet's AtomicWriter does: the files in a directory named after their
+// content, `..data` a symlink to it (swapped by a rename when the content changes, else left alone), and each
+// top-level name a symlink into `..data`.
+func atomicWrite(dir string, files map[string][]byte) error {
+	keys := make([]string, 0, len(files))
+	for k := range files {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		fmt.Fprintf(h, "%s\x00%d\x00", k, len(files[k]))
+		h.Write(files[k])
+	}
+	gen := "..gen-" + hex.EncodeToString(h.Sum(nil))[:16]
+	data := filepath.Join(dir, "..data")
+	if cur, err := os.Readlink(data); err == nil && cur == gen {
+		return nil
+	}
+	genDir := filepath.Join(dir, gen)
+	_ = os.RemoveAll(genDir)
+	tops := map[string]bool{}
+	for _, k := range keys {
+		path := filepath.Join(genDir, k)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, files[k], 0o644); err != nil {
+			return err
+		}
+		tops[strings.SplitN(k, "/", 2)[0]] = true
+	}
+	if len(keys) == 0 {
+		if err := os.MkdirAll(genDir, 0o755); err != nil {
+			return err
+		}
+	}
+	tmp := filepath.Join(dir, "..data_tmp")
+	_ = os.Remove(tmp)
+	if err := os.Symlink(gen, tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, data); err != nil {
+		return err
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case name == "..data" || name == gen:
+		case strings.HasPrefix(name, ".."):
+			_ = os.RemoveAll(filepath.Join(dir, name))
+		case !tops[name]:
+			_ = os.RemoveAll(filepath.Join(dir, name))
+		}
+	}
+	for top := range tops {
+		link := filepath.Join(dir, top)
+		want := filepath.Join("..data", top)
+		if cur, err := os.Readlink(link); err == nil && cur == want {
+			continue
+		}
+		_ = os.RemoveAll(link)
+		if err := os.Symlink(want, link); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -343,6 +430,93 @@ func (rt *podRuntime) start() {
 	rt.mu.Lock()
 	rt.started = metav1.Now()
 	rt.mu.Unlock()
+	if len(rt.inits) == 0 {
+		rt.startContainers()
+		return
+	}
+	rt.p.changed(rt)
+	go func() {
+		if rt.runInits() {
+			rt.startContainers()
+		}
+	}()
+}
+
+// runInits runs the init containers one after the other, each to a successful exit (again after a failure, with a
+// kubelet-like back-off), as the kubelet does for a pod whose restartPolicy is Always; false if the pod is stopped
+// first. An init container of an image the agent does not know completes at once.
+func (rt *podRuntime) runInits() bool {
+	for _, c := range rt.inits {
+		backoff := time.Second
+		for {
+			rt.mu.Lock()
+			stopping := rt.stopping
+			rt.mu.Unlock()
+			if stopping {
+				return false
+			}
+			if c.rule == nil {
+				rt.mu.Lock()
+				c.last = &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed", StartedAt: metav1.Now(), FinishedAt: metav1.Now()}
+				rt.mu.Unlock()
+				break
+			}
+			if err := rt.projectVolumes(false); err != nil {
+				fmt.Fprintf(os.Stderr, "node-agent: volumes of %s: %v\n", rt.key(), err)
+			}
+			startedAt := metav1.Now()
+			cmd, err := rt.containerCommand(c, c.argv())
+			if err == nil {
+				err = cmd.Start()
+			}
+			code := int32(128)
+			if err == nil {
+				exited := make(chan struct{})
+				rt.mu.Lock()
+				c.cmd, c.exited, c.running, c.since = cmd, exited, true, startedAt
+				rt.mu.Unlock()
+				rt.p.changed(rt)
+				err = cmd.Wait()
+				close(exited)
+				code = 0
+				if ee, ok := err.(*exec.ExitError); ok {
+					code = int32(ee.ExitCode())
+				} else if err != nil {
+					code = 128
+				}
+			}
+			rt.mu.Lock()
+			c.running, c.cmd = false, nil
+			c.last = &corev1.ContainerStateTerminated{ExitCode: code, Reason: reasonFor(code), StartedAt: startedAt, FinishedAt: metav1.Now()}
+			if code != 0 {
+				c.restarts++
+			}
+			rt.mu.Unlock()
+			rt.p.changed(rt)
+			if code == 0 {
+				break
+			}
+			fmt.Fprintf(os.Stderr, "node-agent: init container %s/%s exited with %d; again\n", rt.key(), c.spec.Name, code)
+			select {
+			case <-rt.done:
+				return false
+			case <-time.After(backoff):
+			}
+			if backoff < 10*time.Second {
+				backoff *= 2
+			}
+		}
+	}
+	rt.mu.Lock()
+	rt.initialized = true
+	rt.mu.Unlock()
+	return true
+}
+
+func (rt *podRuntime) startContainers() {
+	rt.mu.Lock()
+	rt.initialized = true
+	rt.mu.Unlock()
 	for _, c := range rt.containers {
 		if c.rule == nil {
 			rt.mu.Lock()
@@ -433,8 +607,13 @@ func reasonFor(code int32) string {
 
 // argv: what a container runtime would exec. An image rule with a binary stands for the image's entrypoint.
 func (c *containerRuntime) argv() []string {
-	if c.rule != nil && c.rule.Binary != "" && len(c.spec.Command) == 0 {
-		return append([]string{c.rule.Binary}, c.spec.Args...)
+	if c.rule != nil && c.rule.Binary != "" {
+		if len(c.spec.Command) == 0 {
+			return append([]string{c.rule.Binary}, c.spec.Args...)
+		}
+		// a command naming the image's one program where its Dockerfile put it (KEDA's /keda, the config
+		// reloader's /bin/prometheus-config-reloader): that program is the binary here
+		return append(append([]string{c.rule.Binary}, c.spec.Command[1:]...), c.spec.Args...)
 	}
 	return append(append([]string{}, c.spec.Command...), c.spec.Args...)
 }
@@ -714,8 +893,14 @@ func (rt *podRuntime) stopProcesses(grace time.Duration) {
 	rt.mu.Lock()
 	rt.stopping = true
 	rt.mu.Unlock()
+	rt.mu.Lock()
+	if rt.standIn != nil && rt.standIn.Process != nil {
+		_ = syscall.Kill(-rt.standIn.Process.Pid, syscall.SIGKILL)
+	}
+	rt.mu.Unlock()
 	var waits []chan struct{}
-	for _, c := range rt.containers {
+	all := append(append([]*containerRuntime{}, rt.inits...), rt.containers...)
+	for _, c := range all {
 		rt.mu.Lock()
 		exited := c.exited
 		running := c.running
@@ -730,7 +915,7 @@ func (rt *podRuntime) stopProcesses(grace time.Duration) {
 		select {
 		case <-w:
 		case <-deadline:
-			for _, c := range rt.containers[i:] {
+			for _, c := range all {
 				rt.signal(c, syscall.SIGKILL)
 			}
 			for _, w := range waits[i:] {
@@ -766,6 +951,27 @@ func (rt *podRuntime) snapshot() *corev1.Pod {
 		allRunning = allRunning && c.running
 		statuses = append(statuses, s)
 	}
+	var initStatuses []corev1.ContainerStatus
+	for _, c := range rt.inits {
+		s := corev1.ContainerStatus{
+			Name: c.spec.Name, Image: c.spec.Image, ImageID: c.spec.Image, RestartCount: c.restarts,
+			ContainerID: fmt.Sprintf("node-agent://%s/%s", rt.pod.UID, c.spec.Name),
+		}
+		switch {
+		case c.running:
+			s.State.Running = &corev1.ContainerStateRunning{StartedAt: c.since}
+		case c.last != nil && c.last.ExitCode == 0:
+			s.State.Terminated = c.last
+			s.Ready = true
+		case c.last != nil:
+			s.State.Waiting = &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff", Message: "restarting"}
+			s.LastTerminationState.Terminated = c.last
+		default:
+			s.State.Waiting = &corev1.ContainerStateWaiting{Reason: "PodInitializing"}
+		}
+		initStatuses = append(initStatuses, s)
+	}
+	initialized := rt.initialized || len(rt.inits) == 0
 	cond := func(t corev1.PodConditionType, ok bool) corev1.PodCondition {
 		s := corev1.ConditionFalse
 		if ok {
@@ -787,12 +993,13 @@ func (rt *podRuntime) snapshot() *corev1.Pod {
 		QOSClass:  rt.pod.Status.QOSClass,
 		Conditions: []corev1.PodCondition{
 			cond(corev1.PodReadyToStartContainers, true),
-			cond(corev1.PodInitialized, true),
+			cond(corev1.PodInitialized, initialized),
 			cond(corev1.ContainersReady, allReady),
 			cond(corev1.PodReady, allReady),
 			cond(corev1.PodScheduled, true),
 		},
-		ContainerStatuses: statuses,
+		InitContainerStatuses: initStatuses,
+		ContainerStatuses:     statuses,
 	}
 	return pod
 }
