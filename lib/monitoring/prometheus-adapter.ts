@@ -12,6 +12,7 @@ import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
 import { clusterIpService, singleContainerDeployment } from './_workload';
 import { ingressPolicy, NetworkPeer } from './network-peer';
 import { checkProps } from '../_props';
+import { ADAPTER_RESOURCE_READER_RULES, AUTH_DELEGATOR_CLUSTER_ROLE, AUTH_READER_ROLE } from './_adapter-access';
 
 /** How the API server trusts the adapter's serving certificate. */
 export class ApiServiceTls {
@@ -197,7 +198,7 @@ export class PrometheusAdapter extends Construct {
     const readerName = `${this.clusterObjectPrefix}:resource-reader`;
     const reader = new k8s.KubeClusterRole(this, 'ResourceReader', {
       metadata: meta(readerName),
-      rules: [{ apiGroups: [''], resources: ['namespaces', 'pods', 'services'], verbs: ['get', 'list', 'watch'] }],
+      rules: ADAPTER_RESOURCE_READER_RULES,
     });
     new k8s.KubeClusterRoleBinding(this, 'ResourceReaderBinding', {
       metadata: meta(readerName),
@@ -207,12 +208,12 @@ export class PrometheusAdapter extends Construct {
     // An aggregated API server delegates authentication and authorization of its callers to the API server.
     new k8s.KubeClusterRoleBinding(this, 'AuthDelegator', {
       metadata: meta(`${this.clusterObjectPrefix}:auth-delegator`),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: AUTH_DELEGATOR_CLUSTER_ROLE },
       subjects: [subject],
     });
     new k8s.KubeRoleBinding(this, 'AuthReader', {
-      metadata: meta(`${this.clusterObjectPrefix}:auth-reader`, 'kube-system'),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'extension-apiserver-authentication-reader' },
+      metadata: meta(`${this.clusterObjectPrefix}:auth-reader`, AUTH_READER_ROLE.namespace),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: AUTH_READER_ROLE.name },
       subjects: [subject],
     });
 
