@@ -169,6 +169,30 @@ test('stale groups only (Interlok idle): exit 0 with a note, not a failure', asy
   expect(text.stdout).toMatch(/^ {2}note {2}pushgateway: 1 group\(s\), all stale/m);
 });
 
+test('a push the pushgateway refused (another type than a group it has): broken at the pushgateway, with both times', async () => {
+  const [pod] = interlokPods();
+  const push = (ns: string, name: string, type: string) => fetch(`${pushgatewayUrl()}/metrics/job/interlok/k8s_namespace/${ns}/k8s_pod_name/${name}`,
+    { method: 'POST', body: `# TYPE MessageMetrics ${type}\nMessageMetrics 5\n` });
+  const del = (ns: string, name: string) => fetch(`${pushgatewayUrl()}/metrics/job/interlok/k8s_namespace/${ns}/k8s_pod_name/${name}`, { method: 'DELETE' });
+  try {
+    expect((await push(NS, pod!, 'counter')).status).toBe(200);
+    expect((await push('doctor-e2e', 'another-pusher', 'counter')).status).toBe(200);
+    // Interlok's next push declares another type: refused, and only push_failure_time_seconds says so
+    expect((await push(NS, pod!, 'gauge')).status).toBe(400);
+    const c = await chain();
+    expect(c.run.code).toBe(1);
+    expect(c.chain.brokenLink).toBe('pushgateway');
+    const f = c.chain.findings.at(-1);
+    expect(f.what).toBe(`the pushgateway refused the latest push of 1 group(s): ${pod}`);
+    expect(f.evidence).toMatch(/^push_failure_time_seconds [\d.e+]+ > push_time_seconds [\d.e+]+ /);
+    expect(f.fix).toContain('curl -X DELETE');
+  } finally {
+    await del(NS, pod!);
+    await del('doctor-e2e', 'another-pusher');
+  }
+  await healthy();
+});
+
 test('a rule for another metric name: broken at the adapter rule, exit 1', async () => {
   const config: string = adapterConfig.data['config.yaml'];
   const metric = hpa.spec.metrics[0].external.metric.name;
