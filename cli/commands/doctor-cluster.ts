@@ -143,7 +143,8 @@ async function missingPermissions(api: Api, saNamespace: string, sa: string): Pr
     const byNamespace = new Map<string, any[]>();
     for (const b of rbs) byNamespace.set(b.metadata.namespace, [...(byNamespace.get(b.metadata.namespace) ?? []), ...await roleRules(b.roleRef, b.metadata.namespace)]);
     const missing = ADAPTER_PERMISSIONS.filter((p) => ![...clusterWide, ...(p.namespace ? byNamespace.get(p.namespace) ?? [] : [])].some((r) => grants(r, p)));
-    return { missing, bindings: [...crbs.map((b: any) => `ClusterRoleBinding ${b.metadata.name} → ${b.roleRef.kind} ${b.roleRef.name}`), ...rbs.map((b: any) => `RoleBinding ${b.metadata.namespace}/${b.metadata.name} → ${b.roleRef.kind} ${b.roleRef.name}`)] };
+    const named = (b: any) => (b.subjects ?? []).some((s: any) => s.kind === 'ServiceAccount' && s.name === sa && s.namespace === saNamespace);
+    return { missing, bindings: [...crbs.filter(named).map((b: any) => `ClusterRoleBinding ${b.metadata.name} → ${b.roleRef.kind} ${b.roleRef.name}`), ...rbs.map((b: any) => `RoleBinding ${b.metadata.namespace}/${b.metadata.name} → ${b.roleRef.kind} ${b.roleRef.name}`).filter((_: string, i: number) => named(rbs[i]))] };
   } catch (e) {
     return { unreadable: (e as Error).message };
   }
@@ -327,6 +328,13 @@ async function checkAdapterPods(api: Api, chain: Chain, service: any): Promise<A
   return { pods, container, podSpec: pods[0].spec, serviceNamespace: ns };
 }
 
+/** The Deployment of a pod, from its ReplicaSet's name (`<deployment>-<pod-template-hash>`). */
+function deploymentOf(pod: any): string | undefined {
+  const rs = (pod.metadata.ownerReferences ?? []).find((r: any) => r.kind === 'ReplicaSet')?.name;
+  const hash = pod.metadata.labels?.['pod-template-hash'];
+  return rs && hash && rs.endsWith(`-${hash}`) ? rs.slice(0, -hash.length - 1) : undefined;
+}
+
 async function checkAdapterPermissions(api: Api, chain: Chain, adapter: AdapterFound): Promise<void> {
   const link = 'adapter permissions';
   const ns = adapter.pods[0].metadata.namespace;
@@ -341,7 +349,7 @@ async function checkAdapterPermissions(api: Api, chain: Chain, adapter: AdapterF
     const what = `${p.verb} ${p.resource}${p.apiGroup ? `.${p.apiGroup}` : ''}${p.resourceName ? ` ${p.resourceName}` : ''}${p.namespace ? ` in ${p.namespace}` : ''}`;
     chain.broken(link, `ServiceAccount ${ns}/${sa} may not ${what}: ${p.without}`,
       `missing ${r.missing.length} permission(s) (${r.missing.map((m) => `${m.verb} ${m.resource}`).join(', ')}); its bindings: ${r.bindings.join('; ') || 'none'}`,
-      `the ${p.grantedBy} binding is gone: apply the manifests again (kubectl apply -f dist/), then restart the adapter (kubectl -n ${ns} rollout restart deployment)`);
+      `the ${p.grantedBy} binding is gone: apply the manifests again (kubectl apply -f dist/), then restart the adapter (kubectl -n ${ns} rollout restart deployment/${deploymentOf(adapter.pods[0]) ?? '<adapter>'})`);
   }
   chain.ok(link, `ServiceAccount ${ns}/${sa} has the ${ADAPTER_PERMISSIONS.length} permissions the adapter uses`, r.bindings.join('; '));
 }
