@@ -12,7 +12,7 @@ import { PART_OF } from '../../lib/labels';
 import { externalValues, labelForResource, podValues, renderExternalMetricsQuery, renderMetricsQuery, VectorSample } from '../../lib/model/adapter-query';
 import { deploymentPodRegex } from '../../lib/model/deployment-query';
 import { findAdapterRules, FoundHpa, FoundRule, HpaMetric, Manifest, readHpas, ruleForMetric, seriesNames, staleAfterOf } from '../../lib/model/manifests';
-import { ADAPTER_PERMISSIONS, AdapterPermission } from '../../lib/monitoring/_adapter-access';
+import { ADAPTER_APP_NAME, ADAPTER_PERMISSIONS, AdapterPermission } from '../../lib/monitoring/_adapter-access';
 import { KubeReader } from '../kube-reader';
 
 export interface Finding {
@@ -281,7 +281,7 @@ async function checkApiService(api: Api, chain: Chain, group: string, opts: Clus
     let expected = manifest ? `Service ${manifest.namespace}/${manifest.name} (in the manifests)` : undefined;
     if (!ours && !manifest) {
       // someone else's adapter is fine when this library runs none; when it does, the APIService was taken from it
-      const mine = (await api.json(`/api/v1/services?labelSelector=${enc(`app.kubernetes.io/part-of=${PART_OF},app.kubernetes.io/name=prometheus-adapter`)}`)).items;
+      const mine = (await api.json(`/api/v1/services?labelSelector=${enc(`app.kubernetes.io/part-of=${PART_OF},app.kubernetes.io/name=${ADAPTER_APP_NAME}`)}`)).items;
       if (mine.length === 0) ours = true;
       else expected = mine.map((s: any) => `Service ${s.metadata.namespace}/${s.metadata.name}`).join(', ');
     }

@@ -1,6 +1,9 @@
 // What prometheus-adapter is granted, in one place: PrometheusAdapter writes these roles and bindings, and the CLI's
 // doctor checks that a live adapter's ServiceAccount still has each permission.
 
+/** `app.kubernetes.io/name` of the adapter's objects: how doctor tells this library's adapter Service from another's. */
+export const ADAPTER_APP_NAME = 'prometheus-adapter';
+
 /** The ClusterRole of our own: to map the HPA's label selector to pod names and check that namespaces exist; read-only. */
 export const ADAPTER_RESOURCE_READER_RULES = [{ apiGroups: [''], resources: ['namespaces', 'pods', 'services'], verbs: ['get', 'list', 'watch'] }];
 

@@ -12,7 +12,7 @@ import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
 import { clusterIpService, singleContainerDeployment } from './_workload';
 import { ingressPolicy, NetworkPeer } from './network-peer';
 import { checkProps } from '../_props';
-import { ADAPTER_RESOURCE_READER_RULES, AUTH_DELEGATOR_CLUSTER_ROLE, AUTH_READER_ROLE } from './_adapter-access';
+import { ADAPTER_APP_NAME, ADAPTER_RESOURCE_READER_RULES, AUTH_DELEGATOR_CLUSTER_ROLE, AUTH_READER_ROLE } from './_adapter-access';
 
 /** How the API server trusts the adapter's serving certificate. */
 export class ApiServiceTls {
@@ -183,7 +183,7 @@ export class PrometheusAdapter extends Construct {
     if (props.externalMetrics !== undefined && typeof props.externalMetrics !== 'boolean') throw propError(this, 'externalMetrics', props.externalMetrics, 'true or false');
     this.externalMetrics = props.externalMetrics ?? true;
 
-    const app = { name: 'prometheus-adapter', instance: this.name, component: 'custom-metrics-apiserver', version: imageVersion(image) };
+    const app = { name: ADAPTER_APP_NAME, instance: this.name, component: 'custom-metrics-apiserver', version: imageVersion(image) };
     this.podSelector = selectorLabels(app);
     const labels = recommendedLabels(app);
     const meta = (name: string, namespace?: string) => ({ name, labels, ...(namespace ? { namespace } : {}) });

@@ -5,7 +5,8 @@ import { spawn } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import { staleAfterOf } from '../../lib/model/manifests';
 import { crdFiles } from '../cluster/build';
 import { getJson, kubectl, kubectlResult, Pusher, readmeTeardown, requireCluster, resetCluster, sleep, waitFor } from './harness';
 
@@ -36,7 +37,7 @@ const interlok = find('Deployment', (d) => d.metadata.name === hpa.spec.scaleTar
 const interlokContainer = interlok.spec.template.spec.containers.find((c: any) => c.env?.some((e: any) => e.name === 'JAVA_OPTS'));
 const pushgateway = / -?-DprometheusEndpointUrl=(\S+)/.exec(` ${interlokContainer.env.find((e: any) => e.name === 'JAVA_OPTS').value}`)![1]!;
 const interlokSelector = Object.entries(interlok.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
-const staleAfter = Number(/< bool (\d+)/.exec(adapterConfig.data['config.yaml'])![1]);
+const staleAfter = staleAfterOf(parse(adapterConfig.data['config.yaml']).externalRules[0])!;
 
 interface Run { code: number | null; stdout: string; stderr: string; json?: any }
 
