@@ -303,11 +303,16 @@ test('Interlok pushing a namespace label that does not match: broken at Interlok
   const envIndex = interlokContainer.env.findIndex((e: any) => e.name === 'K8S_NAMESPACE');
   const setEnv = (entry: unknown) => kubectl(['-n', NS, 'patch', 'deployment', interlok.metadata.name, '--type=json', '-p',
     JSON.stringify([{ op: 'replace', path: `/spec/template/spec/containers/${containerIndex}/env/${envIndex}`, value: entry }])]);
+  const before = interlokPods();
   setEnv({ name: 'K8S_NAMESPACE', value: 'doctor-e2e-elsewhere' });
   let pod: string | undefined;
   try {
-    kubectl(['-n', NS, 'rollout', 'status', `deployment/${interlok.metadata.name}`, '--timeout=300s']);
-    pod = await waitFor('one Interlok pod after the rollout', () => { const p = interlokPods(); return p.length === 1 ? p[0] : undefined; }, 120_000);
+    // the new pod, ready; the old one may take its grace period to go (doctor skips pods being deleted)
+    pod = await waitFor('the new Interlok pod', () => {
+      const ready = getJson(['get', 'pods', '-n', NS, '-l', interlokSelector]).items
+        .filter((p: any) => !p.metadata.deletionTimestamp && !before.includes(p.metadata.name) && p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
+      return ready.length === 1 && interlokPods().length === 1 ? ready[0].metadata.name as string : undefined;
+    }, 300_000);
     // what Interlok does with that env: its grouping labels are the namespace it was told
     pusher.set('doctor-e2e-elsewhere', pod!, 20);
     const c = await verdict('the misplaced group', (x) => x.chain.brokenLink === 'Interlok', 60_000);
