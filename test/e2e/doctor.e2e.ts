@@ -284,7 +284,8 @@ test('Prometheus not scraping the pushgateway: broken at the scrape, with its ta
   kubectl(['-n', promNs, 'patch', 'configmap', promConfig.metadata.name, '--type=merge', '-p', JSON.stringify({ data: { 'prometheus.yml': elsewhere } })]);
   try {
     await restart();
-    const c = await verdict('Prometheus to run the new config', (x) => x.chain.brokenLink === 'scrape', 90_000);
+    // a Prometheus just started answers before its first target sync: wait until it lists the target it was given
+    const c = await verdict('Prometheus to run the new config', (x) => x.chain.brokenLink === 'scrape' && String(x.chain.findings.at(-1)?.evidence).includes('doctor-e2e-nowhere'), 90_000);
     expect(c.run.code).toBe(1);
     const f = c.chain.findings.at(-1);
     expect(f.what).toBe(`Prometheus does not scrape the pushgateway ${pushgateway} that Interlok pushes to`);
