@@ -29,7 +29,11 @@ export interface KubeClient {
   get(ref: ObjectRef): Promise<Record<string, any> | undefined>;
 }
 
-export async function loadKubeClient(target: KubeTarget = {}): Promise<KubeClient> {
+/**
+ * The kubeconfig as kubectl reads it, at `target`'s context: the one loader of the commands that talk to a cluster
+ * (preflight's objects, doctor's paths).
+ */
+export async function loadKubeConfig(target: KubeTarget = {}): Promise<{ lib: typeof k8s; kc: k8s.KubeConfig; cluster: k8s.Cluster }> {
   const lib: typeof k8s = await importModule('@kubernetes/client-node');
   const kc = new lib.KubeConfig();
   try {
@@ -45,7 +49,12 @@ export async function loadKubeClient(target: KubeTarget = {}): Promise<KubeClien
     kc.setCurrentContext(target.context);
   }
   const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new UsageError('the kubeconfig has no current context (give --context or set KUBECONFIG)');
+  if (!cluster) throw new UsageError(`the kubeconfig has no cluster for context "${kc.getCurrentContext()}" (give --context or set KUBECONFIG)`);
+  return { lib, kc, cluster };
+}
+
+export async function loadKubeClient(target: KubeTarget = {}): Promise<KubeClient> {
+  const { lib, kc, cluster } = await loadKubeConfig(target);
   const api = lib.KubernetesObjectApi.makeApiClient(kc);
   return {
     context: kc.getCurrentContext(),

@@ -1,4 +1,7 @@
-// Checks a live Prometheus (and pushgateway) for what the adapter and the HPA need, and says how to fix what fails:
+// Two ways to run it. On a live cluster (the kubeconfig's context), it walks each chain of this library's HPAs and
+// ScaledObjects to the first broken link (./doctor-cluster.ts):
+//   npx cdk8s-interlok-scaling doctor [--context C] [--namespace N] [--hpa NAME | --scaled-object NAME] [--json]
+// With --prometheus (and --pushgateway), it checks a Prometheus reached by URL for what the adapter and the HPA need:
 //   kubectl -n interlok-scaling port-forward svc/interlok-scaling-prometheus 9090:80 &
 //   npx cdk8s-interlok-scaling doctor --prometheus http://localhost:9090 --namespace default
 import { existsSync, readFileSync, statSync } from 'fs';
@@ -11,6 +14,8 @@ import { findAdapterRules, FoundHpa, Manifest, readHpas, readManifests, seriesNa
 import { pushAgeQuery } from '../../lib/model/deployment-query';
 import { desiredReplicas, desiredReplicasExternal } from '../../lib/model/replica-calculation';
 import { CliContext } from '../context';
+import { loadKubeReader } from '../kube-reader';
+import { ChainReport, ClusterDoctorReport, NotFound, runClusterDoctor } from './doctor-cluster';
 import { parseDuration } from '../duration';
 import { CheckFailed, UsageError } from '../errors';
 import { colours, table } from '../style';
@@ -24,6 +29,8 @@ interface Options {
   readonly prometheus: string;
   readonly pushgateway?: string;
   readonly namespace: string;
+  readonly context?: string;
+  readonly scaledObject?: string;
   readonly pods?: string;
   readonly metric: string;
   readonly staleAfter: string;
@@ -259,35 +266,93 @@ export async function runDoctor(opts: Options): Promise<DoctorReport> {
   return report;
 }
 
+type CommandOptions = Omit<Options, 'namespace' | 'prometheus'> & { namespace?: string; prometheus?: string };
+
+/** doctor on the live cluster of the kubeconfig: exit 1 when a chain has a broken link, or none was found. */
+async function clusterDoctor(opts: CommandOptions, ctx: CliContext): Promise<void> {
+  if (opts.hpa !== undefined && opts.scaledObject !== undefined) throw new UsageError('--hpa and --scaled-object: got both, expected one');
+  for (const flag of ['pushgateway', 'pods', 'target', 'minReplicas', 'maxReplicas', 'adapterConfig'] as const) {
+    if (opts[flag] !== undefined) throw new UsageError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: only with --prometheus (on a cluster, doctor reads it from the cluster)`);
+  }
+  if (opts.manifests !== undefined && !existsSync(opts.manifests)) throw new UsageError(`--manifests: ${opts.manifests}: no such file or directory`);
+  const kube = await loadKubeReader(opts.context);
+  let report: ClusterDoctorReport;
+  try {
+    report = await runClusterDoctor(kube, { namespace: opts.namespace, hpa: opts.hpa, scaledObject: opts.scaledObject, manifests: opts.manifests ? readManifests(opts.manifests) : undefined });
+  } catch (e) {
+    if (e instanceof NotFound) throw new UsageError(e.message);
+    throw e;
+  }
+  if (opts.json) ctx.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  else ctx.stdout(renderCluster(report, ctx));
+  if (report.chains.length === 0) {
+    throw new CheckFailed(`no HorizontalPodAutoscaler or ScaledObject labelled app.kubernetes.io/part-of=interlok-scaling in ${opts.namespace ? `namespace ${opts.namespace}` : 'any namespace'} (context ${report.context}): name one with --hpa or --scaled-object`);
+  }
+  const broken = report.chains.filter((c) => c.brokenLink);
+  if (broken.length) throw new CheckFailed(`${broken.length} chain(s) broken: ${broken.map((c) => `${c.namespace}/${c.name} at ${c.brokenLink}`).join(', ')}`);
+}
+
 export function doctorCommand(ctx: CliContext): Command {
   return new Command('doctor')
-    .summary('check a live Prometheus (and pushgateway): metric, labels, honor_labels, fresh/stale groups, the HPA\'s decision')
-    .description('Checks that the metric exists with both pod labels, that no exported_* labels betray a missing honor_labels, '
+    .summary('find the broken link between an HPA and Interlok on a live cluster; or check a Prometheus (and pushgateway) by URL')
+    .description('Without --prometheus: reads the cluster of the kubeconfig (read-only), finds this library\'s HPAs and KEDA ScaledObjects '
+      + '(or the one named) and walks each chain in order: the HPA\'s conditions and events, the APIService and the Service that serves it, '
+      + 'the adapter\'s pods, permissions, rule, discovery and the value it returns, Prometheus (through the API server\'s service proxy) '
+      + 'and the adapter\'s query, Prometheus\'s scrape of the pushgateway, the pushgateway\'s groups (fresh, stale, of gone pods, refused '
+      + 'pushes) and Interlok\'s JAVA_OPTS and namespace env. It stops at the first broken link and prints what is wrong, the evidence '
+      + 'and the fix. Exits 1 when a chain is broken.\n\n'
+      + 'With --prometheus: checks that the metric exists with both pod labels, that no exported_* labels betray a missing honor_labels, '
       + 'that the namespace label is right, which groups are fresh, stale or belong to pods that are gone, that the adapter '
       + 'rule is scoped; prints the per-pod values the adapter would return and what the HPA would decide. Each failed check '
       + 'says how to fix it. Exits 1 when a check fails.')
-    .requiredOption('--prometheus <url>', `Prometheus, e.g. http://localhost:9090 (${PORT_FORWARD_PROMETHEUS})`)
-    .option('--pushgateway <url>', 'the pushgateway, e.g. http://localhost:9091, to compare its groups with Prometheus')
-    .option('--namespace <ns>', 'the namespace of the Interlok pods', 'default')
-    .option('--pods <a,b>', 'the pods of the Deployment (kubectl get pods -l app.kubernetes.io/name=interlok -o name); default: every pod with a group')
-    .option('--metric <name>', 'the series Interlok pushes', 'MessageMetrics')
-    .option('--stale-after <duration>', 'the rule\'s stale window', '30s')
-    .option('--manifests <path>', 'the app\'s manifests (file or directory, e.g. dist/): the HPA (or KEDA ScaledObject) in --namespace gives --target, --min-replicas and --max-replicas')
-    .option('--hpa <[namespace/]name>', 'which HPA of the manifests, when --namespace has several')
-    .option('--target <n>', 'the HPA\'s AverageValue target (default: the HPA\'s in the manifests, else 100)')
-    .option('--min-replicas <n>', 'the HPA\'s minReplicas (default: the HPA\'s in the manifests, else 1)')
-    .option('--max-replicas <n>', 'the HPA\'s maxReplicas (default: the HPA\'s in the manifests, else 5)')
-    .option('--adapter-config <file>', 'check this rule instead of the library\'s: an adapter config.yaml, or manifests (file or directory) with its ConfigMap, whose HPA is read as with --manifests')
+    .option('--context <name>', 'the kubeconfig context (default: its current context)')
+    .option('--scaled-object <name>', 'check this KEDA ScaledObject (in --namespace, default the context\'s)')
+    .option('--prometheus <url>', `check this Prometheus by URL instead of the cluster, e.g. http://localhost:9090 (${PORT_FORWARD_PROMETHEUS})`)
+    .option('--pushgateway <url>', 'with --prometheus: the pushgateway, e.g. http://localhost:9091, to compare its groups with Prometheus')
+    .option('--namespace <ns>', 'the namespace of the HPA (cluster: default every namespace; with --prometheus: default "default")')
+    .option('--pods <a,b>', 'with --prometheus: the pods of the Deployment (kubectl get pods -l app.kubernetes.io/name=interlok -o name); default: every pod with a group')
+    .option('--metric <name>', 'with --prometheus: the series Interlok pushes', 'MessageMetrics')
+    .option('--stale-after <duration>', 'with --prometheus: the rule\'s stale window', '30s')
+    .option('--manifests <path>', 'the app\'s manifests (file or directory, e.g. dist/): on a cluster, their APIServices say which Service is ours; with --prometheus, the HPA (or KEDA ScaledObject) in --namespace gives --target, --min-replicas and --max-replicas')
+    .option('--hpa <[namespace/]name>', 'check this HPA (on a cluster: in --namespace, default the context\'s; with --prometheus: of the manifests)')
+    .option('--target <n>', 'with --prometheus: the HPA\'s AverageValue target (default: the HPA\'s in the manifests, else 100)')
+    .option('--min-replicas <n>', 'with --prometheus: the HPA\'s minReplicas (default: the HPA\'s in the manifests, else 1)')
+    .option('--max-replicas <n>', 'with --prometheus: the HPA\'s maxReplicas (default: the HPA\'s in the manifests, else 5)')
+    .option('--adapter-config <file>', 'with --prometheus: check this rule instead of the library\'s: an adapter config.yaml, or manifests (file or directory) with its ConfigMap, whose HPA is read as with --manifests')
     .option('--json', 'print the report as JSON')
-    .addHelpText('after', `\nExample:\n  ${PORT_FORWARD_PROMETHEUS} &\n  ${PORT_FORWARD_PUSHGATEWAY} &\n`
+    .addHelpText('after', '\nExample:\n  npx cdk8s-interlok-scaling doctor                        # every chain of this library in the current context\n'
+      + '  npx cdk8s-interlok-scaling doctor --context prod --namespace default --hpa interlok-autoscaler\n\n'
+      + `  ${PORT_FORWARD_PROMETHEUS} &\n  ${PORT_FORWARD_PUSHGATEWAY} &\n`
       + '  npx cdk8s-interlok-scaling doctor --prometheus http://localhost:9090 --pushgateway http://localhost:9091 --namespace default --manifests dist/')
-    .action(async (opts: Options) => {
+    .action(async (cmdOpts: CommandOptions) => {
+      if (cmdOpts.prometheus === undefined) {
+        await clusterDoctor(cmdOpts, ctx);
+        return;
+      }
+      if (cmdOpts.context !== undefined || cmdOpts.scaledObject !== undefined) throw new UsageError(`--${cmdOpts.context !== undefined ? 'context' : 'scaled-object'}: only without --prometheus (on a cluster)`);
+      const opts: Options = { ...cmdOpts, prometheus: cmdOpts.prometheus, namespace: cmdOpts.namespace ?? 'default' };
       const report = await runDoctor(opts);
       if (opts.json) ctx.stdout(`${JSON.stringify(report, null, 2)}\n`);
       else ctx.stdout(render(report, ctx));
       const failed = report.checks.filter((c) => c.status === 'fail');
       if (failed.length) throw new CheckFailed(`${failed.length} check(s) failed: ${failed.map((c) => c.name).join(', ')}`);
     });
+}
+
+function renderCluster(r: ClusterDoctorReport, ctx: CliContext): string {
+  const c = colours(ctx);
+  const mark = { ok: c.green('ok  '), fail: c.red('FAIL'), warn: c.yellow('warn'), note: c.cyan('note') };
+  const chain = (ch: ChainReport) => {
+    const lines = [c.bold(`${ch.kind} ${ch.namespace}/${ch.name}`)];
+    for (const f of ch.findings) {
+      lines.push(`  ${mark[f.status]}  ${f.link}: ${f.what}`);
+      if (f.status !== 'ok' && f.evidence) lines.push(`        evidence: ${f.evidence}`);
+      if ((f.status === 'fail' || f.status === 'warn') && f.fix) lines.push(`        fix: ${f.fix}`);
+    }
+    lines.push(ch.brokenLink ? `  ${c.red('broken link')}: ${ch.brokenLink}` : `  ${c.green('healthy')}`);
+    return lines.join('\n');
+  };
+  return `context ${r.context} (${r.server})\n\n${r.chains.map(chain).join('\n\n')}\n`;
 }
 
 function render(r: DoctorReport, ctx: CliContext): string {

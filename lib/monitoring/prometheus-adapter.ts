@@ -14,6 +14,7 @@ import { checkPeer, ingressPolicy, NetworkPeer } from './network-peer';
 import { checkProps } from '../_props';
 import { DEFAULT_NAMES } from './monitoring-names';
 import { DEFAULT_SCRAPE_SECONDS } from '../model/intervals';
+import { ADAPTER_APP_NAME, ADAPTER_RESOURCE_READER_RULES, AUTH_DELEGATOR_CLUSTER_ROLE, AUTH_READER_ROLE } from './_adapter-access';
 
 /** How the API server trusts the adapter's serving certificate. */
 export class ApiServiceTls {
@@ -226,7 +227,7 @@ export class PrometheusAdapter extends Construct {
     if (props.externalMetrics !== undefined && typeof props.externalMetrics !== 'boolean') throw propError(this, 'externalMetrics', props.externalMetrics, 'true or false');
     this.externalMetrics = props.externalMetrics ?? true;
 
-    const app = { name: 'prometheus-adapter', instance: this.name, component: 'custom-metrics-apiserver', version: imageVersion(image) };
+    const app = { name: ADAPTER_APP_NAME, instance: this.name, component: 'custom-metrics-apiserver', version: imageVersion(image) };
     this.podSelector = selectorLabels(app);
     // a hostNetwork pod's traffic comes from its node's address, which no pod selector matches
     this.queryPeers = this.hostNetwork
@@ -245,7 +246,7 @@ export class PrometheusAdapter extends Construct {
     const readerName = `${this.clusterObjectPrefix}:resource-reader`;
     const reader = new k8s.KubeClusterRole(this, 'ResourceReader', {
       metadata: meta(readerName),
-      rules: [{ apiGroups: [''], resources: ['namespaces', 'pods', 'services'], verbs: ['get', 'list', 'watch'] }],
+      rules: ADAPTER_RESOURCE_READER_RULES,
     });
     new k8s.KubeClusterRoleBinding(this, 'ResourceReaderBinding', {
       metadata: meta(readerName),
@@ -255,12 +256,12 @@ export class PrometheusAdapter extends Construct {
     // An aggregated API server delegates authentication and authorization of its callers to the API server.
     new k8s.KubeClusterRoleBinding(this, 'AuthDelegator', {
       metadata: meta(`${this.clusterObjectPrefix}:auth-delegator`),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: AUTH_DELEGATOR_CLUSTER_ROLE },
       subjects: [subject],
     });
     new k8s.KubeRoleBinding(this, 'AuthReader', {
-      metadata: meta(`${this.clusterObjectPrefix}:auth-reader`, 'kube-system'),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'extension-apiserver-authentication-reader' },
+      metadata: meta(`${this.clusterObjectPrefix}:auth-reader`, AUTH_READER_ROLE.namespace),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: AUTH_READER_ROLE.name },
       subjects: [subject],
     });
 
