@@ -8,7 +8,9 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 const CDK8S = ['cdk8s', 'cdk8s-plus-*', 'constructs'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'build/', 'cli/build/', 'dist/', 'imports/', 'test/cluster/go/', '**/*.js', '**/*.mjs'] },
+  {
+    ignores: ['node_modules/', 'build/', 'cli/build/', 'dist/', 'imports/', 'test/cluster/go/', '**/*.js', '**/*.mjs'],
+  },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -25,26 +27,62 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
       // prettier (npm run format) wraps code at 120; strings, templates and regular expressions it cannot wrap
-      'max-len': ['error', { code: 120, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      'max-len': [
+        'error',
+        { code: 120, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true },
+      ],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       'import-x/no-cycle': 'error',
-      'import-x/no-restricted-paths': ['error', {
-        zones: [
-          { target: './lib/core', from: './lib', except: ['./core'], message: 'lib/core is the bottom layer: it imports nothing of the project' },
-          { target: './lib/model', from: './lib', except: ['./core', './model'], message: 'the model (lib/model) imports only lib/core' },
-          { target: './lib', from: ['./cli', './bin', './test', './scripts', './bench', './main.ts'], message: 'the library never imports the CLI, tests or tools' },
-          { target: './cli', from: ['./test', './scripts', './bench'], message: 'the CLI never imports tests or tools' },
-        ],
-      }],
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: './lib/core',
+              from: './lib',
+              except: ['./core'],
+              message: 'lib/core is the bottom layer: it imports nothing of the project',
+            },
+            {
+              target: './lib/model',
+              from: './lib',
+              except: ['./core', './model'],
+              message: 'the model (lib/model) imports only lib/core',
+            },
+            {
+              target: './lib',
+              from: ['./cli', './bin', './test', './scripts', './bench', './main.ts'],
+              message: 'the library never imports the CLI, tests or tools',
+            },
+            {
+              target: './cli',
+              from: ['./test', './scripts', './bench'],
+              message: 'the CLI never imports tests or tools',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     // the core and the model load without cdk8s, cdk8s-plus and constructs: type imports only
     files: ['lib/core/**/*.ts', 'lib/model/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [{ group: CDK8S, allowTypeImports: true, message: 'the model must not load cdk8s, cdk8s-plus or constructs at run time (import type only)' }],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: CDK8S,
+              allowTypeImports: true,
+              message: 'the model must not load cdk8s, cdk8s-plus or constructs at run time (import type only)',
+            },
+          ],
+        },
+      ],
     },
   },
 );

@@ -8,7 +8,8 @@ const CLI_STAGING = '.cdk8s-staging'; // cdk8s.yaml's output
 
 const props = { yamlOutputType: YamlOutputType.FILE_PER_CHART };
 // the guide's demo image, chosen: a library user names theirs (InterlokImage.fromRegistry)
-const build = (app: App) => new InterlokAutoscalingChart(app, 'interlok-autoscaling', { interlok: { image: InterlokImage.guideDemo() } });
+const build = (app: App) =>
+  new InterlokAutoscalingChart(app, 'interlok-autoscaling', { interlok: { image: InterlokImage.guideDemo() } });
 // Extras that `kubectl apply -f dist/` leaves alone: dist/extras/load-job.k8s.yaml (the guide's 150 messages)
 const buildWithExtras = (app: App) => {
   build(app).synthLoadJob();

@@ -32,16 +32,34 @@ function time(cmd: string, args: string[], runs: number): { median: number; all:
   return { median: median(all), all };
 }
 
-interface FleetRun { n: number; loadMs: number; constructMs: number; synthMs: number; totalMs: number; peakRssMiB: number }
+interface FleetRun {
+  n: number;
+  loadMs: number;
+  constructMs: number;
+  synthMs: number;
+  totalMs: number;
+  peakRssMiB: number;
+}
 
 function fleet(n: number, runs: number): FleetRun {
   const results: FleetRun[] = [];
   for (let i = 0; i < runs; i++) {
-    const out = execFileSync(process.execPath, [join(__dirname, 'fleet-child.js'), String(n)], { cwd: root, env, maxBuffer: 1 << 20 });
+    const out = execFileSync(process.execPath, [join(__dirname, 'fleet-child.js'), String(n)], {
+      cwd: root,
+      env,
+      maxBuffer: 1 << 20,
+    });
     results.push(JSON.parse(out.toString()));
   }
   const m = (k: keyof FleetRun) => median(results.map((r) => r[k]));
-  return { n, loadMs: m('loadMs'), constructMs: m('constructMs'), synthMs: m('synthMs'), totalMs: m('totalMs'), peakRssMiB: Math.max(...results.map((r) => r.peakRssMiB)) };
+  return {
+    n,
+    loadMs: m('loadMs'),
+    constructMs: m('constructMs'),
+    synthMs: m('synthMs'),
+    totalMs: m('totalMs'),
+    peakRssMiB: Math.max(...results.map((r) => r.peakRssMiB)),
+  };
 }
 
 const f = (ms: number) => `${Math.round(ms)} ms`;
@@ -66,21 +84,34 @@ function main(): void {
   rmSync(dir, { recursive: true, force: true });
 
   console.error('fleets');
-  const sizes: Array<[number, number]> = [[1, 5], [10, 5], [100, 5], [1000, 3], [3000, 3]];
-  const fleets = sizes.map(([n, runs]) => { console.error(`  ${n}`); return fleet(n, runs); });
+  const sizes: Array<[number, number]> = [
+    [1, 5],
+    [10, 5],
+    [100, 5],
+    [1000, 3],
+    [3000, 3],
+  ];
+  const fleets = sizes.map(([n, runs]) => {
+    console.error(`  ${n}`);
+    return fleet(n, runs);
+  });
   const at = (n: number) => fleets.find((x) => x.n === n)!;
   const perInterlok = (a: FleetRun, b: FleetRun) => (b.totalMs - a.totalMs) / (b.n - a.n);
 
   const synthRatio = synthScript.median / floor.median;
   const f1000 = at(1000);
   const f3000 = at(3000);
-  const slopes = [[at(10), at(100)], [at(100), at(1000)], [at(1000), at(3000)]].map(([a, b]) => perInterlok(a, b));
+  const slopes = [
+    [at(10), at(100)],
+    [at(100), at(1000)],
+    [at(1000), at(3000)],
+  ].map(([a, b]) => perInterlok(a, b));
 
   const lines = [
     '# Benchmark results',
     '',
-    `Measured by \`npm run bench\` (bench/bench.ts) on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), `
-      + `${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, cdk8s-interlok-scaling ${pkg.version}. Medians after one warm-up; every reference is measured in the same run.`,
+    `Measured by \`npm run bench\` (bench/bench.ts) on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ` +
+      `${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, cdk8s-interlok-scaling ${pkg.version}. Medians after one warm-up; every reference is measured in the same run.`,
     '',
     '## The default stack',
     '',
@@ -99,7 +130,10 @@ function main(): void {
     '',
     '| Interloks | load | construct | synth | total | peak RSS |',
     '|---|---|---|---|---|---|',
-    ...fleets.map((r) => `| ${r.n} | ${f(r.loadMs)} | ${f(r.constructMs)} | ${f(r.synthMs)} | ${f(r.totalMs)} | ${Math.round(r.peakRssMiB)} MiB |`),
+    ...fleets.map(
+      (r) =>
+        `| ${r.n} | ${f(r.loadMs)} | ${f(r.constructMs)} | ${f(r.synthMs)} | ${f(r.totalMs)} | ${Math.round(r.peakRssMiB)} MiB |`,
+    ),
     '',
     `Cost per added Interlok: ${slopes.map((s, i) => `${['10→100', '100→1000', '1000→3000'][i]}: ${s.toFixed(2)} ms`).join('; ')}.`,
     '',
@@ -117,9 +151,9 @@ function main(): void {
     'A CPU profile of the 1000 fleet (`node --cpu-prof bench/fleet-child.js 1000`) puts about half of it in the',
     '`yaml` package stringifying the manifests (each Interlok adds a Deployment with two containers, a Service, a',
     'PodDisruptionBudget and an HPA; a Grafana dashboard each, now opt-in for fleet members, took the 3000 fleet',
-    'from about 5 s and 330 MiB to about 7 s and 580 MiB in a run of this script), a fifth in cdk8s\'s own',
+    "from about 5 s and 330 MiB to about 7 s and 580 MiB in a run of this script), a fifth in cdk8s's own",
     'resolution, and the rest in construction and garbage collection; our validations no longer show up. Before this',
-    'change every construct\'s validation walked the whole tree (`node.findAll()`): 9 s for 1000 Interloks, quadratic.',
+    "change every construct's validation walked the whole tree (`node.findAll()`): 9 s for 1000 Interloks, quadratic.",
     'Now cross-construct rules read an index built once per synthesis (`lib/_app-index.ts`). `npm run synth` ran',
     'main.ts through the tsx loader, which cost as much as the synthesis; it now runs an esbuild bundle.',
     '',

@@ -46,17 +46,28 @@ function apiGet(path: string): Promise<{ ms: number; body: string }> {
   const url = new URL(cluster.server + path);
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const req = request({
-      hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: 'GET',
-      ca: readFileSync(cluster['certificate-authority']), cert: readFileSync(user['client-certificate']), key: readFileSync(user['client-key']),
-    }, (res) => {
-      let body = '';
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => {
-        const ms = Number(process.hrtime.bigint() - start) / 1e6;
-        if (res.statusCode !== 200) reject(new Error(`${path}: ${res.statusCode} ${body}`)); else resolve({ ms, body });
-      });
-    });
+    const req = request(
+      {
+        hostname: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method: 'GET',
+        ca: readFileSync(cluster['certificate-authority']),
+        cert: readFileSync(user['client-certificate']),
+        key: readFileSync(user['client-key']),
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => {
+          body += d;
+        });
+        res.on('end', () => {
+          const ms = Number(process.hrtime.bigint() - start) / 1e6;
+          if (res.statusCode !== 200) reject(new Error(`${path}: ${res.statusCode} ${body}`));
+          else resolve({ ms, body });
+        });
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -76,9 +87,21 @@ const phase = () => Math.random() * 10_000;
 async function reactionTimes(pusher: Pusher): Promise<{ up: number[]; down: number[] }> {
   const up: number[] = [];
   const down: number[] = [];
-  kubectl(['patch', 'hpa', HPA, '--type=merge', '-p', JSON.stringify({ spec: { behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } } })]);
+  kubectl([
+    'patch',
+    'hpa',
+    HPA,
+    '--type=merge',
+    '-p',
+    JSON.stringify({ spec: { behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } } }),
+  ]);
   for (let run = 0; run < RUNS; run++) {
-    await waitFor('1 replica and a quiet metric', () => (desired('default', HPA) === 1 && podsOf('default', 'interlok').length === 1 ? true : undefined), 300_000, 1000);
+    await waitFor(
+      '1 replica and a quiet metric',
+      () => (desired('default', HPA) === 1 && podsOf('default', 'interlok').length === 1 ? true : undefined),
+      300_000,
+      1000,
+    );
     await sleep(phase() + 5000); // start at any point of the controller's 15 s sync
     const [pod] = podsOf('default', 'interlok');
     const step = Date.now();
@@ -105,11 +128,18 @@ function fleet(n: number): string {
   const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'interlok');
   const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler');
   const docs: object[] = [];
-  for (const ns of ['fleet-a', 'fleet-b', 'fleet-c', 'fleet-d']) docs.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  for (const ns of ['fleet-a', 'fleet-b', 'fleet-c', 'fleet-d'])
+    docs.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   for (let i = 0; i < n; i++) {
     const ns = ['fleet-a', 'fleet-b', 'fleet-c', 'fleet-d'][i % 4];
     const name = `interlok-${i + 1}`;
-    const rename = (o: any) => JSON.parse(JSON.stringify(o).replace(/"app\.kubernetes\.io\/instance":"interlok"/g, `"app.kubernetes.io/instance":"${name}"`));
+    const rename = (o: any) =>
+      JSON.parse(
+        JSON.stringify(o).replace(
+          /"app\.kubernetes\.io\/instance":"interlok"/g,
+          `"app.kubernetes.io/instance":"${name}"`,
+        ),
+      );
     const d = rename(deployment);
     d.metadata = { ...d.metadata, name, namespace: ns };
     const h = rename(hpa);
@@ -123,36 +153,81 @@ function fleet(n: number): string {
 
 const pushing = new Map<string, string>();
 
-interface FleetResult { n: number; apiP50: number; apiP99: number; promP50: number; promP99: number; decided: string }
+interface FleetResult {
+  n: number;
+  apiP50: number;
+  apiP99: number;
+  promP50: number;
+  promP99: number;
+  decided: string;
+}
 
 async function fleetRun(n: number, pusher: Pusher, rule: any): Promise<FleetResult> {
   kubectl(['apply', '-f', '-'], fleet(n));
-  const members = Array.from({ length: n }, (_, i) => ({ ns: ['fleet-a', 'fleet-b', 'fleet-c', 'fleet-d'][i % 4], name: `interlok-${i + 1}` }));
+  const members = Array.from({ length: n }, (_, i) => ({
+    ns: ['fleet-a', 'fleet-b', 'fleet-c', 'fleet-d'][i % 4],
+    name: `interlok-${i + 1}`,
+  }));
   // each Interloks's one pod gets its own load: 50, 150 or 250 → 1, 2 or 3 replicas
   const load = (i: number) => [50, 150, 250][i % 3];
-  await waitFor(`${n} Interlok pods`, () => members.every((m) => podsOf(m.ns, 'interlok').some((p) => p.startsWith(`${m.name}-`))) ? true : undefined, 180_000);
+  await waitFor(
+    `${n} Interlok pods`,
+    () => (members.every((m) => podsOf(m.ns, 'interlok').some((p) => p.startsWith(`${m.name}-`))) ? true : undefined),
+    180_000,
+  );
   members.forEach((m, i) => {
     // the pod that pushes stays the same as the fleet grows: the others the HPA added never push
     const key = `${m.ns}/${m.name}`;
-    if (!pushing.has(key)) pushing.set(key, podsOf(m.ns, 'interlok').find((p) => p.startsWith(`${m.name}-`))!);
+    if (!pushing.has(key))
+      pushing.set(
+        key,
+        podsOf(m.ns, 'interlok').find((p) => p.startsWith(`${m.name}-`))!,
+      );
     pusher.set(m.ns, pushing.get(key)!, load(i));
   });
   const start = Date.now();
-  await waitFor('every HPA of the fleet to decide on its own pods', () => {
-    const wrong = members.map((m, i) => ({ m, want: Math.ceil(load(i) / 100), got: desired(m.ns, `${m.name}-autoscaler`) })).filter((x) => x.got !== x.want);
-    if (wrong.length === 0) return true;
-    throw new Error(wrong.map((x) => `${x.m.ns}/${x.m.name}: wants ${x.got}, expected ${x.want}`).join('; '));
-  }, 300_000, 2000);
+  await waitFor(
+    'every HPA of the fleet to decide on its own pods',
+    () => {
+      const wrong = members
+        .map((m, i) => ({ m, want: Math.ceil(load(i) / 100), got: desired(m.ns, `${m.name}-autoscaler`) }))
+        .filter((x) => x.got !== x.want);
+      if (wrong.length === 0) return true;
+      throw new Error(wrong.map((x) => `${x.m.ns}/${x.m.name}: wants ${x.got}, expected ${x.want}`).join('; '));
+    },
+    300_000,
+    2000,
+  );
   const decided = `${secs(Date.now() - start)} s`;
   const api: number[] = [];
   const prom: number[] = [];
   for (let round = 0; round < 5; round++) {
     for (const m of members) {
-      api.push((await apiGet(`/apis/external.metrics.k8s.io/v1beta1/namespaces/${m.ns}/interlok_messagemetrics?labelSelector=deployment%3D${m.name}`)).ms);
-      prom.push(await promQuery(renderExternalMetricsQuery(rule, 'pushgateway_build_info', { namespace: m.ns, metricSelector: { deployment: m.name } })));
+      api.push(
+        (
+          await apiGet(
+            `/apis/external.metrics.k8s.io/v1beta1/namespaces/${m.ns}/interlok_messagemetrics?labelSelector=deployment%3D${m.name}`,
+          )
+        ).ms,
+      );
+      prom.push(
+        await promQuery(
+          renderExternalMetricsQuery(rule, 'pushgateway_build_info', {
+            namespace: m.ns,
+            metricSelector: { deployment: m.name },
+          }),
+        ),
+      );
     }
   }
-  return { n, apiP50: median(api), apiP99: percentile(api, 99), promP50: median(prom), promP99: percentile(prom, 99), decided };
+  return {
+    n,
+    apiP50: median(api),
+    apiP99: percentile(api, 99),
+    promP50: median(prom),
+    promP99: percentile(prom, 99),
+    decided,
+  };
 }
 
 async function main(): Promise<void> {
@@ -160,18 +235,29 @@ async function main(): Promise<void> {
   const pusher = new Pusher(pushgatewayUrl, 10_000); // Interlok's interval
   const applied = Date.now();
   kubectl(['apply', '-f', distFile]);
-  await waitFor('the External metric', () => {
-    try {
-      kubectl(['get', '--raw', '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/interlok_messagemetrics?labelSelector=deployment%3Dinterlok']);
-      return true;
-    } catch {
-      return undefined;
-    }
-  }, 300_000, 500);
+  await waitFor(
+    'the External metric',
+    () => {
+      try {
+        kubectl([
+          'get',
+          '--raw',
+          '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/interlok_messagemetrics?labelSelector=deployment%3Dinterlok',
+        ]);
+        return true;
+      } catch {
+        return undefined;
+      }
+    },
+    300_000,
+    500,
+  );
   const served = Date.now() - applied;
   console.error(`apply → External metric served: ${secs(served)} s`);
   const { up, down } = process.env.BENCH_CLUSTER_FLEET_ONLY ? { up: [0], down: [0] } : await reactionTimes(pusher);
-  const adapterConfig = parse(getJson(['get', 'configmap', DEFAULT_NAMES.adapter, '-n', DEFAULT_NAMES.namespace]).data['config.yaml']);
+  const adapterConfig = parse(
+    getJson(['get', 'configmap', DEFAULT_NAMES.adapter, '-n', DEFAULT_NAMES.namespace]).data['config.yaml'],
+  );
   const rule = adapterConfig.externalRules[0];
   const fleets: FleetResult[] = [];
   for (const n of [4, 8, 20]) {
@@ -188,17 +274,22 @@ async function main(): Promise<void> {
     "Prometheus and pushgateway, dist/'s intervals and the HPA controller's default 15 s sync; the down-stabilization set to 0",
     `so the recommendation shows. ${RUNS} runs, each load step at a random point of Interlok's 10 s push timer. ${new Date().toISOString().slice(0, 10)}.`,
     '',
-    '| reaction | measured: median (min – max) | the README\'s worst case |',
+    "| reaction | measured: median (min – max) | the README's worst case |",
     '|---|---|---|',
-    ...(process.env.BENCH_CLUSTER_FLEET_ONLY ? ['| reactions | not measured in this run (BENCH_CLUSTER_FLEET_ONLY) | |'] : [
-      `| load step → HPA decides to scale up | ${secs(median(up))} s (${secs(Math.min(...up))} – ${secs(Math.max(...up))}) | 35 s |`,
-      `| last message → HPA recommends fewer replicas | ${secs(median(down))} s (${secs(Math.min(...down))} – ${secs(Math.max(...down))}) | 55 s |`,
-    ]),
+    ...(process.env.BENCH_CLUSTER_FLEET_ONLY
+      ? ['| reactions | not measured in this run (BENCH_CLUSTER_FLEET_ONLY) | |']
+      : [
+          `| load step → HPA decides to scale up | ${secs(median(up))} s (${secs(Math.min(...up))} – ${secs(Math.max(...up))}) | 35 s |`,
+          `| last message → HPA recommends fewer replicas | ${secs(median(down))} s (${secs(Math.min(...down))} – ${secs(Math.max(...down))}) | 55 s |`,
+        ]),
     `| kubectl apply -f dist/ on an empty cluster → External metric served | ${secs(served)} s (once) | — |`,
     '',
-    '| Interloks (4 namespaces, one stack) | every HPA at its own count after | API server → adapter → Prometheus, per request p50 / p99 | Prometheus, the rule\'s query p50 / p99 |',
+    "| Interloks (4 namespaces, one stack) | every HPA at its own count after | API server → adapter → Prometheus, per request p50 / p99 | Prometheus, the rule's query p50 / p99 |",
     '|---|---|---|---|',
-    ...fleets.map((f) => `| ${f.n} | ${f.decided} | ${f.apiP50.toFixed(0)} / ${f.apiP99.toFixed(0)} ms | ${f.promP50.toFixed(0)} / ${f.promP99.toFixed(0)} ms |`),
+    ...fleets.map(
+      (f) =>
+        `| ${f.n} | ${f.decided} | ${f.apiP50.toFixed(0)} / ${f.apiP99.toFixed(0)} ms | ${f.promP50.toFixed(0)} / ${f.promP99.toFixed(0)} ms |`,
+    ),
     '<!-- /cluster-bench -->',
   ].join('\n');
   const resultsPath = join(__dirname, 'RESULTS.md');
@@ -210,7 +301,10 @@ async function main(): Promise<void> {
   console.log(section);
 }
 
-main().then(() => process.exit(0), (e) => {
-  console.error(e);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

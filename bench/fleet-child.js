@@ -15,17 +15,29 @@ const image = InterlokImage.fromRegistry('registry.example.com/interlok:3.12.0')
 const chart = new InterlokAutoscalingChart(app, 'fleet', { interlok: { image } });
 // 20 teams (namespaces); every other Interlok has its own adapter.xml pushing a second metric name
 const invoices = InterlokConfig.fromStrings({
-  adapterXml: '<adapter><message-metrics-interceptor><unique-id>Invoice-Metrics</unique-id></message-metrics-interceptor></adapter>',
+  adapterXml:
+    '<adapter><message-metrics-interceptor><unique-id>Invoice-Metrics</unique-id></message-metrics-interceptor></adapter>',
 });
 for (let i = 1; i < n; i++) {
-  chart.addInterlok(`I${i}`, { image, name: `interlok-${i}`, namespace: `team-${i % 20}`, ...(i % 2 ? {} : { config: invoices }) });
+  chart.addInterlok(`I${i}`, {
+    image,
+    name: `interlok-${i}`,
+    namespace: `team-${i % 20}`,
+    ...(i % 2 ? {} : { config: invoices }),
+  });
 }
 const built = process.hrtime.bigint();
 app.synth();
 const done = process.hrtime.bigint();
 rmSync(outdir, { recursive: true, force: true });
 const ms = (a, b) => Number(b - a) / 1e6;
-process.stdout.write(JSON.stringify({
-  n, loadMs: ms(start, loaded), constructMs: ms(loaded, built), synthMs: ms(built, done), totalMs: ms(start, done),
-  peakRssMiB: process.resourceUsage().maxRSS / 1024,
-}));
+process.stdout.write(
+  JSON.stringify({
+    n,
+    loadMs: ms(start, loaded),
+    constructMs: ms(loaded, built),
+    synthMs: ms(built, done),
+    totalMs: ms(start, done),
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+  }),
+);

@@ -11,6 +11,10 @@ export interface CliContext {
 export const processContext: CliContext = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
-  get stdoutIsTTY() { return Boolean(process.stdout.isTTY) && !process.env.NO_COLOR; },
-  get stderrIsTTY() { return Boolean(process.stderr.isTTY); },
+  get stdoutIsTTY() {
+    return Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  },
+  get stderrIsTTY() {
+    return Boolean(process.stderr.isTTY);
+  },
 };

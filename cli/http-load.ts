@@ -46,9 +46,14 @@ const RETRYABLE = new Set(['ECONNRESET', 'EPIPE']);
 export function sendRequests(o: SendOptions): Promise<SendResult> {
   const lib = o.url.protocol === 'https:' ? https : http;
   // The same as autocannon's TLS: a load tool aims at a port-forward or a test endpoint, often self-signed.
-  const agent = new lib.Agent({ keepAlive: true, maxSockets: o.concurrency, rejectUnauthorized: false } as https.AgentOptions);
+  const agent = new lib.Agent({
+    keepAlive: true,
+    maxSockets: o.concurrency,
+    rejectUnauthorized: false,
+  } as https.AgentOptions);
   const headers: Record<string, string | number> = { ...o.headers };
-  if (o.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')) headers['Content-Length'] = Buffer.byteLength(o.body);
+  if (o.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length'))
+    headers['Content-Length'] = Buffer.byteLength(o.body);
 
   const statusCounts: Record<string, number> = {};
   const errorCodes: Record<string, number> = {};
@@ -62,35 +67,54 @@ export function sendRequests(o: SendOptions): Promise<SendResult> {
   const wakers = new Set<() => void>();
   const begin = performance.now();
 
-  const attempt = () => new Promise<Outcome>((resolve) => {
-    const t0 = performance.now();
-    let timedOut = false;
-    let answered = false;
-    const req = lib.request(o.url, { method: o.method, headers, agent }, (res) => {
-      answered = true;
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
-      res.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message, timedOut, retry: false }));
+  const attempt = () =>
+    new Promise<Outcome>((resolve) => {
+      const t0 = performance.now();
+      let timedOut = false;
+      let answered = false;
+      const req = lib.request(o.url, { method: o.method, headers, agent }, (res) => {
+        answered = true;
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
+        res.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message, timedOut, retry: false }));
+      });
+      inFlight.add(req);
+      const timer = setTimeout(() => {
+        timedOut = true;
+        req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
+      }, o.timeoutMs);
+      req.on('close', () => {
+        clearTimeout(timer);
+        inFlight.delete(req);
+      });
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        if (answered) return; // the response's own error or end settles it
+        // A kept-alive connection the server closed just as it was reused: the request never reached it (Node's
+        // documented case for req.reusedSocket), so it is sent again on a new connection and not counted twice.
+        resolve({
+          error: e.code ?? e.message,
+          timedOut,
+          retry: req.reusedSocket && !timedOut && RETRYABLE.has(e.code ?? ''),
+        });
+      });
+      req.end(o.body);
     });
-    inFlight.add(req);
-    const timer = setTimeout(() => { timedOut = true; req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })); }, o.timeoutMs);
-    req.on('close', () => { clearTimeout(timer); inFlight.delete(req); });
-    req.on('error', (e: NodeJS.ErrnoException) => {
-      if (answered) return; // the response's own error or end settles it
-      // A kept-alive connection the server closed just as it was reused: the request never reached it (Node's
-      // documented case for req.reusedSocket), so it is sent again on a new connection and not counted twice.
-      resolve({ error: e.code ?? e.message, timedOut, retry: req.reusedSocket && !timedOut && RETRYABLE.has(e.code ?? '') });
-    });
-    req.end(o.body);
-  });
 
-  const pace = (index: number) => new Promise<void>((resolve) => {
-    const wait = o.rate ? begin + (index * 1000) / o.rate - performance.now() : 0;
-    if (wait <= 0) { resolve(); return; }
-    const wake = () => { clearTimeout(timer); wakers.delete(wake); resolve(); };
-    const timer = setTimeout(wake, wait);
-    wakers.add(wake);
-  });
+  const pace = (index: number) =>
+    new Promise<void>((resolve) => {
+      const wait = o.rate ? begin + (index * 1000) / o.rate - performance.now() : 0;
+      if (wait <= 0) {
+        resolve();
+        return;
+      }
+      const wake = () => {
+        clearTimeout(timer);
+        wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, wait);
+      wakers.add(wake);
+    });
 
   const worker = async () => {
     while (!stopped && started < o.count) {

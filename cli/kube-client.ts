@@ -33,23 +33,37 @@ export interface KubeClient {
  * The kubeconfig as kubectl reads it, at `target`'s context: the one loader of the commands that talk to a cluster
  * (preflight's objects, doctor's paths).
  */
-export async function loadKubeConfig(target: KubeTarget = {}): Promise<{ lib: typeof k8s; kc: k8s.KubeConfig; cluster: k8s.Cluster }> {
+export async function loadKubeConfig(
+  target: KubeTarget = {},
+): Promise<{ lib: typeof k8s; kc: k8s.KubeConfig; cluster: k8s.Cluster }> {
   const lib: typeof k8s = await importModule('@kubernetes/client-node');
   const kc = new lib.KubeConfig();
   try {
     if (target.kubeconfig !== undefined) kc.loadFromFile(target.kubeconfig);
     else kc.loadFromDefault();
   } catch (e) {
-    throw new UsageError(`kubeconfig ${target.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config'}: ${(e as Error).message}`);
+    throw new UsageError(
+      `kubeconfig ${target.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config'}: ${(e as Error).message}`,
+    );
   }
   if (target.context !== undefined) {
     if (!kc.getContextObject(target.context)) {
-      throw new UsageError(`--context: got "${target.context}", expected one of the kubeconfig's contexts (${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+      throw new UsageError(
+        `--context: got "${target.context}", expected one of the kubeconfig's contexts (${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        })`,
+      );
     }
     kc.setCurrentContext(target.context);
   }
   const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new UsageError(`the kubeconfig has no cluster for context "${kc.getCurrentContext()}" (give --context or set KUBECONFIG)`);
+  if (!cluster)
+    throw new UsageError(
+      `the kubeconfig has no cluster for context "${kc.getCurrentContext()}" (give --context or set KUBECONFIG)`,
+    );
   return { lib, kc, cluster };
 }
 
@@ -61,11 +75,25 @@ export async function loadKubeClient(target: KubeTarget = {}): Promise<KubeClien
     server: cluster.server,
     async get(ref) {
       try {
-        return await api.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.metadata.name, namespace: ref.metadata.namespace } }) as any;
+        return (await api.read({
+          apiVersion: ref.apiVersion,
+          kind: ref.kind,
+          metadata: { name: ref.metadata.name, namespace: ref.metadata.namespace },
+        })) as any;
       } catch (e: any) {
         if (e?.code === 404 || /^Unrecognized API version and kind/.test(e?.message ?? '')) return undefined;
-        const reason = e?.body ? (() => { try { return JSON.parse(e.body).message; } catch { return String(e.body); } })() : undefined;
-        throw new Error(`cannot read ${ref.kind} ${ref.metadata.namespace ? `${ref.metadata.namespace}/` : ''}${ref.metadata.name} from ${cluster.server}: ${reason ?? e?.cause?.code ?? e?.message ?? e}`);
+        const reason = e?.body
+          ? (() => {
+              try {
+                return JSON.parse(e.body).message;
+              } catch {
+                return String(e.body);
+              }
+            })()
+          : undefined;
+        throw new Error(
+          `cannot read ${ref.kind} ${ref.metadata.namespace ? `${ref.metadata.namespace}/` : ''}${ref.metadata.name} from ${cluster.server}: ${reason ?? e?.cause?.code ?? e?.message ?? e}`,
+        );
       }
     },
   };

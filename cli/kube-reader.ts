@@ -35,23 +35,36 @@ export async function loadKubeReader(context?: string): Promise<KubeReader> {
     async get(path: string): Promise<KubeResponse> {
       const url = new URL(server + path);
       const opts: Parameters<KubeConfig['applyToHTTPSOptions']>[0] = {
-        method: 'GET', protocol: url.protocol, hostname: url.hostname, port: url.port, path: url.pathname + url.search,
-        headers: { Accept: 'application/json' }, timeout: 15000,
+        method: 'GET',
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        headers: { Accept: 'application/json' },
+        timeout: 15000,
       };
       await kc.applyToHTTPSOptions(opts);
       return new Promise((resolve, reject) => {
         const req = request(opts as any, (res) => {
           let text = '';
           res.setEncoding('utf8');
-          res.on('data', (d) => { text += d; });
+          res.on('data', (d) => {
+            text += d;
+          });
           res.on('end', () => {
             let body: any;
-            try { body = JSON.parse(text); } catch { body = undefined; }
+            try {
+              body = JSON.parse(text);
+            } catch {
+              body = undefined;
+            }
             resolve({ status: res.statusCode ?? 0, text, body });
           });
         });
         req.on('timeout', () => req.destroy(new Error(`no answer from ${server} within 15 s`)));
-        req.on('error', (e: NodeJS.ErrnoException) => reject(new Error(`cannot reach the API server ${server}: ${e.code ?? e.message}`)));
+        req.on('error', (e: NodeJS.ErrnoException) =>
+          reject(new Error(`cannot reach the API server ${server}: ${e.code ?? e.message}`)),
+        );
         req.end();
       });
     },

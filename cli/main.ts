@@ -40,7 +40,8 @@ export function packageVersion(): string {
 const oneLine = (text: string) => text.trim().replace(/\s*\n\s*/g, ' ');
 
 function configure(cmd: Command, ctx: CliContext): Command {
-  cmd.exitOverride()
+  cmd
+    .exitOverride()
     .configureOutput({
       writeOut: (s) => ctx.stdout(s),
       writeErr: (s) => ctx.stderr(s),

@@ -12,9 +12,19 @@ const INTERCEPTOR_CLASSES = ['message-metrics-interceptor', 'com.adaptris.core.i
 export function parseMetricNames(scope: IConstruct, xml: string): string[] {
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
-    throw propError(scope, 'config.adapterXml', `${xml.slice(0, 40)}...`, `well-formed XML (line ${valid.err.line}: ${valid.err.msg})`);
+    throw propError(
+      scope,
+      'config.adapterXml',
+      `${xml.slice(0, 40)}...`,
+      `well-formed XML (line ${valid.err.line}: ${valid.err.msg})`,
+    );
   }
-  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false, isArray: (_n, _p, _l, isAttribute) => !isAttribute }).parse(xml);
+  const doc = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@',
+    parseTagValue: false,
+    isArray: (_n, _p, _l, isAttribute) => !isAttribute,
+  }).parse(xml);
   const text = (node: any, key: string): string | undefined => {
     const v = node?.[key]?.[0];
     return typeof v === 'string' ? v.trim() : undefined;
@@ -28,16 +38,28 @@ export function parseMetricNames(scope: IConstruct, xml: string): string[] {
       for (const [key, value] of Object.entries(n)) {
         if (key.startsWith('@')) continue;
         for (const el of value as any[]) {
-          const explicit = key === 'message-metrics-interceptor' || (key === 'interceptor' && INTERCEPTOR_CLASSES.includes(el?.['@class']));
+          const explicit =
+            key === 'message-metrics-interceptor' ||
+            (key === 'interceptor' && INTERCEPTOR_CLASSES.includes(el?.['@class']));
           if (explicit) {
             const id = text(el, 'unique-id');
             if (id === undefined) {
-              throw propError(scope, 'config.adapterXml', describe(el), 'a <unique-id> in every <message-metrics-interceptor>: it becomes the metric name');
+              throw propError(
+                scope,
+                'config.adapterXml',
+                describe(el),
+                'a <unique-id> in every <message-metrics-interceptor>: it becomes the metric name',
+              );
             }
             const metric = id.replace(/-/g, '');
             if (seen.has(metric)) {
               const other = seen.get(metric)!;
-              throw propError(scope, 'config.adapterXml', id, `a unique-id of one message-metrics-interceptor only (${other === id ? 'it is used twice' : `"${other}" pushes the same metric`}): two interceptors would push one metric and overwrite each other`);
+              throw propError(
+                scope,
+                'config.adapterXml',
+                id,
+                `a unique-id of one message-metrics-interceptor only (${other === id ? 'it is used twice' : `"${other}" pushes the same metric`}): two interceptors would push one metric and overwrite each other`,
+              );
             }
             seen.set(metric, id);
             ids.push(id);
@@ -80,10 +102,17 @@ export function parseMetricNames(scope: IConstruct, xml: string): string[] {
 }
 
 export function checkBootstrap(scope: IConstruct, properties: string): void {
-  const line = properties.split(/\r?\n/).map((l) => l.trim()).find((l) => /^managementComponents\s*[=:]/.test(l));
+  const line = properties
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .find((l) => /^managementComponents\s*[=:]/.test(l));
   const components = line ? line.replace(/^managementComponents\s*[=:]\s*/, '').split(':') : [];
   if (!components.includes('kubernetes-metrics')) {
-    throw propError(scope, 'config.bootstrapProperties', line ?? '(no managementComponents)', 'managementComponents to include kubernetes-metrics, the component that pushes MessageMetrics');
+    throw propError(
+      scope,
+      'config.bootstrapProperties',
+      line ?? '(no managementComponents)',
+      'managementComponents to include kubernetes-metrics, the component that pushes MessageMetrics',
+    );
   }
 }
-

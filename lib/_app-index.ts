@@ -68,11 +68,17 @@ export class AppIndex {
 
   /** Namespaces the app creates (Namespace objects) or declares as existing, and those every cluster has. */
   public knownNamespaces(): Set<string> {
-    return this.memo('namespaces', () => new Set([
-      ...CLUSTER_NAMESPACES,
-      ...this.ofType(ApiObject).filter((o) => o.kind === 'Namespace').map((o) => o.name),
-      ...this.ofType(ExistingNamespaces).flatMap((e) => e.names),
-    ]));
+    return this.memo(
+      'namespaces',
+      () =>
+        new Set([
+          ...CLUSTER_NAMESPACES,
+          ...this.ofType(ApiObject)
+            .filter((o) => o.kind === 'Namespace')
+            .map((o) => o.name),
+          ...this.ofType(ExistingNamespaces).flatMap((e) => e.names),
+        ]),
+    );
   }
 
   /** Every construct of the app that `test` accepts, cached under `key` for this synthesis. */

@@ -59,7 +59,12 @@ export function humanDuration(d: Duration): string {
 
 export function checkDnsLabel(scope: IConstruct, prop: string, value: string): string {
   if (typeof value !== 'string' || value.length > 63 || !DNS_LABEL.test(value)) {
-    throw propError(scope, prop, value, 'a DNS-1123 label (at most 63 characters of a-z, 0-9 and "-", starting and ending with a letter or digit)');
+    throw propError(
+      scope,
+      prop,
+      value,
+      'a DNS-1123 label (at most 63 characters of a-z, 0-9 and "-", starting and ending with a letter or digit)',
+    );
   }
   return value;
 }
@@ -67,14 +72,24 @@ export function checkDnsLabel(scope: IConstruct, prop: string, value: string): s
 /** Service names are DNS-1035 labels: they must start with a letter. */
 export function checkServiceName(scope: IConstruct, prop: string, value: string): string {
   if (typeof value !== 'string' || value.length > 63 || !DNS_1035_LABEL.test(value)) {
-    throw propError(scope, prop, value, 'a DNS-1035 label, as it names a Service (at most 63 characters of a-z, 0-9 and "-", starting with a letter and ending with a letter or digit)');
+    throw propError(
+      scope,
+      prop,
+      value,
+      'a DNS-1035 label, as it names a Service (at most 63 characters of a-z, 0-9 and "-", starting with a letter and ending with a letter or digit)',
+    );
   }
   return value;
 }
 
 export function checkDnsSubdomain(scope: IConstruct, prop: string, value: string): string {
   if (typeof value !== 'string' || value.length > 253 || !DNS_SUBDOMAIN.test(value)) {
-    throw propError(scope, prop, value, 'a DNS-1123 subdomain (at most 253 characters of a-z, 0-9, "-" and ".", each part starting and ending with a letter or digit)');
+    throw propError(
+      scope,
+      prop,
+      value,
+      'a DNS-1123 subdomain (at most 253 characters of a-z, 0-9, "-" and ".", each part starting and ending with a letter or digit)',
+    );
   }
   return value;
 }
@@ -88,7 +103,12 @@ export function checkMetricName(scope: IConstruct, prop: string, value: string):
 
 export function checkLabelName(scope: IConstruct, prop: string, value: string): string {
   if (typeof value !== 'string' || !LABEL_NAME.test(value) || value.startsWith('__')) {
-    throw propError(scope, prop, value, 'a Prometheus label name matching [a-zA-Z_][a-zA-Z0-9_]* not starting with "__"');
+    throw propError(
+      scope,
+      prop,
+      value,
+      'a Prometheus label name matching [a-zA-Z_][a-zA-Z0-9_]* not starting with "__"',
+    );
   }
   return value;
 }
@@ -105,7 +125,13 @@ export function checkPort(scope: IConstruct, prop: string, value: number): numbe
 }
 
 /** Whole seconds within [min, max]; Kubernetes and Prometheus fields here take seconds. */
-export function checkDuration(scope: IConstruct, prop: string, value: Duration, min: Duration, max: Duration): Duration {
+export function checkDuration(
+  scope: IConstruct,
+  prop: string,
+  value: Duration,
+  min: Duration,
+  max: Duration,
+): Duration {
   if (!(value instanceof Duration)) {
     throw propError(scope, prop, value, 'a cdk8s Duration');
   }
@@ -119,14 +145,24 @@ export function checkDuration(scope: IConstruct, prop: string, value: Duration, 
 export function checkHostPort(scope: IConstruct, prop: string, value: string): string {
   const m = typeof value === 'string' ? /^([^:/\s]+):([0-9]{1,5})$/.exec(value) : null;
   if (!m || !HOST.test(m[1]) || Number(m[2]) < 1 || Number(m[2]) > 65535) {
-    throw propError(scope, prop, value, `host:port with no scheme or path (for example "${DEFAULT_NAMES.pushgateway}.${DEFAULT_NAMES.namespace}.svc:9091")`);
+    throw propError(
+      scope,
+      prop,
+      value,
+      `host:port with no scheme or path (for example "${DEFAULT_NAMES.pushgateway}.${DEFAULT_NAMES.namespace}.svc:9091")`,
+    );
   }
   return value;
 }
 
 export function checkImage(scope: IConstruct, prop: string, value: string): string {
   if (typeof value !== 'string' || value.length > 512 || !IMAGE_REF.test(value)) {
-    throw propError(scope, prop, value, 'an image reference such as "registry/repository:tag" or "repository@sha256:<64 hex digits>"');
+    throw propError(
+      scope,
+      prop,
+      value,
+      'an image reference such as "registry/repository:tag" or "repository@sha256:<64 hex digits>"',
+    );
   }
   return value;
 }
@@ -143,7 +179,13 @@ export function checkUrl(scope: IConstruct, prop: string, value: string): string
   // which the adapter's Go url.Parse takes.
   const m = typeof value === 'string' ? /^https?:\/\/([^/:?#\s]+)(?::(\d{1,5}))?(?:[/?#]\S*)?$/.exec(value) : null;
   const ok = m !== null && HOST.test(m[1]) && (m[2] === undefined || (Number(m[2]) >= 1 && Number(m[2]) <= 65535));
-  if (!ok) throw propError(scope, prop, value, `an http:// or https:// URL (for example "http://${DEFAULT_NAMES.prometheus}.${DEFAULT_NAMES.namespace}.svc:80/")`);
+  if (!ok)
+    throw propError(
+      scope,
+      prop,
+      value,
+      `an http:// or https:// URL (for example "http://${DEFAULT_NAMES.prometheus}.${DEFAULT_NAMES.namespace}.svc:80/")`,
+    );
   return value;
 }
 
@@ -154,9 +196,20 @@ const NON_HEAP_MIB = 128;
  * The one check of a JVM's heap against its container's memory limit, for our Interlok and for containers that
  * `PushgatewayEnv.addTo` wires: a limit below heap + 128 MiB gets the container OOM-killed under load.
  */
-export function checkHeapFitsLimit(scope: IConstruct, prop: string, value: unknown, heapMi: number, limitMi: number): void {
+export function checkHeapFitsLimit(
+  scope: IConstruct,
+  prop: string,
+  value: unknown,
+  heapMi: number,
+  limitMi: number,
+): void {
   if (limitMi < heapMi + NON_HEAP_MIB) {
-    throw propError(scope, prop, value, `at least heap + ${NON_HEAP_MIB} MiB (${heapMi + NON_HEAP_MIB} MiB): the JVM needs memory beyond its heap (metaspace, threads, Jetty), or the container is OOM-killed`);
+    throw propError(
+      scope,
+      prop,
+      value,
+      `at least heap + ${NON_HEAP_MIB} MiB (${heapMi + NON_HEAP_MIB} MiB): the JVM needs memory beyond its heap (metaspace, threads, Jetty), or the container is OOM-killed`,
+    );
   }
 }
 
@@ -167,9 +220,18 @@ export function checkArray<T>(scope: IConstruct, prop: string, value: T[] | unde
 }
 
 /** cdk8s-plus resource value types: quantities Kubernetes accepts, and no request above its limit. */
-export function checkResources(scope: IConstruct, prop: string, resources: kplus.ContainerResources): kplus.ContainerResources {
+export function checkResources(
+  scope: IConstruct,
+  prop: string,
+  resources: kplus.ContainerResources,
+): kplus.ContainerResources {
   if (resources === null || typeof resources !== 'object') {
-    throw propError(scope, prop, resources, 'cdk8s-plus ContainerResources ({ cpu: { request, limit }, memory: { request, limit } })');
+    throw propError(
+      scope,
+      prop,
+      resources,
+      'cdk8s-plus ContainerResources ({ cpu: { request, limit }, memory: { request, limit } })',
+    );
   }
   const cpu = (c: kplus.Cpu | undefined, p: string) => {
     if (c === undefined) return undefined;
@@ -183,27 +245,47 @@ export function checkResources(scope: IConstruct, prop: string, resources: kplus
   const size = (s: Size | undefined, p: string) => {
     if (s === undefined) return undefined;
     const mib = s instanceof Size ? s.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) : NaN;
-    if (!Number.isInteger(mib) || mib <= 0) throw propError(scope, p, s, 'a cdk8s Size of at least 1 MiB in whole mebibytes');
+    if (!Number.isInteger(mib) || mib <= 0)
+      throw propError(scope, p, s, 'a cdk8s Size of at least 1 MiB in whole mebibytes');
     return mib;
   };
   for (const key of Object.keys(resources)) {
     if (!['cpu', 'memory', 'ephemeralStorage'].includes(key)) {
       const hint = suggest(key, ['cpu', 'memory', 'ephemeralStorage']);
-      throw propError(scope, `${prop}.${key}`, (resources as any)[key], `no such resource${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ' (cpu, memory or ephemeralStorage)'}`);
+      throw propError(
+        scope,
+        `${prop}.${key}`,
+        (resources as any)[key],
+        `no such resource${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ' (cpu, memory or ephemeralStorage)'}`,
+      );
     }
     const pair = (resources as any)[key];
-    if (pair === null || typeof pair !== 'object') throw propError(scope, `${prop}.${key}`, pair, '{ request, limit }: an object, or leave it out');
+    if (pair === null || typeof pair !== 'object')
+      throw propError(scope, `${prop}.${key}`, pair, '{ request, limit }: an object, or leave it out');
     const unknown = Object.keys(pair).find((k) => k !== 'request' && k !== 'limit');
     if (unknown !== undefined) throw propError(scope, `${prop}.${key}.${unknown}`, pair[unknown], 'request or limit');
   }
   const pairs: Array<[string, number | undefined, number | undefined]> = [
     ['cpu', cpu(resources.cpu?.request, `${prop}.cpu.request`), cpu(resources.cpu?.limit, `${prop}.cpu.limit`)],
-    ['memory', size(resources.memory?.request, `${prop}.memory.request`), size(resources.memory?.limit, `${prop}.memory.limit`)],
-    ['ephemeralStorage', size(resources.ephemeralStorage?.request, `${prop}.ephemeralStorage.request`), size(resources.ephemeralStorage?.limit, `${prop}.ephemeralStorage.limit`)],
+    [
+      'memory',
+      size(resources.memory?.request, `${prop}.memory.request`),
+      size(resources.memory?.limit, `${prop}.memory.limit`),
+    ],
+    [
+      'ephemeralStorage',
+      size(resources.ephemeralStorage?.request, `${prop}.ephemeralStorage.request`),
+      size(resources.ephemeralStorage?.limit, `${prop}.ephemeralStorage.limit`),
+    ],
   ];
   for (const [name, request, limit] of pairs) {
     if (request !== undefined && limit !== undefined && request > limit) {
-      throw propError(scope, `${prop}.${name}.request`, (resources as any)[name].request, `at most the limit (${describe((resources as any)[name].limit)})`);
+      throw propError(
+        scope,
+        `${prop}.${name}.request`,
+        (resources as any)[name].request,
+        `at most the limit (${describe((resources as any)[name].limit)})`,
+      );
     }
   }
   return resources;

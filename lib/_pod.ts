@@ -22,14 +22,29 @@ export const LINUX_NODES = { 'kubernetes.io/os': 'linux' };
  * single-node cluster.
  */
 export function spreadAcrossNodes(selector: Record<string, string>): k8s.TopologySpreadConstraint[] {
-  return [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } }];
+  return [
+    {
+      maxSkew: 1,
+      topologyKey: 'kubernetes.io/hostname',
+      whenUnsatisfiable: 'ScheduleAnyway',
+      labelSelector: { matchLabels: selector },
+    },
+  ];
 }
 
 /** A policy/v1 PodDisruptionBudget: voluntary evictions (node drains, upgrades) keep this many pods. */
-export function podDisruptionBudget(scope: Construct, id: string, o: {
-  name: string; namespace: string; labels: Record<string, string>; selector: Record<string, string>;
-  minAvailable?: number; maxUnavailable?: number;
-}): k8s.KubePodDisruptionBudget {
+export function podDisruptionBudget(
+  scope: Construct,
+  id: string,
+  o: {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    selector: Record<string, string>;
+    minAvailable?: number;
+    maxUnavailable?: number;
+  },
+): k8s.KubePodDisruptionBudget {
   return new k8s.KubePodDisruptionBudget(scope, id, {
     metadata: { name: o.name, namespace: o.namespace, labels: o.labels },
     spec: {
@@ -73,8 +88,10 @@ export function renderResources(resources: kplus.ContainerResources): k8s.Resour
   if (resources.cpu?.limit) limits.cpu = k8s.Quantity.fromString(canonicalCpu(resources.cpu.limit.amount));
   if (resources.memory?.request) requests.memory = k8s.Quantity.fromString(mebibytes(resources.memory.request));
   if (resources.memory?.limit) limits.memory = k8s.Quantity.fromString(mebibytes(resources.memory.limit));
-  if (resources.ephemeralStorage?.request) requests['ephemeral-storage'] = k8s.Quantity.fromString(mebibytes(resources.ephemeralStorage.request));
-  if (resources.ephemeralStorage?.limit) limits['ephemeral-storage'] = k8s.Quantity.fromString(mebibytes(resources.ephemeralStorage.limit));
+  if (resources.ephemeralStorage?.request)
+    requests['ephemeral-storage'] = k8s.Quantity.fromString(mebibytes(resources.ephemeralStorage.request));
+  if (resources.ephemeralStorage?.limit)
+    limits['ephemeral-storage'] = k8s.Quantity.fromString(mebibytes(resources.ephemeralStorage.limit));
   return {
     ...(Object.keys(requests).length ? { requests } : {}),
     ...(Object.keys(limits).length ? { limits } : {}),
@@ -118,7 +135,13 @@ export function tcpProbe(port: number, periodSeconds: number, failureThreshold: 
   return { tcpSocket: { port: k8s.IntOrString.fromNumber(port) }, periodSeconds, failureThreshold, timeoutSeconds: 5 };
 }
 
-export function httpProbe(path: string, port: string, periodSeconds: number, failureThreshold: number, scheme = 'HTTP'): k8s.Probe {
+export function httpProbe(
+  path: string,
+  port: string,
+  periodSeconds: number,
+  failureThreshold: number,
+  scheme = 'HTTP',
+): k8s.Probe {
   return {
     httpGet: { path, port: k8s.IntOrString.fromString(port), scheme },
     periodSeconds,

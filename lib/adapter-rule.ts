@@ -4,8 +4,19 @@ import { stringify } from 'yaml';
 import { AppIndex } from './_app-index';
 import { checkDuration, checkLabelName, checkMetricName, humanDuration, propError } from './_checks';
 import { PrometheusServer } from './monitoring/prometheus-server';
-import { DEFAULT_SCRAPE_SECONDS, defaultStaleAfterSeconds, INTERLOK_PUSH_SECONDS, MIN_STALE_MARGIN_SECONDS } from './model/intervals';
-import { deploymentPodRegex, deploymentTotalQuery, perPodFreshQuery, POD_OF_DEPLOYMENT_SUFFIX, TotalQuerySource } from './model/deployment-query';
+import {
+  DEFAULT_SCRAPE_SECONDS,
+  defaultStaleAfterSeconds,
+  INTERLOK_PUSH_SECONDS,
+  MIN_STALE_MARGIN_SECONDS,
+} from './model/intervals';
+import {
+  deploymentPodRegex,
+  deploymentTotalQuery,
+  perPodFreshQuery,
+  POD_OF_DEPLOYMENT_SUFFIX,
+  TotalQuerySource,
+} from './model/deployment-query';
 import { MetricsSource, SCRAPE_SERIES } from './metrics-source';
 import { checkProps } from './_props';
 import type { AdapterConfig, AdapterRuleConfig } from './model/adapter-config';
@@ -60,7 +71,8 @@ export interface AdapterRuleProps {
 
   /**
    * The name the custom metrics API (and so the HPA) uses.
-   * @default - the series name; 'interlok_messages' with MetricsSource.scrape (the adapter's default rules already serve `workflow_count`)
+   * @default - the series name; 'interlok_messages' with MetricsSource.scrape (the adapter's default rules already
+   * serve `workflow_count`)
    */
   readonly metricName?: string;
 
@@ -102,7 +114,8 @@ export interface AdapterRuleProps {
   /**
    * The External metric's name. The HPA puts an External metric's name in the URL's resource part, which
    * client-go lowercases, so it must be lowercase.
-   * @default - `interlok_` + the series name in lowercase, other characters than a-z, 0-9 and `_` as `_`, at most 63 characters (`interlok_messagemetrics`)
+   * @default - `interlok_` + the series name in lowercase, other characters than a-z, 0-9 and `_` as `_`, at most 63
+   * characters (`interlok_messagemetrics`)
    */
   readonly externalMetricName?: string;
 }
@@ -131,7 +144,10 @@ export class AdapterRule extends Construct {
    */
   public static helmValuesYaml(rules: AdapterRule[]): string {
     const { rules: custom, externalRules } = AdapterRule.config(rules);
-    return stringify({ rules: { default: false, custom, ...(externalRules ? { external: externalRules } : {}) } }, { lineWidth: 0 });
+    return stringify(
+      { rules: { default: false, custom, ...(externalRules ? { external: externalRules } : {}) } },
+      { lineWidth: 0 },
+    );
   }
 
   public readonly seriesName: string;
@@ -152,31 +168,76 @@ export class AdapterRule extends Construct {
     super(scope, id);
     props = checkProps(this, '', props, 'AdapterRuleProps');
     const source = props.metricsSource ?? MetricsSource.pushgateway();
-    if (!(source instanceof MetricsSource)) throw propError(this, 'metricsSource', source, 'a MetricsSource (MetricsSource.pushgateway() or MetricsSource.scrape({ workflow }))');
+    if (!(source instanceof MetricsSource))
+      throw propError(
+        this,
+        'metricsSource',
+        source,
+        'a MetricsSource (MetricsSource.pushgateway() or MetricsSource.scrape({ workflow }))',
+      );
     this.metricsSource = source;
     const scrape = source.kind === 'scrape';
     if (scrape) {
       if (typeof source.workflow !== 'string' || source.workflow.length === 0 || /["\\\n]/.test(source.workflow)) {
-        throw propError(this, 'metricsSource.workflow', source.workflow, 'the workflow label value `<workflow unique-id>@<channel unique-id>`, without quotes, backslashes or line breaks');
+        throw propError(
+          this,
+          'metricsSource.workflow',
+          source.workflow,
+          'the workflow label value `<workflow unique-id>@<channel unique-id>`, without quotes, backslashes or line breaks',
+        );
       }
-      if (source.window !== undefined) checkDuration(this, 'metricsSource.window', source.window, Duration.seconds(20), Duration.hours(1));
+      if (source.window !== undefined)
+        checkDuration(this, 'metricsSource.window', source.window, Duration.seconds(20), Duration.hours(1));
     }
-    this.seriesName = checkMetricName(this, 'seriesName', props.seriesName ?? (scrape ? SCRAPE_SERIES : 'MessageMetrics'));
-    this.metricName = checkMetricName(this, 'metricName', props.metricName ?? (scrape ? 'interlok_messages' : this.seriesName));
-    this.namespaceLabel = checkLabelName(this, 'namespaceLabel', props.namespaceLabel ?? (scrape ? 'namespace' : 'k8s_namespace'));
+    this.seriesName = checkMetricName(
+      this,
+      'seriesName',
+      props.seriesName ?? (scrape ? SCRAPE_SERIES : 'MessageMetrics'),
+    );
+    this.metricName = checkMetricName(
+      this,
+      'metricName',
+      props.metricName ?? (scrape ? 'interlok_messages' : this.seriesName),
+    );
+    this.namespaceLabel = checkLabelName(
+      this,
+      'namespaceLabel',
+      props.namespaceLabel ?? (scrape ? 'namespace' : 'k8s_namespace'),
+    );
     this.podLabel = checkLabelName(this, 'podLabel', props.podLabel ?? (scrape ? 'pod' : 'k8s_pod_name'));
     if (this.podLabel === this.namespaceLabel) {
-      throw new Error(`[${this.node.path}] podLabel: got "${this.podLabel}", expected a label other than namespaceLabel`);
+      throw new Error(
+        `[${this.node.path}] podLabel: got "${this.podLabel}", expected a label other than namespaceLabel`,
+      );
     }
-    this.scrapeInterval = checkDuration(this, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(DEFAULT_SCRAPE_SECONDS), Duration.seconds(1), Duration.minutes(10));
+    this.scrapeInterval = checkDuration(
+      this,
+      'scrapeInterval',
+      props.scrapeInterval ?? Duration.seconds(DEFAULT_SCRAPE_SECONDS),
+      Duration.seconds(1),
+      Duration.minutes(10),
+    );
     const busyAge = INTERLOK_PUSH_SECONDS + this.scrapeInterval.toSeconds();
-    this.staleAfter = checkDuration(this, 'staleAfter', props.staleAfter ?? Duration.seconds(defaultStaleAfterSeconds(this.scrapeInterval.toSeconds())), Duration.seconds(busyAge + MIN_STALE_MARGIN_SECONDS), Duration.hours(1));
+    this.staleAfter = checkDuration(
+      this,
+      'staleAfter',
+      props.staleAfter ?? Duration.seconds(defaultStaleAfterSeconds(this.scrapeInterval.toSeconds())),
+      Duration.seconds(busyAge + MIN_STALE_MARGIN_SECONDS),
+      Duration.hours(1),
+    );
 
-    if (props.external !== undefined && typeof props.external !== 'boolean') throw propError(this, 'external', props.external, 'true or false');
+    if (props.external !== undefined && typeof props.external !== 'boolean')
+      throw propError(this, 'external', props.external, 'true or false');
     this.external = props.external ?? true;
-    this.externalMetricName = props.externalMetricName ?? `interlok_${this.seriesName.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
+    this.externalMetricName =
+      props.externalMetricName ?? `interlok_${this.seriesName.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
     if (typeof this.externalMetricName !== 'string' || !/^[a-z][a-z0-9_]{0,62}$/.test(this.externalMetricName)) {
-      throw propError(this, 'externalMetricName', this.externalMetricName, 'a lowercase name of a-z, 0-9 and "_" starting with a letter, at most 63 characters (client-go lowercases External metric names)');
+      throw propError(
+        this,
+        'externalMetricName',
+        this.externalMetricName,
+        'a lowercase name of a-z, 0-9 and "_" starting with a letter, at most 63 characters (client-go lowercases External metric names)',
+      );
     }
 
     if (scrape) {
@@ -184,16 +245,26 @@ export class AdapterRule extends Construct {
       const least = SCRAPE_WINDOW_INTERVALS * this.scrapeInterval.toSeconds();
       this.scrapeWindow = source.window ?? Duration.seconds(Math.max(60, least));
       if (this.scrapeWindow.toSeconds() < least) {
-        throw propError(this, 'metricsSource.window', source.window, `at least ${SCRAPE_WINDOW_INTERVALS} scrape intervals (${humanDuration(Duration.seconds(least))} with a ${humanDuration(this.scrapeInterval)} interval): `
-          + 'increase needs two samples of each pod in its window, and a late or missed scrape (Prometheus 3 leaves the start of a range open) would drop the pod from the sum');
+        throw propError(
+          this,
+          'metricsSource.window',
+          source.window,
+          `at least ${SCRAPE_WINDOW_INTERVALS} scrape intervals (${humanDuration(Duration.seconds(least))} with a ${humanDuration(this.scrapeInterval)} interval): ` +
+            'increase needs two samples of each pod in its window, and a late or missed scrape (Prometheus 3 leaves the start of a range open) would drop the pod from the sum',
+        );
       }
     }
 
     const index = AppIndex.of(this);
     this.node.addValidation({
-      validate: () => index.ofType(PrometheusServer)
-        .filter((c) => c.scrapeInterval.toSeconds() > this.scrapeInterval.toSeconds())
-        .map((p) => `adapter rule ${this.node.path} assumes ${scrape ? 'the pods are' : 'the pushgateway is'} scraped every ${humanDuration(this.scrapeInterval)} but Prometheus ${p.node.path} scrapes every ${humanDuration(p.scrapeInterval)}: ${scrape ? 'the window may hold too few samples' : 'busy pods would read 0'}; set the rule's scrapeInterval`),
+      validate: () =>
+        index
+          .ofType(PrometheusServer)
+          .filter((c) => c.scrapeInterval.toSeconds() > this.scrapeInterval.toSeconds())
+          .map(
+            (p) =>
+              `adapter rule ${this.node.path} assumes ${scrape ? 'the pods are' : 'the pushgateway is'} scraped every ${humanDuration(this.scrapeInterval)} but Prometheus ${p.node.path} scrapes every ${humanDuration(p.scrapeInterval)}: ${scrape ? 'the window may hold too few samples' : 'busy pods would read 0'}; set the rule's scrapeInterval`,
+          ),
     });
   }
 
@@ -237,7 +308,12 @@ export class AdapterRule extends Construct {
       // per pod: the messages of the window; namespace and pods come from the request's matchers
       return `sum by (<<.GroupBy>>) (increase(<<.Series>>{<<.LabelMatchers>>,${this.scrapeMatchers.join(',')}}[${humanDuration(this.scrapeWindow!)}]))`;
     }
-    return perPodFreshQuery({ series: '<<.Series>>', matchers: '<<.LabelMatchers>>', groupBy: '<<.GroupBy>>', staleAfterSeconds: this.staleAfter.toSeconds() });
+    return perPodFreshQuery({
+      series: '<<.Series>>',
+      matchers: '<<.LabelMatchers>>',
+      groupBy: '<<.GroupBy>>',
+      staleAfterSeconds: this.staleAfter.toSeconds(),
+    });
   }
 
   /**
@@ -248,7 +324,11 @@ export class AdapterRule extends Construct {
    */
   public get externalMetricsQuery(): string {
     const value = (label: string) => `<<index .LabelValuesByName "${label}">>`;
-    return deploymentTotalQuery(this.totalQuerySource, value(this.namespaceLabel), `${value(DEPLOYMENT_SELECTOR_LABEL)}${POD_OF_DEPLOYMENT_SUFFIX}`);
+    return deploymentTotalQuery(
+      this.totalQuerySource,
+      value(this.namespaceLabel),
+      `${value(DEPLOYMENT_SELECTOR_LABEL)}${POD_OF_DEPLOYMENT_SUFFIX}`,
+    );
   }
 
   /** The rule for `externalRules`. */

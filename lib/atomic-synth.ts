@@ -1,4 +1,14 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, renameSync, rmSync } from 'fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+} from 'fs';
 import { homedir } from 'os';
 import { basename, dirname, join, parse, relative, resolve, sep } from 'path';
 import { App, AppProps } from 'cdk8s';
@@ -32,7 +42,9 @@ export function synthAtomically(outdir: string, build: (app: App) => void, props
 }
 
 function outdirError(value: unknown, expected: string): Error {
-  return new Error(`[synthAtomically] outdir: got ${JSON.stringify(value) ?? String(value)}, expected ${expected}; nothing was touched`);
+  return new Error(
+    `[synthAtomically] outdir: got ${JSON.stringify(value) ?? String(value)}, expected ${expected}; nothing was touched`,
+  );
 }
 
 /** Real path of `p`, or of its nearest existing ancestor joined with the rest. */
@@ -56,7 +68,8 @@ function checkOutdir(outdir: string, extension: string | undefined): string {
   }
   const target = resolve(outdir);
   const realTarget = real(target);
-  if (parse(realTarget).root === realTarget) throw outdirError(outdir, 'a directory for the manifests only, not the filesystem root');
+  if (parse(realTarget).root === realTarget)
+    throw outdirError(outdir, 'a directory for the manifests only, not the filesystem root');
   if (isSameOrAncestor(realTarget, real(process.cwd()))) {
     throw outdirError(outdir, 'a directory for the manifests only, not the current directory or one of its parents');
   }
@@ -64,10 +77,14 @@ function checkOutdir(outdir: string, extension: string | undefined): string {
     throw outdirError(outdir, 'a directory for the manifests only, not the home directory or one of its parents');
   }
   if (existsSync(target)) {
-    if (!lstatSync(target).isDirectory()) throw outdirError(outdir, 'a directory for the manifests only, not a file or link');
+    if (!lstatSync(target).isDirectory())
+      throw outdirError(outdir, 'a directory for the manifests only, not a file or link');
     const foreign = foreignFile(target, ['.yaml', '.yml', ...(extension ? [extension] : [])]);
     if (foreign !== undefined) {
-      throw outdirError(outdir, `a directory holding synthesized manifests only (*.yaml), but it holds ${JSON.stringify(foreign)}`);
+      throw outdirError(
+        outdir,
+        `a directory holding synthesized manifests only (*.yaml), but it holds ${JSON.stringify(foreign)}`,
+      );
     }
   }
   return target;

@@ -27,8 +27,12 @@ export class ExistingEndpoints extends Construct {
   constructor(scope: Construct, id: string, props: ExistingEndpointsProps) {
     super(scope, id);
     props = checkProps(this, '', props, 'ExistingEndpointsProps');
-    this.pushgateways = checkArray(this, 'pushgateways', props.pushgateways, 'host:port').map((h, i) => checkHostPort(this, `pushgateways[${i}]`, h));
-    this.prometheusUrls = checkArray(this, 'prometheusUrls', props.prometheusUrls, 'URLs').map((u, i) => checkUrl(this, `prometheusUrls[${i}]`, u));
+    this.pushgateways = checkArray(this, 'pushgateways', props.pushgateways, 'host:port').map((h, i) =>
+      checkHostPort(this, `pushgateways[${i}]`, h),
+    );
+    this.prometheusUrls = checkArray(this, 'prometheusUrls', props.prometheusUrls, 'URLs').map((u, i) =>
+      checkUrl(this, `prometheusUrls[${i}]`, u),
+    );
   }
 }
 

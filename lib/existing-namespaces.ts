@@ -17,6 +17,8 @@ export class ExistingNamespaces extends Construct {
   constructor(scope: Construct, id: string, props: ExistingNamespacesProps) {
     super(scope, id);
     props = checkProps(this, '', props, 'ExistingNamespacesProps');
-    this.names = checkArray(this, 'names', props?.names, 'namespace names').map((n, i) => checkDnsLabel(this, `names[${i}]`, n));
+    this.names = checkArray(this, 'names', props?.names, 'namespace names').map((n, i) =>
+      checkDnsLabel(this, `names[${i}]`, n),
+    );
   }
 }

@@ -101,7 +101,9 @@ export interface FleetInterlokProps extends InterlokDeploymentProps {
   readonly dashboard?: boolean;
 }
 
-/** An Interlok of the chart, wired: pushgateway, push admission, namespace, adapter rule, and its HPA or ScaledObject. */
+/**
+ * An Interlok of the chart, wired: pushgateway, push admission, namespace, adapter rule, and its HPA or ScaledObject.
+ */
 export interface AutoscaledInterlok {
   readonly interlok: InterlokDeployment;
   readonly rule: AdapterRule;
@@ -116,10 +118,32 @@ export interface AutoscaledInterlok {
  * before what runs as them, the APIService after the Service it points to.
  */
 export const KIND_ORDER = [
-  'Namespace', 'NetworkPolicy', 'ResourceQuota', 'LimitRange', 'PodDisruptionBudget', 'ServiceAccount', 'Secret',
-  'ConfigMap', 'PersistentVolumeClaim', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'Role',
-  'RoleBinding', 'Service', 'DaemonSet', 'Pod', 'ReplicaSet', 'Deployment', 'HorizontalPodAutoscaler',
-  'StatefulSet', 'Job', 'CronJob', 'Ingress', 'APIService', 'ScaledObject',
+  'Namespace',
+  'NetworkPolicy',
+  'ResourceQuota',
+  'LimitRange',
+  'PodDisruptionBudget',
+  'ServiceAccount',
+  'Secret',
+  'ConfigMap',
+  'PersistentVolumeClaim',
+  'CustomResourceDefinition',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'Role',
+  'RoleBinding',
+  'Service',
+  'DaemonSet',
+  'Pod',
+  'ReplicaSet',
+  'Deployment',
+  'HorizontalPodAutoscaler',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+  'Ingress',
+  'APIService',
+  'ScaledObject',
 ];
 
 /**
@@ -152,10 +176,16 @@ export class InterlokAutoscalingChart extends Chart {
     props = checkNested(this, props);
     this.props = props;
     this.scaler = props.scaler ?? Scaler.hpa();
-    if (!(this.scaler instanceof Scaler)) throw propError(this, 'scaler', this.scaler, 'a Scaler (Scaler.hpa() or Scaler.keda({...}))');
+    if (!(this.scaler instanceof Scaler))
+      throw propError(this, 'scaler', this.scaler, 'a Scaler (Scaler.hpa() or Scaler.keda({...}))');
     const keda = this.scaler.kind === 'keda';
     if (keda && props.autoscaler !== undefined) {
-      throw propError(this, 'autoscaler', props.autoscaler, 'no HPA settings with Scaler.keda(): give the ScaledObject\'s settings to Scaler.keda({...})');
+      throw propError(
+        this,
+        'autoscaler',
+        props.autoscaler,
+        "no HPA settings with Scaler.keda(): give the ScaledObject's settings to Scaler.keda({...})",
+      );
     }
     // A Pods-metric HPA needs no external metrics API, and a cluster with KEDA has one already (KEDA's).
     this.external = !keda && (props.autoscaler?.metric ?? ScaleMetric.externalTotal()).type === 'External';
@@ -172,7 +202,8 @@ export class InterlokAutoscalingChart extends Chart {
       return stack;
     };
     // named as the user wrote it, before anything is built from it
-    if (!(props.interlok?.image instanceof InterlokImage)) throw propError(this, 'interlok.image', props.interlok?.image, IMAGE_EXPECTED);
+    if (!(props.interlok?.image instanceof InterlokImage))
+      throw propError(this, 'interlok.image', props.interlok?.image, IMAGE_EXPECTED);
     let first: InterlokDeployment | undefined;
     if (props.interlok?.metricsSource?.kind === 'scrape') {
       // Prometheus is configured with the pods it scrapes: this Interlok first, then the stack
@@ -185,19 +216,37 @@ export class InterlokAutoscalingChart extends Chart {
     if (existing.length) new ExistingNamespaces(this, 'ExistingNamespaces', { names: existing });
     if (this.monitoring.namespaceObject) this.namespaces.add(this.monitoring.namespace);
 
-    const wired = this.wire(this, props.interlok, props.autoscaler, props.rule?.seriesName, props.dashboard ?? true, first);
-    ({ interlok: this.interlok, rule: this.rule, autoscaler: this.autoscaler, scaledObject: this.scaledObject } = wired);
+    const wired = this.wire(
+      this,
+      props.interlok,
+      props.autoscaler,
+      props.rule?.seriesName,
+      props.dashboard ?? true,
+      first,
+    );
+    ({
+      interlok: this.interlok,
+      rule: this.rule,
+      autoscaler: this.autoscaler,
+      scaledObject: this.scaledObject,
+    } = wired);
     AppIndex.of(this);
   }
 
   /** Adds an Interlok to the stack, wired completely; its HPA (or ScaledObject) is named after it. */
   public addInterlok(id: string, props: FleetInterlokProps): AutoscaledInterlok {
     props = checkProps(this, `addInterlok(${id})`, props, 'FleetInterlokProps');
-    if (!(props.image instanceof InterlokImage)) throw propError(this, `addInterlok(${id}).image`, props.image, IMAGE_EXPECTED);
+    if (!(props.image instanceof InterlokImage))
+      throw propError(this, `addInterlok(${id}).image`, props.image, IMAGE_EXPECTED);
     checkProps(this, `addInterlok(${id}).autoscaler`, props.autoscaler, 'AutoscalerOptions');
     const { autoscaler, scaleOn, dashboard, ...interlok } = props;
     if (interlok.metricsSource?.kind === 'scrape') {
-      throw propError(this, `addInterlok(${id}).metricsSource`, 'MetricsSource.scrape(...)', 'MetricsSource.pushgateway(): the stack\'s Prometheus is configured with the scraped pods when it is built, so a fleet of scraped Interloks is one chart per Interlok for now');
+      throw propError(
+        this,
+        `addInterlok(${id}).metricsSource`,
+        'MetricsSource.scrape(...)',
+        "MetricsSource.pushgateway(): the stack's Prometheus is configured with the scraped pods when it is built, so a fleet of scraped Interloks is one chart per Interlok for now",
+      );
     }
     if (this.scaler.kind === 'keda' && autoscaler !== undefined) {
       throw propError(this, `addInterlok(${id}).autoscaler`, autoscaler, 'no HPA settings with Scaler.keda()');
@@ -206,32 +255,64 @@ export class InterlokAutoscalingChart extends Chart {
     return this.wire(new Construct(this, id), interlok, { ...defaults, ...autoscaler }, scaleOn, dashboard ?? false);
   }
 
-  private wire(scope: Construct, props: InterlokDeploymentProps, autoscaler: AutoscalerOptions | undefined, scaleOn: string | undefined, dashboard: boolean, built?: InterlokDeployment): AutoscaledInterlok {
-    const interlok = built ?? new InterlokDeployment(scope, 'Interlok', {
-      ...props,
-      pushgateway: props.pushgateway ?? this.monitoring.pushgatewayEndpoint,
-      // asked for by several Interloks of one namespace (or the stack's): emitted once
-      createNamespace: props.createNamespace && !this.namespaces.has(props.namespace ?? 'default'),
-    });
-    if (interlok.metricsSource.kind === 'pushgateway') this.monitoring.allowPushFrom(NetworkPeer.pods(interlok.namespace, interlok.podSelector));
+  private wire(
+    scope: Construct,
+    props: InterlokDeploymentProps,
+    autoscaler: AutoscalerOptions | undefined,
+    scaleOn: string | undefined,
+    dashboard: boolean,
+    built?: InterlokDeployment,
+  ): AutoscaledInterlok {
+    const interlok =
+      built ??
+      new InterlokDeployment(scope, 'Interlok', {
+        ...props,
+        pushgateway: props.pushgateway ?? this.monitoring.pushgatewayEndpoint,
+        // asked for by several Interloks of one namespace (or the stack's): emitted once
+        createNamespace: props.createNamespace && !this.namespaces.has(props.namespace ?? 'default'),
+      });
+    if (interlok.metricsSource.kind === 'pushgateway')
+      this.monitoring.allowPushFrom(NetworkPeer.pods(interlok.namespace, interlok.podSelector));
     if (interlok.namespaceObject) this.namespaces.add(interlok.namespace);
     // the first Interlok scales on the chart's rule (its seriesName, or the series of its metrics source)
-    const rule = this.ruleFor(scaleOn ?? (this.interloks.length === 0 ? undefined : interlok.metricNames?.[0] ?? 'MessageMetrics'), interlok);
+    const rule = this.ruleFor(
+      scaleOn ?? (this.interloks.length === 0 ? undefined : (interlok.metricNames?.[0] ?? 'MessageMetrics')),
+      interlok,
+    );
     const target = ScaleTarget.interlok(interlok);
     let wired: AutoscaledInterlok;
     if (this.scaler.kind === 'keda') {
       const { operatorPeer, ...options } = this.scaler.kedaOptions ?? {};
       const serverAddress = options.serverAddress ?? this.monitoring.prometheusUrl;
       if (serverAddress === undefined) {
-        throw propError(this, 'scaler.serverAddress', serverAddress, 'the URL of the Prometheus KEDA queries when the monitoring stack runs none (or set monitoring.existingPrometheusUrl)');
+        throw propError(
+          this,
+          'scaler.serverAddress',
+          serverAddress,
+          'the URL of the Prometheus KEDA queries when the monitoring stack runs none (or set monitoring.existingPrometheusUrl)',
+        );
       }
-      if (this.interloks.length === 0) this.monitoring.prometheus?.allowQueryFrom(operatorPeer ?? NetworkPeer.pods('keda', { 'app.kubernetes.io/name': 'keda-operator' }));
+      if (this.interloks.length === 0)
+        this.monitoring.prometheus?.allowQueryFrom(
+          operatorPeer ?? NetworkPeer.pods('keda', { 'app.kubernetes.io/name': 'keda-operator' }),
+        );
       // a name (and an HPA to adopt) given to Scaler.keda() is the first Interlok's; the others' ScaledObjects are
       // named after them
       const first = this.interloks.length === 0;
       const name = first ? options.name : undefined;
       const adoptHpa = first ? options.adoptHpa : undefined;
-      wired = { interlok, rule, scaledObject: new KedaScaledObject(scope, 'ScaledObject', { ...options, name, adoptHpa, serverAddress, target, rule }) };
+      wired = {
+        interlok,
+        rule,
+        scaledObject: new KedaScaledObject(scope, 'ScaledObject', {
+          ...options,
+          name,
+          adoptHpa,
+          serverAddress,
+          target,
+          rule,
+        }),
+      };
     } else {
       const hpa = new MessageMetricsHpa(scope, 'Autoscaler', { ...autoscaler, target, rule });
       // the dashboard reads pushed groups; scraped counters need other panels (not written yet)
@@ -239,7 +320,11 @@ export class InterlokAutoscalingChart extends Chart {
         this.monitoring._useNamespace();
         if (this.monitoring.namespaceObject) this.namespaces.add(this.monitoring.namespace);
         // our own Prometheus scrapes only the pushgateway: no kube-state-metrics series to draw replicas from
-        new GrafanaDashboard(scope, 'Dashboard', { namespace: this.monitoring.namespace, hpa, kubeStateMetrics: this.monitoring.prometheus === undefined });
+        new GrafanaDashboard(scope, 'Dashboard', {
+          namespace: this.monitoring.namespace,
+          hpa,
+          kubeStateMetrics: this.monitoring.prometheus === undefined,
+        });
       }
       wired = { interlok, rule, autoscaler: hpa };
     }
@@ -251,10 +336,21 @@ export class InterlokAutoscalingChart extends Chart {
   private ruleFor(series: string | undefined, interlok: InterlokDeployment): AdapterRule {
     let rule = series === undefined ? undefined : this.rules.get(series);
     if (!rule) {
-      const shared = { metricsSource: interlok.metricsSource, scrapeInterval: this.monitoring.scrapeInterval, external: this.external, ...this.props.rule };
-      rule = this.rules.size === 0
-        ? new AdapterRule(this, 'Rule', { ...shared, ...(series === undefined ? {} : { seriesName: series }) })
-        : new AdapterRule(this, `Rule-${series}`, { ...shared, seriesName: series, metricName: undefined, externalMetricName: undefined });
+      const shared = {
+        metricsSource: interlok.metricsSource,
+        scrapeInterval: this.monitoring.scrapeInterval,
+        external: this.external,
+        ...this.props.rule,
+      };
+      rule =
+        this.rules.size === 0
+          ? new AdapterRule(this, 'Rule', { ...shared, ...(series === undefined ? {} : { seriesName: series }) })
+          : new AdapterRule(this, `Rule-${series}`, {
+              ...shared,
+              seriesName: series,
+              metricName: undefined,
+              externalMetricName: undefined,
+            });
       this.monitoring.addRule(rule);
       this.rules.set(rule.seriesName, rule);
     }
@@ -269,11 +365,22 @@ export class InterlokAutoscalingChart extends Chart {
   public synthLoadJob(options: LoadJobOptions = {}): string {
     options = checkProps(this, 'synthLoadJob', options, 'LoadJobOptions');
     const interlok = options.interlok ?? this.interlok;
-    if (!(interlok instanceof InterlokDeployment)) throw propError(this, 'synthLoadJob.interlok', interlok, 'an InterlokDeployment (one of stack.interloks[i].interlok)');
+    if (!(interlok instanceof InterlokDeployment))
+      throw propError(
+        this,
+        'synthLoadJob.interlok',
+        interlok,
+        'an InterlokDeployment (one of stack.interloks[i].interlok)',
+      );
     const appOutdir = App.of(this).outdir;
     const outdir = options.outdir ?? join(appOutdir, 'extras');
     if (typeof outdir !== 'string' || outdir === '' || resolve(outdir) === resolve(appOutdir)) {
-      throw propError(this, 'synthLoadJob.outdir', outdir, `a directory other than the app's outdir (${appOutdir}): kubectl apply -f ${appOutdir}/ would run the Job with the stack`);
+      throw propError(
+        this,
+        'synthLoadJob.outdir',
+        outdir,
+        `a directory other than the app's outdir (${appOutdir}): kubectl apply -f ${appOutdir}/ would run the Job with the stack`,
+      );
     }
     const extras = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
     // the first Interlok's file keeps the name main.ts has always written; others are named after their Interlok
@@ -307,37 +414,66 @@ export class InterlokAutoscalingChart extends Chart {
     const mark = stackMark(this.node.id);
     const marked = super.toJson().map((o) => ({
       ...o,
-      metadata: { ...o.metadata, labels: { ...o.metadata?.labels, 'app.kubernetes.io/managed-by': MANAGED_BY, [STACK_LABEL]: mark } },
+      metadata: {
+        ...o.metadata,
+        labels: { ...o.metadata?.labels, 'app.kubernetes.io/managed-by': MANAGED_BY, [STACK_LABEL]: mark },
+      },
     }));
     // Array.prototype.sort is stable, so objects of one kind keep cdk8s's dependency order.
     return marked.sort((a, b) => rank(a) - rank(b));
   }
 }
 
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 /** The chart's own props, checked before the Chart is built (cdk8s reads them): no unknown keys, no namespace. */
-function checkChartProps(scope: Construct, id: string, props: InterlokAutoscalingChartProps): InterlokAutoscalingChartProps {
+function checkChartProps(
+  scope: Construct,
+  id: string,
+  props: InterlokAutoscalingChartProps,
+): InterlokAutoscalingChartProps {
   // the chart does not exist yet: its path is its parent's and its id
   const self = { node: { path: [scope.node.path, id].filter(Boolean).join('/') } } as any;
   props = checkProps(self, '', props, 'InterlokAutoscalingChartProps');
   if (props.namespace !== undefined) {
     // cdk8s stamps a chart's namespace on every object, cluster-scoped ones too, and the Interlok would stay in default
-    throw propError(self, 'namespace', props.namespace, 'no chart namespace: set interlok.namespace and monitoring.namespace, each object gets its own');
+    throw propError(
+      self,
+      'namespace',
+      props.namespace,
+      'no chart namespace: set interlok.namespace and monitoring.namespace, each object gets its own',
+    );
   }
   if (props.labels !== undefined) {
     const labels = props.labels;
-    if (labels === null || typeof labels !== 'object' || Array.isArray(labels)) throw propError(self, 'labels', labels, 'an object of Kubernetes labels');
+    if (labels === null || typeof labels !== 'object' || Array.isArray(labels))
+      throw propError(self, 'labels', labels, 'an object of Kubernetes labels');
     for (const [k, v] of Object.entries(labels)) {
-      if (k.length > 317 || !LABEL_KEY.test(k)) throw propError(self, 'labels', k, 'label keys of an optional DNS subdomain prefix and "/" and a name of at most 63 characters of A-Z, a-z, 0-9, "-", "_" and ".", starting and ending with a letter or digit');
-      if (!isLabelValue(v)) throw propError(self, `labels.${k}`, v, 'a label value: at most 63 characters of A-Z, a-z, 0-9, "-", "_" and ".", starting and ending with a letter or digit (or empty)');
+      if (k.length > 317 || !LABEL_KEY.test(k))
+        throw propError(
+          self,
+          'labels',
+          k,
+          'label keys of an optional DNS subdomain prefix and "/" and a name of at most 63 characters of A-Z, a-z, 0-9, "-", "_" and ".", starting and ending with a letter or digit',
+        );
+      if (!isLabelValue(v))
+        throw propError(
+          self,
+          `labels.${k}`,
+          v,
+          'a label value: at most 63 characters of A-Z, a-z, 0-9, "-", "_" and ".", starting and ending with a letter or digit (or empty)',
+        );
     }
   }
   return props;
 }
 
 /** The nested blocks, checked here so that messages name them as the user wrote them (`autoscaler.maxReplica`). */
-function checkNested(chart: InterlokAutoscalingChart, props: InterlokAutoscalingChartProps): InterlokAutoscalingChartProps {
+function checkNested(
+  chart: InterlokAutoscalingChart,
+  props: InterlokAutoscalingChartProps,
+): InterlokAutoscalingChartProps {
   checkProps(chart, 'interlok', props.interlok, 'InterlokDeploymentProps');
   const monitoring = checkProps(chart, 'monitoring', props.monitoring, 'MonitoringStackProps');
   checkProps(chart, 'monitoring.adapterOptions', monitoring.adapterOptions, 'PrometheusAdapterOptions');

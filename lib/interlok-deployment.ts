@@ -7,8 +7,28 @@ import { AppIndex, CLUSTER_NAMESPACES } from './_app-index';
 import { ExistingNamespaces } from './existing-namespaces';
 import * as k8s from '../imports/k8s';
 import { checkBootstrap, parseMetricNames } from './_adapter-xml';
-import { checkArray, checkDnsLabel, checkHeapFitsLimit, checkImage, checkInteger, checkResources, checkServiceName, propError } from './_checks';
-import { checksum, emptyDirVolume, LINUX_NODES, podDisruptionBudget, podField, renderResources, restrictedContainerSecurityContext, restrictedPodSecurityContext, spreadAcrossNodes, tcpProbe } from './_pod';
+import {
+  checkArray,
+  checkDnsLabel,
+  checkHeapFitsLimit,
+  checkImage,
+  checkInteger,
+  checkResources,
+  checkServiceName,
+  propError,
+} from './_checks';
+import {
+  checksum,
+  emptyDirVolume,
+  LINUX_NODES,
+  podDisruptionBudget,
+  podField,
+  renderResources,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  spreadAcrossNodes,
+  tcpProbe,
+} from './_pod';
 import { imageTag, imageVersion, recommendedLabels, selectorLabels } from './labels';
 import { PushgatewayEndpoint, PushgatewayEnv } from './pushgateway-env';
 import { INTERLOK_PUSH_SECONDS } from './model/intervals';
@@ -37,10 +57,21 @@ export class InterlokImage {
    */
   public static fromRegistry(reference: string): InterlokImage {
     const fn = 'InterlokImage.fromRegistry';
-    if (typeof reference !== 'string') throw inputError(fn, 'reference', reference, 'an image reference such as "registry/repository:tag" or "repository@sha256:<64 hex digits>"');
+    if (typeof reference !== 'string')
+      throw inputError(
+        fn,
+        'reference',
+        reference,
+        'an image reference such as "registry/repository:tag" or "repository@sha256:<64 hex digits>"',
+      );
     const tag = imageTag(reference);
     if (!reference.includes('@') && (tag === undefined || MOVING_TAG.test(tag))) {
-      throw inputError(fn, 'reference', reference, 'a pinned image: a release tag ("repo:3.12.0") or a digest ("repo@sha256:<64 hex digits>"), not a missing, latest or snapshot tag; the guide\'s demo is InterlokImage.guideDemo()');
+      throw inputError(
+        fn,
+        'reference',
+        reference,
+        'a pinned image: a release tag ("repo:3.12.0") or a digest ("repo@sha256:<64 hex digits>"), not a missing, latest or snapshot tag; the guide\'s demo is InterlokImage.guideDemo()',
+      );
     }
     return new InterlokImage(reference, 'IfNotPresent');
   }
@@ -56,7 +87,13 @@ export class InterlokImage {
    */
   public static guideDemo(digest?: string): InterlokImage {
     if (digest === undefined) return new InterlokImage(`${GUIDE_REPOSITORY}:latest`, 'Always');
-    if (typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest)) throw inputError('InterlokImage.guideDemo', 'digest', digest, '"sha256:<64 lowercase hex digits>", or nothing for the latest tag');
+    if (typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest))
+      throw inputError(
+        'InterlokImage.guideDemo',
+        'digest',
+        digest,
+        '"sha256:<64 lowercase hex digits>", or nothing for the latest tag',
+      );
     return new InterlokImage(`${GUIDE_REPOSITORY}@${digest}`, 'IfNotPresent');
   }
 
@@ -68,11 +105,20 @@ export class InterlokImage {
 }
 
 function checkFiles(fn: string, files: InterlokConfigFiles, arg: string): void {
-  if (files === null || typeof files !== 'object' || Array.isArray(files)) throw inputError(fn, arg, files, 'InterlokConfigFiles: an object such as { adapterXml: ... }');
+  if (files === null || typeof files !== 'object' || Array.isArray(files))
+    throw inputError(fn, arg, files, 'InterlokConfigFiles: an object such as { adapterXml: ... }');
   for (const [key, value] of Object.entries(files)) {
     if (key !== 'adapterXml' && key !== 'bootstrapProperties') {
-      const hint = suggest(key, ['adapterXml', 'bootstrapProperties'], { 'adapter.xml': 'adapterXml', 'bootstrap.properties': 'bootstrapProperties' });
-      throw inputError(fn, `${arg}.${key}`, value, `no such prop in InterlokConfigFiles${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ' (known: adapterXml, bootstrapProperties)'}`);
+      const hint = suggest(key, ['adapterXml', 'bootstrapProperties'], {
+        'adapter.xml': 'adapterXml',
+        'bootstrap.properties': 'bootstrapProperties',
+      });
+      throw inputError(
+        fn,
+        `${arg}.${key}`,
+        value,
+        `no such prop in InterlokConfigFiles${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ' (known: adapterXml, bootstrapProperties)'}`,
+      );
     }
     if (value !== undefined && typeof value !== 'string') throw inputError(fn, `${arg}.${key}`, value, 'a string');
   }
@@ -184,7 +230,8 @@ export interface InterlokDeploymentProps {
   readonly heap?: Size;
   /**
    * Container resources.
-   * @default - requests cpu 500m and memory heap + 512 MiB (metaspace, threads, Jetty); limits cpu 2 and the same memory
+   * @default - requests cpu 500m and memory heap + 512 MiB (metaspace, threads, Jetty); limits cpu 2 and the same
+   * memory
    */
   readonly resources?: kplus.ContainerResources;
   /**
@@ -229,9 +276,13 @@ export interface InterlokDeploymentProps {
  * Images known not to serve `/prometheus/metrics` with `workflow_count_total`: the stock `adaptris/interlok`
  * images (core, common, boot, logging and varsub only; `managementComponents=jetty:jmx`) and the guide's 3.9 image.
  */
-const CANNOT_SCRAPE = [/^(docker\.io\/)?adaptris\/interlok(:|@|$)/, /^(docker\.io\/)?aaronmcgrathadpx\/interlok-kubernetes-scaling(:|@|$)/];
+const CANNOT_SCRAPE = [
+  /^(docker\.io\/)?adaptris\/interlok(:|@|$)/,
+  /^(docker\.io\/)?aaronmcgrathadpx\/interlok-kubernetes-scaling(:|@|$)/,
+];
 
-export const SCRAPE_IMAGE_NEEDS = 'an image of your own built on Interlok 4.1+ or 5.x with the jars interlok-rest-base, interlok-rest-metrics-profiler, interlok-rest-provider-prometheus and interlok-profiler (which brings aspectjweaver), managementComponents=jetty:jmx:metrics-interlok:metrics-provider-prometheus in bootstrap.properties, and the JVM flags -javaagent:lib/aspectjweaver.jar -Dorg.aspectj.weaver.loadtime.configuration=META-INF/profiler-aop.xml (the stock adaptris/interlok images have none of these)';
+export const SCRAPE_IMAGE_NEEDS =
+  'an image of your own built on Interlok 4.1+ or 5.x with the jars interlok-rest-base, interlok-rest-metrics-profiler, interlok-rest-provider-prometheus and interlok-profiler (which brings aspectjweaver), managementComponents=jetty:jmx:metrics-interlok:metrics-provider-prometheus in bootstrap.properties, and the JVM flags -javaagent:lib/aspectjweaver.jar -Dorg.aspectj.weaver.loadtime.configuration=META-INF/profiler-aop.xml (the stock adaptris/interlok images have none of these)';
 
 /** How a pod's pushgateway group is removed when the pod stops. */
 export class PushgatewayDeregistration {
@@ -264,7 +315,8 @@ export const DEREGISTER_SCRIPT = [
   'curl -fsS -o /dev/null -X DELETE "$url"',
 ].join('\n');
 
-export const IMAGE_EXPECTED = 'an InterlokImage: InterlokImage.fromRegistry("repo:tag") for your image, or InterlokImage.guideDemo() for the guide\'s demo (there is no default)';
+export const IMAGE_EXPECTED =
+  'an InterlokImage: InterlokImage.fromRegistry("repo:tag") for your image, or InterlokImage.guideDemo() for the guide\'s demo (there is no default)';
 
 /** Seconds Interlok's container waits before it gets SIGTERM, so endpoints stop sending it requests first. */
 export const INTERLOK_PRE_STOP_PAUSE = 5;
@@ -307,26 +359,51 @@ export class InterlokDeployment extends Construct {
     props = checkProps(this, '', props, 'InterlokDeploymentProps');
     AppIndex.of(this);
     const name = props.name ?? 'interlok';
-    if (typeof name === 'string' && name.includes('.') && name.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name)) {
+    if (
+      typeof name === 'string' &&
+      name.includes('.') &&
+      name.length <= 253 &&
+      /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name)
+    ) {
       // a valid Deployment name, but the Interlok's Service (and the pushgateway's job label) shares it
-      throw propError(this, 'name', name, 'no dots: a Deployment name may have them, but this name also names the Interlok\'s Service, a DNS-1035 label');
+      throw propError(
+        this,
+        'name',
+        name,
+        "no dots: a Deployment name may have them, but this name also names the Interlok's Service, a DNS-1035 label",
+      );
     }
     this.name = checkServiceName(this, 'name', name);
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'default');
-    if (props.createNamespace !== undefined && typeof props.createNamespace !== 'boolean') throw propError(this, 'createNamespace', props.createNamespace, 'true or false');
+    if (props.createNamespace !== undefined && typeof props.createNamespace !== 'boolean')
+      throw propError(this, 'createNamespace', props.createNamespace, 'true or false');
     if (props.createNamespace && CLUSTER_NAMESPACES.includes(this.namespace)) {
-      throw propError(this, 'createNamespace', true, `false or unset with namespace "${this.namespace}": every cluster has it, so it is not created as an object of this app`);
+      throw propError(
+        this,
+        'createNamespace',
+        true,
+        `false or unset with namespace "${this.namespace}": every cluster has it, so it is not created as an object of this app`,
+      );
     }
     if (props.createNamespace) {
       this.namespaceObject = new k8s.KubeNamespace(this, 'Namespace', {
-        metadata: { name: this.namespace, labels: recommendedLabels({ name: 'interlok', instance: this.namespace, component: 'namespace' }) },
+        metadata: {
+          name: this.namespace,
+          labels: recommendedLabels({ name: 'interlok', instance: this.namespace, component: 'namespace' }),
+        },
       });
     } else {
       // used, not owned: it must exist, and no teardown of this app deletes it
       new ExistingNamespaces(this, 'ExistingNamespace', { names: [this.namespace] });
     }
     const source = props.metricsSource ?? MetricsSource.pushgateway();
-    if (!(source instanceof MetricsSource)) throw propError(this, 'metricsSource', source, 'a MetricsSource (MetricsSource.pushgateway() or MetricsSource.scrape({ workflow }))');
+    if (!(source instanceof MetricsSource))
+      throw propError(
+        this,
+        'metricsSource',
+        source,
+        'a MetricsSource (MetricsSource.pushgateway() or MetricsSource.scrape({ workflow }))',
+      );
     this.metricsSource = source;
     const scrape = source.kind === 'scrape';
     const image = props.image;
@@ -347,19 +424,36 @@ export class InterlokDeployment extends Construct {
       throw propError(this, 'config', config, 'an InterlokConfig (InterlokConfig.fromFiles or .fromStrings)');
     }
 
-    // the heap is JVM_ARGS=-Xmx, and sizes the default memory limit: a second one in JAVA_OPTS would be two heaps, one limit
+    // the heap is JVM_ARGS=-Xmx, and sizes the default memory limit: a second one in JAVA_OPTS would be two heaps, one
+    // limit
     (Array.isArray(props.extraJavaOptions) ? props.extraJavaOptions : []).forEach((opt, i) => {
-      if (typeof opt === 'string' && /^-(Xm[xs]|XX:(Max|Initial|Min)HeapSize=|XX:(Max|Initial|Min)RAMPercentage=|XX:MaxRAM=)/.test(opt)) {
-        throw propError(this, `extraJavaOptions[${i}]`, opt, 'no heap option (-Xmx, -Xms, -XX:MaxHeapSize, -XX:*RAMPercentage): set heap, which is JVM_ARGS=-Xmx and sizes the memory limit');
+      if (
+        typeof opt === 'string' &&
+        /^-(Xm[xs]|XX:(Max|Initial|Min)HeapSize=|XX:(Max|Initial|Min)RAMPercentage=|XX:MaxRAM=)/.test(opt)
+      ) {
+        throw propError(
+          this,
+          `extraJavaOptions[${i}]`,
+          opt,
+          'no heap option (-Xmx, -Xms, -XX:MaxHeapSize, -XX:*RAMPercentage): set heap, which is JVM_ARGS=-Xmx and sizes the memory limit',
+        );
       }
     });
     let env: k8s.EnvVar[];
     if (scrape) {
-      // nothing to push: JAVA_OPTS is the user's options or, without any, the image's own (which may hold the profiler's agent)
-      if (props.pushgateway !== undefined) throw propError(this, 'pushgateway', props.pushgateway instanceof PushgatewayEndpoint ? props.pushgateway.hostPort : props.pushgateway, 'none with MetricsSource.scrape(): Prometheus scrapes the pods, nothing is pushed');
+      // nothing to push: JAVA_OPTS is the user's options or, without any, the image's own (which may hold the
+      // profiler's agent)
+      if (props.pushgateway !== undefined)
+        throw propError(
+          this,
+          'pushgateway',
+          props.pushgateway instanceof PushgatewayEndpoint ? props.pushgateway.hostPort : props.pushgateway,
+          'none with MetricsSource.scrape(): Prometheus scrapes the pods, nothing is pushed',
+        );
       const extra = checkArray(this, 'extraJavaOptions', props.extraJavaOptions, 'JVM options');
       extra.forEach((opt, i) => {
-        if (typeof opt !== 'string' || !/^-\S+$/.test(opt)) throw propError(this, `extraJavaOptions[${i}]`, opt, 'one JVM option starting with "-" and without spaces');
+        if (typeof opt !== 'string' || !/^-\S+$/.test(opt))
+          throw propError(this, `extraJavaOptions[${i}]`, opt, 'one JVM option starting with "-" and without spaces');
       });
       env = extra.length ? [{ name: 'JAVA_OPTS', value: extra.join(' ') }] : [];
     } else {
@@ -371,23 +465,44 @@ export class InterlokDeployment extends Construct {
       env = this.pushgatewayEnv.envVars;
     }
 
-    const appLabels = { name: 'interlok', instance: this.name, component: 'integration', version: imageVersion(this.image) };
+    const appLabels = {
+      name: 'interlok',
+      instance: this.name,
+      component: 'integration',
+      version: imageVersion(this.image),
+    };
     this.podSelector = selectorLabels(appLabels);
     const labels = recommendedLabels(appLabels);
     this.labels = labels;
-    const deregistration = props.deregistration ?? (scrape ? PushgatewayDeregistration.none() : PushgatewayDeregistration.sidecar());
+    const deregistration =
+      props.deregistration ?? (scrape ? PushgatewayDeregistration.none() : PushgatewayDeregistration.sidecar());
     if (!(deregistration instanceof PushgatewayDeregistration)) {
-      throw propError(this, 'deregistration', deregistration, 'a PushgatewayDeregistration (PushgatewayDeregistration.sidecar() or .none())');
+      throw propError(
+        this,
+        'deregistration',
+        deregistration,
+        'a PushgatewayDeregistration (PushgatewayDeregistration.sidecar() or .none())',
+      );
     }
     if (scrape && deregistration.image !== undefined) {
-      throw propError(this, 'deregistration', 'PushgatewayDeregistration.sidecar()', 'PushgatewayDeregistration.none() or unset with MetricsSource.scrape(): there is no pushgateway group to delete');
+      throw propError(
+        this,
+        'deregistration',
+        'PushgatewayDeregistration.sidecar()',
+        'PushgatewayDeregistration.none() or unset with MetricsSource.scrape(): there is no pushgateway group to delete',
+      );
     }
-    const sidecarImage = deregistration.image === undefined ? undefined : checkImage(this, 'deregistration.image', deregistration.image);
+    const sidecarImage =
+      deregistration.image === undefined ? undefined : checkImage(this, 'deregistration.image', deregistration.image);
 
     const ports: k8s.ContainerPort[] = [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }];
     if (props.exposeJmx) ports.push({ name: 'jmx', containerPort: JMX_PORT, protocol: 'TCP' });
 
-    const volumes: k8s.Volume[] = [emptyDirVolume('tmp', '1Gi'), emptyDirVolume('logs', '1Gi'), emptyDirVolume('ui-resources', '256Mi')];
+    const volumes: k8s.Volume[] = [
+      emptyDirVolume('tmp', '1Gi'),
+      emptyDirVolume('logs', '1Gi'),
+      emptyDirVolume('ui-resources', '256Mi'),
+    ];
     const mounts: k8s.VolumeMount[] = [
       { name: 'tmp', mountPath: '/tmp' },
       { name: 'logs', mountPath: '/opt/interlok/logs' },
@@ -416,18 +531,32 @@ export class InterlokDeployment extends Construct {
         mounts.push({ name: 'config', mountPath: `${CONFIG_DIR}/${key}`, subPath: key, readOnly: true });
       }
       // subPath mounts never see ConfigMap updates: a changed config must roll the pods.
-      annotations['checksum/config'] = checksum(...Object.keys(data).sort().map((k) => `${k}=${data[k]}`));
+      annotations['checksum/config'] = checksum(
+        ...Object.keys(data)
+          .sort()
+          .map((k) => `${k}=${data[k]}`),
+      );
     } else if (config === undefined && !scrape) {
       this.metricNames = ['MessageMetrics'];
     }
 
     const memory = Size.mebibytes(heapMi + 512);
-    const resources = props.resources !== undefined ? checkResources(this, 'resources', props.resources) : {
-      cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.units(2) },
-      memory: { request: memory, limit: memory },
-    };
+    const resources =
+      props.resources !== undefined
+        ? checkResources(this, 'resources', props.resources)
+        : {
+            cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.units(2) },
+            memory: { request: memory, limit: memory },
+          };
     const limit = resources.memory?.limit;
-    if (limit !== undefined) checkHeapFitsLimit(this, 'resources.memory.limit', limit, heapMi, limit.toMebibytes({ rounding: SizeRoundingBehavior.NONE }));
+    if (limit !== undefined)
+      checkHeapFitsLimit(
+        this,
+        'resources.memory.limit',
+        limit,
+        heapMi,
+        limit.toMebibytes({ rounding: SizeRoundingBehavior.NONE }),
+      );
 
     this.deployment = new k8s.KubeDeployment(this, 'Resource', {
       metadata: { name: this.name, namespace: this.namespace, labels },
@@ -435,7 +564,10 @@ export class InterlokDeployment extends Construct {
         // An HPA owns the replica count: a fixed spec.replicas would reset it on every apply.
         replicas: Lazy.any({ produce: () => (this.autoscalers.length > 0 ? undefined : replicas) }),
         selector: { matchLabels: this.podSelector },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+        strategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) },
+        },
         template: {
           metadata: { labels, ...(Object.keys(annotations).length ? { annotations } : {}) },
           spec: {
@@ -446,22 +578,25 @@ export class InterlokDeployment extends Construct {
             securityContext: restrictedPodSecurityContext(uid),
             // the preStop pause, Interlok's shutdown and the sidecar's wait for a last push
             terminationGracePeriodSeconds: 45,
-            containers: [{
-              name: CONTAINER,
-              image: this.image,
-              imagePullPolicy: image.pullPolicy,
-              ports,
-              env: [{ name: 'JVM_ARGS', value: `-Xmx${heapMi}m` }, ...env],
-              resources: renderResources(resources),
-              securityContext: restrictedContainerSecurityContext(),
-              // Interlok takes tens of seconds to start; the startup probe holds liveness off until Jetty listens.
-              startupProbe: tcpProbe(HTTP_PORT, 5, 60),
-              readinessProbe: tcpProbe(HTTP_PORT, 10, 3),
-              livenessProbe: tcpProbe(HTTP_PORT, 20, 3),
-              // endpoints controllers and kube-proxy take a moment to stop routing here
-              lifecycle: { preStop: { exec: { command: ['sleep', String(INTERLOK_PRE_STOP_PAUSE)] } } },
-              volumeMounts: mounts,
-            }, ...(sidecarImage ? [this.deregisterSidecar(sidecarImage)] : [])],
+            containers: [
+              {
+                name: CONTAINER,
+                image: this.image,
+                imagePullPolicy: image.pullPolicy,
+                ports,
+                env: [{ name: 'JVM_ARGS', value: `-Xmx${heapMi}m` }, ...env],
+                resources: renderResources(resources),
+                securityContext: restrictedContainerSecurityContext(),
+                // Interlok takes tens of seconds to start; the startup probe holds liveness off until Jetty listens.
+                startupProbe: tcpProbe(HTTP_PORT, 5, 60),
+                readinessProbe: tcpProbe(HTTP_PORT, 10, 3),
+                livenessProbe: tcpProbe(HTTP_PORT, 20, 3),
+                // endpoints controllers and kube-proxy take a moment to stop routing here
+                lifecycle: { preStop: { exec: { command: ['sleep', String(INTERLOK_PRE_STOP_PAUSE)] } } },
+                volumeMounts: mounts,
+              },
+              ...(sidecarImage ? [this.deregisterSidecar(sidecarImage)] : []),
+            ],
             volumes,
           },
         },
@@ -474,12 +609,22 @@ export class InterlokDeployment extends Construct {
       validate: () => {
         const gateway = this.pushgatewayEnv?.pushgatewayService();
         if (!gateway || gateway.admitsPusher(this.namespace, this.podSelector)) return [];
-        return [`Interlok ${this.namespace}/${this.name} pushes to pushgateway ${gateway.namespace}/${gateway.name}, whose NetworkPolicy does not admit its pods: call allowPushFrom(NetworkPeer.pods('${this.namespace}', ${JSON.stringify(this.podSelector)})) on the pushgateway or its MonitoringStack, or add the Interlok with addInterlok`];
+        return [
+          `Interlok ${this.namespace}/${this.name} pushes to pushgateway ${gateway.namespace}/${gateway.name}, whose NetworkPolicy does not admit its pods: call allowPushFrom(NetworkPeer.pods('${this.namespace}', ${JSON.stringify(this.podSelector)})) on the pushgateway or its MonitoringStack, or add the Interlok with addInterlok`,
+        ];
       },
     });
 
-    const servicePorts: k8s.ServicePort[] = [{ name: 'http', port: HTTP_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }];
-    if (props.exposeJmx) servicePorts.push({ name: 'jmx', port: JMX_PORT, targetPort: k8s.IntOrString.fromString('jmx'), protocol: 'TCP' });
+    const servicePorts: k8s.ServicePort[] = [
+      { name: 'http', port: HTTP_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' },
+    ];
+    if (props.exposeJmx)
+      servicePorts.push({
+        name: 'jmx',
+        port: JMX_PORT,
+        targetPort: k8s.IntOrString.fromString('jmx'),
+        protocol: 'TCP',
+      });
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: { name: this.name, namespace: this.namespace, labels },
       spec: { type: 'ClusterIP', selector: this.podSelector, ports: servicePorts },
@@ -503,7 +648,11 @@ export class InterlokDeployment extends Construct {
   private addDisruptionBudget(): void {
     // maxUnavailable, not minAvailable: a drain must still be able to move a single replica
     this.disruptionBudget ??= podDisruptionBudget(this, 'DisruptionBudget', {
-      name: this.name, namespace: this.namespace, labels: this.labels, selector: this.podSelector, maxUnavailable: 1,
+      name: this.name,
+      namespace: this.namespace,
+      labels: this.labels,
+      selector: this.podSelector,
+      maxUnavailable: 1,
     });
   }
 
@@ -529,7 +678,6 @@ export class InterlokDeployment extends Construct {
       securityContext: restrictedContainerSecurityContext(),
     };
   }
-
 }
 
 function pullPolicy(image: string): string {

@@ -4,7 +4,13 @@ import { AppIndex } from './_app-index';
 import { checkDnsLabel, checkDuration, checkInteger, checkUrl, propError } from './_checks';
 import { AdapterRule, MAX_EXTERNAL_DEPLOYMENT_NAME } from './adapter-rule';
 import { recommendedLabels } from './labels';
-import { checkTargetAndRule, MessageMetricsHpa, renderBehavior, ScaleTarget, ScalingRules } from './message-metrics-hpa';
+import {
+  checkTargetAndRule,
+  MessageMetricsHpa,
+  renderBehavior,
+  ScaleTarget,
+  ScalingRules,
+} from './message-metrics-hpa';
 import { PrometheusAdapter } from './monitoring/prometheus-adapter';
 import { checkProps } from './_props';
 
@@ -107,7 +113,9 @@ export interface KedaScaledObjectProps extends KedaOptions {
 
 /** What KEDA puts before a ScaledObject's name to name its HPA. */
 const KEDA_HPA_PREFIX = 'keda-hpa-';
-/** KEDA's annotation that lets a ScaledObject take over the HPA named in `advanced.horizontalPodAutoscalerConfig.name`. */
+/**
+ * KEDA's annotation that lets a ScaledObject take over the HPA named in `advanced.horizontalPodAutoscalerConfig.name`.
+ */
 const KEDA_TRANSFER_HPA_OWNERSHIP = 'scaledobject.keda.sh/transfer-hpa-ownership';
 
 const FALLBACK_BEHAVIORS = ['static', 'currentReplicas', 'currentReplicasIfHigher', 'currentReplicasIfLower'];
@@ -138,15 +146,29 @@ export class KedaScaledObject extends Construct {
   constructor(scope: Construct, id: string, props: KedaScaledObjectProps) {
     super(scope, id);
     props = checkProps(this, '', props, 'KedaScaledObjectProps');
-    ({ target: this.target, rule: this.rule } = checkTargetAndRule(this, props, 'an AdapterRule (its series settings)'));
+    ({ target: this.target, rule: this.rule } = checkTargetAndRule(
+      this,
+      props,
+      'an AdapterRule (its series settings)',
+    ));
     checkDnsLabel(this, 'target.name', this.target.name);
     if (this.target.name.length > MAX_EXTERNAL_DEPLOYMENT_NAME) {
-      throw propError(this, 'target.name', this.target.name, `at most ${MAX_EXTERNAL_DEPLOYMENT_NAME} characters: longer Deployment names are cut in pod names, which the query matches by the Deployment's name`);
+      throw propError(
+        this,
+        'target.name',
+        this.target.name,
+        `at most ${MAX_EXTERNAL_DEPLOYMENT_NAME} characters: longer Deployment names are cut in pod names, which the query matches by the Deployment's name`,
+      );
     }
     this.namespace = checkDnsLabel(this, 'target.namespace', this.target.namespace);
     this.name = checkDnsLabel(this, 'name', props.name ?? this.target.name);
     if (KEDA_HPA_PREFIX.length + this.name.length > 63) {
-      throw propError(this, 'name', this.name, `at most ${63 - KEDA_HPA_PREFIX.length} characters: KEDA names its HPA ${KEDA_HPA_PREFIX}<name> and labels it with that name (app.kubernetes.io/name), a label value of at most 63 characters`);
+      throw propError(
+        this,
+        'name',
+        this.name,
+        `at most ${63 - KEDA_HPA_PREFIX.length} characters: KEDA names its HPA ${KEDA_HPA_PREFIX}<name> and labels it with that name (app.kubernetes.io/name), a label value of at most 63 characters`,
+      );
     }
     // KEDA appends /api/v1/query
     this.serverAddress = checkUrl(this, 'serverAddress', props.serverAddress).replace(/\/+$/, '');
@@ -154,12 +176,29 @@ export class KedaScaledObject extends Construct {
     this.minReplicaCount = checkInteger(this, 'minReplicaCount', props.minReplicaCount ?? 1, 0, 1000);
     this.maxReplicaCount = checkInteger(this, 'maxReplicaCount', props.maxReplicaCount ?? 5, 1, 1000);
     if (this.minReplicaCount > this.maxReplicaCount) {
-      throw propError(this, 'minReplicaCount', this.minReplicaCount, `at most maxReplicaCount (${this.maxReplicaCount})`);
+      throw propError(
+        this,
+        'minReplicaCount',
+        this.minReplicaCount,
+        `at most maxReplicaCount (${this.maxReplicaCount})`,
+      );
     }
-    const activation = props.activationThreshold === undefined ? undefined : checkNumber(this, 'activationThreshold', props.activationThreshold, 0);
-    const polling = props.pollingInterval === undefined ? undefined : checkDuration(this, 'pollingInterval', props.pollingInterval, Duration.seconds(1), Duration.hours(1));
-    const cooldown = props.cooldownPeriod === undefined ? undefined : checkDuration(this, 'cooldownPeriod', props.cooldownPeriod, Duration.seconds(0), Duration.days(1));
-    const fallback = props.fallback === undefined ? undefined : this.checkFallback(checkProps(this, 'fallback', props.fallback, 'KedaFallback'));
+    const activation =
+      props.activationThreshold === undefined
+        ? undefined
+        : checkNumber(this, 'activationThreshold', props.activationThreshold, 0);
+    const polling =
+      props.pollingInterval === undefined
+        ? undefined
+        : checkDuration(this, 'pollingInterval', props.pollingInterval, Duration.seconds(1), Duration.hours(1));
+    const cooldown =
+      props.cooldownPeriod === undefined
+        ? undefined
+        : checkDuration(this, 'cooldownPeriod', props.cooldownPeriod, Duration.seconds(0), Duration.days(1));
+    const fallback =
+      props.fallback === undefined
+        ? undefined
+        : this.checkFallback(checkProps(this, 'fallback', props.fallback, 'KedaFallback'));
     const adopt = props.adoptHpa === undefined ? undefined : checkDnsLabel(this, 'adoptHpa', props.adoptHpa);
     this.hpaName = adopt ?? `${KEDA_HPA_PREFIX}${this.name}`;
     const behavior = renderBehavior(this, props);
@@ -185,18 +224,20 @@ export class KedaScaledObject extends Construct {
         maxReplicaCount: this.maxReplicaCount,
         ...(fallback ? { fallback } : {}),
         advanced: { horizontalPodAutoscalerConfig: { ...(adopt ? { name: adopt } : {}), behavior } },
-        triggers: [{
-          type: 'prometheus',
-          name: 'interlok-messages',
-          // a trigger field, not metadata; KEDA 2.16 rejects a fallback unless it is written out
-          metricType: 'AverageValue',
-          metadata: {
-            serverAddress: this.serverAddress,
-            query: this.query,
-            threshold: String(this.threshold),
-            ...(activation !== undefined ? { activationThreshold: String(activation) } : {}),
+        triggers: [
+          {
+            type: 'prometheus',
+            name: 'interlok-messages',
+            // a trigger field, not metadata; KEDA 2.16 rejects a fallback unless it is written out
+            metricType: 'AverageValue',
+            metadata: {
+              serverAddress: this.serverAddress,
+              query: this.query,
+              threshold: String(this.threshold),
+              ...(activation !== undefined ? { activationThreshold: String(activation) } : {}),
+            },
           },
-        }],
+        ],
       },
     });
 
@@ -205,7 +246,8 @@ export class KedaScaledObject extends Construct {
   }
 
   private checkFallback(f: KedaFallback): Record<string, unknown> {
-    if (f === null || typeof f !== 'object') throw propError(this, 'fallback', f, '{ failureThreshold, replicas, behavior? }');
+    if (f === null || typeof f !== 'object')
+      throw propError(this, 'fallback', f, '{ failureThreshold, replicas, behavior? }');
     const failureThreshold = checkInteger(this, 'fallback.failureThreshold', f.failureThreshold, 1, 1000);
     const replicas = checkInteger(this, 'fallback.replicas', f.replicas, 1, this.maxReplicaCount);
     if (f.behavior !== undefined && !FALLBACK_BEHAVIORS.includes(f.behavior)) {
@@ -220,23 +262,33 @@ export class KedaScaledObject extends Construct {
     const same = (o: { target: ScaleTarget }) => o.target.name === t.name && o.target.namespace === t.namespace;
     const hpas = index.ofType(MessageMetricsHpa).filter(same);
     if (hpas.length > 0) {
-      errors.push(`Deployment ${t.namespace}/${t.name} is scaled by ScaledObject ${this.node.path} and by HPA ${hpas.map((h) => h.node.path).join(', ')}: one workload takes one autoscaler (KEDA's webhook rejects the ScaledObject, or both fight over the replicas); use Scaler.keda() or Scaler.hpa(), not both`);
+      errors.push(
+        `Deployment ${t.namespace}/${t.name} is scaled by ScaledObject ${this.node.path} and by HPA ${hpas.map((h) => h.node.path).join(', ')}: one workload takes one autoscaler (KEDA's webhook rejects the ScaledObject, or both fight over the replicas); use Scaler.keda() or Scaler.hpa(), not both`,
+      );
     }
     const objects = index.ofType(KedaScaledObject);
     const rivals = objects.filter((o) => o !== this && same(o));
     if (rivals.length > 0 && objects.indexOf(rivals[0]) < objects.indexOf(this)) {
-      errors.push(`Deployment ${t.namespace}/${t.name} is also scaled by ScaledObject ${rivals.map((r) => r.node.path).join(', ')}: KEDA admits one ScaledObject per workload`);
+      errors.push(
+        `Deployment ${t.namespace}/${t.name} is also scaled by ScaledObject ${rivals.map((r) => r.node.path).join(', ')}: KEDA admits one ScaledObject per workload`,
+      );
     }
     const external = index.ofType(PrometheusAdapter).filter((a) => a.externalApiService !== undefined);
     if (external.length > 0) {
-      errors.push(`prometheus-adapter ${external.map((a) => a.node.path).join(', ')} registers v1beta1.external.metrics.k8s.io, which KEDA's metrics server serves for ScaledObject ${this.node.path}: leave the adapter out or set its externalMetrics: false`);
+      errors.push(
+        `prometheus-adapter ${external.map((a) => a.node.path).join(', ')} registers v1beta1.external.metrics.k8s.io, which KEDA's metrics server serves for ScaledObject ${this.node.path}: leave the adapter out or set its externalMetrics: false`,
+      );
     }
     if (t.interlok && t.interlok.metricsSource.kind !== this.rule.metricsSource.kind) {
-      errors.push(`rule ${this.rule.node.path} counts ${this.rule.metricsSource.kind === 'scrape' ? 'scraped' : 'pushed'} metrics but Interlok ${t.interlok.node.path} ${t.interlok.metricsSource.kind === 'scrape' ? 'is scraped' : 'pushes'}: give both the same metricsSource`);
+      errors.push(
+        `rule ${this.rule.node.path} counts ${this.rule.metricsSource.kind === 'scrape' ? 'scraped' : 'pushed'} metrics but Interlok ${t.interlok.node.path} ${t.interlok.metricsSource.kind === 'scrape' ? 'is scraped' : 'pushes'}: give both the same metricsSource`,
+      );
     }
     const pushed = t.interlok?.metricNames;
     if (this.rule.metricsSource.kind === 'pushgateway' && pushed && !pushed.includes(this.rule.seriesName)) {
-      errors.push(`ScaledObject ${this.node.path} counts series "${this.rule.seriesName}" but Interlok ${t.interlok!.node.path} pushes ${pushed.length ? pushed.map((n) => `"${n}"`).join(', ') : 'no message-metrics-interceptor'}`);
+      errors.push(
+        `ScaledObject ${this.node.path} counts series "${this.rule.seriesName}" but Interlok ${t.interlok!.node.path} pushes ${pushed.length ? pushed.map((n) => `"${n}"`).join(', ') : 'no message-metrics-interceptor'}`,
+      );
     }
     return errors;
   }
@@ -248,4 +300,3 @@ function checkNumber(scope: Construct, prop: string, value: number, min: number)
   }
   return value;
 }
-

@@ -26,7 +26,10 @@ export const STACK_LABEL = 'cdk8s-interlok-scaling/stack';
 
 /** The stack mark of a chart id: the id as a label value (other characters become `-`, at most 63). */
 export function stackMark(chartId: string): string {
-  const value = chartId.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  const value = chartId
+    .replace(/[^A-Za-z0-9_.-]/g, '-')
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
   return value || 'stack';
 }
 

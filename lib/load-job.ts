@@ -32,25 +32,40 @@ export class InterlokLoadJob extends Construct {
     const namespace = checkDnsLabel(this, 'interlok.namespace', props.interlok.namespace);
     this.url = `http://${props.interlok.name}.${namespace}.svc:8080/in-box`;
     this.job = new k8s.KubeJob(this, 'Resource', {
-      metadata: { name: `${props.interlok.name}-load`, namespace, labels: recommendedLabels({ name: 'interlok-load', instance: props.interlok.name, component: 'load' }) },
+      metadata: {
+        name: `${props.interlok.name}-load`,
+        namespace,
+        labels: recommendedLabels({ name: 'interlok-load', instance: props.interlok.name, component: 'load' }),
+      },
       spec: {
         backoffLimit: 0,
         activeDeadlineSeconds: 600,
         ttlSecondsAfterFinished: 3600,
         template: {
-          metadata: { labels: recommendedLabels({ name: 'interlok-load', instance: props.interlok.name, component: 'load' }) },
+          metadata: {
+            labels: recommendedLabels({ name: 'interlok-load', instance: props.interlok.name, component: 'load' }),
+          },
           spec: {
             restartPolicy: 'Never',
             automountServiceAccountToken: false,
             nodeSelector: { 'kubernetes.io/os': 'linux' },
             securityContext: restrictedPodSecurityContext(65534),
-            containers: [{
-              name: 'load',
-              image: 'busybox:1.36',
-              command: ['sh', '-c', `set -e; for i in $(seq ${count}); do wget -q -T 10 -O /dev/null ${this.url}; done; echo "${count} requests to ${this.url}: all answered"`],
-              securityContext: restrictedContainerSecurityContext(),
-              resources: { requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi') }, limits: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('32Mi') } },
-            }],
+            containers: [
+              {
+                name: 'load',
+                image: 'busybox:1.36',
+                command: [
+                  'sh',
+                  '-c',
+                  `set -e; for i in $(seq ${count}); do wget -q -T 10 -O /dev/null ${this.url}; done; echo "${count} requests to ${this.url}: all answered"`,
+                ],
+                securityContext: restrictedContainerSecurityContext(),
+                resources: {
+                  requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi') },
+                  limits: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('32Mi') },
+                },
+              },
+            ],
           },
         },
       },

@@ -2,7 +2,15 @@ import { Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { AppIndex } from './_app-index';
-import { checkDnsLabel, checkDnsSubdomain, checkDuration, checkInteger, checkMetricName, propError, validateAll } from './_checks';
+import {
+  checkDnsLabel,
+  checkDnsSubdomain,
+  checkDuration,
+  checkInteger,
+  checkMetricName,
+  propError,
+  validateAll,
+} from './_checks';
 import { AdapterRule, DEPLOYMENT_SELECTOR_LABEL, MAX_EXTERNAL_DEPLOYMENT_NAME } from './adapter-rule';
 import { InterlokDeployment } from './interlok-deployment';
 import { recommendedLabels } from './labels';
@@ -16,7 +24,12 @@ export class ScaleTarget {
   /** An InterlokDeployment of this app: its `spec.replicas` is dropped and its metric names are checked. */
   public static interlok(deployment: InterlokDeployment): ScaleTarget {
     if (!(deployment instanceof InterlokDeployment)) {
-      throw inputError('ScaleTarget.interlok', 'deployment', deployment, 'an InterlokDeployment of this app (or ScaleTarget.deployment(name, namespace) for one that exists)');
+      throw inputError(
+        'ScaleTarget.interlok',
+        'deployment',
+        deployment,
+        'an InterlokDeployment of this app (or ScaleTarget.deployment(name, namespace) for one that exists)',
+      );
     }
     return new ScaleTarget(deployment.name, deployment.namespace, deployment);
   }
@@ -67,7 +80,11 @@ export class ScalingPolicy {
     return new ScalingPolicy('Percent', value, period);
   }
 
-  private constructor(public readonly type: 'Pods' | 'Percent', public readonly value: number, public readonly period: Duration) {}
+  private constructor(
+    public readonly type: 'Pods' | 'Percent',
+    public readonly value: number,
+    public readonly period: Duration,
+  ) {}
 }
 
 export interface ScalingRules {
@@ -167,20 +184,46 @@ export class MessageMetricsHpa extends Construct {
       () => checkDnsLabel(this, 'target.namespace', this.target.namespace),
       () => checkDnsSubdomain(this, 'name', this.name),
       () => {
-        if (!(this.metric instanceof ScaleMetric)) throw propError(this, 'metric', this.metric, 'a ScaleMetric (ScaleMetric.externalTotal() or ScaleMetric.podsAverage())');
+        if (!(this.metric instanceof ScaleMetric))
+          throw propError(
+            this,
+            'metric',
+            this.metric,
+            'a ScaleMetric (ScaleMetric.externalTotal() or ScaleMetric.podsAverage())',
+          );
       },
       () => checkMetricName(this, 'metricName', this.metricName),
       () => {
         if (external && deployment.includes('.')) {
-          throw propError(this, 'target.name', this.target.name, 'no dots with ScaleMetric.externalTotal(): the adapter rule matches the Deployment\'s pods by name in a regular expression its template cannot escape (ScaleMetric.podsAverage() takes dotted names)');
+          throw propError(
+            this,
+            'target.name',
+            this.target.name,
+            "no dots with ScaleMetric.externalTotal(): the adapter rule matches the Deployment's pods by name in a regular expression its template cannot escape (ScaleMetric.podsAverage() takes dotted names)",
+          );
         }
         if (external && deployment.length > MAX_EXTERNAL_DEPLOYMENT_NAME) {
-          throw propError(this, 'target.name', this.target.name, `at most ${MAX_EXTERNAL_DEPLOYMENT_NAME} characters with ScaleMetric.externalTotal(): longer Deployment names are cut in pod names, which the rule matches by the Deployment's name`);
+          throw propError(
+            this,
+            'target.name',
+            this.target.name,
+            `at most ${MAX_EXTERNAL_DEPLOYMENT_NAME} characters with ScaleMetric.externalTotal(): longer Deployment names are cut in pod names, which the rule matches by the Deployment's name`,
+          );
         }
       },
       () => {
-        if (typeof this.averageValue !== 'number' || !Number.isFinite(this.averageValue) || this.averageValue < 0.001 || this.averageValue > 1e12) {
-          throw propError(this, 'averageValue', this.averageValue, 'a number from 0.001 to 1e12 (quantities have milli precision)');
+        if (
+          typeof this.averageValue !== 'number' ||
+          !Number.isFinite(this.averageValue) ||
+          this.averageValue < 0.001 ||
+          this.averageValue > 1e12
+        ) {
+          throw propError(
+            this,
+            'averageValue',
+            this.averageValue,
+            'a number from 0.001 to 1e12 (quantities have milli precision)',
+          );
         }
       },
       () => checkInteger(this, 'minReplicas', this.minReplicas, 1, 1000),
@@ -191,7 +234,9 @@ export class MessageMetricsHpa extends Construct {
           throw propError(this, 'minReplicas', this.minReplicas, `at most maxReplicas (${this.maxReplicas})`);
         }
       },
-      () => { behavior = renderBehavior(this, props); },
+      () => {
+        behavior = renderBehavior(this, props);
+      },
     ]);
     const { scaleUp, scaleDown } = behavior!;
 
@@ -234,48 +279,80 @@ export class MessageMetricsHpa extends Construct {
     const errors: string[] = [];
     const t = this.target;
     const key = `${t.namespace}/${t.name}`;
-    const byTarget = index.memo('hpas by target', () => groupBy(index.ofType(MessageMetricsHpa), (h) => `${h.target.namespace}/${h.target.name}`));
+    const byTarget = index.memo('hpas by target', () =>
+      groupBy(index.ofType(MessageMetricsHpa), (h) => `${h.target.namespace}/${h.target.name}`),
+    );
     const rivals = byTarget.get(key)!;
     if (rivals.length > 1 && rivals[0] !== this) {
-      errors.push(`Deployment ${key} is also scaled by ${rivals.filter((r) => r !== this).map((r) => r.node.path).join(', ')}: only one HPA may scale a workload, or they fight over its replicas`);
+      errors.push(
+        `Deployment ${key} is also scaled by ${rivals
+          .filter((r) => r !== this)
+          .map((r) => r.node.path)
+          .join(', ')}: only one HPA may scale a workload, or they fight over its replicas`,
+      );
     }
     const interloks = index.ofType(InterlokDeployment);
-    const interlokKeys = index.memo('interloks by key', () => new Set(interloks.map((d) => `${d.namespace}/${d.name}`)));
+    const interlokKeys = index.memo(
+      'interloks by key',
+      () => new Set(interloks.map((d) => `${d.namespace}/${d.name}`)),
+    );
     const namesAnInterlok = interlokKeys.has(key);
     if (!t.interlok && interloks.length > 0 && !namesAnInterlok) {
-      const some = interloks.slice(0, 5).map((d) => `${d.namespace}/${d.name}`).join(', ');
-      errors.push(`HPA target Deployment ${key} is none of this app's Interlok Deployments (${some}${interloks.length > 5 ? `, ... ${interloks.length} in all` : ''})`);
+      const some = interloks
+        .slice(0, 5)
+        .map((d) => `${d.namespace}/${d.name}`)
+        .join(', ');
+      errors.push(
+        `HPA target Deployment ${key} is none of this app's Interlok Deployments (${some}${interloks.length > 5 ? `, ... ${interloks.length} in all` : ''})`,
+      );
     }
     if (!t.interlok && namesAnInterlok) {
-      errors.push(`HPA target ${key} is an InterlokDeployment of this app: use ScaleTarget.interlok(...) so its spec.replicas is left to the HPA`);
+      errors.push(
+        `HPA target ${key} is an InterlokDeployment of this app: use ScaleTarget.interlok(...) so its spec.replicas is left to the HPA`,
+      );
     }
     if (!index.knownNamespaces().has(this.namespace)) {
-      errors.push(`HPA ${this.namespace}/${this.name} is in namespace "${this.namespace}", which this app does not create: create it (a Namespace object) or declare it with new ExistingNamespaces(scope, id, { names: ['${this.namespace}'] })`);
+      errors.push(
+        `HPA ${this.namespace}/${this.name} is in namespace "${this.namespace}", which this app does not create: create it (a Namespace object) or declare it with new ExistingNamespaces(scope, id, { names: ['${this.namespace}'] })`,
+      );
     }
     const adapters = index.ofType(PrometheusAdapter);
     if (adapters.length > 0 && !adapters.some((a) => a.serves(this.rule))) {
-      errors.push(`adapter rule ${this.rule.node.path} is served by no prometheus-adapter of this app (${adapters.map((a) => a.node.path).join(', ')}): add it with addRule`);
+      errors.push(
+        `adapter rule ${this.rule.node.path} is served by no prometheus-adapter of this app (${adapters.map((a) => a.node.path).join(', ')}): add it with addRule`,
+      );
     }
     const served = this.metric.type === 'External' ? this.rule.externalMetricName : this.rule.metricName;
     if (this.metricName !== served) {
-      errors.push(`HPA metric "${this.metricName}" is not the ${this.metric.type} metric "${served}" that adapter rule ${this.rule.node.path} serves`);
+      errors.push(
+        `HPA metric "${this.metricName}" is not the ${this.metric.type} metric "${served}" that adapter rule ${this.rule.node.path} serves`,
+      );
     }
     if (this.metric.type === 'External' && !this.rule.external) {
-      errors.push(`HPA ${this.node.path} scales on the External metric but adapter rule ${this.rule.node.path} has external: false: turn it on, or use ScaleMetric.podsAverage()`);
+      errors.push(
+        `HPA ${this.node.path} scales on the External metric but adapter rule ${this.rule.node.path} has external: false: turn it on, or use ScaleMetric.podsAverage()`,
+      );
     }
     if (this.target.interlok && this.target.interlok.metricsSource.kind !== this.rule.metricsSource.kind) {
-      errors.push(`rule ${this.rule.node.path} counts ${this.rule.metricsSource.kind === 'scrape' ? 'scraped' : 'pushed'} metrics but Interlok ${this.target.interlok.node.path} ${this.target.interlok.metricsSource.kind === 'scrape' ? 'is scraped' : 'pushes'}: give both the same metricsSource`);
+      errors.push(
+        `rule ${this.rule.node.path} counts ${this.rule.metricsSource.kind === 'scrape' ? 'scraped' : 'pushed'} metrics but Interlok ${this.target.interlok.node.path} ${this.target.interlok.metricsSource.kind === 'scrape' ? 'is scraped' : 'pushes'}: give both the same metricsSource`,
+      );
     }
     const pushed = this.target.interlok?.metricNames;
     if (pushed && !pushed.includes(this.rule.seriesName)) {
-      errors.push(`adapter rule ${this.rule.node.path} reads series "${this.rule.seriesName}" but Interlok ${this.target.interlok!.node.path} pushes ${pushed.length ? pushed.map((n) => `"${n}"`).join(', ') : 'no message-metrics-interceptor'} (interceptor unique-id without dashes)`);
+      errors.push(
+        `adapter rule ${this.rule.node.path} reads series "${this.rule.seriesName}" but Interlok ${this.target.interlok!.node.path} pushes ${pushed.length ? pushed.map((n) => `"${n}"`).join(', ') : 'no message-metrics-interceptor'} (interceptor unique-id without dashes)`,
+      );
     }
     return errors;
   }
 }
 
 /** The HPA `behavior` from ScalingRules, the Kubernetes defaults written out where none are given. */
-export function renderBehavior(scope: IConstruct, props: { readonly scaleUp?: ScalingRules; readonly scaleDown?: ScalingRules }): { scaleUp: k8s.HpaScalingRulesV2; scaleDown: k8s.HpaScalingRulesV2 } {
+export function renderBehavior(
+  scope: IConstruct,
+  props: { readonly scaleUp?: ScalingRules; readonly scaleDown?: ScalingRules },
+): { scaleUp: k8s.HpaScalingRulesV2; scaleDown: k8s.HpaScalingRulesV2 } {
   return {
     scaleUp: renderRules(scope, 'scaleUp', props.scaleUp, ...defaultRules(DEFAULT_SCALE_UP)),
     scaleDown: renderRules(scope, 'scaleDown', props.scaleDown, ...defaultRules(DEFAULT_SCALE_DOWN)),
@@ -284,22 +361,44 @@ export function renderBehavior(scope: IConstruct, props: { readonly scaleUp?: Sc
 
 /** The model's defaults as a stabilization window and ScalingPolicies. */
 function defaultRules(rules: HpaScalingRules): [Duration, ScalingPolicy[]] {
-  const policies = rules.policies.map((p) => (p.type === 'Pods' ? ScalingPolicy.pods : ScalingPolicy.percent)(p.value, Duration.seconds(p.periodSeconds)));
+  const policies = rules.policies.map((p) =>
+    (p.type === 'Pods' ? ScalingPolicy.pods : ScalingPolicy.percent)(p.value, Duration.seconds(p.periodSeconds)),
+  );
   return [Duration.seconds(rules.stabilizationWindowSeconds), policies];
 }
 
-function renderRules(scope: IConstruct, prop: string, rules: ScalingRules | undefined, window: Duration, policies: ScalingPolicy[]): k8s.HpaScalingRulesV2 {
+function renderRules(
+  scope: IConstruct,
+  prop: string,
+  rules: ScalingRules | undefined,
+  window: Duration,
+  policies: ScalingPolicy[],
+): k8s.HpaScalingRulesV2 {
   rules = checkProps(scope, prop, rules, 'ScalingRules');
-  const stabilization = checkDuration(scope, `${prop}.stabilizationWindow`, rules?.stabilizationWindow ?? window, Duration.seconds(0), Duration.hours(1));
+  const stabilization = checkDuration(
+    scope,
+    `${prop}.stabilizationWindow`,
+    rules?.stabilizationWindow ?? window,
+    Duration.seconds(0),
+    Duration.hours(1),
+  );
   const list = rules?.policies ?? policies;
-  if (!Array.isArray(list) || list.length === 0) throw propError(scope, `${prop}.policies`, list, 'at least one ScalingPolicy');
+  if (!Array.isArray(list) || list.length === 0)
+    throw propError(scope, `${prop}.policies`, list, 'at least one ScalingPolicy');
   return {
     stabilizationWindowSeconds: stabilization.toSeconds(),
     selectPolicy: 'Max',
     policies: list.map((p, i) => {
-      if (!(p instanceof ScalingPolicy)) throw propError(scope, `${prop}.policies[${i}]`, p, 'a ScalingPolicy (ScalingPolicy.pods or .percent)');
+      if (!(p instanceof ScalingPolicy))
+        throw propError(scope, `${prop}.policies[${i}]`, p, 'a ScalingPolicy (ScalingPolicy.pods or .percent)');
       checkInteger(scope, `${prop}.policies[${i}].value`, p.value, 1, 10000);
-      const period = checkDuration(scope, `${prop}.policies[${i}].period`, p.period, Duration.seconds(1), Duration.minutes(30));
+      const period = checkDuration(
+        scope,
+        `${prop}.policies[${i}].period`,
+        p.period,
+        Duration.seconds(1),
+        Duration.minutes(30),
+      );
       return { type: p.type, value: p.value, periodSeconds: period.toSeconds() };
     }),
   };
@@ -322,9 +421,18 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
 }
 
 /** What an HPA and a ScaledObject both need: the Deployment they scale and the rule that gives its metric. */
-export function checkTargetAndRule(scope: IConstruct, props: { target?: unknown; rule?: unknown }, ruleExpected: string): { target: ScaleTarget; rule: AdapterRule } {
+export function checkTargetAndRule(
+  scope: IConstruct,
+  props: { target?: unknown; rule?: unknown },
+  ruleExpected: string,
+): { target: ScaleTarget; rule: AdapterRule } {
   if (!(props?.target instanceof ScaleTarget)) {
-    throw propError(scope, 'target', props?.target, 'a ScaleTarget (ScaleTarget.interlok(deployment) or ScaleTarget.deployment(name, namespace))');
+    throw propError(
+      scope,
+      'target',
+      props?.target,
+      'a ScaleTarget (ScaleTarget.interlok(deployment) or ScaleTarget.deployment(name, namespace))',
+    );
   }
   if (!(props.rule instanceof AdapterRule)) throw propError(scope, 'rule', props.rule, ruleExpected);
   return { target: props.target, rule: props.rule };

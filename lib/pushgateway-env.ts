@@ -27,12 +27,18 @@ export function isPushgatewayService(c: IConstruct): c is IPushgatewayService {
  * Where Interlok pushes its metrics: a `host:port` (Interlok's `prometheusEndpointUrl` takes no scheme or path).
  */
 export class PushgatewayEndpoint {
-  /** The guide's pushgateway, installed by the old `stable/prometheus` chart as release `prometheus` in `monitoring`. */
-  public static readonly GUIDE_DEFAULT = new PushgatewayEndpoint('prometheus-pushgateway.monitoring.svc.cluster.local:9091');
+  /**
+   * The guide's pushgateway, installed by the old `stable/prometheus` chart as release `prometheus` in `monitoring`.
+   */
+  public static readonly GUIDE_DEFAULT = new PushgatewayEndpoint(
+    'prometheus-pushgateway.monitoring.svc.cluster.local:9091',
+  );
 
   /** The pushgateway of a MonitoringStack with its default names (`MonitoringNames.ours()`). */
-  public static readonly DEFAULT = new PushgatewayEndpoint(`${DEFAULT_NAMES.pushgateway}.${DEFAULT_NAMES.namespace}.svc:9091`,
-    { name: DEFAULT_NAMES.pushgateway, namespace: DEFAULT_NAMES.namespace, port: 9091 });
+  public static readonly DEFAULT = new PushgatewayEndpoint(
+    `${DEFAULT_NAMES.pushgateway}.${DEFAULT_NAMES.namespace}.svc:9091`,
+    { name: DEFAULT_NAMES.pushgateway, namespace: DEFAULT_NAMES.namespace, port: 9091 },
+  );
 
   /** Any pushgateway reachable from the Interlok pods, for example one your cluster already runs. */
   public static hostPort(hostPort: string): PushgatewayEndpoint {
@@ -106,20 +112,41 @@ export class PushgatewayEnv extends Construct {
     props = checkProps(this, '', props, 'PushgatewayEnvProps');
     this.endpoint = props.endpoint ?? PushgatewayEndpoint.DEFAULT;
     if (!(this.endpoint instanceof PushgatewayEndpoint)) {
-      throw propError(this, 'endpoint', this.endpoint, 'a PushgatewayEndpoint (PushgatewayEndpoint.hostPort("host:port") or .service(...))');
+      throw propError(
+        this,
+        'endpoint',
+        this.endpoint,
+        'a PushgatewayEndpoint (PushgatewayEndpoint.hostPort("host:port") or .service(...))',
+      );
     }
     checkHostPort(this, 'endpoint', this.endpoint.hostPort);
-    const ttl = checkDuration(this, 'dnsCacheTtl', props.dnsCacheTtl ?? Duration.seconds(30), Duration.seconds(0), Duration.hours(24));
+    const ttl = checkDuration(
+      this,
+      'dnsCacheTtl',
+      props.dnsCacheTtl ?? Duration.seconds(30),
+      Duration.seconds(0),
+      Duration.hours(24),
+    );
     const extra = checkArray(this, 'extraJavaOptions', props.extraJavaOptions, 'JVM options');
     extra.forEach((opt, i) => {
       if (typeof opt !== 'string' || !/^-\S+$/.test(opt)) {
         throw propError(this, `extraJavaOptions[${i}]`, opt, 'one JVM option starting with "-" and without spaces');
       }
       if (/^-D(prometheusEndpointUrl|sun\.net\.inetaddr\.ttl)=/.test(opt)) {
-        throw propError(this, `extraJavaOptions[${i}]`, opt, 'no -DprometheusEndpointUrl or -Dsun.net.inetaddr.ttl (set endpoint and dnsCacheTtl instead)');
+        throw propError(
+          this,
+          `extraJavaOptions[${i}]`,
+          opt,
+          'no -DprometheusEndpointUrl or -Dsun.net.inetaddr.ttl (set endpoint and dnsCacheTtl instead)',
+        );
       }
       if (/^-Dnetworkaddress\.cache\.ttl=/.test(opt)) {
-        throw propError(this, `extraJavaOptions[${i}]`, opt, 'no -Dnetworkaddress.cache.ttl: it is a security property the JDK ignores as -D; set dnsCacheTtl (-Dsun.net.inetaddr.ttl)');
+        throw propError(
+          this,
+          `extraJavaOptions[${i}]`,
+          opt,
+          'no -Dnetworkaddress.cache.ttl: it is a security property the JDK ignores as -D; set dnsCacheTtl (-Dsun.net.inetaddr.ttl)',
+        );
       }
     });
     this.javaOpts = [
@@ -135,14 +162,18 @@ export class PushgatewayEnv extends Construct {
       validate: () => {
         const services = index.where('pushgateway services', isPushgatewayService);
         if (services.length === 0 || this.pushgatewayService() !== undefined) return [];
-        return [`pushgateway endpoint "${this.endpoint.hostPort}" is not the synthesized pushgateway Service ${services.map((s) => `${s.name}.${s.namespace}.svc:${s.port}`).join(' or ')}: Interlok would push where nothing scrapes`];
+        return [
+          `pushgateway endpoint "${this.endpoint.hostPort}" is not the synthesized pushgateway Service ${services.map((s) => `${s.name}.${s.namespace}.svc:${s.port}`).join(' or ')}: Interlok would push where nothing scrapes`,
+        ];
       },
     });
   }
 
   /** The pushgateway Service of this app the endpoint names, if any. */
   public pushgatewayService(): IPushgatewayService | undefined {
-    return AppIndex.of(this).where('pushgateway services', isPushgatewayService).find((s) => this.endpoint.addresses(s.name, s.namespace, s.port, this.podNamespace));
+    return AppIndex.of(this)
+      .where('pushgateway services', isPushgatewayService)
+      .find((s) => this.endpoint.addresses(s.name, s.namespace, s.port, this.podNamespace));
   }
 
   /** The env vars for a container spec (L1 objects, kubectl YAML, other constructs). */
@@ -163,7 +194,11 @@ export class PushgatewayEnv extends Construct {
    * limit, which `InterlokDeployment` refuses too.
    */
   public addTo(container: IEnvContainer): void {
-    if (container === null || typeof container !== 'object' || typeof (container as any).env?.addVariable !== 'function') {
+    if (
+      container === null ||
+      typeof container !== 'object' ||
+      typeof (container as any).env?.addVariable !== 'function'
+    ) {
       throw propError(this, 'addTo(container)', container, 'a cdk8s-plus Container (its env has addVariable)');
     }
     const existing: Record<string, EnvValueLike> = (container.env as any).variables ?? {};
@@ -172,18 +207,38 @@ export class PushgatewayEnv extends Construct {
       const current = existing[v.name];
       if (current !== undefined && v.name === 'JAVA_OPTS') {
         if (typeof current.value !== 'string' || current.valueFrom !== undefined) {
-          throw propError(this, 'addTo(container)', 'JAVA_OPTS from a reference', 'a container whose JAVA_OPTS is a plain value (or unset), so that the pushgateway options can be added to it');
+          throw propError(
+            this,
+            'addTo(container)',
+            'JAVA_OPTS from a reference',
+            'a container whose JAVA_OPTS is a plain value (or unset), so that the pushgateway options can be added to it',
+          );
         }
-        const clash = current.value.split(/\s+/).find((o) => /^-D(prometheusEndpointUrl|sun\.net\.inetaddr\.ttl)=/.test(o));
+        const clash = current.value
+          .split(/\s+/)
+          .find((o) => /^-D(prometheusEndpointUrl|sun\.net\.inetaddr\.ttl)=/.test(o));
         if (clash !== undefined) {
-          throw propError(this, 'addTo(container)', `JAVA_OPTS ${clash}`, 'a container JAVA_OPTS without -DprometheusEndpointUrl or -Dsun.net.inetaddr.ttl (set endpoint and dnsCacheTtl instead)');
+          throw propError(
+            this,
+            'addTo(container)',
+            `JAVA_OPTS ${clash}`,
+            'a container JAVA_OPTS without -DprometheusEndpointUrl or -Dsun.net.inetaddr.ttl (set endpoint and dnsCacheTtl instead)',
+          );
         }
         container.env.addVariable(v.name, { value: `${current.value} ${v.value}`.trim() });
         continue;
       }
       // the same field by another spelling (no apiVersion, as cdk8s-plus writes it) is the same value
-      if (current !== undefined && (current.value !== v.value || current.valueFrom?.fieldRef?.fieldPath !== v.valueFrom?.fieldRef?.fieldPath)) {
-        throw propError(this, 'addTo(container)', `${v.name} already set`, `a container without ${v.name}, which Interlok's pusher reads`);
+      if (
+        current !== undefined &&
+        (current.value !== v.value || current.valueFrom?.fieldRef?.fieldPath !== v.valueFrom?.fieldRef?.fieldPath)
+      ) {
+        throw propError(
+          this,
+          'addTo(container)',
+          `${v.name} already set`,
+          `a container without ${v.name}, which Interlok's pusher reads`,
+        );
       }
       container.env.addVariable(v.name, { value: v.value, valueFrom: v.valueFrom });
     }
@@ -201,9 +256,17 @@ export class PushgatewayEnv extends Construct {
     ];
     for (const [name, value] of sources) {
       // the JVM takes the last of several heap options
-      const heap = (typeof value === 'string' ? value.split(/\s+/) : []).filter((o) => maxHeapOptionMi(o) !== undefined).pop();
+      const heap = (typeof value === 'string' ? value.split(/\s+/) : [])
+        .filter((o) => maxHeapOptionMi(o) !== undefined)
+        .pop();
       if (heap === undefined) continue;
-      checkHeapFitsLimit(this, 'addTo(container)', `${name} ${heap} with a memory limit of ${limitMi} MiB`, maxHeapOptionMi(heap)!, limitMi);
+      checkHeapFitsLimit(
+        this,
+        'addTo(container)',
+        `${name} ${heap} with a memory limit of ${limitMi} MiB`,
+        maxHeapOptionMi(heap)!,
+        limitMi,
+      );
     }
   }
 }

@@ -5,7 +5,8 @@ import { NetworkPeer } from './monitoring/network-peer';
 export interface KedaScalerOptions extends KedaOptions {
   /**
    * The KEDA operator's pods, which query Prometheus: admitted by the Prometheus NetworkPolicy of the stack.
-   * @default NetworkPeer.pods('keda', { 'app.kubernetes.io/name': 'keda-operator' }) (the KEDA chart's labels, installed in `keda`)
+   * @default NetworkPeer.pods('keda', { 'app.kubernetes.io/name': 'keda-operator' }) (the KEDA chart's labels,
+   * installed in `keda`)
    */
   readonly operatorPeer?: NetworkPeer;
 }
@@ -25,5 +26,8 @@ export class Scaler {
     return new Scaler('keda', options);
   }
 
-  private constructor(public readonly kind: 'hpa' | 'keda', public readonly kedaOptions?: KedaScalerOptions) {}
+  private constructor(
+    public readonly kind: 'hpa' | 'keda',
+    public readonly kedaOptions?: KedaScalerOptions,
+  ) {}
 }

@@ -7,21 +7,30 @@ import { delimiter, join } from 'path';
 
 /** Each tool the tests run, with the names it has: Debian's package first, then Homebrew's. */
 export const TOOLS: Record<string, string[]> = {
-  'prometheus': ['prometheus'],
+  prometheus: ['prometheus'],
   'prometheus-pushgateway': ['prometheus-pushgateway', 'pushgateway'],
-  'promtool': ['promtool'],
+  promtool: ['promtool'],
   // runs the deregistration sidecar's preStop script, as the curl image does
-  'curl': ['curl'],
+  curl: ['curl'],
   // the test cluster (test/cluster): network namespaces, kube-proxy's rules, its certificates, forwarding
-  'ip': ['ip'],
-  'iptables': ['iptables'],
+  ip: ['ip'],
+  iptables: ['iptables'],
   // kube-router, the test cluster's NetworkPolicy engine, keeps its pod and peer sets in ipsets
-  'ipset': ['ipset'],
-  'openssl': ['openssl'],
-  'sysctl': ['sysctl'],
+  ipset: ['ipset'],
+  openssl: ['openssl'],
+  sysctl: ['sysctl'],
 };
 
-export const DEBIAN_PACKAGES = ['prometheus', 'prometheus-pushgateway', 'curl', 'iproute2', 'iptables', 'ipset', 'openssl', 'procps'];
+export const DEBIAN_PACKAGES = [
+  'prometheus',
+  'prometheus-pushgateway',
+  'curl',
+  'iproute2',
+  'iptables',
+  'ipset',
+  'openssl',
+  'procps',
+];
 export const DEBIAN_INSTALL = `sudo apt-get update && sudo apt-get install -y --no-install-recommends ${DEBIAN_PACKAGES.join(' ')}`;
 export const MACOS_INSTALL = 'brew install prometheus pushgateway curl';
 
@@ -42,20 +51,29 @@ export function findTool(names: string[], path = process.env.PATH ?? ''): string
 }
 
 export function missingTools(path?: string): string[] {
-  return Object.entries(TOOLS).filter(([, names]) => findTool(names, path) === undefined).map(([tool]) => tool);
+  return Object.entries(TOOLS)
+    .filter(([, names]) => findTool(names, path) === undefined)
+    .map(([tool]) => tool);
 }
 
 /** The one message for a machine where the tools are missing and cannot be installed from here. */
 export function missingMessage(missing: string[]): string {
-  return `cdk8s-interlok-scaling: the tests need ${missing.join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not installed. `
-    + `Debian/Ubuntu: ${DEBIAN_INSTALL}   macOS (Homebrew): ${MACOS_INSTALL}   then run npm test again.`;
+  return (
+    `cdk8s-interlok-scaling: the tests need ${missing.join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not installed. ` +
+    `Debian/Ubuntu: ${DEBIAN_INSTALL}   macOS (Homebrew): ${MACOS_INSTALL}   then run npm test again.`
+  );
 }
 
 /** Root on Debian/Ubuntu with apt-get: the tests can install what they need. */
 function canInstallWithApt(): boolean {
-  if (process.env.CDK8S_INTERLOK_SCALING_NO_INSTALL) return false; // for tests of this script, and for who wants no installs
-  return process.platform === 'linux' && process.getuid?.() === 0 && existsSync('/etc/debian_version')
-    && findTool(['apt-get']) !== undefined;
+  // for tests of this script, and for who wants no installs
+  if (process.env.CDK8S_INTERLOK_SCALING_NO_INSTALL) return false;
+  return (
+    process.platform === 'linux' &&
+    process.getuid?.() === 0 &&
+    existsSync('/etc/debian_version') &&
+    findTool(['apt-get']) !== undefined
+  );
 }
 
 function aptInstall(): boolean {
@@ -72,7 +90,9 @@ export function main(): number {
   let missing = missingTools();
   if (missing.length === 0) return 0;
   if (canInstallWithApt()) {
-    console.error(`cdk8s-interlok-scaling: installing ${missing.join(', ')} for the tests (Debian packages ${DEBIAN_PACKAGES.join(', ')})`);
+    console.error(
+      `cdk8s-interlok-scaling: installing ${missing.join(', ')} for the tests (Debian packages ${DEBIAN_PACKAGES.join(', ')})`,
+    );
     if (aptInstall()) missing = missingTools();
     if (missing.length === 0) return 0;
   }

@@ -11,17 +11,23 @@ export const CHART_NAME = 'interlok-autoscaling';
 export function buildHelmChart(outdir: string): string {
   const root = resolve(__dirname, '..');
   const version: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf-8')).version;
-  execFileSync(join(root, 'node_modules', '.bin', 'cdk8s'), [
-    'synth', '--no-check-upgrade', '--format', 'helm', '--chart-version', version, '--output', outdir,
-  ], { cwd: root, stdio: 'pipe', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
+  execFileSync(
+    join(root, 'node_modules', '.bin', 'cdk8s'),
+    ['synth', '--no-check-upgrade', '--format', 'helm', '--chart-version', version, '--output', outdir],
+    { cwd: root, stdio: 'pipe', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } },
+  );
   const chartFile = join(outdir, 'Chart.yaml');
   const chart = parse(readFileSync(chartFile, 'utf-8'));
-  writeFileSync(chartFile, stringify({
-    ...chart,
-    name: CHART_NAME,
-    description: 'Interlok that scales on MessageMetrics: pushgateway, Prometheus, prometheus-adapter and an autoscaling/v2 HPA',
-    appVersion: version,
-  }));
+  writeFileSync(
+    chartFile,
+    stringify({
+      ...chart,
+      name: CHART_NAME,
+      description:
+        'Interlok that scales on MessageMetrics: pushgateway, Prometheus, prometheus-adapter and an autoscaling/v2 HPA',
+      appVersion: version,
+    }),
+  );
   return outdir;
 }
 

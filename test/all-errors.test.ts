@@ -15,12 +15,19 @@ function thrown(fn: () => unknown): ValidationError {
 }
 
 describe('all errors of one call at once', () => {
-  test('an HPA with four bad props names all four, in the order of its props, under cdk8s\'s heading', () => {
+  test("an HPA with four bad props names all four, in the order of its props, under cdk8s's heading", () => {
     const chart = emptyChart();
-    const e = thrown(() => new MessageMetricsHpa(chart, 'Hpa', {
-      target: ScaleTarget.deployment('interlok', 'default'), rule: new AdapterRule(chart, 'Rule'),
-      name: 'Bad_Name', averageValue: 0, minReplicas: 0, maxReplicas: 2000,
-    }));
+    const e = thrown(
+      () =>
+        new MessageMetricsHpa(chart, 'Hpa', {
+          target: ScaleTarget.deployment('interlok', 'default'),
+          rule: new AdapterRule(chart, 'Rule'),
+          name: 'Bad_Name',
+          averageValue: 0,
+          minReplicas: 0,
+          maxReplicas: 2000,
+        }),
+    );
     expect(e.message.split('\n')).toEqual([
       'Validation failed with the following errors:',
       '  [test/Hpa] name: got "Bad_Name", expected a DNS-1123 subdomain (at most 253 characters of a-z, 0-9, "-" and ".", each part starting and ending with a letter or digit)',
@@ -34,7 +41,15 @@ describe('all errors of one call at once', () => {
 
   test('one bad prop keeps the one-line format', () => {
     const chart = emptyChart();
-    const e = thrown(() => new MessageMetricsHpa(chart, 'Hpa', { target: ScaleTarget.deployment('interlok', 'default'), rule: new AdapterRule(chart, 'Rule'), minReplicas: 3, maxReplicas: 2 }));
+    const e = thrown(
+      () =>
+        new MessageMetricsHpa(chart, 'Hpa', {
+          target: ScaleTarget.deployment('interlok', 'default'),
+          rule: new AdapterRule(chart, 'Rule'),
+          minReplicas: 3,
+          maxReplicas: 2,
+        }),
+    );
     expect(e.message).toBe('[test/Hpa] minReplicas: got 3, expected at most maxReplicas (2)');
     expect(e.errors).toEqual([e]);
   });

@@ -7,7 +7,11 @@ import { synthAtomically } from '../lib';
 import { demoChart } from './helpers';
 
 function snapshotDir(dir: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f), 'utf-8')]));
+  return Object.fromEntries(
+    readdirSync(dir)
+      .sort()
+      .map((f) => [f, readFileSync(join(dir, f), 'utf-8')]),
+  );
 }
 
 describe('synthAtomically', () => {
@@ -24,19 +28,23 @@ describe('synthAtomically', () => {
 
   test('a failing synth leaves the output directory exactly as it was', () => {
     const before = snapshotDir(outdir);
-    expect(() => synthAtomically(outdir, (app) => {
-      demoChart(app, 'interlok-autoscaling', { autoscaler: { minReplicas: 3, maxReplicas: 2 } });
-    })).toThrow(/minReplicas/);
+    expect(() =>
+      synthAtomically(outdir, (app) => {
+        demoChart(app, 'interlok-autoscaling', { autoscaler: { minReplicas: 3, maxReplicas: 2 } });
+      }),
+    ).toThrow(/minReplicas/);
     expect(snapshotDir(outdir)).toEqual(before);
     expect(readdirSync(work)).toEqual(['dist']);
   });
 
   test('a failing validation at synth time leaves it as it was too', () => {
     const before = snapshotDir(outdir);
-    expect(() => synthAtomically(outdir, (app) => {
-      const chart = demoChart(app, 'interlok-autoscaling', { rule: { metricName: 'Other' } });
-      chart.node.addValidation({ validate: () => ['forced'] });
-    })).toThrow(/Validation failed/);
+    expect(() =>
+      synthAtomically(outdir, (app) => {
+        const chart = demoChart(app, 'interlok-autoscaling', { rule: { metricName: 'Other' } });
+        chart.node.addValidation({ validate: () => ['forced'] });
+      }),
+    ).toThrow(/Validation failed/);
     expect(snapshotDir(outdir)).toEqual(before);
     expect(readdirSync(work)).toEqual(['dist']);
   });
@@ -70,22 +78,42 @@ describe('synthAtomically', () => {
 
     const snapshotTree = () => readdirSync(work, { recursive: true }).map(String).sort();
     test.each([
-      ['the current directory', '.', 'a directory for the manifests only, not the current directory or one of its parents'],
+      [
+        'the current directory',
+        '.',
+        'a directory for the manifests only, not the current directory or one of its parents',
+      ],
       ['an empty outdir', '', 'a directory for the manifests only (such as "dist"), not empty'],
-      ['a parent of the current directory', '..', 'a directory for the manifests only, not the current directory or one of its parents'],
+      [
+        'a parent of the current directory',
+        '..',
+        'a directory for the manifests only, not the current directory or one of its parents',
+      ],
       ['the filesystem root', '/', 'a directory for the manifests only, not the filesystem root'],
-      ['the home directory', homedir(), 'a directory for the manifests only, not the home directory or one of its parents'],
-      ['a directory with a package.json', 'src/..', 'a directory for the manifests only, not the current directory or one of its parents'],
+      [
+        'the home directory',
+        homedir(),
+        'a directory for the manifests only, not the home directory or one of its parents',
+      ],
+      [
+        'a directory with a package.json',
+        'src/..',
+        'a directory for the manifests only, not the current directory or one of its parents',
+      ],
     ])('%s', (_name, dir, expected) => {
       const before = snapshotTree();
-      expect(() => synthAtomically(dir, build)).toThrow(`[synthAtomically] outdir: got ${JSON.stringify(dir)}, expected ${expected}; nothing was touched`);
+      expect(() => synthAtomically(dir, build)).toThrow(
+        `[synthAtomically] outdir: got ${JSON.stringify(dir)}, expected ${expected}; nothing was touched`,
+      );
       expect(snapshotTree()).toEqual(before);
     });
 
     test('a directory holding anything but manifests', () => {
       writeFileSync(join(outdir, 'package.json'), '{}');
       const before = snapshotTree();
-      expect(() => synthAtomically(outdir, build)).toThrow(`[synthAtomically] outdir: got ${JSON.stringify(outdir)}, expected a directory holding synthesized manifests only (*.yaml), but it holds "package.json"; nothing was touched`);
+      expect(() => synthAtomically(outdir, build)).toThrow(
+        `[synthAtomically] outdir: got ${JSON.stringify(outdir)}, expected a directory holding synthesized manifests only (*.yaml), but it holds "package.json"; nothing was touched`,
+      );
       expect(snapshotTree()).toEqual(before);
       mkdirSync(join(work, 'project', 'out', 'sub'), { recursive: true });
       writeFileSync(join(work, 'project', 'out', 'sub', 'index.ts'), 'x');

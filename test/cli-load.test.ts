@@ -11,26 +11,41 @@ const seen: Array<{ method: string; url: string; body: string }> = [];
 beforeAll(async () => {
   server = createServer((req, res) => {
     let body = '';
-    req.on('data', (d) => { body += d; });
+    req.on('data', (d) => {
+      body += d;
+    });
     req.on('end', () => {
       seen.push({ method: req.method!, url: req.url!, body });
       if (req.url === '/fail') res.statusCode = 500;
-      if (req.url === '/slow') { const late = setTimeout(() => res.end('late'), 3000); res.on('close', () => clearTimeout(late)); return; }
+      if (req.url === '/slow') {
+        const late = setTimeout(() => res.end('late'), 3000);
+        res.on('close', () => clearTimeout(late));
+        return;
+      }
       res.end('ok');
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(async () => { server.closeAllConnections(); await new Promise((r) => server.close(r)); });
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
 
-test('150 GETs to /in-box, the guide\'s JMeter plan: all 200, exit 0, latency and throughput reported', async () => {
+test("150 GETs to /in-box, the guide's JMeter plan: all 200, exit 0, latency and throughput reported", async () => {
   seen.length = 0;
   const r = await cli('load', '--url', `${base}/in-box`, '--count', '150', '--concurrency', '4', '--json');
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const report = JSON.parse(r.stdout);
-  expect(report).toMatchObject({ method: 'GET', requests: 150, statusCounts: { 200: 150 }, errors: 0, stoppedByDuration: false });
+  expect(report).toMatchObject({
+    method: 'GET',
+    requests: 150,
+    statusCounts: { 200: 150 },
+    errors: 0,
+    stoppedByDuration: false,
+  });
   expect(report.latencyMs.p99).toBeGreaterThanOrEqual(report.latencyMs.p50);
   expect(report.throughputPerSecond).toBeGreaterThan(0);
   expect(seen.filter((s) => s.url === '/in-box' && s.method === 'GET')).toHaveLength(150);
@@ -40,7 +55,9 @@ test('POST with a body, and the plain report', async () => {
   seen.length = 0;
   const r = await cli('load', '--url', `${base}/in-box`, '--count', '5', '--method', 'post', '--body', '<msg/>');
   expect(r.code).toBe(0);
-  expect(r.stdout).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/in-box\nrequests    5 of 5\nstatus      200: 5\nerrors      0\nlatency     p50 \d+ ms/);
+  expect(r.stdout).toMatch(
+    /^POST http:\/\/127\.0\.0\.1:\d+\/in-box\nrequests    5 of 5\nstatus      200: 5\nerrors      0\nlatency     p50 \d+ ms/,
+  );
   expect(r.stdout).not.toContain('\x1b['); // no colour when stdout is not a terminal
   expect(seen).toHaveLength(5);
   expect(seen.every((s) => s.method === 'POST' && s.body === '<msg/>')).toBe(true);
@@ -55,7 +72,10 @@ test('a server answering 500: counted, exit 1 with one line', async () => {
 
 test('a closed port: every request an error, exit 1', async () => {
   const closed = await new Promise<number>((resolve) => {
-    const s = netServer().listen(0, '127.0.0.1', () => { const { port } = s.address() as AddressInfo; s.close(() => resolve(port)); });
+    const s = netServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
   });
   const r = await cli('load', '--url', `http://127.0.0.1:${closed}/in-box`, '--count', '3', '--json');
   expect(r.code).toBe(1);
@@ -65,7 +85,18 @@ test('a closed port: every request an error, exit 1', async () => {
 
 test('bounded in time: --duration stops a run that --count would make longer, --rate paces it', async () => {
   const started = Date.now();
-  const r = await cli('load', '--url', `${base}/in-box`, '--count', '1000', '--rate', '10', '--duration', '2s', '--json');
+  const r = await cli(
+    'load',
+    '--url',
+    `${base}/in-box`,
+    '--count',
+    '1000',
+    '--rate',
+    '10',
+    '--duration',
+    '2s',
+    '--json',
+  );
   expect(Date.now() - started).toBeLessThan(10000);
   expect(r.code).toBe(1);
   const report = JSON.parse(r.stdout);
@@ -73,7 +104,9 @@ test('bounded in time: --duration stops a run that --count would make longer, --
   expect(report.requests).toBeGreaterThan(5);
   expect(report.requests).toBeLessThan(40);
   // what stopped it, and why that was too short
-  expect(r.stderr).toMatch(/^cdk8s-interlok-scaling: error: only \d+ of 1000 requests sent before --duration 2s ran out \(at --rate 10 per second, 1000 requests need 100 s\)\n$/);
+  expect(r.stderr).toMatch(
+    /^cdk8s-interlok-scaling: error: only \d+ of 1000 requests sent before --duration 2s ran out \(at --rate 10 per second, 1000 requests need 100 s\)\n$/,
+  );
 });
 
 test('a request without an answer within --timeout fails as a timeout', async () => {
@@ -88,28 +121,50 @@ describe('a server that closes every connection after its answer (an HTTP/1.0 se
   // blamed --duration, which had not run out
   let received = 0;
   const servers: Array<{ close(cb: () => void): unknown }> = [];
-  const listen = async (s: { listen(port: number, host: string, cb: () => void): unknown; address(): unknown; close(cb: () => void): unknown }) => {
+  const listen = async (s: {
+    listen(port: number, host: string, cb: () => void): unknown;
+    address(): unknown;
+    close(cb: () => void): unknown;
+  }) => {
     servers.push(s);
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
     return `http://127.0.0.1:${(s.address() as AddressInfo).port}/in-box`;
   };
-  afterAll(async () => { for (const s of servers) await new Promise<void>((r) => s.close(() => r())); });
+  afterAll(async () => {
+    for (const s of servers) await new Promise<void>((r) => s.close(() => r()));
+  });
 
   test.each([
-    ['Connection: close (node http)', () => listen(createServer((req, res) => {
-      req.resume();
-      req.on('end', () => { received++; res.setHeader('Connection', 'close'); res.end('ok'); });
-    }))],
-    ['HTTP/1.0, as Python\'s http.server answers', () => listen(netServer((socket) => {
-      let head = '';
-      socket.on('data', (d) => {
-        head += d;
-        if (!head.includes('\r\n\r\n')) return;
-        received++;
-        socket.end('HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok');
-      });
-      socket.on('error', () => {});
-    }))],
+    [
+      'Connection: close (node http)',
+      () =>
+        listen(
+          createServer((req, res) => {
+            req.resume();
+            req.on('end', () => {
+              received++;
+              res.setHeader('Connection', 'close');
+              res.end('ok');
+            });
+          }),
+        ),
+    ],
+    [
+      "HTTP/1.0, as Python's http.server answers",
+      () =>
+        listen(
+          netServer((socket) => {
+            let head = '';
+            socket.on('data', (d) => {
+              head += d;
+              if (!head.includes('\r\n\r\n')) return;
+              received++;
+              socket.end('HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok');
+            });
+            socket.on('error', () => {});
+          }),
+        ),
+    ],
   ])('%s: exactly --count requests arrive, exit 0', async (_, start) => {
     const url = await start();
     for (const concurrency of ['1', '4']) {
@@ -117,7 +172,12 @@ describe('a server that closes every connection after its answer (an HTTP/1.0 se
       const r = await cli('load', '--url', url, '--count', '50', '--concurrency', concurrency, '--json');
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      expect(JSON.parse(r.stdout)).toMatchObject({ requests: 50, statusCounts: { 200: 50 }, errors: 0, stoppedByDuration: false });
+      expect(JSON.parse(r.stdout)).toMatchObject({
+        requests: 50,
+        statusCounts: { 200: 50 },
+        errors: 0,
+        stoppedByDuration: false,
+      });
       expect(received).toBe(50);
     }
   });
@@ -126,8 +186,14 @@ describe('a server that closes every connection after its answer (an HTTP/1.0 se
 test.each([
   [['load', '--count', '1'], "required option '--url <url>' not specified"],
   [['load', '--url', 'ftp://x', '--count', '1'], '--url: got "ftp://x"'],
-  [['load', '--url', 'http://127.0.0.1:1/', '--count', '0'], '--count: got "0", expected a whole number from 1 to 1000000'],
-  [['load', '--url', 'http://127.0.0.1:1/', '--count', '1', '--duration', '2h'], '--duration: got 2h, expected 1s to 1h'],
+  [
+    ['load', '--url', 'http://127.0.0.1:1/', '--count', '0'],
+    '--count: got "0", expected a whole number from 1 to 1000000',
+  ],
+  [
+    ['load', '--url', 'http://127.0.0.1:1/', '--count', '1', '--duration', '2h'],
+    '--duration: got 2h, expected 1s to 1h',
+  ],
 ])('bad usage %j: exit 2, one line', async (args, message) => {
   const r = await cli(...args);
   expect(r.code).toBe(2);

@@ -9,15 +9,23 @@ import { parse } from 'yaml';
 
 const root = join(__dirname, '..');
 const bin = join(root, 'node_modules', '.bin', 'cdk8s-interlok-scaling');
-const run = (...args: string[]) => spawnSync(bin, args, { cwd: root, encoding: 'utf-8', env: { ...process.env, NO_COLOR: '1' } });
+const run = (...args: string[]) =>
+  spawnSync(bin, args, { cwd: root, encoding: 'utf-8', env: { ...process.env, NO_COLOR: '1' } });
 
 beforeAll(() => {
-  execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '-s', 'build:cli'], { cwd: root, stdio: 'pipe' });
+  execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '-s', 'build:cli'], {
+    cwd: root,
+    stdio: 'pipe',
+  });
 }, 120_000);
 
 describe('the installed bin', () => {
   test('--version', () => {
-    expect(run('--version')).toMatchObject({ status: 0, stdout: `${require('../package.json').version}\n`, stderr: '' });
+    expect(run('--version')).toMatchObject({
+      status: 0,
+      stdout: `${require('../package.json').version}\n`,
+      stderr: '',
+    });
   });
 
   test('adapter-values prints the values file', () => {
@@ -30,7 +38,9 @@ describe('the installed bin', () => {
   test('explain reads dist/', () => {
     const r = run('explain', 'dist/', '--json');
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout)[0].decisions.map((d: { desiredReplicas: number }) => d.desiredReplicas)).toEqual([1, 2, 5]);
+    expect(JSON.parse(r.stdout)[0].decisions.map((d: { desiredReplicas: number }) => d.desiredReplicas)).toEqual([
+      1, 2, 5,
+    ]);
   });
 
   test('simulate (echarts loads only for the SVG: --no-svg here, the SVG in the consumer test)', () => {

@@ -23,52 +23,87 @@ describe('cdk8s-interlok-scaling CLI', () => {
   });
 
   test('--version prints the package version', async () => {
-    expect((await cli('--version'))).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+    expect(await cli('--version')).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
     expect((await cli('-V')).stdout).toBe(`${pkg.version}\n`);
   });
 
   test('--help lists the commands; every command has --help', async () => {
-    const top = (await cli('--help'));
+    const top = await cli('--help');
     expect(top.code).toBe(0);
     expect(top.stdout).toContain('Usage: cdk8s-interlok-scaling');
-    for (const cmd of ['adapter-values', 'explain', 'doctor', 'load', 'preflight', 'simulate']) expect(top.stdout).toContain(cmd);
+    for (const cmd of ['adapter-values', 'explain', 'doctor', 'load', 'preflight', 'simulate'])
+      expect(top.stdout).toContain(cmd);
     for (const cmd of ['explain', 'doctor', 'load', 'preflight', 'simulate']) {
-      const h = (await cli(cmd, '--help'));
+      const h = await cli(cmd, '--help');
       expect(h.code).toBe(0);
       expect(h.stdout).toContain(`Usage: cdk8s-interlok-scaling ${cmd}`);
       expect(h.stdout).toContain('Example');
     }
-    const sub = (await cli('adapter-values', '--help'));
+    const sub = await cli('adapter-values', '--help');
     expect(sub.code).toBe(0);
-    for (const opt of ['--series-name', '--metric-name', '--scrape-interval', '--stale-after', '--help']) expect(sub.stdout).toContain(opt);
+    for (const opt of ['--series-name', '--metric-name', '--scrape-interval', '--stale-after', '--help'])
+      expect(sub.stdout).toContain(opt);
     expect((await cli('adapter-values', '-h')).stdout).toBe(sub.stdout);
   });
 
   test('adapter-values prints what AdapterRule.helmValuesYaml gives for the same options', async () => {
-    const expected = (props: ConstructorParameters<typeof AdapterRule>[2]) => AdapterRule.helmValuesYaml([new AdapterRule(new Chart(Testing.app(), 'c'), 'R', props)]);
-    expect((await cli('adapter-values'))).toEqual({ code: 0, stdout: expected({}), stderr: '' });
-    const r = (await cli('adapter-values', '--scrape-interval', '30s', '--series-name', 'Msgs', '--metric-name', 'messages', '--stale-after', 'PT2M'));
-    expect(r).toEqual({ code: 0, stdout: expected({ scrapeInterval: Duration.seconds(30), seriesName: 'Msgs', metricName: 'messages', staleAfter: Duration.minutes(2) }), stderr: '' });
+    const expected = (props: ConstructorParameters<typeof AdapterRule>[2]) =>
+      AdapterRule.helmValuesYaml([new AdapterRule(new Chart(Testing.app(), 'c'), 'R', props)]);
+    expect(await cli('adapter-values')).toEqual({ code: 0, stdout: expected({}), stderr: '' });
+    const r = await cli(
+      'adapter-values',
+      '--scrape-interval',
+      '30s',
+      '--series-name',
+      'Msgs',
+      '--metric-name',
+      'messages',
+      '--stale-after',
+      'PT2M',
+    );
+    expect(r).toEqual({
+      code: 0,
+      stdout: expected({
+        scrapeInterval: Duration.seconds(30),
+        seriesName: 'Msgs',
+        metricName: 'messages',
+        staleAfter: Duration.minutes(2),
+      }),
+      stderr: '',
+    });
     const values = parse(r.stdout);
     expect(values.rules.default).toBe(false);
     expect(values.rules.custom[0].name).toEqual({ matches: '^Msgs$', as: 'messages' });
     expect(values.rules.custom[0].metricsQuery).toContain('< bool 120))');
     expect(values.rules.external[0].name).toEqual({ matches: '^pushgateway_build_info$', as: 'interlok_msgs' });
-    expect((await cli('adapter-values', '--no-external'))).toEqual({ code: 0, stdout: expected({ external: false }), stderr: '' });
+    expect(await cli('adapter-values', '--no-external')).toEqual({
+      code: 0,
+      stdout: expected({ external: false }),
+      stderr: '',
+    });
     expect(parse((await cli('adapter-values', '--no-external')).stdout).rules.external).toBeUndefined();
   });
 
   test.each([
-    [['adapter-values', '--scrape-interval', '2x'], '--scrape-interval: got "2x", expected a duration like 30s, 1m, 1h30m or ISO 8601 PT30S'],
-    [['adapter-values', '--stale-after', 'PT'], '--stale-after: got "PT", expected a duration like 30s, 1m, 1h30m or ISO 8601 PT30S'],
-    [['adapter-values', '--scrape-interval', '1m', '--stale-after', '20s'], '--stale-after: got 20s, expected whole seconds from 75s to 1h'],
+    [
+      ['adapter-values', '--scrape-interval', '2x'],
+      '--scrape-interval: got "2x", expected a duration like 30s, 1m, 1h30m or ISO 8601 PT30S',
+    ],
+    [
+      ['adapter-values', '--stale-after', 'PT'],
+      '--stale-after: got "PT", expected a duration like 30s, 1m, 1h30m or ISO 8601 PT30S',
+    ],
+    [
+      ['adapter-values', '--scrape-interval', '1m', '--stale-after', '20s'],
+      '--stale-after: got 20s, expected whole seconds from 75s to 1h',
+    ],
     [['adapter-values', '--series-name', 'bad name'], '--series-name: got "bad name"'],
     [['adapter-values', '--help-me'], "unknown option '--help-me'"],
     [['adapter-values', '--scrape-interval'], "option '--scrape-interval <duration>' argument missing"],
     [['adapter-values', 'extra'], 'too many arguments'],
     [['no-such-command'], "unknown command 'no-such-command'"],
   ])('bad usage %j: exit 2, one line on stderr, no stack trace', async (args, message) => {
-    const r = (await cli(...args));
+    const r = await cli(...args);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.endsWith('\n')).toBe(true);
@@ -79,7 +114,7 @@ describe('cdk8s-interlok-scaling CLI', () => {
   });
 
   test('no command: the help on stderr, exit 2', async () => {
-    const r = (await cli());
+    const r = await cli();
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('Usage: cdk8s-interlok-scaling');
@@ -88,7 +123,14 @@ describe('cdk8s-interlok-scaling CLI', () => {
 
 describe('CLI durations', () => {
   test.each([
-    ['30s', 30], ['1m', 60], ['1h30m', 5400], ['2d', 172800], ['1w', 604800], ['PT30S', 30], ['pt1m', 60], ['PT1H30M', 5400],
+    ['30s', 30],
+    ['1m', 60],
+    ['1h30m', 5400],
+    ['2d', 172800],
+    ['1w', 604800],
+    ['PT30S', 30],
+    ['pt1m', 60],
+    ['PT1H30M', 5400],
   ])('%s is %d s', async (text, seconds) => {
     expect(parseDuration('--x', text).toSeconds()).toBe(seconds);
   });

@@ -18,7 +18,10 @@ describe('Helm chart (cdk8s synth --format helm) on a real helm 3', () => {
 
   test('Chart.yaml is named after the stack', () => {
     expect(parse(readFileSync(join(chart, 'Chart.yaml'), 'utf-8'))).toMatchObject({
-      apiVersion: 'v2', name: CHART_NAME, type: 'application', version: require('../package.json').version,
+      apiVersion: 'v2',
+      name: CHART_NAME,
+      type: 'application',
+      version: require('../package.json').version,
     });
   });
 

@@ -1,6 +1,12 @@
 import { Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { InterlokAutoscalingChart, InterlokAutoscalingChartProps, InterlokDeployment, InterlokDeploymentProps, InterlokImage } from '../lib';
+import {
+  InterlokAutoscalingChart,
+  InterlokAutoscalingChartProps,
+  InterlokDeployment,
+  InterlokDeploymentProps,
+  InterlokImage,
+} from '../lib';
 
 export type Manifest = Record<string, any>;
 
@@ -9,18 +15,24 @@ export const DEMO_IMAGE = InterlokImage.guideDemo();
 
 type DemoInterlokProps = Omit<InterlokDeploymentProps, 'image'> & { readonly image?: InterlokImage };
 /** Chart props whose Interlok runs DEMO_IMAGE unless given an image. */
-export type DemoChartProps = Omit<InterlokAutoscalingChartProps, 'interlok'> & { readonly interlok?: DemoInterlokProps };
+export type DemoChartProps = Omit<InterlokAutoscalingChartProps, 'interlok'> & {
+  readonly interlok?: DemoInterlokProps;
+};
 
 /** With DEMO_IMAGE when no image is given; a block that is no object is passed on as it is, for bad-input tests. */
 function withDemoImage<T>(props: T): T {
   const plain = props === undefined || (props !== null && typeof props === 'object' && !Array.isArray(props));
-  return plain ? { ...props, image: (props as DemoInterlokProps | undefined)?.image ?? DEMO_IMAGE } as T : props;
+  return plain ? ({ ...props, image: (props as DemoInterlokProps | undefined)?.image ?? DEMO_IMAGE } as T) : props;
 }
 
 /** An InterlokAutoscalingChart whose first Interlok runs DEMO_IMAGE unless the props name an image. */
 export function demoChart(scope: Construct, id: string, props: DemoChartProps = {}): InterlokAutoscalingChart {
   const plain = props !== null && typeof props === 'object' && !Array.isArray(props);
-  return new InterlokAutoscalingChart(scope, id, (plain ? { ...props, interlok: withDemoImage(props.interlok) } : props) as InterlokAutoscalingChartProps);
+  return new InterlokAutoscalingChart(
+    scope,
+    id,
+    (plain ? { ...props, interlok: withDemoImage(props.interlok) } : props) as InterlokAutoscalingChartProps,
+  );
 }
 
 /** An InterlokDeployment running DEMO_IMAGE unless the props name an image. */
@@ -45,7 +57,9 @@ export function synthChart(scope: Construct): Manifest[] {
 export function find(objects: Manifest[], kind: string, name: string): Manifest {
   const found = objects.filter((o) => o.kind === kind && o.metadata?.name === name);
   if (found.length !== 1) {
-    throw new Error(`expected one ${kind} ${name}, found ${found.length} among ${objects.map((o) => `${o.kind}/${o.metadata?.name}`).join(', ')}`);
+    throw new Error(
+      `expected one ${kind} ${name}, found ${found.length} among ${objects.map((o) => `${o.kind}/${o.metadata?.name}`).join(', ')}`,
+    );
   }
   return found[0];
 }
@@ -77,9 +91,14 @@ export function runReadmeExample(heading: string): Manifest[] {
   const dir = mkdtempSync(join(root, 'build', 'example-'));
   try {
     writeFileSync(join(dir, 'example.ts'), code.replace("from 'cdk8s-interlok-scaling'", "from '../../lib'"));
-    execFileSync(process.execPath, ['--import', 'tsx', join(dir, 'example.ts')], { cwd: dir, env: { ...process.env, CDK8S_OUTDIR: join(dir, 'out') }, stdio: 'pipe' });
+    execFileSync(process.execPath, ['--import', 'tsx', join(dir, 'example.ts')], {
+      cwd: dir,
+      env: { ...process.env, CDK8S_OUTDIR: join(dir, 'out') },
+      stdio: 'pipe',
+    });
     // an example may write files apart (the load Job in extras/): every manifest it writes counts
-    return (readdirSync(join(dir, 'out'), { recursive: true }) as string[]).filter((f) => f.endsWith('.yaml'))
+    return (readdirSync(join(dir, 'out'), { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.yaml'))
       .flatMap((f) => parseAllDocuments(readFileSync(join(dir, 'out', f), 'utf-8')).map((d: any) => d.toJSON()));
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -50,10 +50,14 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
   test('Interlok pushes to the synthesized pushgateway with the labels Interlok reads', () => {
     const interlok = find(objects, 'Deployment', 'interlok');
     const vars = env(container(interlok));
-    expect(vars.JAVA_OPTS.value).toBe('-DprometheusEndpointUrl=interlok-scaling-pushgateway.interlok-scaling.svc:9091 -Dsun.net.inetaddr.ttl=30');
+    expect(vars.JAVA_OPTS.value).toBe(
+      '-DprometheusEndpointUrl=interlok-scaling-pushgateway.interlok-scaling.svc:9091 -Dsun.net.inetaddr.ttl=30',
+    );
     expect(vars.K8S_POD_NAME.valueFrom).toEqual({ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } });
     expect(vars.K8S_NAMESPACE.valueFrom).toEqual({ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } });
-    expect(vars.K8S_POD_NAMESPACE.valueFrom).toEqual({ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } });
+    expect(vars.K8S_POD_NAMESPACE.valueFrom).toEqual({
+      fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' },
+    });
     expect(vars.JVM_ARGS.value).toBe('-Xmx1024m');
     expect(vars.prometheusEndpointUrl).toBeUndefined();
   });
@@ -97,12 +101,14 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
 
   test('Prometheus scrapes the pushgateway every 10 s keeping the pushed labels', () => {
     const config = parse(find(objects, 'ConfigMap', 'interlok-scaling-prometheus').data['prometheus.yml']);
-    expect(config.scrape_configs).toEqual([{
-      job_name: 'prometheus-pushgateway',
-      honor_labels: true,
-      scrape_interval: '10s',
-      static_configs: [{ targets: ['interlok-scaling-pushgateway.interlok-scaling.svc:9091'] }],
-    }]);
+    expect(config.scrape_configs).toEqual([
+      {
+        job_name: 'prometheus-pushgateway',
+        honor_labels: true,
+        scrape_interval: '10s',
+        static_configs: [{ targets: ['interlok-scaling-pushgateway.interlok-scaling.svc:9091'] }],
+      },
+    ]);
   });
 
   test('the adapter rules: MessageMetrics per pod by both labels, scoped; and its sum per Deployment as an External metric', () => {
@@ -110,18 +116,23 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
     const pods = '-[bcdfghjklmnpqrstvwxz2456789]{1,10}-[bcdfghjklmnpqrstvwxz2456789]{5}';
     const matchers = `k8s_namespace="<<index .LabelValuesByName "k8s_namespace">>",k8s_pod_name=~"<<index .LabelValuesByName "deployment">>${pods}"`;
     expect(config).toEqual({
-      rules: [{
-        seriesQuery: 'MessageMetrics{k8s_namespace!="",k8s_pod_name!=""}',
-        resources: { overrides: { k8s_namespace: { resource: 'namespace' }, k8s_pod_name: { resource: 'pod' } } },
-        name: { matches: '^MessageMetrics$', as: 'MessageMetrics' },
-        metricsQuery: 'max by (<<.GroupBy>>) (<<.Series>>{<<.LabelMatchers>>} * (time() - push_time_seconds{<<.LabelMatchers>>} < bool 30))',
-      }],
-      externalRules: [{
-        seriesQuery: 'pushgateway_build_info',
-        resources: { overrides: { k8s_namespace: { resource: 'namespace' } } },
-        name: { matches: '^pushgateway_build_info$', as: 'interlok_messagemetrics' },
-        metricsQuery: `sum(max by (k8s_pod_name) (MessageMetrics{${matchers}} * (time() - push_time_seconds{${matchers}} < bool 30))) or vector(0)`,
-      }],
+      rules: [
+        {
+          seriesQuery: 'MessageMetrics{k8s_namespace!="",k8s_pod_name!=""}',
+          resources: { overrides: { k8s_namespace: { resource: 'namespace' }, k8s_pod_name: { resource: 'pod' } } },
+          name: { matches: '^MessageMetrics$', as: 'MessageMetrics' },
+          metricsQuery:
+            'max by (<<.GroupBy>>) (<<.Series>>{<<.LabelMatchers>>} * (time() - push_time_seconds{<<.LabelMatchers>>} < bool 30))',
+        },
+      ],
+      externalRules: [
+        {
+          seriesQuery: 'pushgateway_build_info',
+          resources: { overrides: { k8s_namespace: { resource: 'namespace' } } },
+          name: { matches: '^pushgateway_build_info$', as: 'interlok_messagemetrics' },
+          metricsQuery: `sum(max by (k8s_pod_name) (MessageMetrics{${matchers}} * (time() - push_time_seconds{${matchers}} < bool 30))) or vector(0)`,
+        },
+      ],
     });
   });
 
@@ -147,50 +158,60 @@ describe('InterlokAutoscalingChart (the guide, with its defaults)', () => {
   });
 
   test('adapter RBAC: resource reader, auth-delegator, auth reader in kube-system', () => {
-    expect(find(objects, 'ClusterRole', 'interlok-scaling:interlok-scaling:interlok-scaling-adapter:resource-reader').rules).toEqual([
-      { apiGroups: [''], resources: ['namespaces', 'pods', 'services'], verbs: ['get', 'list', 'watch'] },
-    ]);
+    expect(
+      find(objects, 'ClusterRole', 'interlok-scaling:interlok-scaling:interlok-scaling-adapter:resource-reader').rules,
+    ).toEqual([{ apiGroups: [''], resources: ['namespaces', 'pods', 'services'], verbs: ['get', 'list', 'watch'] }]);
     const subject = [{ kind: 'ServiceAccount', name: 'interlok-scaling-adapter', namespace: 'interlok-scaling' }];
-    expect(find(objects, 'ClusterRoleBinding', 'interlok-scaling:interlok-scaling:interlok-scaling-adapter:auth-delegator')).toMatchObject({
-      roleRef: { kind: 'ClusterRole', name: 'system:auth-delegator' }, subjects: subject,
+    expect(
+      find(objects, 'ClusterRoleBinding', 'interlok-scaling:interlok-scaling:interlok-scaling-adapter:auth-delegator'),
+    ).toMatchObject({
+      roleRef: { kind: 'ClusterRole', name: 'system:auth-delegator' },
+      subjects: subject,
     });
-    expect(find(objects, 'RoleBinding', 'interlok-scaling:interlok-scaling:interlok-scaling-adapter:auth-reader')).toMatchObject({
+    expect(
+      find(objects, 'RoleBinding', 'interlok-scaling:interlok-scaling:interlok-scaling-adapter:auth-reader'),
+    ).toMatchObject({
       metadata: { namespace: 'kube-system' },
       roleRef: { kind: 'Role', name: 'extension-apiserver-authentication-reader' },
       subjects: subject,
     });
   });
 
-  test.each(['custom', 'external'])('APIService v1beta1.%s.metrics.k8s.io is cluster-scoped and points at the adapter', (group) => {
-    const api = find(objects, 'APIService', `v1beta1.${group}.metrics.k8s.io`);
-    expect(api.metadata.namespace).toBeUndefined();
-    expect(api.spec).toEqual({
-      group: `${group}.metrics.k8s.io`,
-      version: 'v1beta1',
-      service: { name: 'interlok-scaling-adapter', namespace: 'interlok-scaling', port: 443 },
-      groupPriorityMinimum: 100,
-      versionPriority: 100,
-      insecureSkipTLSVerify: true,
-    });
-    for (const kind of ['Namespace', 'ClusterRole', 'ClusterRoleBinding']) {
-      for (const o of objects.filter((x) => x.kind === kind)) expect(o.metadata.namespace).toBeUndefined();
-    }
-  });
+  test.each(['custom', 'external'])(
+    'APIService v1beta1.%s.metrics.k8s.io is cluster-scoped and points at the adapter',
+    (group) => {
+      const api = find(objects, 'APIService', `v1beta1.${group}.metrics.k8s.io`);
+      expect(api.metadata.namespace).toBeUndefined();
+      expect(api.spec).toEqual({
+        group: `${group}.metrics.k8s.io`,
+        version: 'v1beta1',
+        service: { name: 'interlok-scaling-adapter', namespace: 'interlok-scaling', port: 443 },
+        groupPriorityMinimum: 100,
+        versionPriority: 100,
+        insecureSkipTLSVerify: true,
+      });
+      for (const kind of ['Namespace', 'ClusterRole', 'ClusterRoleBinding']) {
+        for (const o of objects.filter((x) => x.kind === kind)) expect(o.metadata.namespace).toBeUndefined();
+      }
+    },
+  );
 
-  test('HPA: autoscaling/v2, External metric summed over the Deployment\'s pods, AverageValue 100, 1..5, targets the Deployment', () => {
+  test("HPA: autoscaling/v2, External metric summed over the Deployment's pods, AverageValue 100, 1..5, targets the Deployment", () => {
     const hpa = find(objects, 'HorizontalPodAutoscaler', 'interlok-autoscaler');
     expect(hpa.apiVersion).toBe('autoscaling/v2');
     expect(hpa.metadata.namespace).toBe('default');
     expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'interlok' });
     expect(hpa.spec.minReplicas).toBe(1);
     expect(hpa.spec.maxReplicas).toBe(5);
-    expect(hpa.spec.metrics).toEqual([{
-      type: 'External',
-      external: {
-        metric: { name: 'interlok_messagemetrics', selector: { matchLabels: { deployment: 'interlok' } } },
-        target: { type: 'AverageValue', averageValue: '100' },
+    expect(hpa.spec.metrics).toEqual([
+      {
+        type: 'External',
+        external: {
+          metric: { name: 'interlok_messagemetrics', selector: { matchLabels: { deployment: 'interlok' } } },
+          target: { type: 'AverageValue', averageValue: '100' },
+        },
       },
-    }]);
+    ]);
     expect(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds).toBe(300);
     expect(hpa.spec.behavior.scaleUp.stabilizationWindowSeconds).toBe(0);
   });
@@ -219,8 +240,10 @@ describe('InterlokAutoscalingChart options', () => {
   test('another Interlok namespace is used, not emitted (createNamespace: true emits it), and the label env follows the pod', () => {
     const objects = synthStack({ interlok: { namespace: 'integration' } });
     expect(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual(['interlok-scaling']);
-    expect(find(synthStack({ interlok: { namespace: 'integration', createNamespace: true } }), 'Namespace', 'integration').metadata.labels)
-      .toMatchObject({ 'app.kubernetes.io/name': 'interlok', 'app.kubernetes.io/component': 'namespace' });
+    expect(
+      find(synthStack({ interlok: { namespace: 'integration', createNamespace: true } }), 'Namespace', 'integration')
+        .metadata.labels,
+    ).toMatchObject({ 'app.kubernetes.io/name': 'interlok', 'app.kubernetes.io/component': 'namespace' });
     expect(find(objects, 'HorizontalPodAutoscaler', 'interlok-autoscaler').metadata.namespace).toBe('integration');
     expect(find(objects, 'Service', 'interlok').metadata.namespace).toBe('integration');
   });
@@ -228,28 +251,55 @@ describe('InterlokAutoscalingChart options', () => {
   test('a cluster with its own monitoring: only Interlok, the HPA and nothing of monitoring', () => {
     const { PushgatewayEndpoint } = require('../lib');
     const objects = synthStack({
-      monitoring: { pushgateway: false, prometheus: false, adapter: false, createNamespace: false, existingPushgateway: PushgatewayEndpoint.hostPort('pgw.metrics.svc:9091') },
+      monitoring: {
+        pushgateway: false,
+        prometheus: false,
+        adapter: false,
+        createNamespace: false,
+        existingPushgateway: PushgatewayEndpoint.hostPort('pgw.metrics.svc:9091'),
+      },
     });
     // the Grafana dashboard stays, for the cluster's own Grafana (dashboard: false leaves it out)
-    expect(objects.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Service']);
-    expect(env(container(find(objects, 'Deployment', 'interlok'))).JAVA_OPTS.value).toContain('-DprometheusEndpointUrl=pgw.metrics.svc:9091 ');
+    expect(objects.map((o) => o.kind).sort()).toEqual([
+      'ConfigMap',
+      'Deployment',
+      'HorizontalPodAutoscaler',
+      'PodDisruptionBudget',
+      'Service',
+    ]);
+    expect(env(container(find(objects, 'Deployment', 'interlok'))).JAVA_OPTS.value).toContain(
+      '-DprometheusEndpointUrl=pgw.metrics.svc:9091 ',
+    );
   });
 
-  test('ScaleMetric.podsAverage(): the guide\'s Pods metric, and no external metrics API', () => {
+  test("ScaleMetric.podsAverage(): the guide's Pods metric, and no external metrics API", () => {
     const { ScaleMetric } = require('../lib');
     const objects = synthStack({ autoscaler: { metric: ScaleMetric.podsAverage() } });
-    expect(find(objects, 'HorizontalPodAutoscaler', 'interlok-autoscaler').spec.metrics).toEqual([{
-      type: 'Pods', pods: { metric: { name: 'MessageMetrics' }, target: { type: 'AverageValue', averageValue: '100' } },
-    }]);
-    expect(objects.filter((o) => o.kind === 'APIService').map((o) => o.metadata.name)).toEqual(['v1beta1.custom.metrics.k8s.io']);
-    expect(parse(find(objects, 'ConfigMap', 'interlok-scaling-adapter').data['config.yaml']).externalRules).toBeUndefined();
+    expect(find(objects, 'HorizontalPodAutoscaler', 'interlok-autoscaler').spec.metrics).toEqual([
+      {
+        type: 'Pods',
+        pods: { metric: { name: 'MessageMetrics' }, target: { type: 'AverageValue', averageValue: '100' } },
+      },
+    ]);
+    expect(objects.filter((o) => o.kind === 'APIService').map((o) => o.metadata.name)).toEqual([
+      'v1beta1.custom.metrics.k8s.io',
+    ]);
+    expect(
+      parse(find(objects, 'ConfigMap', 'interlok-scaling-adapter').data['config.yaml']).externalRules,
+    ).toBeUndefined();
   });
 
   test('an existing Prometheus: the adapter queries it, no Prometheus is synthesized', () => {
     const objects = synthStack({
-      monitoring: { prometheus: false, existingPrometheusUrl: 'http://prometheus-operated.obs.svc:9090/', allowScrapeFrom: [NetworkPeer.pods('obs', { app: 'prometheus' })] },
+      monitoring: {
+        prometheus: false,
+        existingPrometheusUrl: 'http://prometheus-operated.obs.svc:9090/',
+        allowScrapeFrom: [NetworkPeer.pods('obs', { app: 'prometheus' })],
+      },
     });
     expect(objects.filter((o) => o.metadata.name === 'prometheus-server')).toEqual([]);
-    expect(container(find(objects, 'Deployment', 'interlok-scaling-adapter')).args).toContain('--prometheus-url=http://prometheus-operated.obs.svc:9090/');
+    expect(container(find(objects, 'Deployment', 'interlok-scaling-adapter')).args).toContain(
+      '--prometheus-url=http://prometheus-operated.obs.svc:9090/',
+    );
   });
 });

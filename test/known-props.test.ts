@@ -5,10 +5,23 @@ import { editDistance, suggest } from '../lib/core/suggest';
 // (`own<T, Inherited>({ key: 1, ... })`): a missing or extra key is a compile error, so nothing here compares them.
 
 describe('declared prop keys', () => {
-  test('inherited keys are included once: an HPA takes its own keys and AutoscalerOptions\'', () => {
-    expect(knownProps('MessageMetricsHpaProps')).toEqual(['averageValue', 'maxReplicas', 'metric', 'metricName', 'minReplicas', 'name', 'rule', 'scaleDown', 'scaleUp', 'target']);
+  test("inherited keys are included once: an HPA takes its own keys and AutoscalerOptions'", () => {
+    expect(knownProps('MessageMetricsHpaProps')).toEqual([
+      'averageValue',
+      'maxReplicas',
+      'metric',
+      'metricName',
+      'minReplicas',
+      'name',
+      'rule',
+      'scaleDown',
+      'scaleUp',
+      'target',
+    ]);
     expect(knownProps('KedaScaledObjectProps').filter((k) => k === 'serverAddress')).toEqual(['serverAddress']);
-    expect(knownProps('InterlokAutoscalingChartProps')).toEqual(expect.arrayContaining(['namespace', 'labels', 'disableResourceNameHashes', 'interlok']));
+    expect(knownProps('InterlokAutoscalingChartProps')).toEqual(
+      expect.arrayContaining(['namespace', 'labels', 'disableResourceNameHashes', 'interlok']),
+    );
   });
 
   test('suggestions: distance at most 2, transpositions count 1, aliases first', () => {

@@ -6,27 +6,54 @@ import { readdirSync } from 'fs';
 import { join } from 'path';
 
 const loaded: string[] = [];
-jest.mock('cdk8s', () => { loaded.push('cdk8s'); throw new Error('loaded cdk8s'); });
-jest.mock('cdk8s-plus-27', () => { loaded.push('cdk8s-plus-27'); throw new Error('loaded cdk8s-plus-27'); });
-jest.mock('constructs', () => { loaded.push('constructs'); throw new Error('loaded constructs'); });
+jest.mock('cdk8s', () => {
+  loaded.push('cdk8s');
+  throw new Error('loaded cdk8s');
+});
+jest.mock('cdk8s-plus-27', () => {
+  loaded.push('cdk8s-plus-27');
+  throw new Error('loaded cdk8s-plus-27');
+});
+jest.mock('constructs', () => {
+  loaded.push('constructs');
+  throw new Error('loaded constructs');
+});
 
 const lib = join(__dirname, '..', 'lib');
-const files = (dir: string) => readdirSync(join(lib, dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => `${dir}/${f}`);
+const files = (dir: string) =>
+  readdirSync(join(lib, dir))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => `${dir}/${f}`);
 
-beforeEach(() => { loaded.length = 0; });
+beforeEach(() => {
+  loaded.length = 0;
+});
 
 test.each([...files('core'), ...files('model')])('lib/%s loads without cdk8s, cdk8s-plus-27 or constructs', (file) => {
-  jest.isolateModules(() => { require(join(lib, file)); });
+  jest.isolateModules(() => {
+    require(join(lib, file));
+  });
   expect(loaded).toEqual([]);
 });
 
 test('the model is all there: replica counts, adapter queries, reaction times, manifests', () => {
-  expect(files('model')).toEqual(expect.arrayContaining([
-    'model/replica-calculation.ts', 'model/adapter-query.ts', 'model/reaction-time.ts', 'model/manifests.ts', 'model/simulation.ts', 'model/adapter-config.ts',
-  ]));
+  expect(files('model')).toEqual(
+    expect.arrayContaining([
+      'model/replica-calculation.ts',
+      'model/adapter-query.ts',
+      'model/reaction-time.ts',
+      'model/manifests.ts',
+      'model/simulation.ts',
+      'model/adapter-config.ts',
+    ]),
+  );
 });
 
 test('the guard works: a construct file does load cdk8s', () => {
-  expect(() => jest.isolateModules(() => { require(join(lib, 'adapter-rule.ts')); })).toThrow(/loaded (cdk8s|constructs)/);
+  expect(() =>
+    jest.isolateModules(() => {
+      require(join(lib, 'adapter-rule.ts'));
+    }),
+  ).toThrow(/loaded (cdk8s|constructs)/);
   expect(loaded.length).toBeGreaterThan(0);
 });

@@ -8,11 +8,13 @@ import { DEMO_IMAGE, demoChart, Manifest } from './helpers';
 // The guide's load test for a user's app: a file of its own, never in the directory `kubectl apply -f` takes.
 describe('InterlokAutoscalingChart.synthLoadJob', () => {
   let outdir: string;
-  beforeEach(() => { outdir = mkdtempSync(join(tmpdir(), 'load-job-')); });
+  beforeEach(() => {
+    outdir = mkdtempSync(join(tmpdir(), 'load-job-'));
+  });
   afterEach(() => rmSync(outdir, { recursive: true, force: true }));
   const read = (path: string): Manifest[] => parseAllDocuments(readFileSync(path, 'utf-8')).map((d) => d.toJS());
 
-  test('by default extras/load-job.k8s.yaml in the app outdir: a Job on the first Interlok\'s /in-box, none in the stack\'s files', () => {
+  test("by default extras/load-job.k8s.yaml in the app outdir: a Job on the first Interlok's /in-box, none in the stack's files", () => {
     const app = new App({ outdir });
     const stack = demoChart(app, 'interlok-autoscaling', { interlok: { namespace: 'integration' } });
     app.synth();
@@ -28,7 +30,7 @@ describe('InterlokAutoscalingChart.synthLoadJob', () => {
     expect(command).toContain('http://interlok.integration.svc:8080/in-box');
   });
 
-  test('another Interlok of the fleet, a count and a directory of one\'s own', () => {
+  test("another Interlok of the fleet, a count and a directory of one's own", () => {
     const app = new App({ outdir: join(outdir, 'dist') });
     const stack = demoChart(app, 'fleet');
     const orders = stack.addInterlok('Orders', { image: DEMO_IMAGE, name: 'orders', namespace: 'team-a' });
@@ -39,11 +41,15 @@ describe('InterlokAutoscalingChart.synthLoadJob', () => {
     expect(job.spec.template.spec.containers[0].command.join(' ')).toContain('seq 40');
   });
 
-  test('refuses the app\'s own outdir, where kubectl apply -f would run it with the stack, and unknown options', () => {
+  test("refuses the app's own outdir, where kubectl apply -f would run it with the stack, and unknown options", () => {
     const app = new App({ outdir });
     const stack = demoChart(app, 'stack');
-    expect(() => stack.synthLoadJob({ outdir: `${outdir}/` })).toThrow(`[stack] synthLoadJob.outdir: got "${outdir}/", expected a directory other than the app's outdir (${outdir}): kubectl apply -f ${outdir}/ would run the Job with the stack`);
-    expect(() => stack.synthLoadJob({ cout: 40 } as any)).toThrow('[stack] synthLoadJob.cout: got 40, expected no such prop in LoadJobOptions (did you mean "count"?)');
+    expect(() => stack.synthLoadJob({ outdir: `${outdir}/` })).toThrow(
+      `[stack] synthLoadJob.outdir: got "${outdir}/", expected a directory other than the app's outdir (${outdir}): kubectl apply -f ${outdir}/ would run the Job with the stack`,
+    );
+    expect(() => stack.synthLoadJob({ cout: 40 } as any)).toThrow(
+      '[stack] synthLoadJob.cout: got 40, expected no such prop in LoadJobOptions (did you mean "count"?)',
+    );
     expect(() => stack.synthLoadJob({ count: 0 })).toThrow('count: got 0, expected');
     expect(readdirSync(outdir)).toEqual([]);
   });

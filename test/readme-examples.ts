@@ -1,4 +1,7 @@
-/** The ```ts blocks of README.md: run verbatim by test/consumer.test.ts and on a real cluster by test/e2e/readme-examples.e2e.ts. */
+/**
+ * The ```ts blocks of README.md: run verbatim by test/consumer.test.ts and on a real cluster by
+ * test/e2e/readme-examples.e2e.ts.
+ */
 
 /** Every ```ts block of the README, with the heading of its section. */
 export function readmeExamples(text: string): Array<{ heading: string; code: string }> {

@@ -24,9 +24,13 @@ describe('README', () => {
 
   test('what a user must know before applying, on teardown, NetworkPolicies and port 6443', () => {
     // the deploy fails loudly instead of merging into what the cluster runs (test/e2e/takeover.e2e.ts runs it)
-    expect(readme).toMatch(/## Deploy\n\n```sh\nnpx cdk8s-interlok-scaling preflight dist\/ && kubectl apply --server-side --field-manager=cdk8s-interlok-scaling -f dist\/\n```/);
+    expect(readme).toMatch(
+      /## Deploy\n\n```sh\nnpx cdk8s-interlok-scaling preflight dist\/ && kubectl apply --server-side --field-manager=cdk8s-interlok-scaling -f dist\/\n```/,
+    );
     expect(readme).toContain('### Upgrading from 0.1.x');
-    expect(readme).toMatch(/### Teardown[\s\S]*kubectl delete apiservice v1beta1\.custom\.metrics\.k8s\.io v1beta1\.external\.metrics\.k8s\.io\nkubectl delete -f dist\//);
+    expect(readme).toMatch(
+      /### Teardown[\s\S]*kubectl delete apiservice v1beta1\.custom\.metrics\.k8s\.io v1beta1\.external\.metrics\.k8s\.io\nkubectl delete -f dist\//,
+    );
     expect(readme).toContain('### NetworkPolicies need a CNI that enforces them');
     expect(readme).toMatch(/Private GKE[\s\S]*--allow tcp:6443/);
     expect(readme).toMatch(/EKS with an overlay CNI[\s\S]*hostNetwork: true/);
@@ -38,26 +42,58 @@ describe('README', () => {
     const rows = section.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| what'));
     const documented = rows.flatMap((l) => [...l.split('|')[2]!.matchAll(/`(\w+)`/g)].map((m) => m[1]!)).sort();
     const report = readFileSync(join(root, 'api', 'cdk8s-interlok-scaling.api.md'), 'utf-8');
-    const reported = [...report.matchAll(/^export (?:declare )?(?:abstract )?(?:class|interface|function|const|type|enum) (\w+)/gm)].map((m) => m[1]!).sort();
+    const reported = [
+      ...report.matchAll(/^export (?:declare )?(?:abstract )?(?:class|interface|function|const|type|enum) (\w+)/gm),
+    ]
+      .map((m) => m[1]!)
+      .sort();
     expect(documented).toEqual(reported);
     // the values among them are what the entry point exports at run time
     const runtime = Object.keys(require('../lib')).sort();
     expect(runtime.every((name) => documented.includes(name))).toBe(true);
-    for (const internal of ['checkPeer', 'requirePeers', 'ingressPolicy', 'expandTemplate', 'PUSHGATEWAY_SERVICE', 'KIND_ORDER']) {
+    for (const internal of [
+      'checkPeer',
+      'requirePeers',
+      'ingressPolicy',
+      'expandTemplate',
+      'PUSHGATEWAY_SERVICE',
+      'KIND_ORDER',
+    ]) {
       expect(runtime).not.toContain(internal);
     }
   });
 
   test('the example of constructs used on their own compiles and synthesizes', () => {
-    const code = /## Using the constructs on their own[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)![1]
+    const code = /## Using the constructs on their own[\s\S]*?```ts\n([\s\S]*?)```/
+      .exec(readme)![1]
       .replace("from 'cdk8s-interlok-scaling'", "from '../../lib'");
     // inside the repository so that the example resolves cdk8s and the library as a user's app would
     mkdirSync(join(root, 'build'), { recursive: true });
     const dir = mkdtempSync(join(root, 'build', 'readme-'));
     try {
       writeFileSync(join(dir, 'example.ts'), code);
-      execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['--noEmit', '--strict', '--esModuleInterop', '--skipLibCheck', '--target', 'ES2020', '--module', 'commonjs', '--types', 'node', join(dir, 'example.ts')], { cwd: root, stdio: 'pipe' });
-      execFileSync(process.execPath, ['--import', 'tsx', join(dir, 'example.ts')], { cwd: dir, env: { ...process.env, CDK8S_OUTDIR: join(dir, 'out') }, stdio: 'pipe' });
+      execFileSync(
+        join(root, 'node_modules', '.bin', 'tsc'),
+        [
+          '--noEmit',
+          '--strict',
+          '--esModuleInterop',
+          '--skipLibCheck',
+          '--target',
+          'ES2020',
+          '--module',
+          'commonjs',
+          '--types',
+          'node',
+          join(dir, 'example.ts'),
+        ],
+        { cwd: root, stdio: 'pipe' },
+      );
+      execFileSync(process.execPath, ['--import', 'tsx', join(dir, 'example.ts')], {
+        cwd: dir,
+        env: { ...process.env, CDK8S_OUTDIR: join(dir, 'out') },
+        stdio: 'pipe',
+      });
       const out = readFileSync(join(dir, 'out', readdirSync(join(dir, 'out'))[0]), 'utf-8');
       expect(out).toContain('-DprometheusEndpointUrl=pushgateway.observability.svc:9091');
       expect(out).toContain('kind: HorizontalPodAutoscaler');

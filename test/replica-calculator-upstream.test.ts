@@ -20,7 +20,8 @@
  * Not ported because they encode an algorithm upstream has since replaced (2017 version of the file, where unready
  * pods were set aside for custom metrics too): TestReplicaCalcScaleUpCMUnreadyLessScale (4) and
  * TestReplicaCalcScaleUpCMUnreadyNoScaleWouldScaleDown (3). Their current successors are
- * TestReplicaCalcScaleUpCMUnreadyHotCpuNoLessScale (6) and TestReplicaCalcScaleUpCMUnreadyHotCpuScaleWouldScaleDown (7).
+ * TestReplicaCalcScaleUpCMUnreadyHotCpuNoLessScale (6) and TestReplicaCalcScaleUpCMUnreadyHotCpuScaleWouldScaleDown
+ * (7).
  */
 import { desiredReplicas, desiredReplicasExternal, desiredReplicasExternalValue } from '../lib';
 
@@ -66,47 +67,118 @@ function runPods(c: PodsCase) {
 
 describe('upstream replica_calculator_test.go: Pods custom metric (podMetric → GetMetricReplicas)', () => {
   test.each<[string, PodsCase]>([
-    ['TestReplicaCalcScaleUpCM', {
-      currentReplicas: 3, levels: [20000, 10000, 30000], targetUsage: 15000, expectedReplicas: 4, expectedUsage: 20000,
-    }],
+    [
+      'TestReplicaCalcScaleUpCM',
+      {
+        currentReplicas: 3,
+        levels: [20000, 10000, 30000],
+        targetUsage: 15000,
+        expectedReplicas: 4,
+        expectedUsage: 20000,
+      },
+    ],
     // podStartTime {cool, cool, hot} has no bearing on a non-CPU metric
-    ['TestReplicaCalcScaleUpCMUnreadyHotCpuNoLessScale', {
-      currentReplicas: 3, podReadiness: ['T', 'T', 'F'],
-      levels: [50000, 10000, 30000], targetUsage: 15000, expectedReplicas: 6, expectedUsage: 30000,
-    }],
+    [
+      'TestReplicaCalcScaleUpCMUnreadyHotCpuNoLessScale',
+      {
+        currentReplicas: 3,
+        podReadiness: ['T', 'T', 'F'],
+        levels: [50000, 10000, 30000],
+        targetUsage: 15000,
+        expectedReplicas: 6,
+        expectedUsage: 30000,
+      },
+    ],
     // podStartTime {hot, cool, hot} has no bearing on a non-CPU metric
-    ['TestReplicaCalcScaleUpCMUnreadyHotCpuScaleWouldScaleDown', {
-      currentReplicas: 3, podReadiness: ['F', 'T', 'F'],
-      levels: [50000, 15000, 30000], targetUsage: 15000, expectedReplicas: 7, expectedUsage: 31666,
-    }],
+    [
+      'TestReplicaCalcScaleUpCMUnreadyHotCpuScaleWouldScaleDown',
+      {
+        currentReplicas: 3,
+        podReadiness: ['F', 'T', 'F'],
+        levels: [50000, 15000, 30000],
+        targetUsage: 15000,
+        expectedReplicas: 7,
+        expectedUsage: 31666,
+      },
+    ],
     // [00067268] named External but metricType podMetric upstream: a Pods metric
-    ['TestReplicaCalcScaleUpCMExternal', {
-      currentReplicas: 1, levels: [8600], targetUsage: 4400, expectedReplicas: 2, expectedUsage: 8600,
-    }],
+    [
+      'TestReplicaCalcScaleUpCMExternal',
+      {
+        currentReplicas: 1,
+        levels: [8600],
+        targetUsage: 4400,
+        expectedReplicas: 2,
+        expectedUsage: 8600,
+      },
+    ],
     // [00067268] named External but metricType podMetric upstream: a Pods metric
-    ['TestReplicaCalcScaleUpCMExternalNoLabels', {
-      currentReplicas: 1, levels: [8600], targetUsage: 4400, expectedReplicas: 2, expectedUsage: 8600,
-    }],
-    ['TestReplicaCalcScaleDownCM', {
-      currentReplicas: 5, levels: [12000, 12000, 12000, 12000, 12000], targetUsage: 20000, expectedReplicas: 3, expectedUsage: 12000,
-    }],
-    ['TestReplicaCalcToleranceCM', {
-      currentReplicas: 3, levels: [20000, 21000, 21000], targetUsage: 20000, expectedReplicas: 3, expectedUsage: 20666,
-    }],
+    [
+      'TestReplicaCalcScaleUpCMExternalNoLabels',
+      {
+        currentReplicas: 1,
+        levels: [8600],
+        targetUsage: 4400,
+        expectedReplicas: 2,
+        expectedUsage: 8600,
+      },
+    ],
+    [
+      'TestReplicaCalcScaleDownCM',
+      {
+        currentReplicas: 5,
+        levels: [12000, 12000, 12000, 12000, 12000],
+        targetUsage: 20000,
+        expectedReplicas: 3,
+        expectedUsage: 12000,
+      },
+    ],
+    [
+      'TestReplicaCalcToleranceCM',
+      {
+        currentReplicas: 3,
+        levels: [20000, 21000, 21000],
+        targetUsage: 20000,
+        expectedReplicas: 3,
+        expectedUsage: 20666,
+      },
+    ],
     // upstream passes Tolerances{scaleDown: 0.1, scaleUp: 0.01}; we have one tolerance and pass the scale-up one,
     // which is the only one consulted since the ratio (1.033) is above 1
-    ['TestReplicaCalcConfigurableToleranceCM', {
-      currentReplicas: 3, levels: [20000, 21000, 21000], targetUsage: 20000, expectedReplicas: 4, expectedUsage: 20666, tolerance: 0.01,
-    }],
+    [
+      'TestReplicaCalcConfigurableToleranceCM',
+      {
+        currentReplicas: 3,
+        levels: [20000, 21000, 21000],
+        targetUsage: 20000,
+        expectedReplicas: 4,
+        expectedUsage: 20666,
+        tolerance: 0.01,
+      },
+    ],
     // two pods average exactly the target with two missing: missing pods are left out, no scale-down
-    ['TestPlainMetricReplicaCalcMissingMetricsNoChangeEq', {
-      currentReplicas: 5, levels: [20000, 19000, 21000], targetUsage: 20000, expectedReplicas: 5, expectedUsage: 20000,
-    }],
+    [
+      'TestPlainMetricReplicaCalcMissingMetricsNoChangeEq',
+      {
+        currentReplicas: 5,
+        levels: [20000, 19000, 21000],
+        targetUsage: 20000,
+        expectedReplicas: 5,
+        expectedUsage: 20000,
+      },
+    ],
     // a surge pod without a metric: ceil(0.725 × 3) = 3 > 2 on a scale-down ratio, kept at 2
-    ['TestReplicaCalcDuringRollingUpdateWithMaxSurgeCM', {
-      currentReplicas: 2, podPhase: ['Running', 'Running', 'Running'],
-      levels: [10000, 10000], targetUsage: 17000, expectedReplicas: 2, expectedUsage: 10000,
-    }],
+    [
+      'TestReplicaCalcDuringRollingUpdateWithMaxSurgeCM',
+      {
+        currentReplicas: 2,
+        podPhase: ['Running', 'Running', 'Running'],
+        levels: [10000, 10000],
+        targetUsage: 17000,
+        expectedReplicas: 2,
+        expectedUsage: 10000,
+      },
+    ],
   ])('%s', (_name, c) => {
     const r = runPods(c);
     expect(r.recommendation).toBe(c.expectedReplicas);
@@ -129,16 +201,39 @@ interface ExternalCase {
 
 describe('upstream replica_calculator_test.go: External metric, AverageValue (externalPerPodMetric → GetExternalPerPodMetricReplicas)', () => {
   test.each<[string, ExternalCase]>([
-    ['TestReplicaCalcScaleUpPerPodCMExternal', { currentReplicas: 3, levels: [8600], target: 2150, expectedReplicas: 4, expectedUsage: 2867 }],
-    ['TestReplicaCalcScaleDownPerPodCMExternal', { currentReplicas: 5, levels: [8600], target: 2867, expectedReplicas: 3, expectedUsage: 1720 }],
-    ['TestReplicaCalcTolerancePerPodCMExternal', { currentReplicas: 3, levels: [8600], target: 2900, expectedReplicas: 3, expectedUsage: 2867 }],
+    [
+      'TestReplicaCalcScaleUpPerPodCMExternal',
+      { currentReplicas: 3, levels: [8600], target: 2150, expectedReplicas: 4, expectedUsage: 2867 },
+    ],
+    [
+      'TestReplicaCalcScaleDownPerPodCMExternal',
+      { currentReplicas: 5, levels: [8600], target: 2867, expectedReplicas: 3, expectedUsage: 1720 },
+    ],
+    [
+      'TestReplicaCalcTolerancePerPodCMExternal',
+      { currentReplicas: 3, levels: [8600], target: 2900, expectedReplicas: 3, expectedUsage: 2867 },
+    ],
     // upstream Tolerances{scaleDown: 0.1, scaleUp: 0.01}; ratio 1.024 is above 1, so only the scale-up one counts
-    ['TestReplicaCalcConfigurableTolerancePerPodCMExternal', {
-      currentReplicas: 3, levels: [8600], target: 2800, expectedReplicas: 4, expectedUsage: 2867, tolerance: 0.01,
-    }],
+    [
+      'TestReplicaCalcConfigurableTolerancePerPodCMExternal',
+      {
+        currentReplicas: 3,
+        levels: [8600],
+        target: 2800,
+        expectedReplicas: 4,
+        expectedUsage: 2867,
+        tolerance: 0.01,
+      },
+    ],
     // int64 levels as float64: MaxInt64 milli is 2^63 here, which is float64(MaxInt64) in Go too
-    ['TestExternalPerPodMetricReplicaOverflow', { currentReplicas: 1, levels: [MAX_INT64], target: 1, expectedReplicas: MAX_INT32, expectedUsage: MAX_INT64 }],
-    ['TestExternalPerPodMetricUsageOverflow', { currentReplicas: 1, levels: [MAX_INT64], target: MAX_INT64, expectedReplicas: 1, expectedUsage: MAX_INT64 }],
+    [
+      'TestExternalPerPodMetricReplicaOverflow',
+      { currentReplicas: 1, levels: [MAX_INT64], target: 1, expectedReplicas: MAX_INT32, expectedUsage: MAX_INT64 },
+    ],
+    [
+      'TestExternalPerPodMetricUsageOverflow',
+      { currentReplicas: 1, levels: [MAX_INT64], target: MAX_INT64, expectedReplicas: 1, expectedUsage: MAX_INT64 },
+    ],
   ])('%s', (_name, c) => {
     const r = desiredReplicasExternal({
       currentReplicas: c.currentReplicas,
@@ -156,19 +251,48 @@ describe('upstream replica_calculator_test.go: External metric, AverageValue (ex
 describe('upstream replica_calculator_test.go: External metric, Value (externalMetric → GetExternalMetricReplicas)', () => {
   test.each<[string, ExternalCase]>([
     // ready pods are Running with Ready=True: 1 of 3, so ceil(1.95 × 1) = 2 (6 if unready pods counted)
-    ['TestReplicaCalcScaleUpCMExternalIgnoresUnreadyPods', {
-      currentReplicas: 3, podReadiness: ['F', 'T', 'F'], levels: [8600], target: 4400, expectedReplicas: 2, expectedUsage: 8600,
-    }],
-    ['TestReplicaCalcScaleDownCMExternal', { currentReplicas: 5, levels: [8600], target: 14334, expectedReplicas: 3, expectedUsage: 8600 }],
-    ['TestReplicaCalcToleranceCMExternal', { currentReplicas: 3, levels: [8600], target: 8888, expectedReplicas: 3, expectedUsage: 8600 }],
+    [
+      'TestReplicaCalcScaleUpCMExternalIgnoresUnreadyPods',
+      {
+        currentReplicas: 3,
+        podReadiness: ['F', 'T', 'F'],
+        levels: [8600],
+        target: 4400,
+        expectedReplicas: 2,
+        expectedUsage: 8600,
+      },
+    ],
+    [
+      'TestReplicaCalcScaleDownCMExternal',
+      { currentReplicas: 5, levels: [8600], target: 14334, expectedReplicas: 3, expectedUsage: 8600 },
+    ],
+    [
+      'TestReplicaCalcToleranceCMExternal',
+      { currentReplicas: 3, levels: [8600], target: 8888, expectedReplicas: 3, expectedUsage: 8600 },
+    ],
     // upstream Tolerances{scaleDown: 0.1, scaleUp: 0.01}; ratio 1.011 is above 1, so only the scale-up one counts
-    ['TestReplicaCalcConfigurableToleranceCMExternal', {
-      currentReplicas: 3, levels: [8900], target: 8800, expectedReplicas: 4, expectedUsage: 8900, tolerance: 0.01,
-    }],
+    [
+      'TestReplicaCalcConfigurableToleranceCMExternal',
+      {
+        currentReplicas: 3,
+        levels: [8900],
+        target: 8800,
+        expectedReplicas: 4,
+        expectedUsage: 8900,
+        tolerance: 0.01,
+      },
+    ],
     // two levels of MaxInt64/2+1 (= 2^62 exactly) overflow int64 and are capped at MaxInt64 (2^63 as float64)
-    ['TestReplicaCalcExternalMetricUsageOverflow', {
-      currentReplicas: 3, levels: [MAX_INT64 / 2, MAX_INT64 / 2], target: MAX_INT64, expectedReplicas: 3, expectedUsage: MAX_INT64,
-    }],
+    [
+      'TestReplicaCalcExternalMetricUsageOverflow',
+      {
+        currentReplicas: 3,
+        levels: [MAX_INT64 / 2, MAX_INT64 / 2],
+        target: MAX_INT64,
+        expectedReplicas: 3,
+        expectedUsage: MAX_INT64,
+      },
+    ],
   ])('%s', (_name, c) => {
     const r = desiredReplicasExternalValue({
       currentReplicas: c.currentReplicas,
@@ -186,23 +310,53 @@ describe('upstream replica_calculator_test.go: External metric, Value (externalM
 
 describe('upstream error paths: the HPA takes no action', () => {
   test('GetRawMetric: no metrics returned from custom metrics API', () => {
-    const r = desiredReplicas({ currentReplicas: 3, pods: ['a'], podValues: new Map(), targetAverageValue: 1, minReplicas: 1, maxReplicas: 10 });
+    const r = desiredReplicas({
+      currentReplicas: 3,
+      pods: ['a'],
+      podValues: new Map(),
+      targetAverageValue: 1,
+      minReplicas: 1,
+      maxReplicas: 10,
+    });
     expect([r.desiredReplicas, r.recommendation]).toEqual([3, 3]);
     expect(r.reason).toMatch(/no metrics returned from custom metrics API.*no scaling action/);
   });
 
   test('calcPlainMetricReplicas: only deleted, failed or pending pods have metrics', () => {
     const r = desiredReplicas({
-      currentReplicas: 3, pods: ['a', 'b', 'c'], podValues: new Map([['a', 5], ['b', 5], ['c', 5]]), targetAverageValue: 1,
-      minReplicas: 1, maxReplicas: 10, deletedPods: ['a'], failedPods: ['b'], pendingPods: ['c'],
+      currentReplicas: 3,
+      pods: ['a', 'b', 'c'],
+      podValues: new Map([
+        ['a', 5],
+        ['b', 5],
+        ['c', 5],
+      ]),
+      targetAverageValue: 1,
+      minReplicas: 1,
+      maxReplicas: 10,
+      deletedPods: ['a'],
+      failedPods: ['b'],
+      pendingPods: ['c'],
     });
     expect(r.desiredReplicas).toBe(3);
     expect(r.reason).toMatch(/did not receive metrics for targeted pods.*no scaling action/);
   });
 
   test('GetExternalMetric: no metrics returned from external metrics API (both target types)', () => {
-    const perPod = desiredReplicasExternal({ currentReplicas: 4, values: [], targetAverageValue: 1, minReplicas: 1, maxReplicas: 10 });
-    const value = desiredReplicasExternalValue({ currentReplicas: 4, values: [], targetValue: 1, minReplicas: 1, maxReplicas: 10 });
+    const perPod = desiredReplicasExternal({
+      currentReplicas: 4,
+      values: [],
+      targetAverageValue: 1,
+      minReplicas: 1,
+      maxReplicas: 10,
+    });
+    const value = desiredReplicasExternalValue({
+      currentReplicas: 4,
+      values: [],
+      targetValue: 1,
+      minReplicas: 1,
+      maxReplicas: 10,
+    });
     for (const r of [perPod, value]) {
       expect([r.desiredReplicas, r.currentAverage]).toEqual([4, undefined]);
       expect(r.reason).toMatch(/no metrics returned from external metrics API.*no scaling action/);

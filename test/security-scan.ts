@@ -21,10 +21,22 @@ export function securityFindings(objects: Manifest[]): string[] {
       if (pod.securityContext?.runAsNonRoot !== true) bad('pod runAsNonRoot is not true');
       if (pod.securityContext?.runAsUser === 0) bad('runs as uid 0');
       // Prometheus discovering pods needs a token, bound by namespaced Roles only (no ClusterRole)
-      const podReader = app === 'prometheus' && pod.serviceAccountName !== undefined
-        && objects.some((b) => b.kind === 'RoleBinding' && b.roleRef.kind === 'Role' && b.subjects.some((s: Manifest) => s.name === pod.serviceAccountName && s.namespace === o.metadata.namespace))
-        && !objects.some((b) => b.kind === 'ClusterRoleBinding' && b.subjects.some((s: Manifest) => s.name === pod.serviceAccountName && s.namespace === o.metadata.namespace));
-      if (pod.automountServiceAccountToken !== false && !TOKEN_ALLOWED.has(app) && !podReader) bad('mounts a service-account token it does not need');
+      const podReader =
+        app === 'prometheus' &&
+        pod.serviceAccountName !== undefined &&
+        objects.some(
+          (b) =>
+            b.kind === 'RoleBinding' &&
+            b.roleRef.kind === 'Role' &&
+            b.subjects.some((s: Manifest) => s.name === pod.serviceAccountName && s.namespace === o.metadata.namespace),
+        ) &&
+        !objects.some(
+          (b) =>
+            b.kind === 'ClusterRoleBinding' &&
+            b.subjects.some((s: Manifest) => s.name === pod.serviceAccountName && s.namespace === o.metadata.namespace),
+        );
+      if (pod.automountServiceAccountToken !== false && !TOKEN_ALLOWED.has(app) && !podReader)
+        bad('mounts a service-account token it does not need');
       for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
         const sc = c.securityContext ?? {};
         for (const r of ['cpu', 'memory']) {
@@ -40,29 +52,42 @@ export function securityFindings(objects: Manifest[]): string[] {
         const seccomp = sc.seccompProfile?.type ?? pod.securityContext?.seccompProfile?.type;
         if (seccomp !== 'RuntimeDefault') bad(`container ${c.name} has no RuntimeDefault seccomp profile`);
         for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) {
-          if (probe?.httpGet?.path === '/in-box') bad(`container ${c.name} probes /in-box: every probe would count as a message`);
+          if (probe?.httpGet?.path === '/in-box')
+            bad(`container ${c.name} probes /in-box: every probe would count as a message`);
         }
       }
       if (MONITORING_PODS.has(app) && policies.length > 0) {
         const labels = o.spec.template.metadata.labels;
-        const covered = policies.some((p) => p.metadata.namespace === o.metadata.namespace
-          && Object.entries(p.spec.podSelector.matchLabels ?? {}).every(([k, v]) => labels[k] === v)
-          && p.spec.policyTypes.includes('Ingress'));
+        const covered = policies.some(
+          (p) =>
+            p.metadata.namespace === o.metadata.namespace &&
+            Object.entries(p.spec.podSelector.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
+            p.spec.policyTypes.includes('Ingress'),
+        );
         if (!covered) bad('no NetworkPolicy restricts who reaches it');
       }
     }
-    if (o.kind === 'ServiceAccount' && o.automountServiceAccountToken !== false) bad('mounts its token into every pod by default');
+    if (o.kind === 'ServiceAccount' && o.automountServiceAccountToken !== false)
+      bad('mounts its token into every pod by default');
     if (o.kind === 'ClusterRole' || o.kind === 'Role') {
       for (const rule of o.rules ?? []) {
-        for (const field of ['verbs', 'resources', 'apiGroups']) if ((rule[field] ?? []).includes('*')) bad(`wildcard in ${field}`);
-        if (!(rule.verbs ?? []).every((v: string) => READ_VERBS.has(v))) bad(`grants more than read: ${rule.verbs.join(',')}`);
+        for (const field of ['verbs', 'resources', 'apiGroups'])
+          if ((rule[field] ?? []).includes('*')) bad(`wildcard in ${field}`);
+        if (!(rule.verbs ?? []).every((v: string) => READ_VERBS.has(v)))
+          bad(`grants more than read: ${rule.verbs.join(',')}`);
         if ((rule.resources ?? []).includes('secrets')) bad('reads secrets');
       }
     }
-    if ((o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding') && BROAD_ROLES.has(o.roleRef.name)) bad(`binds ${o.roleRef.name}`);
+    if ((o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding') && BROAD_ROLES.has(o.roleRef.name))
+      bad(`binds ${o.roleRef.name}`);
     if (o.kind === 'NetworkPolicy' && /pushgateway/.test(o.metadata.name)) {
       const from = o.spec.ingress.flatMap((r: Manifest) => r.from ?? [{ anyone: true }]);
-      if (from.some((p: Manifest) => p.anyone || !p.podSelector?.matchLabels || Object.keys(p.podSelector.matchLabels).length === 0)) {
+      if (
+        from.some(
+          (p: Manifest) =>
+            p.anyone || !p.podSelector?.matchLabels || Object.keys(p.podSelector.matchLabels).length === 0,
+        )
+      ) {
         bad('lets pods other than the pushers and Prometheus push: anyone could drive the HPA to its maximum');
       }
     }

@@ -5,22 +5,56 @@ import { DemoChartProps, find, synthStack } from './helpers';
 import { securityFindings } from './security-scan';
 
 const MODES: Record<string, DemoChartProps> = {
-  'default': {},
+  default: {},
   'Interlok in its own namespace with JMX': { interlok: { namespace: 'integration', exposeJmx: true } },
   'APIService TLS from a CA bundle': { monitoring: { apiServiceTls: ApiServiceTls.caBundle('Q0EK', 'adapter-tls') } },
-  'APIService TLS by cert-manager': { monitoring: { apiServiceTls: ApiServiceTls.certManager('monitoring/adapter', 'adapter-tls') } },
-  'existing pushgateway': { monitoring: { pushgateway: false, existingPushgateway: PushgatewayEndpoint.hostPort('pgw.obs.svc:9091') } },
-  'existing Prometheus': { monitoring: { prometheus: false, existingPrometheusUrl: 'http://prometheus.obs.svc:9090/', allowScrapeFrom: [NetworkPeer.pods('obs', { app: 'prometheus' })] }, rule: { scrapeInterval: Duration.seconds(30) } },
-  'existing adapter': { monitoring: { adapter: false, allowQueryFrom: [NetworkPeer.pods('custom-metrics', { app: 'prometheus-adapter' })] } },
-  'existing monitoring': { monitoring: { pushgateway: false, prometheus: false, adapter: false, createNamespace: false, existingPushgateway: PushgatewayEndpoint.hostPort('pgw:9091') } },
+  'APIService TLS by cert-manager': {
+    monitoring: { apiServiceTls: ApiServiceTls.certManager('monitoring/adapter', 'adapter-tls') },
+  },
+  'existing pushgateway': {
+    monitoring: { pushgateway: false, existingPushgateway: PushgatewayEndpoint.hostPort('pgw.obs.svc:9091') },
+  },
+  'existing Prometheus': {
+    monitoring: {
+      prometheus: false,
+      existingPrometheusUrl: 'http://prometheus.obs.svc:9090/',
+      allowScrapeFrom: [NetworkPeer.pods('obs', { app: 'prometheus' })],
+    },
+    rule: { scrapeInterval: Duration.seconds(30) },
+  },
+  'existing adapter': {
+    monitoring: { adapter: false, allowQueryFrom: [NetworkPeer.pods('custom-metrics', { app: 'prometheus-adapter' })] },
+  },
+  'existing monitoring': {
+    monitoring: {
+      pushgateway: false,
+      prometheus: false,
+      adapter: false,
+      createNamespace: false,
+      existingPushgateway: PushgatewayEndpoint.hostPort('pgw:9091'),
+    },
+  },
   // an explicit opt-out for clusters whose CNI does not enforce NetworkPolicies; every other rule still holds
   'NetworkPolicies off': { monitoring: { networkPolicies: false } },
   'more pushers allowed': { monitoring: { allowPushFrom: [NetworkPeer.pods('batch', { app: 'interlok-batch' })] } },
-  'KEDA': { scaler: Scaler.keda() },
+  KEDA: { scaler: Scaler.keda() },
   'kube-prometheus-stack': { monitoring: { kubePrometheusStack: {} } },
   'KEDA on kube-prometheus-stack': { scaler: Scaler.keda(), monitoring: { kubePrometheusStack: {} } },
-  'Interlok 5 scraped': { interlok: { namespace: 'integration', image: InterlokImage.fromRegistry('registry.example.com/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'in@ch' }) } },
-  'Interlok 5 scraped by kube-prometheus-stack, KEDA': { scaler: Scaler.keda(), monitoring: { kubePrometheusStack: {} }, interlok: { image: InterlokImage.fromRegistry('registry.example.com/interlok-profiler:5.0.1'), metricsSource: MetricsSource.scrape({ workflow: 'in@ch' }) } },
+  'Interlok 5 scraped': {
+    interlok: {
+      namespace: 'integration',
+      image: InterlokImage.fromRegistry('registry.example.com/interlok-profiler:5.0.1'),
+      metricsSource: MetricsSource.scrape({ workflow: 'in@ch' }),
+    },
+  },
+  'Interlok 5 scraped by kube-prometheus-stack, KEDA': {
+    scaler: Scaler.keda(),
+    monitoring: { kubePrometheusStack: {} },
+    interlok: {
+      image: InterlokImage.fromRegistry('registry.example.com/interlok-profiler:5.0.1'),
+      metricsSource: MetricsSource.scrape({ workflow: 'in@ch' }),
+    },
+  },
 };
 
 describe('security scan of every synthesized object', () => {
@@ -40,7 +74,9 @@ describe('security scan of every synthesized object', () => {
   });
 
   test('only the adapter gets a service-account token', () => {
-    const tokens = synthStack().filter((o) => o.kind === 'Deployment' && o.spec.template.spec.automountServiceAccountToken !== false);
+    const tokens = synthStack().filter(
+      (o) => o.kind === 'Deployment' && o.spec.template.spec.automountServiceAccountToken !== false,
+    );
     expect(tokens.map((o) => o.metadata.name)).toEqual(['interlok-scaling-adapter']);
   });
 
@@ -52,7 +88,11 @@ describe('security scan of every synthesized object', () => {
     delete c.resources.limits;
     c.readinessProbe = { httpGet: { path: '/in-box', port: 8080 } };
     interlok.spec.template.spec.automountServiceAccountToken = true;
-    find(objects, 'ClusterRole', 'interlok-scaling:interlok-scaling:interlok-scaling-adapter:resource-reader').rules[0].verbs.push('*');
+    find(
+      objects,
+      'ClusterRole',
+      'interlok-scaling:interlok-scaling:interlok-scaling-adapter:resource-reader',
+    ).rules[0].verbs.push('*');
     find(objects, 'NetworkPolicy', 'interlok-scaling-pushgateway').spec.ingress[0].from.push({ namespaceSelector: {} });
     expect(securityFindings(objects)).toEqual([
       'NetworkPolicy/interlok-scaling/interlok-scaling-pushgateway: lets pods other than the pushers and Prometheus push: anyone could drive the HPA to its maximum',

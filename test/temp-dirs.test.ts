@@ -21,12 +21,14 @@ afterEach(() => {
 });
 const outdirs = () => readdirSync(privateTmp).filter((f) => f.startsWith('cdk8s.outdir.')).length;
 
-test('the count sees the leak: cdk8s\'s own Testing.app() leaves a folder per call', () => {
-  jest.isolateModules(() => { require('cdk8s').Testing.app(); });
+test("the count sees the leak: cdk8s's own Testing.app() leaves a folder per call", () => {
+  jest.isolateModules(() => {
+    require('cdk8s').Testing.app();
+  });
   expect(outdirs()).toBe(1);
 });
 
-test('Testing.app(), synthesis and the CLI\'s adapter-values add no cdk8s.outdir.* folder', async () => {
+test("Testing.app(), synthesis and the CLI's adapter-values add no cdk8s.outdir.* folder", async () => {
   const before = outdirs();
   for (let i = 0; i < 20; i++) Testing.synth(demoChart(Testing.app(), `x${i}`));
   const out: string[] = [];

@@ -1,6 +1,11 @@
 /** `1500ms`, `30s`, `10m`, `2h`, `1d`: the largest unit that is exact, as Prometheus writes durations. */
 export function humanMillis(ms: number): string {
-  for (const [unit, size] of [['d', 86400000], ['h', 3600000], ['m', 60000], ['s', 1000]] as const) {
+  for (const [unit, size] of [
+    ['d', 86400000],
+    ['h', 3600000],
+    ['m', 60000],
+    ['s', 1000],
+  ] as const) {
     if (ms !== 0 && ms % size === 0) return `${ms / size}${unit}`;
   }
   return ms === 0 ? '0s' : `${ms}ms`;
@@ -22,6 +27,10 @@ export interface DurationLike {
 }
 
 export function isDurationLike(value: unknown): value is DurationLike {
-  return value !== null && typeof value === 'object' && typeof (value as DurationLike).toMilliseconds === 'function'
-    && typeof (value as DurationLike).toSeconds === 'function';
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as DurationLike).toMilliseconds === 'function' &&
+    typeof (value as DurationLike).toSeconds === 'function'
+  );
 }

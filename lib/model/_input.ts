@@ -13,7 +13,8 @@ export function inputError(fn: string, prop: string, value: unknown, expected: s
 }
 
 export function checkInput(fn: string, input: unknown, name: string): void {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw inputError(fn, 'input', input, `${name}: an object`);
+  if (input === null || typeof input !== 'object' || Array.isArray(input))
+    throw inputError(fn, 'input', input, `${name}: an object`);
 }
 
 const MAX_INT32 = 2 ** 31 - 1;

@@ -2,19 +2,30 @@ import { AdapterRuleConfig } from './adapter-config';
 import { GoMap, GoTemplate, goQuote, TemplateParseError } from './go-template';
 import { checkInput, checkStrings, inputError } from './_input';
 
-function checkQueryInput(fn: string, rule: AdapterRuleConfig, series: string, request: ExternalMetricRequest | PodsMetricRequest, pods: boolean): void {
+function checkQueryInput(
+  fn: string,
+  rule: AdapterRuleConfig,
+  series: string,
+  request: ExternalMetricRequest | PodsMetricRequest,
+  pods: boolean,
+): void {
   if (rule === null || typeof rule !== 'object' || typeof (rule as any).metricsQuery !== 'string') {
     throw inputError(fn, 'rule', rule, 'an AdapterRuleConfig (AdapterRule.config([...]).rules[i]) with a metricsQuery');
   }
   if (typeof series !== 'string' || series === '') throw inputError(fn, 'series', series, 'a series name');
   checkInput(fn, request, pods ? 'PodsMetricRequest' : 'ExternalMetricRequest');
-  if (typeof request.namespace !== 'string') throw inputError(fn, 'request.namespace', request.namespace, 'a namespace name ("" for all)');
+  if (typeof request.namespace !== 'string')
+    throw inputError(fn, 'request.namespace', request.namespace, 'a namespace name ("" for all)');
   if (pods) {
     checkStrings(fn, 'request.pods', (request as PodsMetricRequest).pods);
-    if ((request as PodsMetricRequest).pods.length === 0) throw inputError(fn, 'request.pods', [], 'at least one pod name');
+    if ((request as PodsMetricRequest).pods.length === 0)
+      throw inputError(fn, 'request.pods', [], 'at least one pod name');
   }
   const selector = request.metricSelector;
-  if (selector !== undefined && (selector === null || typeof selector !== 'object' || Object.values(selector).some((v) => typeof v !== 'string'))) {
+  if (
+    selector !== undefined &&
+    (selector === null || typeof selector !== 'object' || Object.values(selector).some((v) => typeof v !== 'string'))
+  ) {
     throw inputError(fn, 'request.metricSelector', selector, 'an object of label names to values');
   }
 }
@@ -64,7 +75,9 @@ export class RuleRefusedError extends Error {}
  * first, else the rule's `resources.template` rendered with `.Group` and `.Resource`.
  */
 export function labelForResource(rule: AdapterRuleConfig, resource: 'namespace' | 'pod'): string {
-  const entry = Object.entries(rule.resources.overrides ?? {}).find(([, v]) => singular(v.resource) === resource && !v.group);
+  const entry = Object.entries(rule.resources.overrides ?? {}).find(
+    ([, v]) => singular(v.resource) === resource && !v.group,
+  );
   if (entry) return entry[0];
   if (rule.resources.template) {
     return parseTemplate('label-template', rule.resources.template).execute({ Group: '', Resource: resource });
@@ -87,7 +100,10 @@ export function goRegExp(source: string): RegExp {
 }
 
 /** A `seriesFilters` entry as `NewReMatcher` builds it: exactly one of `is` and `isNot`. */
-export function seriesFilterMatcher(filter: { readonly is?: string; readonly isNot?: string }): (series: string) => boolean {
+export function seriesFilterMatcher(filter: {
+  readonly is?: string;
+  readonly isNot?: string;
+}): (series: string) => boolean {
   if ((filter.is !== undefined && filter.is !== '') === (filter.isNot !== undefined && filter.isNot !== '')) {
     throw new RuleRefusedError('either is or isNot must be specified in a series filter (not both, not neither)');
   }
@@ -105,7 +121,8 @@ export function checkRuleLoads(rule: AdapterRuleConfig): void {
   for (const f of rule.seriesFilters ?? []) seriesFilterMatcher(f);
   const matches = goRegExp(rule.name?.matches || '.*');
   const groups = new RegExp(`${matches.source}|`).exec('')!.length - 1;
-  if (!rule.name?.as && groups > 1) throw new RuleRefusedError('must specify an \'as\' value for name matcher with more than one capture group');
+  if (!rule.name?.as && groups > 1)
+    throw new RuleRefusedError("must specify an 'as' value for name matcher with more than one capture group");
   if (rule.resources.template) parseTemplate('label-template', rule.resources.template);
   parseTemplate('metrics-query', rule.metricsQuery ?? '');
 }
@@ -135,7 +152,8 @@ export function apiMetricName(rule: AdapterRuleConfig, series: string): string |
   const groups = m.length - 1;
   let as = rule.name?.as;
   if (!as) {
-    if (groups > 1) throw new RuleRefusedError('must specify an \'as\' value for name matcher with more than one capture group');
+    if (groups > 1)
+      throw new RuleRefusedError("must specify an 'as' value for name matcher with more than one capture group");
     as = groups === 1 ? '$1' : '$0';
   }
   return goExpand(as, m);
@@ -167,12 +185,18 @@ export function selectorRequirements(
   matchLabels: Record<string, string> = {},
   matchExpressions: ReadonlyArray<{ key: string; operator: string; values?: string[] }> = [],
 ): LabelRequirement[] {
-  const ops: Record<string, LabelRequirement['operator']> = { In: 'in', NotIn: 'notin', Exists: 'exists', DoesNotExist: '!' };
+  const ops: Record<string, LabelRequirement['operator']> = {
+    In: 'in',
+    NotIn: 'notin',
+    Exists: 'exists',
+    DoesNotExist: '!',
+  };
   const reqs: LabelRequirement[] = [
     ...Object.entries(matchLabels).map(([key, v]) => ({ key, operator: '=' as const, values: [v] })),
     ...matchExpressions.map((e) => {
       const operator = ops[e.operator];
-      if (!operator) throw new Error(`label selector operator ${e.operator} is not one of In, NotIn, Exists, DoesNotExist`);
+      if (!operator)
+        throw new Error(`label selector operator ${e.operator} is not one of In, NotIn, Exists, DoesNotExist`);
       return { key: e.key, operator, values: e.values ?? [] };
     }),
   ];
@@ -202,7 +226,14 @@ function processQueryParts(parts: LabelRequirement[]): { exprs: string[]; values
       else throw new Error('malformed query');
     } else if (values.length === 1) {
       if (op === 'exists' || op === '!') throw new Error('operator does not support values');
-      matcher = op === '=' || op === '==' ? matcherFns.eq : op === '!=' ? matcherFns.neq : op === 'in' ? matcherFns.re : matcherFns.nre;
+      matcher =
+        op === '=' || op === '=='
+          ? matcherFns.eq
+          : op === '!='
+            ? matcherFns.neq
+            : op === 'in'
+              ? matcherFns.re
+              : matcherFns.nre;
     } else {
       if (op === 'exists' || op === '!') throw new Error('operator does not support values');
       matcher = op === '=' || op === '==' || op === 'in' ? matcherFns.re : matcherFns.nre;
@@ -229,7 +260,8 @@ export interface BuildArgs {
 
 function namespacePart(label: string | undefined, namespace: string): LabelRequirement[] {
   if (namespace === '') return [];
-  if (label === undefined) throw new Error('no generic resource label form specified for this metric (no override for namespace)');
+  if (label === undefined)
+    throw new Error('no generic resource label form specified for this metric (no override for namespace)');
   return [{ key: label, operator: '=', values: [namespace] }];
 }
 
@@ -241,13 +273,20 @@ function execute(template: string, args: Record<string, unknown>): string {
 
 /** `metricsQuery.Build`: selector matchers, then the namespace (unless empty), then the resource names. */
 export function buildMetricsQuery(template: string, a: BuildArgs): string {
-  const { exprs, valuesByName } = processQueryParts([...a.selector ?? [], ...namespacePart(a.namespaceLabel, a.namespace)]);
+  const { exprs, valuesByName } = processQueryParts([
+    ...(a.selector ?? []),
+    ...namespacePart(a.namespaceLabel, a.namespace),
+  ]);
   const target = a.names.join('|');
   exprs.push(a.names.length > 1 ? matcherFns.re(a.resourceLabel, target) : matcherFns.eq(a.resourceLabel, target));
   valuesByName[a.resourceLabel] = target;
-  const groupBy = [a.resourceLabel, ...a.extraGroupBy ?? []];
+  const groupBy = [a.resourceLabel, ...(a.extraGroupBy ?? [])];
   return execute(template, {
-    Series: a.series, LabelMatchers: exprs.join(','), LabelValuesByName: new GoMap(valuesByName), GroupBy: groupBy.join(','), GroupBySlice: groupBy,
+    Series: a.series,
+    LabelMatchers: exprs.join(','),
+    LabelValuesByName: new GoMap(valuesByName),
+    GroupBy: groupBy.join(','),
+    GroupBySlice: groupBy,
   });
 }
 
@@ -263,9 +302,16 @@ export interface BuildExternalArgs {
 
 /** `metricsQuery.BuildExternal`: selector matchers, then the namespace (unless empty). */
 export function buildExternalMetricsQuery(template: string, a: BuildExternalArgs): string {
-  const { exprs, valuesByName } = processQueryParts([...a.selector ?? [], ...namespacePart(a.namespaceLabel, a.namespace)]);
+  const { exprs, valuesByName } = processQueryParts([
+    ...(a.selector ?? []),
+    ...namespacePart(a.namespaceLabel, a.namespace),
+  ]);
   return execute(template, {
-    Series: a.series, LabelMatchers: exprs.join(','), LabelValuesByName: new GoMap(valuesByName), GroupBy: a.groupBy ?? '', GroupBySlice: a.groupBySlice ?? [],
+    Series: a.series,
+    LabelMatchers: exprs.join(','),
+    LabelValuesByName: new GoMap(valuesByName),
+    GroupBy: a.groupBy ?? '',
+    GroupBySlice: a.groupBySlice ?? [],
   });
 }
 
@@ -291,7 +337,11 @@ export function renderMetricsQuery(rule: AdapterRuleConfig, series: string, requ
  * The PromQL the adapter runs for an External metric request (`BuildExternal`): matchers from the metric selector,
  * then the namespace; no resource names and an empty GroupBy.
  */
-export function renderExternalMetricsQuery(rule: AdapterRuleConfig, series: string, request: ExternalMetricRequest): string {
+export function renderExternalMetricsQuery(
+  rule: AdapterRuleConfig,
+  series: string,
+  request: ExternalMetricRequest,
+): string {
   checkQueryInput('renderExternalMetricsQuery', rule, series, request, false);
   checkRuleLoads(rule);
   return buildExternalMetricsQuery(rule.metricsQuery, {
@@ -320,7 +370,11 @@ export interface VectorSample {
  * The adapter's MatchValuesToNames + metricsFor: keyed by the pod label (a later series with the same pod
  * overwrites an earlier one), only requested pods kept, values as milli-quantities (NaN → 0).
  */
-export function podValues(rule: AdapterRuleConfig, request: PodsMetricRequest, samples: VectorSample[]): Map<string, number> {
+export function podValues(
+  rule: AdapterRuleConfig,
+  request: PodsMetricRequest,
+  samples: VectorSample[],
+): Map<string, number> {
   const podLabel = labelForResource(rule, 'pod');
   const byPod = new Map<string, number>();
   for (const s of samples) {

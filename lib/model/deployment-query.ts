@@ -31,11 +31,18 @@ export function pushAgeQuery(matchers: string): string {
  * one value per pod if the same group is scraped twice. The adapter's rule, the Deployment total (External rule,
  * KEDA) and the dashboard all write it here; the arguments may be the adapter's template actions.
  */
-export function perPodFreshQuery(q: { readonly series: string; readonly matchers: string; readonly groupBy: string; readonly staleAfterSeconds: number }): string {
+export function perPodFreshQuery(q: {
+  readonly series: string;
+  readonly matchers: string;
+  readonly groupBy: string;
+  readonly staleAfterSeconds: number;
+}): string {
   return `max by (${q.groupBy}) (${q.series}{${q.matchers}} * (${pushAgeQuery(q.matchers)} < bool ${q.staleAfterSeconds}))`;
 }
 
-/** The N of the freshness test in a query that `perPodFreshQuery` wrote (a rule's, a KEDA trigger's); else undefined. */
+/**
+ * The N of the freshness test in a query that `perPodFreshQuery` wrote (a rule's, a KEDA trigger's); else undefined.
+ */
 export function staleAfterInQuery(query: string | undefined): number | undefined {
   const m = new RegExp(`${PUSH_TIME_SERIES}[\\s\\S]*?<\\s*bool\\s+(\\d+(?:\\.\\d+)?)`).exec(query ?? '');
   return m ? Number(m[1]) : undefined;
@@ -44,31 +51,32 @@ export function staleAfterInQuery(query: string | undefined): number | undefined
 /** Where the series come from and how they are labelled. */
 export type TotalQuerySource =
   | {
-    /** Interlok 3.x pushes a counter per pod to a pushgateway. */
-    readonly kind: 'pushgateway';
-    readonly series: string;
-    readonly namespaceLabel: string;
-    readonly podLabel: string;
-    /** Groups pushed longer ago than this read 0 (`push_time_seconds` is the pushgateway's per-group push time). */
-    readonly staleAfterSeconds: number;
-  }
+      /** Interlok 3.x pushes a counter per pod to a pushgateway. */
+      readonly kind: 'pushgateway';
+      readonly series: string;
+      readonly namespaceLabel: string;
+      readonly podLabel: string;
+      /** Groups pushed longer ago than this read 0 (`push_time_seconds` is the pushgateway's per-group push time). */
+      readonly staleAfterSeconds: number;
+    }
   | {
-    /** Interlok 4.1+/5.x exposes a cumulative counter that Prometheus scrapes from each pod. */
-    readonly kind: 'scrape';
-    readonly series: string;
-    readonly namespaceLabel: string;
-    readonly podLabel: string;
-    /** Extra matchers on the series, e.g. `workflow="in@channel"`. */
-    readonly matchers: string[];
-    /** The `increase` window, as Prometheus writes durations (`1m`). */
-    readonly window: string;
-  };
+      /** Interlok 4.1+/5.x exposes a cumulative counter that Prometheus scrapes from each pod. */
+      readonly kind: 'scrape';
+      readonly series: string;
+      readonly namespaceLabel: string;
+      readonly podLabel: string;
+      /** Extra matchers on the series, e.g. `workflow="in@channel"`. */
+      readonly matchers: string[];
+      /** The `increase` window, as Prometheus writes durations (`1m`). */
+      readonly window: string;
+    };
 
 /**
  * The total of the Deployment's pods in `namespace`, one element. `namespace` and `podRegex` are inserted as they
  * are, so that the adapter's template actions can stand in for them.
  *
- * - pushgateway: `sum(max by (pod) (series{ns, pod=~} * (time() - push_time_seconds{ns, pod=~} < bool N))) or vector(0)`:
+ * - pushgateway: `sum(max by (pod) (series{ns, pod=~} * (time() - push_time_seconds{ns, pod=~} < bool N))) or
+ * vector(0)`:
  *   stale groups (deleted pods, idle pods: the 3.x pusher sends nothing while idle) read 0.
  * - scrape: `sum(increase(series{ns, pod=~, matchers}[window])) or vector(0)`: messages of the window; counter
  *   resets (a restarted container) are handled by `increase`, an idle pod's counter does not move (0), a pod that
@@ -77,7 +85,12 @@ export type TotalQuerySource =
 export function deploymentTotalQuery(source: TotalQuerySource, namespace: string, podRegex: string): string {
   const scope = `${source.namespaceLabel}="${namespace}",${source.podLabel}=~"${podRegex}"`;
   if (source.kind === 'pushgateway') {
-    const perPod = perPodFreshQuery({ series: source.series, matchers: scope, groupBy: source.podLabel, staleAfterSeconds: source.staleAfterSeconds });
+    const perPod = perPodFreshQuery({
+      series: source.series,
+      matchers: scope,
+      groupBy: source.podLabel,
+      staleAfterSeconds: source.staleAfterSeconds,
+    });
     return `sum(${perPod}) or vector(0)`;
   }
   const matchers = [scope, ...source.matchers].join(',');

@@ -14,7 +14,27 @@ export class TemplateExecError extends Error {}
 export class TemplateNotModelled extends Error {}
 
 // text/template's builtins (funcs.go); anything else is "function %q not defined" at parse time
-const BUILTINS = new Set(['and', 'call', 'html', 'index', 'slice', 'js', 'len', 'not', 'or', 'print', 'printf', 'println', 'urlquery', 'eq', 'ge', 'gt', 'le', 'lt', 'ne']);
+const BUILTINS = new Set([
+  'and',
+  'call',
+  'html',
+  'index',
+  'slice',
+  'js',
+  'len',
+  'not',
+  'or',
+  'print',
+  'printf',
+  'println',
+  'urlquery',
+  'eq',
+  'ge',
+  'gt',
+  'le',
+  'lt',
+  'ne',
+]);
 const KEYWORDS = new Set(['if', 'else', 'end', 'range', 'with', 'define', 'template', 'block', 'break', 'continue']);
 const SPACE = /[ \t\r\n]/;
 
@@ -35,14 +55,24 @@ export class GoTemplate {
     return new GoTemplate(name, parseNodes(name, text));
   }
 
-  private constructor(private readonly name: string, private readonly nodes: Node[]) {}
+  private constructor(
+    private readonly name: string,
+    private readonly nodes: Node[],
+  ) {}
 
   public execute(data: Record<string, unknown>): string {
     let out = '';
     for (const n of this.nodes) {
-      if (n.kind === 'text') { out += n.text; continue; }
-      const v = evalPipeline(n.pipeline, data, (msg) => new TemplateExecError(
-        `template: ${this.name}:${n.line}: executing "${this.name}" at <${n.source}>: ${msg}`));
+      if (n.kind === 'text') {
+        out += n.text;
+        continue;
+      }
+      const v = evalPipeline(
+        n.pipeline,
+        data,
+        (msg) =>
+          new TemplateExecError(`template: ${this.name}:${n.line}: executing "${this.name}" at <${n.source}>: ${msg}`),
+      );
       out += printValue(v);
     }
     return out;
@@ -77,7 +107,7 @@ function parseNodes(name: string, text: string): Node[] {
     let end = -1;
     while (q < text.length) {
       const c = text[q];
-      if (c === '"' || c === '`' || c === '\'') {
+      if (c === '"' || c === '`' || c === "'") {
         const close = c;
         q++;
         while (q < text.length && text[q] !== close) {
@@ -85,11 +115,15 @@ function parseNodes(name: string, text: string): Node[] {
           if (close !== '`' && text[q] === '\n') throw fail(line, 'unterminated quoted string');
           q++;
         }
-        if (q >= text.length) throw fail(line, close === '`' ? 'unterminated raw quoted string' : 'unterminated quoted string');
+        if (q >= text.length)
+          throw fail(line, close === '`' ? 'unterminated raw quoted string' : 'unterminated quoted string');
         q++;
         continue;
       }
-      if (text.startsWith('>>', q)) { end = q; break; }
+      if (text.startsWith('>>', q)) {
+        end = q;
+        break;
+      }
       q++;
     }
     if (end < 0) throw fail(line, 'unclosed action');
@@ -111,7 +145,8 @@ function parseNodes(name: string, text: string): Node[] {
       if (['else', 'end', 'break', 'continue'].includes(first.text)) throw fail(line, `unexpected {{${first.text}}}`);
       throw new TemplateNotModelled(`template action <<${trimmed}>> (${first.text}) is valid Go but not modelled`);
     }
-    if (tokens.some((t) => t.type === 'var')) throw new TemplateNotModelled(`template variables in <<${trimmed}>> are not modelled`);
+    if (tokens.some((t) => t.type === 'var'))
+      throw new TemplateNotModelled(`template variables in <<${trimmed}>> are not modelled`);
     const parser = new TokenParser(tokens, (msg) => fail(line, msg));
     const pipeline = parser.pipeline();
     if (!parser.done()) throw fail(line, `unexpected ${parser.peek()!.text} in command`);
@@ -120,17 +155,36 @@ function parseNodes(name: string, text: string): Node[] {
   return nodes;
 }
 
-interface Token { readonly type: 'field' | 'string' | 'number' | 'ident' | 'pipe' | 'lparen' | 'rparen' | 'var'; readonly text: string; readonly value?: string }
+interface Token {
+  readonly type: 'field' | 'string' | 'number' | 'ident' | 'pipe' | 'lparen' | 'rparen' | 'var';
+  readonly text: string;
+  readonly value?: string;
+}
 
 function tokenize(s: string, fail: (msg: string) => Error): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < s.length) {
     const c = s[i]!;
-    if (SPACE.test(c)) { i++; continue; }
-    if (c === '|') { tokens.push({ type: 'pipe', text: c }); i++; continue; }
-    if (c === '(') { tokens.push({ type: 'lparen', text: c }); i++; continue; }
-    if (c === ')') { tokens.push({ type: 'rparen', text: c }); i++; continue; }
+    if (SPACE.test(c)) {
+      i++;
+      continue;
+    }
+    if (c === '|') {
+      tokens.push({ type: 'pipe', text: c });
+      i++;
+      continue;
+    }
+    if (c === '(') {
+      tokens.push({ type: 'lparen', text: c });
+      i++;
+      continue;
+    }
+    if (c === ')') {
+      tokens.push({ type: 'rparen', text: c });
+      i++;
+      continue;
+    }
     if (c === '"' || c === '`') {
       let j = i + 1;
       while (s[j] !== c) j += c === '"' && s[j] === '\\' ? 2 : 1;
@@ -139,7 +193,7 @@ function tokenize(s: string, fail: (msg: string) => Error): Token[] {
       i = j + 1;
       continue;
     }
-    if (c === '\'') {
+    if (c === "'") {
       throw new TemplateNotModelled('character constants are not modelled');
     }
     const m = /^(\$[\w]*|\.(?:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)?|[+-]?\d[\w.+-]*|[A-Za-z_]\w*)/.exec(s.slice(i));
@@ -165,9 +219,16 @@ function unquoteGo(raw: string, fail: (msg: string) => Error): string {
 
 class TokenParser {
   private i = 0;
-  constructor(private readonly tokens: Token[], private readonly fail: (msg: string) => Error) {}
-  public done() { return this.i >= this.tokens.length; }
-  public peek() { return this.tokens[this.i]; }
+  constructor(
+    private readonly tokens: Token[],
+    private readonly fail: (msg: string) => Error,
+  ) {}
+  public done() {
+    return this.i >= this.tokens.length;
+  }
+  public peek() {
+    return this.tokens[this.i];
+  }
 
   public pipeline(): Command[] {
     const cmds: Command[] = [this.command()];
@@ -183,8 +244,12 @@ class TokenParser {
     for (let t = this.peek(); t && t.type !== 'pipe' && t.type !== 'rparen'; t = this.peek()) {
       this.i++;
       switch (t.type) {
-        case 'field': ops.push({ kind: 'field', path: t.text === '.' ? [] : t.text.slice(1).split('.') }); break;
-        case 'string': ops.push({ kind: 'string', value: t.value! }); break;
+        case 'field':
+          ops.push({ kind: 'field', path: t.text === '.' ? [] : t.text.slice(1).split('.') });
+          break;
+        case 'string':
+          ops.push({ kind: 'string', value: t.value! });
+          break;
         case 'number': {
           const n = Number(t.text);
           if (!Number.isFinite(n)) throw this.fail(`bad number syntax: "${t.text}"`);
@@ -204,7 +269,8 @@ class TokenParser {
           ops.push({ kind: 'pipe', pipeline: inner });
           break;
         }
-        default: throw this.fail(`unexpected ${t.text} in command`);
+        default:
+          throw this.fail(`unexpected ${t.text} in command`);
       }
     }
     if (ops.length === 0) throw this.fail('missing value for command');
@@ -238,20 +304,30 @@ function evalCommand(cmd: Command, data: unknown, piped: unknown[], fail: Fail):
 }
 
 function describe(o: Operand): string {
-  return o.kind === 'string' ? JSON.stringify(o.value) : o.kind === 'number' || o.kind === 'bool' ? String(o.value) : o.kind;
+  return o.kind === 'string'
+    ? JSON.stringify(o.value)
+    : o.kind === 'number' || o.kind === 'bool'
+      ? String(o.value)
+      : o.kind;
 }
 
 function evalOperand(o: Operand, data: unknown, fail: Fail): unknown {
   switch (o.kind) {
-    case 'string': case 'number': case 'bool': return o.value;
-    case 'pipe': return evalPipeline(o.pipeline, data, fail);
-    case 'func': return callBuiltin(o.name, [], fail);
+    case 'string':
+    case 'number':
+    case 'bool':
+      return o.value;
+    case 'pipe':
+      return evalPipeline(o.pipeline, data, fail);
+    case 'func':
+      return callBuiltin(o.name, [], fail);
     case 'field': {
       let v: unknown = data;
       for (const name of o.path) {
         if (v instanceof GoMap) v = v.get(name);
         else if (v && typeof v === 'object' && !Array.isArray(v)) {
-          if (!Object.prototype.hasOwnProperty.call(v, name)) throw fail(`can't evaluate field ${name} in type naming.queryTemplateArgs`);
+          if (!Object.prototype.hasOwnProperty.call(v, name))
+            throw fail(`can't evaluate field ${name} in type naming.queryTemplateArgs`);
           v = (v as Record<string, unknown>)[name];
         } else throw fail(`can't evaluate field ${name} in type ${goType(v)}`);
       }
@@ -263,7 +339,9 @@ function evalOperand(o: Operand, data: unknown, fail: Fail): unknown {
 /** A Go map[string]string: printed with sorted keys, a missing key read as a field prints "<no value>". */
 export class GoMap {
   constructor(public readonly entries: Record<string, string>) {}
-  public get(key: string): unknown { return Object.prototype.hasOwnProperty.call(this.entries, key) ? this.entries[key] : NO_VALUE; }
+  public get(key: string): unknown {
+    return Object.prototype.hasOwnProperty.call(this.entries, key) ? this.entries[key] : NO_VALUE;
+  }
 }
 
 const NO_VALUE = Symbol('no value');
@@ -285,7 +363,8 @@ function callBuiltin(name: string, args: unknown[], fail: Fail): unknown {
           if (typeof k !== 'string') throw fail(`error calling index: value has type ${goType(k)}; should be string`);
           v = Object.prototype.hasOwnProperty.call(v.entries, k) ? v.entries[k] : ''; // index gives the zero value
         } else if (Array.isArray(v) || typeof v === 'string') {
-          if (typeof k !== 'number' || !Number.isInteger(k)) throw fail(`error calling index: cannot index slice/array with type ${goType(k)}`);
+          if (typeof k !== 'number' || !Number.isInteger(k))
+            throw fail(`error calling index: cannot index slice/array with type ${goType(k)}`);
           if (k < 0 || k >= v.length) throw fail(`error calling index: index out of range: ${k}`);
           v = typeof v === 'string' ? v.charCodeAt(k) : v[k];
         } else {
@@ -301,8 +380,10 @@ function callBuiltin(name: string, args: unknown[], fail: Fail): unknown {
       if (v instanceof GoMap) return Object.keys(v.entries).length;
       throw fail(`error calling len: len of type ${goType(v)}`);
     }
-    case 'print': return goSprint(args);
-    case 'println': return args.map(printValue).join(' ') + '\n';
+    case 'print':
+      return goSprint(args);
+    case 'println':
+      return args.map(printValue).join(' ') + '\n';
     case 'printf': {
       if (typeof args[0] !== 'string') throw fail('wrong type for value; expected string');
       return goSprintf(args[0], args.slice(1));
@@ -332,7 +413,12 @@ function goSprintf(format: string, args: unknown[]): string {
     if (verb === 'd' && typeof a !== 'number') return `%!d(${goType(a)}=${printValue(a)})`;
     return printValue(a);
   });
-  return n < args.length ? `${s}%!(EXTRA ${args.slice(n).map((a) => `${goType(a)}=${printValue(a)}`).join(', ')})` : s;
+  return n < args.length
+    ? `${s}%!(EXTRA ${args
+        .slice(n)
+        .map((a) => `${goType(a)}=${printValue(a)}`)
+        .join(', ')})`
+    : s;
 }
 
 /** Go's `%q` for the ASCII strings Kubernetes names and label values are made of. */
@@ -346,7 +432,10 @@ function printValue(v: unknown): string {
   if (typeof v === 'string') return v;
   if (Array.isArray(v)) return `[${v.map(printValue).join(' ')}]`;
   if (v instanceof GoMap) {
-    return `map[${Object.keys(v.entries).sort().map((k) => `${k}:${v.entries[k]}`).join(' ')}]`;
+    return `map[${Object.keys(v.entries)
+      .sort()
+      .map((k) => `${k}:${v.entries[k]}`)
+      .join(' ')}]`;
   }
   if (v && typeof v === 'object') return '{...}';
   return String(v);

@@ -30,7 +30,9 @@ export interface ReactionTimeInputs {
 export interface ReactionTimes {
   /** Load step → the HPA decides to scale up: next push + next scrape + next HPA sync + up-stabilization. */
   readonly scaleUp: number;
-  /** Load stops → the HPA's recommendation drops: a last push up to one push interval later + stale window + next sync. */
+  /**
+   * Load stops → the HPA's recommendation drops: a last push up to one push interval later + stale window + next sync.
+   */
   readonly scaleDownRecommendation?: number;
   /** Load stops → replicas go down: the recommendation must stay low for the down-stabilization window. */
   readonly scaleDown?: number;
@@ -57,7 +59,8 @@ export function worstCaseReactionTimes(i: ReactionTimeInputs): ReactionTimes {
   checkDurationInput(fn, 'scaleDownStabilization', i.scaleDownStabilization);
   checkDurationInput(fn, 'pushInterval', i.pushInterval, true);
   checkDurationInput(fn, 'hpaSyncPeriod', i.hpaSyncPeriod, true);
-  if (i.metricType !== undefined && i.metricType !== 'External' && i.metricType !== 'Pods') throw inputError(fn, 'metricType', i.metricType, '"External" or "Pods"');
+  if (i.metricType !== undefined && i.metricType !== 'External' && i.metricType !== 'Pods')
+    throw inputError(fn, 'metricType', i.metricType, '"External" or "Pods"');
   const s = (d: Duration | undefined) => (d ? d.toSeconds() : 0);
   const push = i.pushInterval ? s(i.pushInterval) : INTERLOK_PUSH_SECONDS;
   const sync = i.hpaSyncPeriod ? s(i.hpaSyncPeriod) : HPA_SYNC_SECONDS;
@@ -66,5 +69,10 @@ export function worstCaseReactionTimes(i: ReactionTimeInputs): ReactionTimes {
   const scaleDownRecommendation = push + s(i.staleAfter) + sync;
   const scaleDown = scaleDownRecommendation + s(i.scaleDownStabilization);
   if ((i.metricType ?? 'External') === 'Pods') return { scaleUp, scaleDownRecommendation, scaleDown };
-  return { scaleUp, scaleDownRecommendation, scaleDown, scaleDownWithoutSeries: s(i.scrapeInterval) + sync + s(i.scaleDownStabilization) };
+  return {
+    scaleUp,
+    scaleDownRecommendation,
+    scaleDown,
+    scaleDownWithoutSeries: s(i.scrapeInterval) + sync + s(i.scaleDownStabilization),
+  };
 }

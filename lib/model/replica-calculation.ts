@@ -1,4 +1,13 @@
-import { checkCount, checkInput, checkMinMax, checkNumbers, checkPositive, checkStrings, checkTolerance, inputError } from './_input';
+import {
+  checkCount,
+  checkInput,
+  checkMinMax,
+  checkNumbers,
+  checkPositive,
+  checkStrings,
+  checkTolerance,
+  inputError,
+} from './_input';
 
 /**
  * The autoscaling/v2 HPA's replica recommendation for one Pods metric with an AverageValue target, as
@@ -72,7 +81,10 @@ const MAX_INT32 = 2 ** 31 - 1;
 /** float64(math.MaxInt64): int64 sums that would overflow are capped there upstream. */
 const MAX_INT64 = 2 ** 63;
 
-/** Quantity values reach the HPA as `MilliValue()`; the adapter already cut them to milli, rounding only undoes float error in × 1000. */
+/**
+ * Quantity values reach the HPA as `MilliValue()`; the adapter already cut them to milli, rounding only undoes float
+ * error in × 1000.
+ */
 const milli = (value: number) => Math.round(value * 1000);
 
 export function desiredReplicas(input: ReplicaCalculationInput): ReplicaCalculation {
@@ -82,10 +94,12 @@ export function desiredReplicas(input: ReplicaCalculationInput): ReplicaCalculat
   checkPositive(fn, 'targetAverageValue', input.targetAverageValue);
   checkMinMax(fn, input);
   checkTolerance(fn, input.tolerance);
-  if (!(input.podValues instanceof Map)) throw inputError(fn, 'podValues', input.podValues, 'a Map from pod names to values');
+  if (!(input.podValues instanceof Map))
+    throw inputError(fn, 'podValues', input.podValues, 'a Map from pod names to values');
   checkNumbers(fn, 'podValues', [...input.podValues.values()]);
   checkStrings(fn, 'pods', input.pods);
-  for (const p of ['deletedPods', 'failedPods', 'pendingPods', 'unreadyPods'] as const) checkStrings(fn, p, input[p], true);
+  for (const p of ['deletedPods', 'failedPods', 'pendingPods', 'unreadyPods'] as const)
+    checkStrings(fn, p, input[p], true);
   const tolerance = input.tolerance ?? 0.1;
   const current = input.currentReplicas;
   const within = (ratio: number) => Math.abs(1.0 - ratio) <= tolerance;
@@ -95,9 +109,9 @@ export function desiredReplicas(input: ReplicaCalculationInput): ReplicaCalculat
   // GetRawMetric fails on an empty list before any pod is looked at.
   if (input.podValues.size === 0) return noAction('no metrics returned from custom metrics API');
 
-  const deleted = new Set([...input.deletedPods ?? [], ...input.failedPods ?? []]);
+  const deleted = new Set([...(input.deletedPods ?? []), ...(input.failedPods ?? [])]);
   const pending = new Set(input.pendingPods ?? []);
-  const podList = [...new Set([...input.pods, ...deleted, ...pending, ...input.unreadyPods ?? []])];
+  const podList = [...new Set([...input.pods, ...deleted, ...pending, ...(input.unreadyPods ?? [])])];
   if (podList.length === 0) return noAction('no pods returned by selector while calculating replica count');
 
   const metrics = new Map<string, number>();
@@ -141,14 +155,21 @@ export function desiredReplicas(input: ReplicaCalculationInput): ReplicaCalculat
   const setAside = [
     missing.length > 0 ? `${missing.length} pod(s) missing the metric` : '',
     scaleUpWithUnready ? `${unready.length} pending pod(s) counted as 0` : '',
-  ].filter((s) => s).join(', ');
+  ]
+    .filter((s) => s)
+    .join(', ');
   if (within(next) || (ratio < 1.0 && next > 1.0) || (ratio > 1.0 && next < 1.0)) {
     return finish(input, current, `with ${setAside} the ratio ${fmt(next)} gives no change`, average);
   }
   const newReplicas = Math.ceil(next * metrics.size);
   if ((next < 1.0 && newReplicas > current) || (next > 1.0 && newReplicas < current)) {
     // more pods in the calculation than replicas (e.g. a surge pod during a rolling update) would reverse the direction
-    return finish(input, current, `with ${setAside} ceil(${fmt(next)} × ${metrics.size}) = ${newReplicas} would reverse the direction: no change`, average);
+    return finish(
+      input,
+      current,
+      `with ${setAside} ceil(${fmt(next)} × ${metrics.size}) = ${newReplicas} would reverse the direction: no change`,
+      average,
+    );
   }
   return finish(input, newReplicas, `ceil(${fmt(next)} × ${metrics.size}) with ${setAside}`, average);
 }
@@ -206,7 +227,10 @@ export function desiredReplicasExternal(input: ExternalReplicaCalculationInput):
   return finish(input, replicas, reason, reported / 1000);
 }
 
-/** An External metric with a Value target: the same as {@link ExternalReplicaCalculationInput} but one target for the total. */
+/**
+ * An External metric with a Value target: the same as {@link ExternalReplicaCalculationInput} but one target for the
+ * total.
+ */
 export interface ExternalValueReplicaCalculationInput {
   /** The target's `spec.replicas`. */
   readonly currentReplicas: number;
@@ -246,10 +270,17 @@ export function desiredReplicasExternalValue(input: ExternalValueReplicaCalculat
   }
   const usage = sumMilli(input.values);
   const ratio = usage / milli(input.targetValue);
-  if (current === 0) return finish(input, Math.min(MAX_INT32, Math.ceil(ratio)), `ceil(${fmt(ratio)}) from 0 replicas`, usage / 1000);
-  if (Math.abs(1.0 - ratio) <= tolerance) return finish(input, current, `ratio ${fmt(ratio)} within tolerance ${tolerance}`, usage / 1000);
+  if (current === 0)
+    return finish(input, Math.min(MAX_INT32, Math.ceil(ratio)), `ceil(${fmt(ratio)}) from 0 replicas`, usage / 1000);
+  if (Math.abs(1.0 - ratio) <= tolerance)
+    return finish(input, current, `ratio ${fmt(ratio)} within tolerance ${tolerance}`, usage / 1000);
   const ready = input.readyReplicas ?? current;
-  return finish(input, Math.min(MAX_INT32, Math.ceil(ratio * ready)), `ceil(${fmt(ratio)} × ${ready} ready)`, usage / 1000);
+  return finish(
+    input,
+    Math.min(MAX_INT32, Math.ceil(ratio * ready)),
+    `ceil(${fmt(ratio)} × ${ready} ready)`,
+    usage / 1000,
+  );
 }
 
 /** GetMetricUsageRatio: the average is an int64 division (truncated), the ratio is taken from that. */
@@ -262,7 +293,10 @@ function usageRatio(metrics: Map<string, number>, targetMilli: number) {
 
 /** The int64 sum of the external values, capped at MaxInt64 as the calculator does on overflow. */
 function sumMilli(values: number[]) {
-  return Math.min(MAX_INT64, values.reduce((sum, v) => sum + milli(v), 0));
+  return Math.min(
+    MAX_INT64,
+    values.reduce((sum, v) => sum + milli(v), 0),
+  );
 }
 
 function fmt(ratio: number) {

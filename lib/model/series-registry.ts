@@ -42,14 +42,21 @@ export interface CustomMetricInfo {
   readonly metric: string;
 }
 
-interface Entry { readonly info: CustomMetricInfo; readonly series: string; readonly rule: AdapterRuleConfig }
+interface Entry {
+  readonly info: CustomMetricInfo;
+  readonly series: string;
+  readonly rule: AdapterRuleConfig;
+}
 
 /** The registry the adapter fills on each relist. */
 export class SeriesRegistry {
   private entries = new Map<string, Entry>();
 
   /** Throws RuleRefusedError for a rule the adapter would refuse to load. */
-  constructor(private readonly rules: AdapterRuleConfig[], private readonly resources: ApiResource[] = CORE_RESOURCES) {
+  constructor(
+    private readonly rules: AdapterRuleConfig[],
+    private readonly resources: ApiResource[] = CORE_RESOURCES,
+  ) {
     rules.forEach(checkRuleLoads);
   }
 
@@ -82,11 +89,15 @@ export class SeriesRegistry {
    */
   public queryForMetric(
     info: { readonly group?: string; readonly resource: string; readonly namespaced: boolean; readonly metric: string },
-    namespace: string, selector: LabelRequirement[], names: string[],
+    namespace: string,
+    selector: LabelRequirement[],
+    names: string[],
   ): string | undefined {
     const r = this.lookup(info.group ?? '', info.resource);
     if (!r) return undefined;
-    const entry = this.entries.get(key({ group: r.group, resource: r.resource, namespaced: info.namespaced, metric: info.metric }));
+    const entry = this.entries.get(
+      key({ group: r.group, resource: r.resource, namespaced: info.namespaced, metric: info.metric }),
+    );
     if (!entry) return undefined;
     return buildMetricsQuery(entry.rule.metricsQuery, {
       series: entry.series,
@@ -99,15 +110,21 @@ export class SeriesRegistry {
   }
 
   private lookup(group: string, resource: string): ApiResource | undefined {
-    return this.resources.find((r) => (r.resource === resource || r.singular === resource) && (group === '' || r.group === group));
+    return this.resources.find(
+      (r) => (r.resource === resource || r.singular === resource) && (group === '' || r.group === group),
+    );
   }
 
   private labelFor(rule: AdapterRuleConfig, r: ApiResource): string {
-    const override = Object.entries(rule.resources.overrides ?? {})
-      .find(([, v]) => this.lookup(v.group ?? '', v.resource) === r);
+    const override = Object.entries(rule.resources.overrides ?? {}).find(
+      ([, v]) => this.lookup(v.group ?? '', v.resource) === r,
+    );
     if (override) return override[0];
     if (!rule.resources.template) throw new Error('no generic resource label form specified for this metric');
-    return GoTemplate.parse('label-template', rule.resources.template).execute({ Group: r.group.replace(/\./g, '_'), Resource: r.singular });
+    return GoTemplate.parse('label-template', rule.resources.template).execute({
+      Group: r.group.replace(/\./g, '_'),
+      Resource: r.singular,
+    });
   }
 
   /** ResourcesForSeries: overrides first, then labels the template's pattern matches, known to the mapper. */
@@ -115,11 +132,13 @@ export class SeriesRegistry {
     const found: ApiResource[] = [];
     let namespaced = false;
     const pattern = rule.resources.template
-      ? new RegExp(`^${GoTemplate.parse('label-template', rule.resources.template)
-        .execute({ Group: '\u0000G\u0000', Resource: '\u0000R\u0000' })
-        .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-        .replace('\u0000G\u0000', '(?<group>.+?)')
-        .replace('\u0000R\u0000', '(?<resource>.+?)')}$`)
+      ? new RegExp(
+          `^${GoTemplate.parse('label-template', rule.resources.template)
+            .execute({ Group: '\u0000G\u0000', Resource: '\u0000R\u0000' })
+            .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+            .replace('\u0000G\u0000', '(?<group>.+?)')
+            .replace('\u0000R\u0000', '(?<resource>.+?)')}$`,
+        )
       : undefined;
     for (const label of Object.keys(s.labels)) {
       let r: ApiResource | undefined;

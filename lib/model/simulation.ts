@@ -42,11 +42,17 @@ export interface SimulatedHpa {
  * assume them where a manifest gives none.
  */
 export const DEFAULT_SCALE_UP: HpaScalingRules = {
-  stabilizationWindowSeconds: 0, selectPolicy: 'Max',
-  policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }, { type: 'Pods', value: 4, periodSeconds: 15 }],
+  stabilizationWindowSeconds: 0,
+  selectPolicy: 'Max',
+  policies: [
+    { type: 'Percent', value: 100, periodSeconds: 15 },
+    { type: 'Pods', value: 4, periodSeconds: 15 },
+  ],
 };
 export const DEFAULT_SCALE_DOWN: HpaScalingRules = {
-  stabilizationWindowSeconds: 300, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+  stabilizationWindowSeconds: 300,
+  selectPolicy: 'Max',
+  policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
 };
 
 /** One step of a load profile: from `at` seconds on, until the next step. */
@@ -64,16 +70,27 @@ export interface LoadStep {
  * would drive any HPA to maxReplicas).
  */
 export const LOAD_PRESETS: Record<string, { readonly steps: readonly LoadStep[]; readonly description: string }> = {
-  burst: { steps: [{ at: 0, total: 150 }, { at: 10, total: 0 }], description: 'the guide\'s 150 messages in one push interval' },
+  burst: {
+    steps: [
+      { at: 0, total: 150 },
+      { at: 10, total: 0 },
+    ],
+    description: "the guide's 150 messages in one push interval",
+  },
   ramp: {
-    steps: [{ at: 0, total: 100 }, { at: 30, total: 200 }, { at: 60, total: 300 }, { at: 90, total: 400 }],
+    steps: [
+      { at: 0, total: 100 },
+      { at: 30, total: 200 },
+      { at: 60, total: 300 },
+      { at: 90, total: 400 },
+    ],
     description: '100 to 400 messages per push interval in four steps: 4 pods at the default target of 100',
   },
 };
 
 /** A profile as the CLI's `--load` writes it: `0s=150total,10s=0total` (`N` alone: per pod). */
 export function loadProfileText(steps: readonly LoadStep[]): string {
-  return steps.map((s) => `${s.at}s=${s.total !== undefined ? `${s.total}total` : s.perPod ?? 0}`).join(',');
+  return steps.map((s) => `${s.at}s=${s.total !== undefined ? `${s.total}total` : (s.perPod ?? 0)}`).join(',');
 }
 
 export interface SimulationTiming {
@@ -121,8 +138,15 @@ export interface SimulationResult {
   readonly changes: Array<[number, number, number]>;
 }
 
-interface Pod { readonly name: string; readonly started: number; handled: number }
-interface Group { value: number; pushTime: number }
+interface Pod {
+  readonly name: string;
+  readonly started: number;
+  handled: number;
+}
+interface Group {
+  value: number;
+  pushTime: number;
+}
 
 export function simulate(input: SimulationInput): SimulationResult {
   const push = input.timing?.pushInterval ?? INTERLOK_PUSH_SECONDS;
@@ -148,7 +172,7 @@ export function simulate(input: SimulationInput): SimulationResult {
   for (let t = 0; t <= input.duration; t++) {
     // 1. messages of this second: each step gives messages per push interval, handled evenly over it
     const step = steps.filter((s) => s.at <= t).pop();
-    const perPod = step ? step.perPod ?? (step.total ?? 0) / pods.length : 0;
+    const perPod = step ? (step.perPod ?? (step.total ?? 0) / pods.length) : 0;
     result.loadPerPod.push(perPod);
     // 2. pushes: every push interval since the pod started, the messages of that interval; none while idle
     for (const pod of pods) {
@@ -166,14 +190,25 @@ export function simulate(input: SimulationInput): SimulationResult {
       const fresh = (g: Group) => (stale === undefined || t - g.pushTime < stale ? g.value : 0);
       let calc: ReplicaCalculation;
       let metric: number | undefined;
-      const common = { currentReplicas: current, targetAverageValue: hpa.target, minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas, tolerance: hpa.tolerance };
+      const common = {
+        currentReplicas: current,
+        targetAverageValue: hpa.target,
+        minReplicas: hpa.minReplicas,
+        maxReplicas: hpa.maxReplicas,
+        tolerance: hpa.tolerance,
+      };
       if (hpa.metricType === 'External') {
-        const total = pods.reduce((sum, p) => sum + (scraped.has(p.name) ? fresh(scraped.get(p.name)!) : 0), 0)
-          + (deregister ? 0 : [...scraped].filter(([k]) => !pods.some((p) => p.name === k)).reduce((s, [, g]) => s + fresh(g), 0));
+        const total =
+          pods.reduce((sum, p) => sum + (scraped.has(p.name) ? fresh(scraped.get(p.name)!) : 0), 0) +
+          (deregister
+            ? 0
+            : [...scraped].filter(([k]) => !pods.some((p) => p.name === k)).reduce((s, [, g]) => s + fresh(g), 0));
         calc = desiredReplicasExternal({ ...common, values: [total] });
         metric = round(total);
       } else {
-        const values = new Map(pods.filter((p) => scraped.has(p.name)).map((p) => [p.name, fresh(scraped.get(p.name)!)]));
+        const values = new Map(
+          pods.filter((p) => scraped.has(p.name)).map((p) => [p.name, fresh(scraped.get(p.name)!)]),
+        );
         calc = desiredReplicas({ ...common, podValues: values, pods: pods.map((p) => p.name) });
         metric = calc.currentAverage;
       }
@@ -194,7 +229,12 @@ export function simulate(input: SimulationInput): SimulationResult {
         }
       }
       result.syncs.push({
-        t, replicasBefore: current, replicas: next, metric, recommendation: calc.recommendation, reason,
+        t,
+        replicasBefore: current,
+        replicas: next,
+        metric,
+        recommendation: calc.recommendation,
+        reason,
       });
     }
     result.replicas.push(pods.length);
@@ -208,8 +248,13 @@ function round(v: number) {
 
 /** normalizeDesiredReplicasWithBehaviors: stabilization, then the rate policies and min/max. */
 function normalize(
-  hpa: SimulatedHpa, t: number, current: number, desired: number,
-  recs: Array<{ t: number; value: number }>, upEvents: Array<{ t: number; change: number }>, downEvents: Array<{ t: number; change: number }>,
+  hpa: SimulatedHpa,
+  t: number,
+  current: number,
+  desired: number,
+  recs: Array<{ t: number; value: number }>,
+  upEvents: Array<{ t: number; change: number }>,
+  downEvents: Array<{ t: number; change: number }>,
 ): { replicas: number; note?: string } {
   // stabilizeRecommendationWithBehaviors
   const upCutoff = t - hpa.scaleUp.stabilizationWindowSeconds;
@@ -228,16 +273,25 @@ function normalize(
   if (oldIndex >= 0) recs[oldIndex] = { t, value: desired };
   else recs.push({ t, value: desired });
   const notes: string[] = [];
-  if (stabilized !== desired) notes.push(`stabilized to ${stabilized} (recommendations of the ${stabilized > desired ? `last ${hpa.scaleDown.stabilizationWindowSeconds} s` : `last ${hpa.scaleUp.stabilizationWindowSeconds} s`})`);
+  if (stabilized !== desired)
+    notes.push(
+      `stabilized to ${stabilized} (recommendations of the ${stabilized > desired ? `last ${hpa.scaleDown.stabilizationWindowSeconds} s` : `last ${hpa.scaleUp.stabilizationWindowSeconds} s`})`,
+    );
 
   // convertDesiredReplicasWithBehaviorRate
-  const changeIn = (events: Array<{ t: number; change: number }>, period: number) => events.filter((e) => e.t > t - period).reduce((s, e) => s + e.change, 0);
+  const changeIn = (events: Array<{ t: number; change: number }>, period: number) =>
+    events.filter((e) => e.t > t - period).reduce((s, e) => s + e.change, 0);
   let replicas = stabilized;
   if (stabilized > current) {
-    let limit = limitFor(hpa.scaleUp, current, (p) => {
-      const start = current - changeIn(upEvents, p.periodSeconds) + changeIn(downEvents, p.periodSeconds);
-      return p.type === 'Pods' ? start + p.value : Math.ceil(start * (1 + p.value / 100));
-    }, 'up');
+    let limit = limitFor(
+      hpa.scaleUp,
+      current,
+      (p) => {
+        const start = current - changeIn(upEvents, p.periodSeconds) + changeIn(downEvents, p.periodSeconds);
+        return p.type === 'Pods' ? start + p.value : Math.ceil(start * (1 + p.value / 100));
+      },
+      'up',
+    );
     if (limit < current) limit = current;
     const max = Math.min(hpa.maxReplicas, limit);
     if (stabilized > max) {
@@ -245,10 +299,15 @@ function normalize(
       notes.push(max === hpa.maxReplicas ? `capped at maxReplicas ${max}` : `scale-up policy allows ${max}`);
     }
   } else if (stabilized < current) {
-    let limit = limitFor(hpa.scaleDown, current, (p) => {
-      const start = current - changeIn(upEvents, p.periodSeconds) + changeIn(downEvents, p.periodSeconds);
-      return p.type === 'Pods' ? start - p.value : Math.trunc(start * (1 - p.value / 100));
-    }, 'down');
+    let limit = limitFor(
+      hpa.scaleDown,
+      current,
+      (p) => {
+        const start = current - changeIn(upEvents, p.periodSeconds) + changeIn(downEvents, p.periodSeconds);
+        return p.type === 'Pods' ? start - p.value : Math.trunc(start * (1 - p.value / 100));
+      },
+      'down',
+    );
     if (limit > current) limit = current;
     const min = Math.max(hpa.minReplicas, limit);
     if (stabilized < min) {
@@ -259,7 +318,12 @@ function normalize(
   return { replicas, note: notes.join('; ') || undefined };
 }
 
-function limitFor(rules: HpaScalingRules, current: number, proposed: (p: HpaPolicy) => number, direction: 'up' | 'down'): number {
+function limitFor(
+  rules: HpaScalingRules,
+  current: number,
+  proposed: (p: HpaPolicy) => number,
+  direction: 'up' | 'down',
+): number {
   if (rules.selectPolicy === 'Disabled') return current;
   // Max selects the biggest change: the highest limit up, the lowest down; Min the other way round
   const biggest = rules.selectPolicy !== 'Min';

@@ -12,7 +12,12 @@ export const DEFAULT_MONITOR_INTERVAL = Duration.seconds(MONITOR_INTERVAL_SECOND
 
 export function checkRelease(scope: IConstruct, value: string): string {
   if (typeof value !== 'string' || value.length === 0 || !isLabelValue(value)) {
-    throw propError(scope, 'release', value, 'the kube-prometheus-stack Helm release name (a label value), e.g. "kube-prometheus-stack"');
+    throw propError(
+      scope,
+      'release',
+      value,
+      'the kube-prometheus-stack Helm release name (a label value), e.g. "kube-prometheus-stack"',
+    );
   }
   return value;
 }
@@ -22,6 +27,7 @@ export function checkInterval(scope: IConstruct, value: Duration): string {
 }
 
 export function checkNamespaces(scope: IConstruct, value: string[]): string[] {
-  if (!Array.isArray(value) || value.length === 0) throw propError(scope, 'namespaces', value, 'at least one namespace');
+  if (!Array.isArray(value) || value.length === 0)
+    throw propError(scope, 'namespaces', value, 'at least one namespace');
   return value.map((n, i) => checkDnsLabel(scope, `namespaces[${i}]`, n));
 }

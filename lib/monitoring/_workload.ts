@@ -1,6 +1,11 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { LINUX_NODES, restrictedContainerSecurityContext, restrictedPodSecurityContext, spreadAcrossNodes } from '../_pod';
+import {
+  LINUX_NODES,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  spreadAcrossNodes,
+} from '../_pod';
 
 export interface SingleContainerDeploymentOptions {
   readonly name: string;
@@ -37,14 +42,21 @@ export interface SingleContainerDeploymentOptions {
  * One replica unless told otherwise (spread across nodes then), restricted security, Linux nodes, no
  * service-account token unless the pod talks to the API server.
  */
-export function singleContainerDeployment(scope: Construct, id: string, o: SingleContainerDeploymentOptions): k8s.KubeDeployment {
+export function singleContainerDeployment(
+  scope: Construct,
+  id: string,
+  o: SingleContainerDeploymentOptions,
+): k8s.KubeDeployment {
   return new k8s.KubeDeployment(scope, id, {
     metadata: { name: o.name, namespace: o.namespace, labels: o.labels },
     spec: {
       replicas: o.replicas ?? 1,
       selector: { matchLabels: o.selector },
       strategy: o.rollingUpdate
-        ? { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } }
+        ? {
+            type: 'RollingUpdate',
+            rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) },
+          }
         : { type: 'Recreate' },
       template: {
         metadata: { labels: o.labels, ...(o.annotations ? { annotations: o.annotations } : {}) },
@@ -70,22 +82,41 @@ function spread(o: SingleContainerDeploymentOptions): Pick<k8s.PodSpec, 'affinit
   return {
     affinity: {
       podAntiAffinity: {
-        requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: o.selector } }],
+        requiredDuringSchedulingIgnoredDuringExecution: [
+          { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: o.selector } },
+        ],
       },
     },
   };
 }
 
-export function clusterIpService(scope: Construct, id: string, o: {
-  name: string; namespace: string; labels: Record<string, string>; selector: Record<string, string>;
-  port: number; targetPort: string; portName: string; annotations?: Record<string, string>;
-}): k8s.KubeService {
+export function clusterIpService(
+  scope: Construct,
+  id: string,
+  o: {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    selector: Record<string, string>;
+    port: number;
+    targetPort: string;
+    portName: string;
+    annotations?: Record<string, string>;
+  },
+): k8s.KubeService {
   return new k8s.KubeService(scope, id, {
-    metadata: { name: o.name, namespace: o.namespace, labels: o.labels, ...(o.annotations ? { annotations: o.annotations } : {}) },
+    metadata: {
+      name: o.name,
+      namespace: o.namespace,
+      labels: o.labels,
+      ...(o.annotations ? { annotations: o.annotations } : {}),
+    },
     spec: {
       type: 'ClusterIP',
       selector: o.selector,
-      ports: [{ name: o.portName, port: o.port, targetPort: k8s.IntOrString.fromString(o.targetPort), protocol: 'TCP' }],
+      ports: [
+        { name: o.portName, port: o.port, targetPort: k8s.IntOrString.fromString(o.targetPort), protocol: 'TCP' },
+      ],
     },
   });
 }

@@ -44,11 +44,16 @@ export class GrafanaDashboard extends Construct {
       metadata: {
         name: `${hpa.target.name}-scaling-dashboard`,
         namespace,
-        labels: { ...recommendedLabels({ name: 'interlok', instance: hpa.target.name, component: 'dashboard' }), grafana_dashboard: '1' },
+        labels: {
+          ...recommendedLabels({ name: 'interlok', instance: hpa.target.name, component: 'dashboard' }),
+          grafana_dashboard: '1',
+        },
       },
       // Grafana's legend {{label}} written as JSON escapes, so that a Helm chart of the stack (static templates)
       // does not read it as a template action; Grafana parses the same string
-      data: { [`${hpa.target.name}-scaling.json`]: JSON.stringify(this.dashboard, null, 2).replace(/\{\{/g, '\\u007b\\u007b') },
+      data: {
+        [`${hpa.target.name}-scaling.json`]: JSON.stringify(this.dashboard, null, 2).replace(/\{\{/g, '\\u007b\\u007b'),
+      },
     });
   }
 
@@ -57,13 +62,38 @@ export class GrafanaDashboard extends Construct {
     const ns = hpa.namespace;
     const deployment = hpa.target.name;
     const pods = `${rule.namespaceLabel}="${ns}",${rule.podLabel}=~"${deploymentPodRegex(deployment)}"`;
-    const perPod = perPodFreshQuery({ series: rule.seriesName, matchers: pods, groupBy: rule.podLabel, staleAfterSeconds: rule.staleAfter.toSeconds() });
+    const perPod = perPodFreshQuery({
+      series: rule.seriesName,
+      matchers: pods,
+      groupBy: rule.podLabel,
+      staleAfterSeconds: rule.staleAfter.toSeconds(),
+    });
     const ksm = `namespace="${ns}",horizontalpodautoscaler="${hpa.name}"`;
     const ds = { type: 'prometheus', uid: '${datasource}' };
-    const target = (refId: string, expr: string, legendFormat: string) => ({ refId, datasource: ds, expr, legendFormat });
-    const panel = (id: number, title: string, y: number, x: number, w: number, targets: any[], description: string) => ({
-      id, type: 'timeseries', title, description, datasource: ds, gridPos: { x, y, w, h: 8 }, targets,
-      fieldConfig: { defaults: { min: 0 }, overrides: [] }, options: { legend: { displayMode: 'list', placement: 'bottom' } },
+    const target = (refId: string, expr: string, legendFormat: string) => ({
+      refId,
+      datasource: ds,
+      expr,
+      legendFormat,
+    });
+    const panel = (
+      id: number,
+      title: string,
+      y: number,
+      x: number,
+      w: number,
+      targets: any[],
+      description: string,
+    ) => ({
+      id,
+      type: 'timeseries',
+      title,
+      description,
+      datasource: ds,
+      gridPos: { x, y, w, h: 8 },
+      targets,
+      fieldConfig: { defaults: { min: 0 }, overrides: [] },
+      options: { legend: { displayMode: 'list', placement: 'bottom' } },
     });
     return {
       // Grafana keeps 40 characters of a uid: a cut name plus a hash of the whole one, so two Interloks never share it
@@ -75,25 +105,70 @@ export class GrafanaDashboard extends Construct {
       time: { from: 'now-1h', to: 'now' },
       refresh: '10s',
       templating: {
-        list: [{ name: 'datasource', label: 'Data source', type: 'datasource', query: 'prometheus', current: { selected: true, text: 'default', value: 'default' }, hide: 0 }],
+        list: [
+          {
+            name: 'datasource',
+            label: 'Data source',
+            type: 'datasource',
+            query: 'prometheus',
+            current: { selected: true, text: 'default', value: 'default' },
+            hide: 0,
+          },
+        ],
       },
       panels: [
-        panel(1, `${rule.seriesName} per pod`, 0, 0, 12, [
-          target('A', perPod, `{{${rule.podLabel}}}`),
-          target('B', `vector(${hpa.averageValue})`, 'HPA target per pod'),
-        ], `Messages each pod pushed in its last interval; a group older than ${rule.staleAfter.toSeconds()} s reads 0, as the adapter reads it.`),
-        panel(2, `${rule.seriesName} in total`, 0, 12, 12, [
-          target('A', `sum(${perPod}) or vector(0)`, `total (External metric ${rule.externalMetricName})`),
-          ...(kubeStateMetrics ? [target('B', `${hpa.averageValue} * max(kube_horizontalpodautoscaler_status_current_replicas{${ksm}})`, 'target × current replicas')] : []),
-        ], kubeStateMetrics
-          ? 'The total the HPA reads as its External metric; it scales up when the total passes target × replicas (needs kube-state-metrics for the second line).'
-          : `The total the HPA reads as its External metric; it scales up when the total passes ${hpa.averageValue} × replicas.`),
-        ...(kubeStateMetrics ? [panel(3, 'Replicas (kube-state-metrics)', 8, 0, 24, [
-          target('A', `max(kube_horizontalpodautoscaler_status_desired_replicas{${ksm}})`, 'desired'),
-          target('B', `max(kube_horizontalpodautoscaler_status_current_replicas{${ksm}})`, 'current'),
-          target('C', `max(kube_horizontalpodautoscaler_spec_min_replicas{${ksm}})`, 'min'),
-          target('D', `max(kube_horizontalpodautoscaler_spec_max_replicas{${ksm}})`, 'max'),
-        ], `Desired and current replicas of HPA ${hpa.name}; empty where kube-state-metrics does not run.`)] : []),
+        panel(
+          1,
+          `${rule.seriesName} per pod`,
+          0,
+          0,
+          12,
+          [
+            target('A', perPod, `{{${rule.podLabel}}}`),
+            target('B', `vector(${hpa.averageValue})`, 'HPA target per pod'),
+          ],
+          `Messages each pod pushed in its last interval; a group older than ${rule.staleAfter.toSeconds()} s reads 0, as the adapter reads it.`,
+        ),
+        panel(
+          2,
+          `${rule.seriesName} in total`,
+          0,
+          12,
+          12,
+          [
+            target('A', `sum(${perPod}) or vector(0)`, `total (External metric ${rule.externalMetricName})`),
+            ...(kubeStateMetrics
+              ? [
+                  target(
+                    'B',
+                    `${hpa.averageValue} * max(kube_horizontalpodautoscaler_status_current_replicas{${ksm}})`,
+                    'target × current replicas',
+                  ),
+                ]
+              : []),
+          ],
+          kubeStateMetrics
+            ? 'The total the HPA reads as its External metric; it scales up when the total passes target × replicas (needs kube-state-metrics for the second line).'
+            : `The total the HPA reads as its External metric; it scales up when the total passes ${hpa.averageValue} × replicas.`,
+        ),
+        ...(kubeStateMetrics
+          ? [
+              panel(
+                3,
+                'Replicas (kube-state-metrics)',
+                8,
+                0,
+                24,
+                [
+                  target('A', `max(kube_horizontalpodautoscaler_status_desired_replicas{${ksm}})`, 'desired'),
+                  target('B', `max(kube_horizontalpodautoscaler_status_current_replicas{${ksm}})`, 'current'),
+                  target('C', `max(kube_horizontalpodautoscaler_spec_min_replicas{${ksm}})`, 'min'),
+                  target('D', `max(kube_horizontalpodautoscaler_spec_max_replicas{${ksm}})`, 'max'),
+                ],
+                `Desired and current replicas of HPA ${hpa.name}; empty where kube-state-metrics does not run.`,
+              ),
+            ]
+          : []),
       ],
     };
   }

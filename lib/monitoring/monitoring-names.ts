@@ -22,7 +22,10 @@ export interface MonitoringNamesProps {
  * ours would merge into them. `MonitoringNames.guide()` gives the guide's names on request (and 0.1.x's).
  */
 export class MonitoringNames {
-  /** Ours: namespace `interlok-scaling`, objects `interlok-scaling-{pushgateway,prometheus,adapter}`; the namespace is ours to create. */
+  /**
+   * Ours: namespace `interlok-scaling`, objects `interlok-scaling-{pushgateway,prometheus,adapter}`; the namespace is
+   * ours to create.
+   */
   public static ours(): MonitoringNames {
     return new MonitoringNames({
       namespace: 'interlok-scaling',

@@ -2,7 +2,15 @@ import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { CLUSTER_NAMESPACES } from '../_app-index';
-import { checkArray, checkDnsLabel, checkDuration, checkHostPort, checkServiceName, checkUrl, propError } from '../_checks';
+import {
+  checkArray,
+  checkDnsLabel,
+  checkDuration,
+  checkHostPort,
+  checkServiceName,
+  checkUrl,
+  propError,
+} from '../_checks';
 import { DEFAULT_NAMES, MonitoringNames } from './monitoring-names';
 import { AdapterRule } from '../adapter-rule';
 import { ExistingEndpoints } from '../existing-endpoints';
@@ -168,10 +176,15 @@ export class MonitoringStack extends Construct {
   public readonly podMonitors: PodMonitor[] = [];
   /** The Prometheus that holds the metrics: this stack's, kube-prometheus-stack's, or `existingPrometheusUrl`. */
   public readonly prometheusUrl?: string;
-  /** How often the metrics are scraped, when this stack knows (its Prometheus, its monitors, or `scrapeInterval` given with an existing Prometheus). */
+  /**
+   * How often the metrics are scraped, when this stack knows (its Prometheus, its monitors, or `scrapeInterval` given
+   * with an existing Prometheus).
+   */
   public readonly scrapeInterval?: Duration;
   /** kube-prometheus-stack's settings, when the stack uses it. */
-  public readonly kubePrometheusStack?: Required<Omit<KubePrometheusStackOptions, 'prometheusPeer'>> & { readonly prometheusPeer: NetworkPeer };
+  public readonly kubePrometheusStack?: Required<Omit<KubePrometheusStackOptions, 'prometheusPeer'>> & {
+    readonly prometheusPeer: NetworkPeer;
+  };
   /** The ServiceMonitor of the pushgateway, with kube-prometheus-stack. */
   public readonly serviceMonitor?: ServiceMonitor;
   private readonly createNamespace: boolean;
@@ -183,22 +196,38 @@ export class MonitoringStack extends Construct {
     super(scope, id);
     props = checkProps(this, '', props, 'MonitoringStackProps');
     const names = props.names ?? DEFAULT_NAMES;
-    if (!(names instanceof MonitoringNames)) throw propError(this, 'names', names, 'MonitoringNames.ours(), MonitoringNames.guide() or MonitoringNames.of({...})');
+    if (!(names instanceof MonitoringNames))
+      throw propError(
+        this,
+        'names',
+        names,
+        'MonitoringNames.ours(), MonitoringNames.guide() or MonitoringNames.of({...})',
+      );
     checkProps(this, 'names', { ...names }, 'MonitoringNamesProps');
     this.names = names;
-    this.namespace = checkDnsLabel(this, props.namespace !== undefined ? 'namespace' : 'names.namespace', props.namespace ?? names.namespace);
+    this.namespace = checkDnsLabel(
+      this,
+      props.namespace !== undefined ? 'namespace' : 'names.namespace',
+      props.namespace ?? names.namespace,
+    );
     const scrapeInterval = props.scrapeInterval ?? Duration.seconds(DEFAULT_SCRAPE_SECONDS);
 
     // a namespace every cluster has is never ours: `kubectl delete -f` would try to delete it, helm refuses it
     const clusterNamespace = CLUSTER_NAMESPACES.includes(this.namespace);
     if (clusterNamespace && props.createNamespace === true) {
-      throw propError(this, 'createNamespace', true, `false or unset with namespace "${this.namespace}": every cluster has it, so it is not created as an object of this app`);
+      throw propError(
+        this,
+        'createNamespace',
+        true,
+        `false or unset with namespace "${this.namespace}": every cluster has it, so it is not created as an object of this app`,
+      );
     }
     // a stack of nothing but the cluster's own parts (kube-prometheus-stack's Prometheus, KEDA, a scraped Interlok)
     // puts nothing in its namespace: an empty namespace of ours would only be one more thing to delete
     const kpsPrometheus = props.kubePrometheusStack !== undefined;
     this.createNamespace = (props.createNamespace ?? names.createNamespace) && !clusterNamespace;
-    if ((props.pushgateway ?? true) || (!kpsPrometheus && (props.prometheus ?? true)) || (props.adapter ?? true)) this._useNamespace();
+    if ((props.pushgateway ?? true) || (!kpsPrometheus && (props.prometheus ?? true)) || (props.adapter ?? true))
+      this._useNamespace();
 
     const networkPolicy = props.networkPolicies ?? true;
     const scrapePods = checkArray(this, 'scrapePods', props.scrapePods, 'ScrapedPods');
@@ -206,17 +235,36 @@ export class MonitoringStack extends Construct {
     scrapePods.forEach((p, i) => checkProps(this, `scrapePods[${i}]`, p ?? null, 'ScrapedPods'));
     const adapterOptions = checkProps(this, 'adapterOptions', props.adapterOptions, 'PrometheusAdapterOptions');
     if ((props.pushgateway ?? true) && props.existingPushgateway !== undefined) {
-      throw propError(this, 'existingPushgateway', props.existingPushgateway instanceof PushgatewayEndpoint ? props.existingPushgateway.hostPort : props.existingPushgateway,
-        'none while the stack runs its own pushgateway (set pushgateway: false to use an existing one)');
+      throw propError(
+        this,
+        'existingPushgateway',
+        props.existingPushgateway instanceof PushgatewayEndpoint
+          ? props.existingPushgateway.hostPort
+          : props.existingPushgateway,
+        'none while the stack runs its own pushgateway (set pushgateway: false to use an existing one)',
+      );
     }
-    const ownPrometheus = props.kubePrometheusStack !== undefined ? 'kubePrometheusStack\'s' : (props.prometheus ?? true) ? 'its own' : undefined;
+    const ownPrometheus =
+      props.kubePrometheusStack !== undefined
+        ? "kubePrometheusStack's"
+        : (props.prometheus ?? true)
+          ? 'its own'
+          : undefined;
     if (ownPrometheus && props.existingPrometheusUrl !== undefined) {
-      throw propError(this, 'existingPrometheusUrl', props.existingPrometheusUrl,
-        `none while the stack queries ${ownPrometheus} Prometheus (set prometheus: false to use an existing one)`);
+      throw propError(
+        this,
+        'existingPrometheusUrl',
+        props.existingPrometheusUrl,
+        `none while the stack queries ${ownPrometheus} Prometheus (set prometheus: false to use an existing one)`,
+      );
     }
     if (props.pushgateway ?? true) {
       this.pushgateway = new Pushgateway(this, 'Pushgateway', {
-        namespace: this.namespace, name: checkServiceName(this, 'names.pushgateway', names.pushgateway), networkPolicy, allowPushFrom: props.allowPushFrom, allowScrapeFrom: props.allowScrapeFrom,
+        namespace: this.namespace,
+        name: checkServiceName(this, 'names.pushgateway', names.pushgateway),
+        networkPolicy,
+        allowPushFrom: props.allowPushFrom,
+        allowScrapeFrom: props.allowScrapeFrom,
       });
       // its user configures this stack, not the pushgateway: hints name the stack's props
       this.pushgateway._stackPath = () => this._propsPath;
@@ -236,14 +284,28 @@ export class MonitoringStack extends Construct {
     const kps = props.kubePrometheusStack;
     if (kps !== undefined) {
       checkProps(this, 'kubePrometheusStack', kps, 'KubePrometheusStackOptions');
-      if (props.prometheus === true) throw propError(this, 'prometheus', true, 'false or unset with kubePrometheusStack: its Prometheus does the scraping');
+      if (props.prometheus === true)
+        throw propError(
+          this,
+          'prometheus',
+          true,
+          'false or unset with kubePrometheusStack: its Prometheus does the scraping',
+        );
       const namespace = checkDnsLabel(this, 'kubePrometheusStack.namespace', kps.namespace ?? 'monitoring');
       this.kubePrometheusStack = {
         release: kps.release ?? DEFAULT_RELEASE,
         namespace,
-        prometheusUrl: checkUrl(this, 'kubePrometheusStack.prometheusUrl', kps.prometheusUrl ?? `http://prometheus-operated.${namespace}.svc:9090/`),
+        prometheusUrl: checkUrl(
+          this,
+          'kubePrometheusStack.prometheusUrl',
+          kps.prometheusUrl ?? `http://prometheus-operated.${namespace}.svc:9090/`,
+        ),
         interval: kps.interval ?? DEFAULT_MONITOR_INTERVAL,
-        prometheusPeer: checkPeer(this, 'kubePrometheusStack.prometheusPeer', kps.prometheusPeer ?? NetworkPeer.pods(namespace, { 'app.kubernetes.io/name': 'prometheus' })),
+        prometheusPeer: checkPeer(
+          this,
+          'kubePrometheusStack.prometheusPeer',
+          kps.prometheusPeer ?? NetworkPeer.pods(namespace, { 'app.kubernetes.io/name': 'prometheus' }),
+        ),
       };
       prometheusUrl = this.kubePrometheusStack.prometheusUrl;
       existingEndpoints.prometheusUrls.push(prometheusUrl);
@@ -259,10 +321,18 @@ export class MonitoringStack extends Construct {
         });
         this.pushgateway.allowScrapeFrom(this.kubePrometheusStack.prometheusPeer);
       }
-      scrapePods.forEach((pods, i) => this.podMonitors.push(new PodMonitor(this, `PodMonitor${i || ''}`, {
-        namespace: pods.namespace, selector: pods.podSelector, port: pods.port, path: pods.path,
-        interval: this.kubePrometheusStack!.interval, release: this.kubePrometheusStack!.release,
-      })));
+      scrapePods.forEach((pods, i) =>
+        this.podMonitors.push(
+          new PodMonitor(this, `PodMonitor${i || ''}`, {
+            namespace: pods.namespace,
+            selector: pods.podSelector,
+            port: pods.port,
+            path: pods.path,
+            interval: this.kubePrometheusStack!.interval,
+            release: this.kubePrometheusStack!.release,
+          }),
+        ),
+      );
     } else if (props.prometheus ?? true) {
       this.prometheus = new PrometheusServer(this, 'Prometheus', {
         namespace: this.namespace,
@@ -275,11 +345,20 @@ export class MonitoringStack extends Construct {
       this.prometheus._stackPath = () => this._propsPath;
       this.pushgateway?.allowScrapeFrom(this.prometheus.peer);
       this.scrapeInterval = this.prometheus.scrapeInterval;
-      checkArray(this, 'allowQueryFrom', props.allowQueryFrom, 'NetworkPeer').forEach((p) => this.prometheus!.allowQueryFrom(p));
+      checkArray(this, 'allowQueryFrom', props.allowQueryFrom, 'NetworkPeer').forEach((p) =>
+        this.prometheus!.allowQueryFrom(p),
+      );
       prometheusUrl = this.prometheus.url;
     } else {
       // the existing Prometheus's interval, when given: the rules' stale window must cover it
-      if (props.scrapeInterval !== undefined) this.scrapeInterval = checkDuration(this, 'scrapeInterval', props.scrapeInterval, Duration.seconds(1), Duration.minutes(10));
+      if (props.scrapeInterval !== undefined)
+        this.scrapeInterval = checkDuration(
+          this,
+          'scrapeInterval',
+          props.scrapeInterval,
+          Duration.seconds(1),
+          Duration.minutes(10),
+        );
       if ((props.adapter ?? true) || props.existingPrometheusUrl !== undefined) {
         prometheusUrl = checkUrl(this, 'existingPrometheusUrl', props.existingPrometheusUrl as string);
         existingEndpoints.prometheusUrls.push(prometheusUrl);
@@ -304,8 +383,12 @@ export class MonitoringStack extends Construct {
       });
       if (this.prometheus && networkPolicy && this.adapter.hostNetwork && this.adapter.queryPeers.length === 0) {
         // its queries come from its node's address: a pod selector would not admit them on Calico or Cilium
-        throw propError(this, 'adapterOptions.nodeCidrs', adapterOptions?.nodeCidrs,
-          'the address ranges of the nodes (CIDR, e.g. ["10.0.0.0/16"]) with adapterOptions.hostNetwork, so that the Prometheus NetworkPolicy admits the adapter\'s queries from its node\'s address (or networkPolicies: false)');
+        throw propError(
+          this,
+          'adapterOptions.nodeCidrs',
+          adapterOptions?.nodeCidrs,
+          'the address ranges of the nodes (CIDR, e.g. ["10.0.0.0/16"]) with adapterOptions.hostNetwork, so that the Prometheus NetworkPolicy admits the adapter\'s queries from its node\'s address (or networkPolicies: false)',
+        );
       }
       this.adapter.queryPeers.forEach((p) => this.prometheus?.allowQueryFrom(p));
     }
@@ -321,7 +404,10 @@ export class MonitoringStack extends Construct {
     this.namespaceUsed = true;
     if (this.createNamespace) {
       (this as { namespaceObject?: k8s.KubeNamespace }).namespaceObject = new k8s.KubeNamespace(this, 'Namespace', {
-        metadata: { name: this.namespace, labels: recommendedLabels({ name: 'monitoring', instance: this.namespace, component: 'namespace' }) },
+        metadata: {
+          name: this.namespace,
+          labels: recommendedLabels({ name: 'monitoring', instance: this.namespace, component: 'namespace' }),
+        },
       });
     } else {
       new ExistingNamespaces(this, 'ExistingNamespace', { names: [this.namespace] });

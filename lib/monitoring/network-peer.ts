@@ -53,7 +53,8 @@ export class NetworkPeer {
   }
 }
 
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(3[0-2]|[12]?\d)$/;
 const IPV6_CIDR = /^[0-9a-fA-F:]*:[0-9a-fA-F:.]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
@@ -63,18 +64,42 @@ const IPV6_CIDR = /^[0-9a-fA-F:]*:[0-9a-fA-F:.]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
  * An ipBlock must be a CIDR narrower than everything (`/0` would admit every address).
  */
 export function checkPeer(scope: IConstruct, prop: string, peer: NetworkPeer): NetworkPeer {
-  if (!(peer instanceof NetworkPeer)) throw propError(scope, prop, peer, 'a NetworkPeer (NetworkPeer.pods(namespace, labels) or NetworkPeer.ipBlock(cidr))');
+  if (!(peer instanceof NetworkPeer))
+    throw propError(
+      scope,
+      prop,
+      peer,
+      'a NetworkPeer (NetworkPeer.pods(namespace, labels) or NetworkPeer.ipBlock(cidr))',
+    );
   if (peer.cidr !== undefined) {
-    if (typeof peer.cidr !== 'string' || !(IPV4_CIDR.test(peer.cidr) || IPV6_CIDR.test(peer.cidr)) || /\/0$/.test(peer.cidr)) {
-      throw propError(scope, `${prop}.cidr`, peer.cidr, 'an IPv4 or IPv6 CIDR with a prefix length of at least 1, e.g. "10.0.0.0/16"');
+    if (
+      typeof peer.cidr !== 'string' ||
+      !(IPV4_CIDR.test(peer.cidr) || IPV6_CIDR.test(peer.cidr)) ||
+      /\/0$/.test(peer.cidr)
+    ) {
+      throw propError(
+        scope,
+        `${prop}.cidr`,
+        peer.cidr,
+        'an IPv4 or IPv6 CIDR with a prefix length of at least 1, e.g. "10.0.0.0/16"',
+      );
     }
     return peer;
   }
   checkDnsLabel(scope, `${prop}.namespace`, peer.namespace);
   const labels = peer.podLabels;
-  if (labels === null || typeof labels !== 'object' || Object.keys(labels).length === 0
-    || Object.entries(labels).some(([k, v]) => !LABEL_KEY.test(k) || !isLabelValue(v))) {
-    throw propError(scope, `${prop}.podLabels`, labels, 'at least one valid Kubernetes label, so that only those pods are admitted');
+  if (
+    labels === null ||
+    typeof labels !== 'object' ||
+    Object.keys(labels).length === 0 ||
+    Object.entries(labels).some(([k, v]) => !LABEL_KEY.test(k) || !isLabelValue(v))
+  ) {
+    throw propError(
+      scope,
+      `${prop}.podLabels`,
+      labels,
+      'at least one valid Kubernetes label, so that only those pods are admitted',
+    );
   }
   return peer;
 }
@@ -94,14 +119,23 @@ export interface IngressPolicyOptions {
  * in the words of what the user configures: the server's own `method` and `networkPolicy`, or, for a server a
  * MonitoringStack built, the stack's props (`stackPath()`: '' on its own, 'monitoring.' in the chart).
  */
-export function requirePeers(scope: IConstruct, peers: () => NetworkPeer[], problem: string, method: string, whom: string, stackPath: () => string | undefined): void {
+export function requirePeers(
+  scope: IConstruct,
+  peers: () => NetworkPeer[],
+  problem: string,
+  method: string,
+  whom: string,
+  stackPath: () => string | undefined,
+): void {
   scope.node.addValidation({
     validate: () => {
       if (peers().length > 0) return [];
       const at = stackPath();
-      return [at === undefined
-        ? `${problem}: call ${method}(NetworkPeer.pods(namespace, labels)) for ${whom}, or set networkPolicy: false`
-        : `${problem}: give ${at}${method}: [NetworkPeer.pods(namespace, labels)] for ${whom}, or set ${at}networkPolicies: false`];
+      return [
+        at === undefined
+          ? `${problem}: call ${method}(NetworkPeer.pods(namespace, labels)) for ${whom}, or set networkPolicy: false`
+          : `${problem}: give ${at}${method}: [NetworkPeer.pods(namespace, labels)] for ${whom}, or set ${at}networkPolicies: false`,
+      ];
     },
   });
 }
@@ -116,10 +150,12 @@ export function ingressPolicy(scope: Construct, id: string, o: IngressPolicyOpti
     return {
       podSelector: { matchLabels: o.podSelector },
       policyTypes: ['Ingress'],
-      ingress: [{
-        ...(peers ? { from: compactPeers(peers) } : {}),
-        ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(o.port) }],
-      }],
+      ingress: [
+        {
+          ...(peers ? { from: compactPeers(peers) } : {}),
+          ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(o.port) }],
+        },
+      ],
     };
   };
   return new ApiObject(scope, id, {
@@ -145,7 +181,10 @@ export function compactPeers(peers: NetworkPeer[]): k8s.NetworkPolicyPeer[] {
   }
   const result: k8s.NetworkPolicyPeer[] = [];
   for (const group of groups.values()) {
-    const varying = group.length > 1 ? Object.keys(group[0].podLabels).filter((k) => new Set(group.map((p) => p.podLabels[k])).size > 1) : [];
+    const varying =
+      group.length > 1
+        ? Object.keys(group[0].podLabels).filter((k) => new Set(group.map((p) => p.podLabels[k])).size > 1)
+        : [];
     if (varying.length !== 1) {
       result.push(...group.map((p) => p._toKube()));
       continue;

@@ -2,7 +2,14 @@ import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkDnsLabel, checkServiceName, propError } from '../_checks';
 import { recommendedLabels } from '../labels';
-import { checkInterval, checkNamespaces, checkRelease, DEFAULT_MONITOR_INTERVAL, DEFAULT_RELEASE, RELEASE_LABEL } from './_monitor';
+import {
+  checkInterval,
+  checkNamespaces,
+  checkRelease,
+  DEFAULT_MONITOR_INTERVAL,
+  DEFAULT_RELEASE,
+  RELEASE_LABEL,
+} from './_monitor';
 import { checkProps } from '../_props';
 
 export interface PodMonitorProps {
@@ -81,12 +88,17 @@ export class PodMonitor extends Construct {
       metadata: {
         name: this.name,
         namespace: this.namespace,
-        labels: { ...recommendedLabels({ name: 'interlok', instance: this.name, component: 'pod-monitor' }), [RELEASE_LABEL]: this.release },
+        labels: {
+          ...recommendedLabels({ name: 'interlok', instance: this.name, component: 'pod-monitor' }),
+          [RELEASE_LABEL]: this.release,
+        },
       },
       spec: {
         selector: { matchLabels: props.selector },
         namespaceSelector: { matchNames: namespaces },
-        podMetricsEndpoints: [{ port, path: props.path ?? '/prometheus/metrics', interval, honorLabels: props.honorLabels ?? false }],
+        podMetricsEndpoints: [
+          { port, path: props.path ?? '/prometheus/metrics', interval, honorLabels: props.honorLabels ?? false },
+        ],
       },
     });
   }

@@ -3,7 +3,19 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AppIndex } from '../_app-index';
 import * as k8s from '../../imports/k8s';
-import { checkArray, checkDnsLabel, checkDnsSubdomain, checkDuration, checkImage, checkInteger, checkPort, checkResources, checkServiceName, checkUrl, propError } from '../_checks';
+import {
+  checkArray,
+  checkDnsLabel,
+  checkDnsSubdomain,
+  checkDuration,
+  checkImage,
+  checkInteger,
+  checkPort,
+  checkResources,
+  checkServiceName,
+  checkUrl,
+  propError,
+} from '../_checks';
 import { checksum, emptyDirVolume, httpProbe, podDisruptionBudget, renderResources } from '../_pod';
 import { AdapterRule } from '../adapter-rule';
 import { ExistingEndpoints, hostPortOf, serviceKey } from '../existing-endpoints';
@@ -14,7 +26,12 @@ import { checkPeer, ingressPolicy, NetworkPeer } from './network-peer';
 import { checkProps } from '../_props';
 import { DEFAULT_NAMES } from './monitoring-names';
 import { DEFAULT_SCRAPE_SECONDS } from '../model/intervals';
-import { ADAPTER_APP_NAME, ADAPTER_RESOURCE_READER_RULES, AUTH_DELEGATOR_CLUSTER_ROLE, AUTH_READER_ROLE } from './_adapter-access';
+import {
+  ADAPTER_APP_NAME,
+  ADAPTER_RESOURCE_READER_RULES,
+  AUTH_DELEGATOR_CLUSTER_ROLE,
+  AUTH_READER_ROLE,
+} from './_adapter-access';
 
 /** How the API server trusts the adapter's serving certificate. */
 export class ApiServiceTls {
@@ -63,7 +80,8 @@ export interface PrometheusAdapterProps extends PrometheusAdapterOptions {
    */
   readonly namespace?: string;
   /**
-   * Name of the ServiceAccount, Deployment, Service and ConfigMap (the guide's, `MonitoringNames.guide()`: `prometheus-adapter`).
+   * Name of the ServiceAccount, Deployment, Service and ConfigMap (the guide's, `MonitoringNames.guide()`:
+   * `prometheus-adapter`).
    * @default 'interlok-scaling-adapter' (MonitoringNames.ours())
    */
   readonly name?: string;
@@ -91,7 +109,8 @@ export interface PrometheusAdapterProps extends PrometheusAdapterOptions {
    */
   readonly resources?: kplus.ContainerResources;
   /**
-   * A NetworkPolicy admitting only the adapter's port (from anywhere: the API server calls from outside the pod network).
+   * A NetworkPolicy admitting only the adapter's port (from anywhere: the API server calls from outside the pod
+   * network).
    * @default true
    */
   readonly networkPolicy?: boolean;
@@ -151,8 +170,13 @@ export const ADAPTER_PORT = 6443;
 export const ADAPTER_HOST_NETWORK_PORT = 7443;
 /** Ports that Kubernetes' own components hold on a node: a hostNetwork adapter there cannot bind them. */
 const NODE_PORTS_TAKEN: Record<number, string> = {
-  2379: 'etcd', 2380: 'etcd', 6443: 'kube-apiserver', 10250: 'the kubelet', 10256: 'kube-proxy',
-  10257: 'kube-controller-manager', 10259: 'kube-scheduler',
+  2379: 'etcd',
+  2380: 'etcd',
+  6443: 'kube-apiserver',
+  10250: 'the kubelet',
+  10256: 'kube-proxy',
+  10257: 'kube-controller-manager',
+  10259: 'kube-scheduler',
 };
 const CERT_DIR = '/var/run/serving-cert';
 
@@ -198,9 +222,25 @@ export class PrometheusAdapter extends Construct {
     this.name = checkServiceName(this, 'name', props.name ?? DEFAULT_NAMES.adapter);
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? DEFAULT_NAMES.namespace);
     this.prometheusUrl = checkUrl(this, 'prometheusUrl', props.prometheusUrl);
-    const image = checkImage(this, 'image', props.image ?? 'registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0');
-    const scrape = checkDuration(this, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(DEFAULT_SCRAPE_SECONDS), Duration.seconds(1), Duration.hours(1));
-    this.relistInterval = checkDuration(this, 'relistInterval', props.relistInterval ?? Duration.minutes(1), scrape, Duration.hours(1));
+    const image = checkImage(
+      this,
+      'image',
+      props.image ?? 'registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0',
+    );
+    const scrape = checkDuration(
+      this,
+      'scrapeInterval',
+      props.scrapeInterval ?? Duration.seconds(DEFAULT_SCRAPE_SECONDS),
+      Duration.seconds(1),
+      Duration.hours(1),
+    );
+    this.relistInterval = checkDuration(
+      this,
+      'relistInterval',
+      props.relistInterval ?? Duration.minutes(1),
+      scrape,
+      Duration.hours(1),
+    );
     const tls = props.tls ?? ApiServiceTls.insecureSkipTlsVerify();
     if (!(tls instanceof ApiServiceTls)) throw propError(this, 'tls', tls, 'an ApiServiceTls');
     if (tls.servingCertSecret !== undefined) checkDnsSubdomain(this, 'tls.servingCertSecret', tls.servingCertSecret);
@@ -212,22 +252,46 @@ export class PrometheusAdapter extends Construct {
     }
     checkArray(this, 'rules', props.rules, 'AdapterRule').forEach((r) => this.addRule(r));
     this.replicas = checkInteger(this, 'replicas', props.replicas ?? 2, 1, 10);
-    const priorityClassName = props.priorityClassName === undefined ? undefined : checkDnsSubdomain(this, 'priorityClassName', props.priorityClassName);
-    if (props.hostNetwork !== undefined && typeof props.hostNetwork !== 'boolean') throw propError(this, 'hostNetwork', props.hostNetwork, 'true or false');
+    const priorityClassName =
+      props.priorityClassName === undefined
+        ? undefined
+        : checkDnsSubdomain(this, 'priorityClassName', props.priorityClassName);
+    if (props.hostNetwork !== undefined && typeof props.hostNetwork !== 'boolean')
+      throw propError(this, 'hostNetwork', props.hostNetwork, 'true or false');
     this.hostNetwork = props.hostNetwork ?? false;
-    this.securePort = checkPort(this, 'securePort', props.securePort ?? (this.hostNetwork ? ADAPTER_HOST_NETWORK_PORT : ADAPTER_PORT));
+    this.securePort = checkPort(
+      this,
+      'securePort',
+      props.securePort ?? (this.hostNetwork ? ADAPTER_HOST_NETWORK_PORT : ADAPTER_PORT),
+    );
     if (this.hostNetwork && NODE_PORTS_TAKEN[this.securePort]) {
-      throw propError(this, 'securePort', this.securePort, `a port other than ${NODE_PORTS_TAKEN[this.securePort]}'s with hostNetwork (the adapter binds it on the node), e.g. ${ADAPTER_HOST_NETWORK_PORT}`);
+      throw propError(
+        this,
+        'securePort',
+        this.securePort,
+        `a port other than ${NODE_PORTS_TAKEN[this.securePort]}'s with hostNetwork (the adapter binds it on the node), e.g. ${ADAPTER_HOST_NETWORK_PORT}`,
+      );
     }
     const nodeCidrs = checkArray(this, 'nodeCidrs', props.nodeCidrs, 'CIDR strings');
     if (!this.hostNetwork && props.nodeCidrs !== undefined) {
-      throw propError(this, 'nodeCidrs', props.nodeCidrs, 'none without hostNetwork: the adapter\'s pods are admitted by their labels');
+      throw propError(
+        this,
+        'nodeCidrs',
+        props.nodeCidrs,
+        "none without hostNetwork: the adapter's pods are admitted by their labels",
+      );
     }
     this.clusterObjectPrefix = `interlok-scaling:${this.namespace}:${this.name}`;
-    if (props.externalMetrics !== undefined && typeof props.externalMetrics !== 'boolean') throw propError(this, 'externalMetrics', props.externalMetrics, 'true or false');
+    if (props.externalMetrics !== undefined && typeof props.externalMetrics !== 'boolean')
+      throw propError(this, 'externalMetrics', props.externalMetrics, 'true or false');
     this.externalMetrics = props.externalMetrics ?? true;
 
-    const app = { name: ADAPTER_APP_NAME, instance: this.name, component: 'custom-metrics-apiserver', version: imageVersion(image) };
+    const app = {
+      name: ADAPTER_APP_NAME,
+      instance: this.name,
+      component: 'custom-metrics-apiserver',
+      version: imageVersion(image),
+    };
     this.podSelector = selectorLabels(app);
     // a hostNetwork pod's traffic comes from its node's address, which no pod selector matches
     this.queryPeers = this.hostNetwork
@@ -284,10 +348,13 @@ export class PrometheusAdapter extends Construct {
     } else {
       volumes.push(emptyDirVolume('serving-cert', '16Mi'));
     }
-    const resources = props.resources !== undefined ? checkResources(this, 'resources', props.resources) : {
-      cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
-      memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
-    };
+    const resources =
+      props.resources !== undefined
+        ? checkResources(this, 'resources', props.resources)
+        : {
+            cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
+            memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
+          };
     this.deployment = singleContainerDeployment(this, 'Resource', {
       name: this.name,
       namespace: this.namespace,
@@ -316,19 +383,32 @@ export class PrometheusAdapter extends Construct {
           { name: 'config', mountPath: '/etc/adapter', readOnly: true },
           { name: 'tmp', mountPath: '/tmp' },
           // readOnly only when true: the API server drops a false one, and kubectl then sends it again on every apply
-          { name: 'serving-cert', mountPath: CERT_DIR, ...(tls.servingCertSecret !== undefined ? { readOnly: true } : {}) },
+          {
+            name: 'serving-cert',
+            mountPath: CERT_DIR,
+            ...(tls.servingCertSecret !== undefined ? { readOnly: true } : {}),
+          },
         ],
       },
     });
     this.deployment.addDependency(this.configMap, this.serviceAccount);
     this.service = clusterIpService(this, 'Service', {
-      name: this.name, namespace: this.namespace, labels, selector: this.podSelector,
-      port: 443, targetPort: 'https', portName: 'https',
+      name: this.name,
+      namespace: this.namespace,
+      labels,
+      selector: this.podSelector,
+      port: 443,
+      targetPort: 'https',
+      portName: 'https',
     });
 
     if (this.replicas > 1) {
       podDisruptionBudget(this, 'DisruptionBudget', {
-        name: this.name, namespace: this.namespace, labels, selector: this.podSelector, minAvailable: 1,
+        name: this.name,
+        namespace: this.namespace,
+        labels,
+        selector: this.podSelector,
+        minAvailable: 1,
       });
     }
 
@@ -337,7 +417,9 @@ export class PrometheusAdapter extends Construct {
         metadata: {
           name: `v1beta1.${group}`,
           labels,
-          ...(tls.mode === 'certManager' ? { annotations: { 'cert-manager.io/inject-ca-from': tls.certificate! } } : {}),
+          ...(tls.mode === 'certManager'
+            ? { annotations: { 'cert-manager.io/inject-ca-from': tls.certificate! } }
+            : {}),
         },
         spec: {
           group,
@@ -356,39 +438,64 @@ export class PrometheusAdapter extends Construct {
     if (this.externalMetrics) this.externalApiService = apiService('ExternalApiService', 'external.metrics.k8s.io');
     if (props.networkPolicy ?? true) {
       ingressPolicy(this, 'NetworkPolicy', {
-        name: this.name, namespace: this.namespace, labels, podSelector: this.podSelector, port: this.securePort, from: () => undefined,
+        name: this.name,
+        namespace: this.namespace,
+        labels,
+        podSelector: this.podSelector,
+        port: this.securePort,
+        from: () => undefined,
       });
     }
 
     const index = AppIndex.of(this);
     this.node.addValidation({
       validate: () => {
-        const errors = this.rules.length === 0 ? [`prometheus-adapter ${this.namespace}/${this.name} has no rules: it would serve no metric`] : [];
+        const errors =
+          this.rules.length === 0
+            ? [`prometheus-adapter ${this.namespace}/${this.name} has no rules: it would serve no metric`]
+            : [];
         const servedBy = new Map<string, string[]>();
-        for (const [name, rule] of [...this.rules.map((r) => [r.metricName, r] as const), ...this.rules.filter((r) => r.external).map((r) => [r.externalMetricName, r] as const)]) {
+        for (const [name, rule] of [
+          ...this.rules.map((r) => [r.metricName, r] as const),
+          ...this.rules.filter((r) => r.external).map((r) => [r.externalMetricName, r] as const),
+        ]) {
           servedBy.set(name, [...(servedBy.get(name) ?? []), rule.node.path]);
         }
         const twice = [...servedBy].filter(([, rules]) => rules.length > 1);
         if (twice.length) {
           // the adapter answers each metric name from one rule only: the HPAs of the other rules would read its query
-          errors.push(`prometheus-adapter ${this.namespace}/${this.name} serves ${twice.map(([name]) => name).join(', ')} from more than one rule `
-            + `(${twice.map(([name, rules]) => `${name}: ${rules.join(', ')}`).join('; ')}): give the HPAs on one metric one AdapterRule `
-            + '(each HPA still reads only its own Deployment\'s pods), or give each other rule a metricName and externalMetricName of its own');
+          errors.push(
+            `prometheus-adapter ${this.namespace}/${this.name} serves ${twice.map(([name]) => name).join(', ')} from more than one rule ` +
+              `(${twice.map(([name, rules]) => `${name}: ${rules.join(', ')}`).join('; ')}): give the HPAs on one metric one AdapterRule ` +
+              "(each HPA still reads only its own Deployment's pods), or give each other rule a metricName and externalMetricName of its own",
+          );
         }
         const external = this.rules.filter((r) => r.external);
         if (!this.externalMetrics && external.length) {
-          errors.push(`prometheus-adapter ${this.namespace}/${this.name} has externalMetrics: false but serves the External metric of ${external.map((r) => r.node.path).join(', ')}: set external: false on the rule (and ScaleMetric.podsAverage() on its HPA)`);
+          errors.push(
+            `prometheus-adapter ${this.namespace}/${this.name} has externalMetrics: false but serves the External metric of ${external.map((r) => r.node.path).join(', ')}: set external: false on the rule (and ScaleMetric.podsAverage() on its HPA)`,
+          );
         }
         if (this.externalMetrics && this.rules.length && !external.length) {
-          errors.push(`prometheus-adapter ${this.namespace}/${this.name} registers ${EXTERNAL_METRICS_API_SERVICE} but serves no External metric: set externalMetrics: false`);
+          errors.push(
+            `prometheus-adapter ${this.namespace}/${this.name} registers ${EXTERNAL_METRICS_API_SERVICE} but serves no External metric: set externalMetrics: false`,
+          );
         }
-        const known = index.memo('prometheus servers and declared urls', () => new Set([
-          ...index.ofType(PrometheusServer).map((p) => p.url),
-          ...index.ofType(ExistingEndpoints).flatMap((e) => e.prometheusUrls),
-        ].flatMap((u) => [hostPortOf(u), serviceKey(hostPortOf(u))])));
+        const known = index.memo(
+          'prometheus servers and declared urls',
+          () =>
+            new Set(
+              [
+                ...index.ofType(PrometheusServer).map((p) => p.url),
+                ...index.ofType(ExistingEndpoints).flatMap((e) => e.prometheusUrls),
+              ].flatMap((u) => [hostPortOf(u), serviceKey(hostPortOf(u))]),
+            ),
+        );
         const target = hostPortOf(this.prometheusUrl);
         if (!known.has(target) && !known.has(serviceKey(target, this.namespace))) {
-          errors.push(`prometheus-adapter ${this.namespace}/${this.name} queries ${this.prometheusUrl}, which this app neither synthesizes nor declares: declare it with new ExistingEndpoints(scope, id, { prometheusUrls: ['${this.prometheusUrl}'] }), or point it at a PrometheusServer of the app`);
+          errors.push(
+            `prometheus-adapter ${this.namespace}/${this.name} queries ${this.prometheusUrl}, which this app neither synthesizes nor declares: declare it with new ExistingEndpoints(scope, id, { prometheusUrls: ['${this.prometheusUrl}'] }), or point it at a PrometheusServer of the app`,
+          );
         }
         return errors;
       },

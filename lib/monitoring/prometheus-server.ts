@@ -3,7 +3,16 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import * as k8s from '../../imports/k8s';
-import { checkArray, checkDnsLabel, checkDuration, checkHostPort, checkImage, checkResources, checkServiceName, propError } from '../_checks';
+import {
+  checkArray,
+  checkDnsLabel,
+  checkDuration,
+  checkHostPort,
+  checkImage,
+  checkResources,
+  checkServiceName,
+  propError,
+} from '../_checks';
 import { checksum, emptyDirVolume, httpProbe, renderResources } from '../_pod';
 import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
 import { clusterIpService, singleContainerDeployment } from './_workload';
@@ -98,7 +107,11 @@ function podJob(pods: ScrapedPods, index: number, interval: string): Record<stri
     metrics_path: pods.path ?? '/prometheus/metrics',
     kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [pods.namespace] } }],
     relabel_configs: [
-      ...Object.entries(pods.podSelector).map(([k, v]) => ({ source_labels: [metaLabel(k)], regex: escapeRegex(v), action: 'keep' })),
+      ...Object.entries(pods.podSelector).map(([k, v]) => ({
+        source_labels: [metaLabel(k)],
+        regex: escapeRegex(v),
+        action: 'keep',
+      })),
       { source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: pods.port ?? 'http', action: 'keep' },
       { source_labels: ['__meta_kubernetes_pod_phase'], regex: 'Pending|Succeeded|Failed|Unknown', action: 'drop' },
       { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace', action: 'replace' },
@@ -115,18 +128,27 @@ function escapeRegex(value: string): string {
  * The Prometheus configuration: one pushgateway job that keeps the pushed labels (`honor_labels`), and a
  * pod-discovery job per group of scraped pods.
  */
-export function prometheusConfig(targets: string[], scrapeInterval: Duration, scrapePods: ScrapedPods[] = []): Record<string, unknown> {
+export function prometheusConfig(
+  targets: string[],
+  scrapeInterval: Duration,
+  scrapePods: ScrapedPods[] = [],
+): Record<string, unknown> {
   const interval = `${scrapeInterval.toSeconds()}s`;
   return {
     global: { scrape_interval: interval, evaluation_interval: interval },
     scrape_configs: [
-      ...(targets.length ? [{
-        job_name: PUSHGATEWAY_JOB,
-        // without it the scrape's own job/instance replace the pushed ones (renamed exported_job, exported_instance)
-        honor_labels: true,
-        scrape_interval: interval,
-        static_configs: [{ targets }],
-      }] : []),
+      ...(targets.length
+        ? [
+            {
+              job_name: PUSHGATEWAY_JOB,
+              // without it the scrape's own job/instance replace the pushed ones (renamed exported_job,
+              // exported_instance)
+              honor_labels: true,
+              scrape_interval: interval,
+              static_configs: [{ targets }],
+            },
+          ]
+        : []),
       ...scrapePods.map((p, i) => podJob(p, i, interval)),
     ],
   };
@@ -154,8 +176,20 @@ export class PrometheusServer extends Construct {
     this.name = checkServiceName(this, 'name', props.name ?? DEFAULT_NAMES.prometheus);
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? DEFAULT_NAMES.namespace);
     const image = checkImage(this, 'image', props.image ?? 'quay.io/prometheus/prometheus:v2.53.4');
-    this.scrapeInterval = checkDuration(this, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(DEFAULT_SCRAPE_SECONDS), Duration.seconds(1), Duration.seconds(INTERLOK_PUSH_SECONDS));
-    const retention = checkDuration(this, 'retention', props.retention ?? Duration.days(1), Duration.hours(1), Duration.days(365));
+    this.scrapeInterval = checkDuration(
+      this,
+      'scrapeInterval',
+      props.scrapeInterval ?? Duration.seconds(DEFAULT_SCRAPE_SECONDS),
+      Duration.seconds(1),
+      Duration.seconds(INTERLOK_PUSH_SECONDS),
+    );
+    const retention = checkDuration(
+      this,
+      'retention',
+      props.retention ?? Duration.days(1),
+      Duration.hours(1),
+      Duration.days(365),
+    );
     const targets = checkArray(this, 'pushgatewayTargets', props.pushgatewayTargets, 'host:port');
     const scrapePods = checkArray(this, 'scrapePods', props.scrapePods, 'ScrapedPods');
     if (targets.length === 0 && scrapePods.length === 0) {
@@ -181,10 +215,13 @@ export class PrometheusServer extends Construct {
       metadata: { name: this.name, namespace: this.namespace, labels },
       data: { 'prometheus.yml': this.configYaml },
     });
-    const resources = props.resources !== undefined ? checkResources(this, 'resources', props.resources) : {
-      cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
-      memory: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
-    };
+    const resources =
+      props.resources !== undefined
+        ? checkResources(this, 'resources', props.resources)
+        : {
+            cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
+            memory: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
+          };
     this.deployment = singleContainerDeployment(this, 'Resource', {
       name: this.name,
       namespace: this.namespace,
@@ -193,10 +230,7 @@ export class PrometheusServer extends Construct {
       uid: 65534,
       ...(this.serviceAccount ? { serviceAccountName: this.name } : {}),
       annotations: { 'checksum/config': checksum(this.configYaml) },
-      volumes: [
-        { name: 'config', configMap: { name: this.name } },
-        emptyDirVolume('data', '2Gi'),
-      ],
+      volumes: [{ name: 'config', configMap: { name: this.name } }, emptyDirVolume('data', '2Gi')],
       container: {
         name: 'prometheus',
         image,
@@ -220,15 +254,31 @@ export class PrometheusServer extends Construct {
     });
     this.deployment.addDependency(this.configMap);
     this.service = clusterIpService(this, 'Service', {
-      name: this.name, namespace: this.namespace, labels, selector: this.podSelector,
-      port: PROMETHEUS_SERVICE_PORT, targetPort: 'http', portName: 'http',
+      name: this.name,
+      namespace: this.namespace,
+      labels,
+      selector: this.podSelector,
+      port: PROMETHEUS_SERVICE_PORT,
+      targetPort: 'http',
+      portName: 'http',
     });
     if (props.networkPolicy ?? true) {
       ingressPolicy(this, 'NetworkPolicy', {
-        name: this.name, namespace: this.namespace, labels, podSelector: this.podSelector, port: PROMETHEUS_PORT,
+        name: this.name,
+        namespace: this.namespace,
+        labels,
+        podSelector: this.podSelector,
+        port: PROMETHEUS_PORT,
         from: () => this.clients,
       });
-      requirePeers(this, () => this.clients, `Prometheus ${this.namespace}/${this.name} admits no client`, 'allowQueryFrom', 'your prometheus-adapter', () => this._stackPath?.());
+      requirePeers(
+        this,
+        () => this.clients,
+        `Prometheus ${this.namespace}/${this.name} admits no client`,
+        'allowQueryFrom',
+        'your prometheus-adapter',
+        () => this._stackPath?.(),
+      );
     }
   }
 
@@ -257,12 +307,24 @@ export class PrometheusServer extends Construct {
     const index = AppIndex.of(this);
     this.node.addValidation({
       validate: () => {
-        const known = index.memo('pushgateway services and declared ones', () => new Set([
-          ...index.where('pushgateway services', isPushgatewayService).flatMap((s) => [`${s.name}.${s.namespace}.svc:${s.port}`]),
-          ...index.ofType(ExistingEndpoints).flatMap((e) => e.pushgateways),
-        ].flatMap((h) => [h, serviceKey(h)])));
-        return targets.filter((t) => !known.has(t) && !known.has(serviceKey(t, this.namespace))).map((t) =>
-          `Prometheus ${this.namespace}/${this.name} scrapes pushgateway ${t}, which this app neither synthesizes nor declares: declare it with new ExistingEndpoints(scope, id, { pushgateways: ['${t}'] }), or scrape a Pushgateway of the app`);
+        const known = index.memo(
+          'pushgateway services and declared ones',
+          () =>
+            new Set(
+              [
+                ...index
+                  .where('pushgateway services', isPushgatewayService)
+                  .flatMap((s) => [`${s.name}.${s.namespace}.svc:${s.port}`]),
+                ...index.ofType(ExistingEndpoints).flatMap((e) => e.pushgateways),
+              ].flatMap((h) => [h, serviceKey(h)]),
+            ),
+        );
+        return targets
+          .filter((t) => !known.has(t) && !known.has(serviceKey(t, this.namespace)))
+          .map(
+            (t) =>
+              `Prometheus ${this.namespace}/${this.name} scrapes pushgateway ${t}, which this app neither synthesizes nor declares: declare it with new ExistingEndpoints(scope, id, { pushgateways: ['${t}'] }), or scrape a Pushgateway of the app`,
+          );
       },
     });
   }

@@ -75,13 +75,21 @@ export class Pushgateway extends Construct implements IPushgatewayService {
     this.name = checkServiceName(this, 'name', props.name ?? DEFAULT_NAMES.pushgateway);
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? DEFAULT_NAMES.namespace);
     const image = checkImage(this, 'image', props.image ?? 'quay.io/prometheus/pushgateway:v1.11.3');
-    const app = { name: 'prometheus-pushgateway', instance: this.name, component: 'metrics-gateway', version: imageVersion(image) };
+    const app = {
+      name: 'prometheus-pushgateway',
+      instance: this.name,
+      component: 'metrics-gateway',
+      version: imageVersion(image),
+    };
     this.podSelector = selectorLabels(app);
     const labels = recommendedLabels(app);
-    const resources = props.resources !== undefined ? checkResources(this, 'resources', props.resources) : {
-      cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
-      memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
-    };
+    const resources =
+      props.resources !== undefined
+        ? checkResources(this, 'resources', props.resources)
+        : {
+            cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
+            memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
+          };
 
     this.deployment = singleContainerDeployment(this, 'Resource', {
       name: this.name,
@@ -95,7 +103,11 @@ export class Pushgateway extends Construct implements IPushgatewayService {
         image,
         imagePullPolicy: 'IfNotPresent',
         // on the emptyDir: groups survive a container restart (a new pod still starts empty)
-        args: [`--web.listen-address=:${PUSHGATEWAY_PORT}`, '--persistence.file=/data/pushgateway.data', '--persistence.interval=1m'],
+        args: [
+          `--web.listen-address=:${PUSHGATEWAY_PORT}`,
+          '--persistence.file=/data/pushgateway.data',
+          '--persistence.interval=1m',
+        ],
         ports: [{ name: 'http', containerPort: PUSHGATEWAY_PORT, protocol: 'TCP' }],
         readinessProbe: httpProbe('/-/ready', 'http', 10, 3),
         livenessProbe: httpProbe('/-/healthy', 'http', 20, 3),
@@ -104,22 +116,45 @@ export class Pushgateway extends Construct implements IPushgatewayService {
       },
     });
     this.service = clusterIpService(this, 'Service', {
-      name: this.name, namespace: this.namespace, labels, selector: this.podSelector,
+      name: this.name,
+      namespace: this.namespace,
+      labels,
+      selector: this.podSelector,
       // No prometheus.io/probe annotation: a chart-installed Prometheus would discover this Service by it and
       // then show a target the NetworkPolicy blocks. Scrapers are named with allowScrapeFrom instead.
-      port: PUSHGATEWAY_PORT, targetPort: 'http', portName: 'http',
+      port: PUSHGATEWAY_PORT,
+      targetPort: 'http',
+      portName: 'http',
     });
     checkArray(this, 'allowPushFrom', props.allowPushFrom, 'NetworkPeer').forEach((p) => this.allowPushFrom(p));
     checkArray(this, 'allowScrapeFrom', props.allowScrapeFrom, 'NetworkPeer').forEach((p) => this.allowScrapeFrom(p));
     this.networkPolicy = props.networkPolicy ?? true;
     if (this.networkPolicy) {
       ingressPolicy(this, 'NetworkPolicy', {
-        name: this.name, namespace: this.namespace, labels, podSelector: this.podSelector, port: PUSHGATEWAY_PORT,
+        name: this.name,
+        namespace: this.namespace,
+        labels,
+        podSelector: this.podSelector,
+        port: PUSHGATEWAY_PORT,
         from: () => [...this.pushers, ...this.scrapers],
       });
       const which = `pushgateway ${this.namespace}/${this.name}`;
-      requirePeers(this, () => this.pushers, `${which} admits no pusher`, 'allowPushFrom', 'the Interlok pods', () => this._stackPath?.());
-      requirePeers(this, () => this.scrapers, `${which} admits no scraper`, 'allowScrapeFrom', 'the Prometheus pods', () => this._stackPath?.());
+      requirePeers(
+        this,
+        () => this.pushers,
+        `${which} admits no pusher`,
+        'allowPushFrom',
+        'the Interlok pods',
+        () => this._stackPath?.(),
+      );
+      requirePeers(
+        this,
+        () => this.scrapers,
+        `${which} admits no scraper`,
+        'allowScrapeFrom',
+        'the Prometheus pods',
+        () => this._stackPath?.(),
+      );
     }
   }
 
@@ -142,7 +177,10 @@ export class Pushgateway extends Construct implements IPushgatewayService {
       }
       return { exact: new Set(this.pushers.map((p) => p._key())), namespaces };
     });
-    return byNamespace.exact.has(exact) || (byNamespace.namespaces.get(namespace) ?? []).some((p) => p.admits(namespace, podLabels));
+    return (
+      byNamespace.exact.has(exact) ||
+      (byNamespace.namespaces.get(namespace) ?? []).some((p) => p.admits(namespace, podLabels))
+    );
   }
 
   /** Lets these pods scrape (Prometheus). */

@@ -2,7 +2,14 @@ import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkDnsLabel, checkServiceName, propError } from '../_checks';
 import { recommendedLabels } from '../labels';
-import { checkInterval, checkNamespaces, checkRelease, DEFAULT_MONITOR_INTERVAL, DEFAULT_RELEASE, RELEASE_LABEL } from './_monitor';
+import {
+  checkInterval,
+  checkNamespaces,
+  checkRelease,
+  DEFAULT_MONITOR_INTERVAL,
+  DEFAULT_RELEASE,
+  RELEASE_LABEL,
+} from './_monitor';
 import { checkProps } from '../_props';
 import { DEFAULT_NAMES } from './monitoring-names';
 
@@ -71,7 +78,10 @@ export class ServiceMonitor extends Construct {
       metadata: {
         name: this.name,
         namespace: this.namespace,
-        labels: { ...recommendedLabels({ name: 'interlok', instance: this.name, component: 'service-monitor' }), [RELEASE_LABEL]: this.release },
+        labels: {
+          ...recommendedLabels({ name: 'interlok', instance: this.name, component: 'service-monitor' }),
+          [RELEASE_LABEL]: this.release,
+        },
       },
       spec: {
         selector: { matchLabels: props.selector },

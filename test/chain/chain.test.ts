@@ -9,12 +9,22 @@ import { distObjects, findObject, GUIDE_RULE, HpaSpec, hpaSpec, MetricsChain, sl
 
 const objects = distObjects();
 const prometheusYaml: string = findObject(objects, 'ConfigMap', 'interlok-scaling-prometheus').data['prometheus.yml'];
-const ourRule: AdapterRuleConfig = parse(findObject(objects, 'ConfigMap', 'interlok-scaling-adapter').data['config.yaml']).rules[0];
+const ourRule: AdapterRuleConfig = parse(
+  findObject(objects, 'ConfigMap', 'interlok-scaling-adapter').data['config.yaml'],
+).rules[0];
 const distHpa = hpaSpec(findObject(objects, 'HorizontalPodAutoscaler', 'interlok-autoscaler'));
 // The per-pod view the Pods rule of dist/ serves: what an HPA with ScaleMetric.podsAverage() (and the guide's HPA)
 // reads, and what `kubectl get --raw .../pods/*/MessageMetrics` shows. The External metric is in external.test.ts.
-const hpa: HpaSpec = { metricName: ourRule.name.as, averageValue: distHpa.averageValue, minReplicas: distHpa.minReplicas, maxReplicas: distHpa.maxReplicas };
-const RULES: Array<[string, AdapterRuleConfig]> = [['dist/ rule', ourRule], ['guide rule', GUIDE_RULE]];
+const hpa: HpaSpec = {
+  metricName: ourRule.name.as,
+  averageValue: distHpa.averageValue,
+  minReplicas: distHpa.minReplicas,
+  maxReplicas: distHpa.maxReplicas,
+};
+const RULES: Array<[string, AdapterRuleConfig]> = [
+  ['dist/ rule', ourRule],
+  ['guide rule', GUIDE_RULE],
+];
 
 let chain: MetricsChain;
 beforeAll(async () => {
@@ -22,26 +32,35 @@ beforeAll(async () => {
   // Scenarios (a) to (d) push up front so that one scrape serves them all.
   const groups: Array<[string, string, number]> = [
     ['default', 'interlok-a-1', 150],
-    ['team-a', 'interlok-b-1', 150], ['team-b', 'interlok-b-1', 10],
-    ['scenario-c', 'interlok-c-deleted', 1000], ['scenario-c', 'interlok-c-1', 300], ['scenario-c', 'interlok-c-2', 100],
+    ['team-a', 'interlok-b-1', 150],
+    ['team-b', 'interlok-b-1', 10],
+    ['scenario-c', 'interlok-c-deleted', 1000],
+    ['scenario-c', 'interlok-c-1', 300],
+    ['scenario-c', 'interlok-c-2', 100],
     ['scenario-d', 'interlok-d-1', 42],
   ];
   for (const [ns, pod, value] of groups) await chain.pushAsInterlok(ns, pod, value);
   await chain.waitFor('count(MessageMetrics)', (s) => s.length === 1 && Number(s[0].value[1]) === groups.length);
 }, 60000);
-afterAll(async () => { await chain?.stop(); });
+afterAll(async () => {
+  await chain?.stop();
+});
 
-const scraped = (pod: string, value: number) => chain.waitFor(
-  `MessageMetrics{k8s_pod_name="${pod}"}`, (s) => s.some((x) => Number(x.value[1]) === value),
-);
+const scraped = (pod: string, value: number) =>
+  chain.waitFor(`MessageMetrics{k8s_pod_name="${pod}"}`, (s) => s.some((x) => Number(x.value[1]) === value));
 
-test('the HPA in dist/ keeps the guide\'s numbers (average 100, 1..5) on the External metric of its Deployment', () => {
-  expect(distHpa).toEqual({ metricName: 'interlok_messagemetrics', averageValue: 100, minReplicas: 1, maxReplicas: 5, selector: { deployment: 'interlok' } });
+test("the HPA in dist/ keeps the guide's numbers (average 100, 1..5) on the External metric of its Deployment", () => {
+  expect(distHpa).toEqual({
+    metricName: 'interlok_messagemetrics',
+    averageValue: 100,
+    minReplicas: 1,
+    maxReplicas: 5,
+    selector: { deployment: 'interlok' },
+  });
   expect(hpa.metricName).toBe('MessageMetrics');
 });
 
-describe('(a) the guide\'s headline: 150 messages into one pod → the HPA wants 2', () => {
-
+describe("(a) the guide's headline: 150 messages into one pod → the HPA wants 2", () => {
   test.each(RULES)('%s', async (_name, rule) => {
     const d = await chain.hpaDecision(rule, hpa, { namespace: 'default', pods: ['interlok-a-1'], currentReplicas: 1 });
     expect(d.values.get('interlok-a-1')).toBe(150);
@@ -49,52 +68,91 @@ describe('(a) the guide\'s headline: 150 messages into one pod → the HPA wants
   });
 
   test('the query the adapter runs for one pod uses equality, scoped to the namespace', async () => {
-    const d = await chain.hpaDecision(ourRule, hpa, { namespace: 'default', pods: ['interlok-a-1'], currentReplicas: 1 });
-    expect(d.query).toBe('max by (k8s_pod_name) (MessageMetrics{k8s_namespace="default",k8s_pod_name="interlok-a-1"} * (time() - push_time_seconds{k8s_namespace="default",k8s_pod_name="interlok-a-1"} < bool 30))');
+    const d = await chain.hpaDecision(ourRule, hpa, {
+      namespace: 'default',
+      pods: ['interlok-a-1'],
+      currentReplicas: 1,
+    });
+    expect(d.query).toBe(
+      'max by (k8s_pod_name) (MessageMetrics{k8s_namespace="default",k8s_pod_name="interlok-a-1"} * (time() - push_time_seconds{k8s_namespace="default",k8s_pod_name="interlok-a-1"} < bool 30))',
+    );
   });
 });
 
 describe('(b) the same pod name in two namespaces never mixes', () => {
-
-  test('dist/ rule: each namespace\'s HPA sees its own pod', async () => {
-    const a = await chain.hpaDecision(ourRule, hpa, { namespace: 'team-a', pods: ['interlok-b-1'], currentReplicas: 1 });
-    const b = await chain.hpaDecision(ourRule, hpa, { namespace: 'team-b', pods: ['interlok-b-1'], currentReplicas: 1 });
+  test("dist/ rule: each namespace's HPA sees its own pod", async () => {
+    const a = await chain.hpaDecision(ourRule, hpa, {
+      namespace: 'team-a',
+      pods: ['interlok-b-1'],
+      currentReplicas: 1,
+    });
+    const b = await chain.hpaDecision(ourRule, hpa, {
+      namespace: 'team-b',
+      pods: ['interlok-b-1'],
+      currentReplicas: 1,
+    });
     expect([a.values.get('interlok-b-1'), a.desiredReplicas]).toEqual([150, 2]);
     expect([b.values.get('interlok-b-1'), b.desiredReplicas]).toEqual([10, 1]);
   });
 
   test('guide rule: its unscoped query hands both HPAs the same value, so one of them is wrong', async () => {
-    const a = await chain.hpaDecision(GUIDE_RULE, hpa, { namespace: 'team-a', pods: ['interlok-b-1'], currentReplicas: 1 });
-    const b = await chain.hpaDecision(GUIDE_RULE, hpa, { namespace: 'team-b', pods: ['interlok-b-1'], currentReplicas: 1 });
+    const a = await chain.hpaDecision(GUIDE_RULE, hpa, {
+      namespace: 'team-a',
+      pods: ['interlok-b-1'],
+      currentReplicas: 1,
+    });
+    const b = await chain.hpaDecision(GUIDE_RULE, hpa, {
+      namespace: 'team-b',
+      pods: ['interlok-b-1'],
+      currentReplicas: 1,
+    });
     expect(a.values.get('interlok-b-1')).toBe(b.values.get('interlok-b-1'));
     expect(a.desiredReplicas === 2 && b.desiredReplicas === 1).toBe(false);
   });
 });
 
 describe('(c) two live pods plus the old group of a deleted pod → the average of the live ones', () => {
-
   test.each(RULES)('%s', async (_name, rule) => {
-    const d = await chain.hpaDecision(rule, hpa, { namespace: 'scenario-c', pods: ['interlok-c-1', 'interlok-c-2'], currentReplicas: 2 });
-    expect([...d.values.entries()].sort()).toEqual([['interlok-c-1', 300], ['interlok-c-2', 100]]);
+    const d = await chain.hpaDecision(rule, hpa, {
+      namespace: 'scenario-c',
+      pods: ['interlok-c-1', 'interlok-c-2'],
+      currentReplicas: 2,
+    });
+    expect([...d.values.entries()].sort()).toEqual([
+      ['interlok-c-1', 300],
+      ['interlok-c-2', 100],
+    ]);
     expect(d.currentAverage).toBe(200);
     expect(d.desiredReplicas).toBe(4);
   });
 
   test('several pods are matched with an anchored regex', async () => {
-    const d = await chain.hpaDecision(ourRule, hpa, { namespace: 'scenario-c', pods: ['interlok-c-1', 'interlok-c-2'], currentReplicas: 2 });
+    const d = await chain.hpaDecision(ourRule, hpa, {
+      namespace: 'scenario-c',
+      pods: ['interlok-c-1', 'interlok-c-2'],
+      currentReplicas: 2,
+    });
     expect(d.query).toContain('k8s_namespace="scenario-c",k8s_pod_name=~"interlok-c-1|interlok-c-2"');
   });
 });
 
 describe('(d) labels survive the scrape', () => {
-
   test('job, k8s_namespace, k8s_pod_name as pushed; no exported_* and no instance', async () => {
     const [sample] = await chain.instantQuery('MessageMetrics{k8s_pod_name="interlok-d-1"}');
-    expect(sample.metric).toEqual({ __name__: 'MessageMetrics', job: 'interlok', k8s_namespace: 'scenario-d', k8s_pod_name: 'interlok-d-1' });
+    expect(sample.metric).toEqual({
+      __name__: 'MessageMetrics',
+      job: 'interlok',
+      k8s_namespace: 'scenario-d',
+      k8s_pod_name: 'interlok-d-1',
+    });
   });
 
   test.each(RULES)('%s serves it for the pod', async (_name, rule) => {
-    const d = await chain.hpaDecision(rule, hpa, { namespace: 'scenario-d', pods: ['interlok-d-1'], currentReplicas: 1 });
+    const d = await chain.hpaDecision(rule, hpa, {
+      namespace: 'scenario-d',
+      pods: ['interlok-d-1'],
+      currentReplicas: 1,
+    });
     expect(d.values.get('interlok-d-1')).toBe(42);
   });
 });
@@ -110,7 +168,9 @@ describe('(e) load stops → scale down', () => {
     // A pod in another namespace stays under load and pushes every 10 s as Interlok does.
     const busy = async () => chain.pushAsInterlok('scenario-e-busy', 'interlok-e-busy', 150);
     await busy();
-    const timer = setInterval(() => { void busy(); }, 10000);
+    const timer = setInterval(() => {
+      void busy();
+    }, 10000);
     try {
       await scraped('interlok-e-2', 150);
       await scraped('interlok-e-busy', 150);
@@ -123,7 +183,11 @@ describe('(e) load stops → scale down', () => {
         const d = await chain.hpaDecision(ourRule, hpa, idle);
         const elapsed = Date.now() - lastPush;
         if (elapsed < 10000) expect(d.desiredReplicas).toBe(3); // never stale within one push interval
-        const b = await chain.hpaDecision(ourRule, hpa, { namespace: 'scenario-e-busy', pods: ['interlok-e-busy'], currentReplicas: 1 });
+        const b = await chain.hpaDecision(ourRule, hpa, {
+          namespace: 'scenario-e-busy',
+          pods: ['interlok-e-busy'],
+          currentReplicas: 1,
+        });
         expect(b.values.get('interlok-e-busy')).toBe(150);
         if (d.desiredReplicas === 1) {
           expect([...d.values.values()]).toEqual([0, 0]); // reported as 0, not dropped

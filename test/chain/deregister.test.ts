@@ -13,24 +13,39 @@ import { which } from '../tools';
 const objects = distObjects();
 const prometheusYaml: string = findObject(objects, 'ConfigMap', 'interlok-scaling-prometheus').data['prometheus.yml'];
 const interlok = findObject(objects, 'Deployment', 'interlok');
-const sidecar: Manifest = interlok.spec.template.spec.containers.find((c: Manifest) => c.name === 'pushgateway-deregister');
+const sidecar: Manifest = interlok.spec.template.spec.containers.find(
+  (c: Manifest) => c.name === 'pushgateway-deregister',
+);
 const [shell, flag, script] = sidecar.lifecycle.preStop.exec.command as string[];
-const sidecarEnv: Record<string, string> = Object.fromEntries(sidecar.env.filter((e: Manifest) => 'value' in e).map((e: Manifest) => [e.name, e.value]));
+const sidecarEnv: Record<string, string> = Object.fromEntries(
+  sidecar.env.filter((e: Manifest) => 'value' in e).map((e: Manifest) => [e.name, e.value]),
+);
 const lastPushWait = Number(sidecarEnv.LAST_PUSH_WAIT);
 
 let chain: MetricsChain;
-beforeAll(async () => { chain = await MetricsChain.start(prometheusYaml); }, 60000);
-afterAll(async () => { await chain?.stop(); });
+beforeAll(async () => {
+  chain = await MetricsChain.start(prometheusYaml);
+}, 60000);
+afterAll(async () => {
+  await chain?.stop();
+});
 
 /** A stand-in for Interlok's Jetty on 8080: it listens until the JVM stops. */
 async function fakeInterlok(): Promise<Server> {
-  const server = createServer((_req, res) => { res.statusCode = 404; res.end(); });
+  const server = createServer((_req, res) => {
+    res.statusCode = 404;
+    res.end();
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return server;
 }
 
 /** Runs the preStop hook as the kubelet would: the container's env (downward API filled in) and its command. */
-function preStop(pod: string, namespace: string, interlokHttp: string): Promise<{ code: number | null; output: string }> {
+function preStop(
+  pod: string,
+  namespace: string,
+  interlokHttp: string,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const proc = spawn(which(shell), [flag, script], {
       env: {
@@ -44,28 +59,38 @@ function preStop(pod: string, namespace: string, interlokHttp: string): Promise<
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    proc.stdout.on('data', (d) => { output += d; });
-    proc.stderr.on('data', (d) => { output += d; });
+    proc.stdout.on('data', (d) => {
+      output += d;
+    });
+    proc.stderr.on('data', (d) => {
+      output += d;
+    });
     proc.on('exit', (code) => resolve({ code, output }));
   });
 }
 
-test('the sidecar waits for Interlok to stop, then one push interval: it is dist/\'s', () => {
+test("the sidecar waits for Interlok to stop, then one push interval: it is dist/'s", () => {
   expect(shell).toBe('sh');
-  expect(sidecarEnv).toMatchObject({ PUSHGATEWAY: 'interlok-scaling-pushgateway.interlok-scaling.svc:9091', INTERLOK_HTTP: '127.0.0.1:8080', LAST_PUSH_WAIT: '11' });
+  expect(sidecarEnv).toMatchObject({
+    PUSHGATEWAY: 'interlok-scaling-pushgateway.interlok-scaling.svc:9091',
+    INTERLOK_HTTP: '127.0.0.1:8080',
+    LAST_PUSH_WAIT: '11',
+  });
   // it finishes within the pod's grace period, after Interlok's preStop pause
   expect(interlok.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(5 + lastPushWait + 20);
   expect(sidecar.image).toMatch(/^curlimages\/curl:\d+\.\d+\.\d+$/);
 });
 
-test('scale 3 → 1: the two removed pods\' groups are gone within the bound, the live pod\'s group is untouched', async () => {
+test("scale 3 → 1: the two removed pods' groups are gone within the bound, the live pod's group is untouched", async () => {
   const ns = 'scale-down';
   const [live, gone1, gone2] = [1, 2, 3].map((n) => podName('interlok', n));
   for (const pod of [live, gone1, gone2]) await chain.pushAsInterlok(ns, pod, 150);
   await chain.waitFor(`count(MessageMetrics{k8s_namespace="${ns}"})`, (s) => s[0]?.value[1] === '3');
 
   const servers = await Promise.all([fakeInterlok(), fakeInterlok()]);
-  const hooks = [gone1, gone2].map((pod, i) => preStop(pod, ns, `127.0.0.1:${(servers[i].address() as AddressInfo).port}`));
+  const hooks = [gone1, gone2].map((pod, i) =>
+    preStop(pod, ns, `127.0.0.1:${(servers[i].address() as AddressInfo).port}`),
+  );
   // Interlok gets SIGTERM and stops listening; one of them pushes once more while its JVM shuts down
   await sleep(2500);
   expect((await chain.pushgatewayGroups()).map((g) => g.k8s_pod_name).sort()).toEqual([live]);

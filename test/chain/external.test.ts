@@ -17,7 +17,12 @@ const podsRule: AdapterRuleConfig = adapterConfig.rules[0];
 const hpa = hpaSpec(findObject(objects, 'HorizontalPodAutoscaler', 'interlok-autoscaler'));
 /** The same HPA for another Deployment: the selector names it. */
 const hpaFor = (deployment: string): HpaSpec => ({ ...hpa, selector: { deployment } });
-const podsHpa: HpaSpec = { metricName: podsRule.name.as, averageValue: hpa.averageValue, minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas };
+const podsHpa: HpaSpec = {
+  metricName: podsRule.name.as,
+  averageValue: hpa.averageValue,
+  minReplicas: hpa.minReplicas,
+  maxReplicas: hpa.maxReplicas,
+};
 
 let chain: MetricsChain;
 beforeAll(async () => {
@@ -25,24 +30,32 @@ beforeAll(async () => {
   const groups: Array<[string, string, number]> = [
     ['default', podName('interlok', 1), 150],
     // the same Deployment name in two namespaces, and a Deployment whose name starts like another's
-    ['team-a', podName('interlok', 1), 150], ['team-b', podName('interlok', 1), 10], ['team-a', podName('interlok-batch', 1), 900],
+    ['team-a', podName('interlok', 1), 150],
+    ['team-b', podName('interlok', 1), 10],
+    ['team-a', podName('interlok-batch', 1), 900],
     // two pods of one Deployment, and the group of a deleted pod of another ReplicaSet that still reads fresh
-    ['scenario-c', podName('interlok', 1), 300], ['scenario-c', podName('interlok', 2), 100],
+    ['scenario-c', podName('interlok', 1), 300],
+    ['scenario-c', podName('interlok', 2), 100],
   ];
   for (const [ns, pod, value] of groups) await chain.pushAsInterlok(ns, pod, value);
   await chain.waitFor('count(MessageMetrics)', (s) => s.length === 1 && Number(s[0].value[1]) === groups.length);
 }, 60000);
-afterAll(async () => { await chain?.stop(); });
-
-const decide = (namespace: string, currentReplicas: number, spec = hpa) => chain.externalDecision(externalRule, spec, { namespace, currentReplicas });
-
-test('the adapter\'s query: the HPA\'s namespace and Deployment, fresh groups only, 0 when nothing matches', async () => {
-  const d = await decide('default', 1);
-  const pods = 'interlok-[bcdfghjklmnpqrstvwxz2456789]{1,10}-[bcdfghjklmnpqrstvwxz2456789]{5}';
-  expect(d.query).toBe(`sum(max by (k8s_pod_name) (MessageMetrics{k8s_namespace="default",k8s_pod_name=~"${pods}"} * (time() - push_time_seconds{k8s_namespace="default",k8s_pod_name=~"${pods}"} < bool 30))) or vector(0)`);
+afterAll(async () => {
+  await chain?.stop();
 });
 
-test('(a) the guide\'s headline: 150 messages into one pod → the HPA wants 2', async () => {
+const decide = (namespace: string, currentReplicas: number, spec = hpa) =>
+  chain.externalDecision(externalRule, spec, { namespace, currentReplicas });
+
+test("the adapter's query: the HPA's namespace and Deployment, fresh groups only, 0 when nothing matches", async () => {
+  const d = await decide('default', 1);
+  const pods = 'interlok-[bcdfghjklmnpqrstvwxz2456789]{1,10}-[bcdfghjklmnpqrstvwxz2456789]{5}';
+  expect(d.query).toBe(
+    `sum(max by (k8s_pod_name) (MessageMetrics{k8s_namespace="default",k8s_pod_name=~"${pods}"} * (time() - push_time_seconds{k8s_namespace="default",k8s_pod_name=~"${pods}"} < bool 30))) or vector(0)`,
+  );
+});
+
+test("(a) the guide's headline: 150 messages into one pod → the HPA wants 2", async () => {
   const d = await decide('default', 1);
   expect(d.values).toEqual([150]);
   expect(d.desiredReplicas).toBe(2);
@@ -57,7 +70,7 @@ test('(b) namespaces and Deployments never mix: each HPA sees its own pods only'
   expect([batch.values, batch.desiredReplicas]).toEqual([[900], 5]);
 });
 
-test('(c) the total over the Deployment\'s pods: 400 over 2 replicas wants 4, as the Pods average (200) does', async () => {
+test("(c) the total over the Deployment's pods: 400 over 2 replicas wants 4, as the Pods average (200) does", async () => {
   const d = await decide('scenario-c', 2);
   expect(d.values).toEqual([400]);
   expect(d.currentAverage).toBe(200);
@@ -83,7 +96,9 @@ describe('idle over time (real push times)', () => {
     const lastPush = Date.now();
     const busy = async () => chain.pushAsInterlok('scenario-e-busy', podName('interlok', 1), 150);
     await busy();
-    const timer = setInterval(() => { void busy(); }, 10000);
+    const timer = setInterval(() => {
+      void busy();
+    }, 10000);
     try {
       await chain.waitFor(`MessageMetrics{k8s_pod_name="${took}"}`, (s) => s.length === 1);
       // two replicas: one took 150 messages, the other never received any (no series at all)
@@ -111,7 +126,10 @@ describe('idle over time (real push times)', () => {
   test('§2 the pushgateway replaced while idle at three replicas → minReplicas; the metric stays served', async () => {
     const pods = [1, 2, 3].map((n) => podName('interlok', n, 'z2z4z6z8z'));
     for (const pod of pods) await chain.pushAsInterlok('scenario-restart', pod, 150);
-    await chain.waitFor('count(MessageMetrics{k8s_namespace="scenario-restart"})', (s) => s.length === 1 && s[0].value[1] === '3');
+    await chain.waitFor(
+      'count(MessageMetrics{k8s_namespace="scenario-restart"})',
+      (s) => s.length === 1 && s[0].value[1] === '3',
+    );
     expect((await decide('scenario-restart', 3)).desiredReplicas).toBe(5);
 
     await chain.replacePushgatewayWithEmptyOne();
@@ -120,7 +138,11 @@ describe('idle over time (real push times)', () => {
     expect(d.query).not.toBe(''); // discovered through the pushgateway's own pushgateway_build_info
     expect(d.values).toEqual([0]);
     expect(d.desiredReplicas).toBe(1);
-    const held = await chain.hpaDecision(podsRule, podsHpa, { namespace: 'scenario-restart', pods, currentReplicas: 3 });
+    const held = await chain.hpaDecision(podsRule, podsHpa, {
+      namespace: 'scenario-restart',
+      pods,
+      currentReplicas: 3,
+    });
     expect(held.desiredReplicas).toBe(3);
   }, 120000);
 });

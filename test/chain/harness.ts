@@ -5,8 +5,16 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import {
-  AdapterRuleConfig, desiredReplicas, desiredReplicasExternal, externalValues, PodsMetricRequest, podValues,
-  ReplicaCalculation, renderExternalMetricsQuery, renderMetricsQuery, VectorSample,
+  AdapterRuleConfig,
+  desiredReplicas,
+  desiredReplicasExternal,
+  externalValues,
+  PodsMetricRequest,
+  podValues,
+  ReplicaCalculation,
+  renderExternalMetricsQuery,
+  renderMetricsQuery,
+  VectorSample,
 } from '../../lib';
 import { apiMetricName, labelForResource } from '../../lib/model/adapter-query';
 import { which } from '../tools';
@@ -16,7 +24,8 @@ export type Manifest = Record<string, any>;
 /** The objects of the committed dist/ that `kubectl apply -f dist/` applies (its own files, not extras/). */
 export function distObjects(): Manifest[] {
   const dir = join(__dirname, '..', '..', 'dist');
-  return readdirSync(dir).filter((f) => statSync(join(dir, f)).isFile())
+  return readdirSync(dir)
+    .filter((f) => statSync(join(dir, f)).isFile())
     .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf-8')).map((d) => d.toJSON()));
 }
 
@@ -90,7 +99,9 @@ async function waitReady(url: string, proc: ChildProcess, log: () => string, tim
     if (proc.exitCode !== null) throw new Error(`${url}: process exited ${proc.exitCode}\n${log()}`);
     try {
       if ((await fetch(url)).ok) return;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await sleep(100);
   }
   throw new Error(`${url} not ready after ${timeoutMs} ms\n${log()}`);
@@ -121,12 +132,14 @@ export class MetricsChain {
 
     const config = parse(prometheusYaml);
     const jobs = config.scrape_configs as Manifest[];
-    if (jobs.length !== 1 || jobs[0].static_configs.length !== 1) throw new Error('expected one static pushgateway job');
+    if (jobs.length !== 1 || jobs[0].static_configs.length !== 1)
+      throw new Error('expected one static pushgateway job');
     jobs[0].static_configs[0].targets = [`127.0.0.1:${pgwPort}`];
     chain.configFile = join(dir, 'prometheus.yml');
     writeFileSync(chain.configFile, stringify(config));
     chain.spawn(which('prometheus'), [
-      `--config.file=${chain.configFile}`, `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--config.file=${chain.configFile}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${promPort}`,
     ]);
     await waitReady(`${chain.prometheusUrl}/-/ready`, chain.procs[1], () => chain.logs());
@@ -137,23 +150,33 @@ export class MetricsChain {
    * A real Prometheus only, for scrape mode: the synthesized config with each pod-discovery job's Kubernetes
    * discovery and relabelling replaced by what they produce, static targets labelled `namespace` and `pod`.
    */
-  public static async startScraping(prometheusYaml: string, targets: Array<{ address: string; namespace: string; pod: string }>): Promise<MetricsChain> {
+  public static async startScraping(
+    prometheusYaml: string,
+    targets: Array<{ address: string; namespace: string; pod: string }>,
+  ): Promise<MetricsChain> {
     const dir = mkdtempSync(join(tmpdir(), 'interlok-scrape-'));
     const promPort = await freePort();
     const chain = new MetricsChain(dir, '', `http://127.0.0.1:${promPort}`);
     const config = parse(prometheusYaml);
     const jobs = (config.scrape_configs as Manifest[]).filter((j) => j.kubernetes_sd_configs);
-    if (jobs.length !== 1 || config.scrape_configs.length !== 1) throw new Error('expected one pod-discovery job and nothing else');
+    if (jobs.length !== 1 || config.scrape_configs.length !== 1)
+      throw new Error('expected one pod-discovery job and nothing else');
     const job = jobs[0];
-    const relabelled = job.relabel_configs.filter((r: Manifest) => r.action === 'replace').map((r: Manifest) => r.target_label).sort();
-    if (JSON.stringify(relabelled) !== JSON.stringify(['namespace', 'pod'])) throw new Error(`the job relabels to ${relabelled}`);
+    const relabelled = job.relabel_configs
+      .filter((r: Manifest) => r.action === 'replace')
+      .map((r: Manifest) => r.target_label)
+      .sort();
+    if (JSON.stringify(relabelled) !== JSON.stringify(['namespace', 'pod']))
+      throw new Error(`the job relabels to ${relabelled}`);
     delete job.kubernetes_sd_configs;
     delete job.relabel_configs;
     job.static_configs = targets.map((t) => ({ targets: [t.address], labels: { namespace: t.namespace, pod: t.pod } }));
     chain.configFile = join(dir, 'prometheus.yml');
     writeFileSync(chain.configFile, stringify(config));
     const proc = chain.spawn(which('prometheus'), [
-      `--config.file=${chain.configFile}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`,
+      `--config.file=${chain.configFile}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
     ]);
     await waitReady(`${chain.prometheusUrl}/-/ready`, proc, () => chain.logs());
     return chain;
@@ -164,7 +187,11 @@ export class MetricsChain {
   private pushgatewayRuns = 0;
   private readonly output: string[] = [];
 
-  private constructor(public readonly dir: string, public readonly pushgatewayUrl: string, public readonly prometheusUrl: string) {}
+  private constructor(
+    public readonly dir: string,
+    public readonly pushgatewayUrl: string,
+    public readonly prometheusUrl: string,
+  ) {}
 
   private spawn(cmd: string, args: string[]): ChildProcess {
     const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -213,13 +240,17 @@ export class MetricsChain {
 
   /** What Interlok's PrometheusMetricsAdapter does every 10 s: pushAdd (POST) of one counter to its group. */
   public async pushAsInterlok(namespace: string, pod: string, value: number, metric = 'MessageMetrics'): Promise<void> {
-    const body = `# HELP ${metric} Number of messages processed for the workflow interceptor named ${metric}\n`
-      + `# TYPE ${metric} counter\n${metric} ${value.toFixed(1)}\n`;
-    const res = await fetch(`${this.pushgatewayUrl}/metrics/job/interlok/k8s_namespace/${namespace}/k8s_pod_name/${pod}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' },
-      body,
-    });
+    const body =
+      `# HELP ${metric} Number of messages processed for the workflow interceptor named ${metric}\n` +
+      `# TYPE ${metric} counter\n${metric} ${value.toFixed(1)}\n`;
+    const res = await fetch(
+      `${this.pushgatewayUrl}/metrics/job/interlok/k8s_namespace/${namespace}/k8s_pod_name/${pod}`,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' },
+        body,
+      },
+    );
     if (res.status !== 200 && res.status !== 202) throw new Error(`push failed: ${res.status} ${await res.text()}`);
   }
 
@@ -228,7 +259,8 @@ export class MetricsChain {
     for (const [k, v] of Object.entries(params)) for (const x of ([] as string[]).concat(v)) qs.append(k, x);
     const res = await fetch(`${this.prometheusUrl}${path}?${qs}`);
     const json: any = await res.json();
-    if (json.status !== 'success') throw new Error(`${path} ${JSON.stringify(params)}: ${json.errorType}: ${json.error}`);
+    if (json.status !== 'success')
+      throw new Error(`${path} ${JSON.stringify(params)}: ${json.errorType}: ${json.error}`);
     return json.data;
   }
 
@@ -240,11 +272,15 @@ export class MetricsChain {
 
   public async series(match: string, maxAgeSeconds: number): Promise<Record<string, string>[]> {
     const now = Date.now() / 1000;
-    return this.api('/api/v1/series', { 'match[]': match, 'start': String(now - maxAgeSeconds), 'end': String(now) });
+    return this.api('/api/v1/series', { 'match[]': match, start: String(now - maxAgeSeconds), end: String(now) });
   }
 
   /** Waits until Prometheus has scraped a sample for which `ok` holds. */
-  public async waitFor(query: string, ok: (samples: VectorSample[]) => boolean, timeoutMs = 30000): Promise<VectorSample[]> {
+  public async waitFor(
+    query: string,
+    ok: (samples: VectorSample[]) => boolean,
+    timeoutMs = 30000,
+  ): Promise<VectorSample[]> {
     const deadline = Date.now() + timeoutMs;
     let last: VectorSample[] = [];
     while (Date.now() < deadline) {
@@ -260,7 +296,11 @@ export class MetricsChain {
    * both resource labels present), the expanded metricsQuery run as an instant query, results mapped to pods,
    * then the replica calculation.
    */
-  public async hpaDecision(rule: AdapterRuleConfig, hpa: HpaSpec, request: PodsMetricRequest & { currentReplicas: number }): Promise<HpaDecision> {
+  public async hpaDecision(
+    rule: AdapterRuleConfig,
+    hpa: HpaSpec,
+    request: PodsMetricRequest & { currentReplicas: number },
+  ): Promise<HpaDecision> {
     const namespaceLabel = labelForResource(rule, 'namespace');
     const podLabel = labelForResource(rule, 'pod');
     const discovered = (await this.series(rule.seriesQuery, 60))
@@ -280,21 +320,36 @@ export class MetricsChain {
    * and name mapping), the query built as BuildExternal does from the HPA's selector and namespace, its values
    * summed by the HPA.
    */
-  public async externalDecision(rule: AdapterRuleConfig, hpa: HpaSpec, request: { namespace: string; currentReplicas: number }): Promise<ExternalDecision> {
+  public async externalDecision(
+    rule: AdapterRuleConfig,
+    hpa: HpaSpec,
+    request: { namespace: string; currentReplicas: number },
+  ): Promise<ExternalDecision> {
     const discovered = (await this.series(rule.seriesQuery, 60))
       .map((s) => ({ series: s.__name__, api: apiMetricName(rule, s.__name__) }))
       .filter((s) => s.api === hpa.metricName);
-    const calc = (values: number[]) => desiredReplicasExternal({
-      currentReplicas: request.currentReplicas, values, targetAverageValue: hpa.averageValue,
-      minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas,
-    });
+    const calc = (values: number[]) =>
+      desiredReplicasExternal({
+        currentReplicas: request.currentReplicas,
+        values,
+        targetAverageValue: hpa.averageValue,
+        minReplicas: hpa.minReplicas,
+        maxReplicas: hpa.maxReplicas,
+      });
     if (discovered.length === 0) return { values: [], query: '', ...calc([]) };
-    const query = renderExternalMetricsQuery(rule, discovered[0].series, { namespace: request.namespace, metricSelector: hpa.selector });
+    const query = renderExternalMetricsQuery(rule, discovered[0].series, {
+      namespace: request.namespace,
+      metricSelector: hpa.selector,
+    });
     const values = externalValues(await this.instantQuery(query));
     return { values, query, ...calc(values) };
   }
 
-  private calc(hpa: HpaSpec, request: PodsMetricRequest & { currentReplicas: number }, values: Map<string, number>): ReplicaCalculation {
+  private calc(
+    hpa: HpaSpec,
+    request: PodsMetricRequest & { currentReplicas: number },
+    values: Map<string, number>,
+  ): ReplicaCalculation {
     return desiredReplicas({
       currentReplicas: request.currentReplicas,
       pods: request.pods,
@@ -321,7 +376,11 @@ export interface HpaDecision extends ReplicaCalculation {
  * one element is KEDA's `returned multiple elements` error, none reads 0 with `ignoreNullValues`), the value as a
  * milli-quantity, then the External AverageValue calculation with minReplicas = max(minReplicaCount, 1).
  */
-export async function kedaDecision(chain: MetricsChain, scaledObject: Manifest, currentReplicas: number): Promise<ExternalDecision> {
+export async function kedaDecision(
+  chain: MetricsChain,
+  scaledObject: Manifest,
+  currentReplicas: number,
+): Promise<ExternalDecision> {
   const trigger = scaledObject.spec.triggers[0];
   if (trigger.metricType !== 'AverageValue') throw new Error(`metricType ${trigger.metricType}`);
   const query: string = trigger.metadata.query;
@@ -329,8 +388,11 @@ export async function kedaDecision(chain: MetricsChain, scaledObject: Manifest, 
   if (samples.length > 1) throw new Error(`prometheus query ${query} returned multiple elements`);
   const values = externalValues(samples);
   const calc = desiredReplicasExternal({
-    currentReplicas, values: values.length ? values : [0], targetAverageValue: Number(trigger.metadata.threshold),
-    minReplicas: Math.max(scaledObject.spec.minReplicaCount ?? 0, 1), maxReplicas: scaledObject.spec.maxReplicaCount ?? 100,
+    currentReplicas,
+    values: values.length ? values : [0],
+    targetAverageValue: Number(trigger.metadata.threshold),
+    minReplicas: Math.max(scaledObject.spec.minReplicaCount ?? 0, 1),
+    maxReplicas: scaledObject.spec.maxReplicaCount ?? 100,
   });
   return { values, query, ...calc };
 }

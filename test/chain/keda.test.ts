@@ -17,9 +17,13 @@ const guideSo = findObject(objects, 'ScaledObject', 'interlok');
 function scaledObject(namespace: string, name: string): Manifest {
   const c = demoChart(Testing.app(), 'x', { scaler: Scaler.keda() });
   new KedaScaledObject(c, `So-${namespace}-${name}`, {
-    target: ScaleTarget.deployment(name, namespace), rule: c.rule, serverAddress: 'http://interlok-scaling-prometheus.interlok-scaling.svc:80',
+    target: ScaleTarget.deployment(name, namespace),
+    rule: c.rule,
+    serverAddress: 'http://interlok-scaling-prometheus.interlok-scaling.svc:80',
   });
-  return Testing.synth(c).find((o) => o.kind === 'ScaledObject' && o.metadata.namespace === namespace && o.metadata.name === name)!;
+  return Testing.synth(c).find(
+    (o) => o.kind === 'ScaledObject' && o.metadata.namespace === namespace && o.metadata.name === name,
+  )!;
 }
 
 let chain: MetricsChain;
@@ -27,21 +31,32 @@ beforeAll(async () => {
   chain = await MetricsChain.start(prometheusYaml);
   const groups: Array<[string, string, number]> = [
     ['default', podName('interlok', 1), 150],
-    ['team-a', podName('interlok', 1), 150], ['team-b', podName('interlok', 1), 10], ['team-a', podName('interlok-batch', 1), 900],
-    ['scenario-c', podName('interlok', 1), 300], ['scenario-c', podName('interlok', 2), 100],
+    ['team-a', podName('interlok', 1), 150],
+    ['team-b', podName('interlok', 1), 10],
+    ['team-a', podName('interlok-batch', 1), 900],
+    ['scenario-c', podName('interlok', 1), 300],
+    ['scenario-c', podName('interlok', 2), 100],
   ];
   for (const [ns, pod, value] of groups) await chain.pushAsInterlok(ns, pod, value);
   await chain.waitFor('count(MessageMetrics)', (s) => s.length === 1 && Number(s[0].value[1]) === groups.length);
 }, 60000);
-afterAll(async () => { await chain?.stop(); });
-
-test('the ScaledObject: the guide\'s target, AverageValue 100, 1..5, the stack\'s Prometheus', () => {
-  expect(guideSo.spec.minReplicaCount).toBe(1);
-  expect(guideSo.spec.triggers[0]).toMatchObject({ type: 'prometheus', metricType: 'AverageValue', metadata: { threshold: '100', serverAddress: 'http://interlok-scaling-prometheus.interlok-scaling.svc:80' } });
-  expect(guideSo.spec.triggers[0].metadata.query).toBe(new AdapterRule(Testing.chart(), 'r').totalQuery('default', 'interlok'));
+afterAll(async () => {
+  await chain?.stop();
 });
 
-test('(a) the guide\'s headline: 150 messages into one pod → 2 replicas', async () => {
+test("the ScaledObject: the guide's target, AverageValue 100, 1..5, the stack's Prometheus", () => {
+  expect(guideSo.spec.minReplicaCount).toBe(1);
+  expect(guideSo.spec.triggers[0]).toMatchObject({
+    type: 'prometheus',
+    metricType: 'AverageValue',
+    metadata: { threshold: '100', serverAddress: 'http://interlok-scaling-prometheus.interlok-scaling.svc:80' },
+  });
+  expect(guideSo.spec.triggers[0].metadata.query).toBe(
+    new AdapterRule(Testing.chart(), 'r').totalQuery('default', 'interlok'),
+  );
+});
+
+test("(a) the guide's headline: 150 messages into one pod → 2 replicas", async () => {
   const d = await kedaDecision(chain, guideSo, 1);
   expect(d.values).toEqual([150]);
   expect(d.desiredReplicas).toBe(2);
@@ -56,7 +71,7 @@ test('(b) one element per ScaledObject, namespaces and Deployments never mix', a
   expect([batch.values, batch.desiredReplicas]).toEqual([[900], 5]);
 });
 
-test('(c) the total over the Deployment\'s pods: 400 → ceil(400 / 100) = 4, whatever the current count', async () => {
+test("(c) the total over the Deployment's pods: 400 → ceil(400 / 100) = 4, whatever the current count", async () => {
   for (const current of [1, 2, 3]) {
     const d = await kedaDecision(chain, scaledObject('scenario-c', 'interlok'), current);
     expect(d.values).toEqual([400]);
@@ -71,14 +86,16 @@ test('never pushed: a rollout while idle reads 0 (one element, not an empty resu
   expect([d.values, d.desiredReplicas]).toEqual([[0], 1]);
 });
 
-test('stale: an idle pod\'s group stops counting after the stale window, a busy one keeps counting', async () => {
+test("stale: an idle pod's group stops counting after the stale window, a busy one keeps counting", async () => {
   const so = scaledObject('scenario-e', 'interlok');
   const busySo = scaledObject('scenario-e-busy', 'interlok');
   await chain.pushAsInterlok('scenario-e', podName('interlok', 1), 150);
   const lastPush = Date.now();
   const busy = async () => chain.pushAsInterlok('scenario-e-busy', podName('interlok', 1), 150);
   await busy();
-  const timer = setInterval(() => { void busy(); }, 10000);
+  const timer = setInterval(() => {
+    void busy();
+  }, 10000);
   try {
     await chain.waitFor(`MessageMetrics{k8s_namespace="scenario-e"}`, (s) => s.length === 1);
     expect((await kedaDecision(chain, so, 1)).desiredReplicas).toBe(2);
@@ -86,7 +103,10 @@ test('stale: an idle pod\'s group stops counting after the stale window, a busy 
     while (Date.now() - lastPush < 60000) {
       const d = await kedaDecision(chain, so, 2);
       expect((await kedaDecision(chain, busySo, 2)).values).toEqual([150]);
-      if (d.desiredReplicas === 1) { after = Date.now() - lastPush; break; }
+      if (d.desiredReplicas === 1) {
+        after = Date.now() - lastPush;
+        break;
+      }
       await sleep(1000);
     }
     expect(after).toBeGreaterThan(10000);

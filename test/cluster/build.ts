@@ -45,8 +45,10 @@ const goModuleDir = join(__dirname, 'go');
 const prometheusOperatorModuleDir = join(__dirname, 'prometheus-operator');
 
 export function cacheRoot(): string {
-  return process.env.CDK8S_INTERLOK_SCALING_CACHE
-    ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'cdk8s-interlok-scaling');
+  return (
+    process.env.CDK8S_INTERLOK_SCALING_CACHE ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'cdk8s-interlok-scaling')
+  );
 }
 
 export interface ClusterBinaries {
@@ -65,7 +67,9 @@ export interface ClusterBinaries {
 /** The cache key of the kube binary: the Kubernetes version and every file of its module. */
 function kubeKey(): string {
   const hash = createHash('sha256');
-  for (const file of readdirSync(goModuleDir).filter((f) => /\.(go|mod|sum)$/.test(f)).sort()) {
+  for (const file of readdirSync(goModuleDir)
+    .filter((f) => /\.(go|mod|sum)$/.test(f))
+    .sort()) {
     hash.update(file).update(readFileSync(join(goModuleDir, file)));
   }
   return `kube-${KUBERNETES_VERSION}-${hash.digest('hex').slice(0, 12)}`;
@@ -99,8 +103,14 @@ function prometheusOperatorKey(): string {
 
 function go(args: string[], cwd: string, log: (line: string) => void): string {
   log(`go ${args.join(' ')}   (in ${cwd})`);
-  const r = spawnSync('go', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GOFLAGS: '-buildvcs=false' } });
-  if (r.error) throw new Error(`cannot run go (${r.error.message}): the test cluster is built from Go modules; install Go ≥ 1.26`);
+  const r = spawnSync('go', args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, GOFLAGS: '-buildvcs=false' },
+  });
+  if (r.error)
+    throw new Error(`cannot run go (${r.error.message}): the test cluster is built from Go modules; install Go ≥ 1.26`);
   if (r.status !== 0) throw new Error(`go ${args.join(' ')} failed in ${cwd}:\n${r.stderr}`);
   return r.stdout;
 }
@@ -145,36 +155,108 @@ function buildDirInto(targets: string[], build: (outDir: string) => void, log: (
 export function ensureBinaries(log: (line: string) => void = (l) => console.error(`cluster: ${l}`)): ClusterBinaries {
   const paths = binaryPaths();
   const version = KUBERNETES_VERSION.replace(/^v/, '').split('.');
-  buildInto(paths.kube, (out) => go(['build', '-trimpath', '-ldflags', [
-    '-s -w',
-    `-X k8s.io/component-base/version.gitVersion=${KUBERNETES_VERSION}`,
-    `-X k8s.io/component-base/version.gitMajor=${version[0]}`,
-    `-X k8s.io/component-base/version.gitMinor=${version[1]}`,
-  ].join(' '), '-o', out, '.'], goModuleDir, log), log);
-  buildInto(paths.prometheusAdapter, (out) => {
-    // `go install …@v0.12.0` is refused here (the registry will not list the module's versions for its
-    // deprecation check); building inside the downloaded module uses its own go.mod and go.sum.
-    go(['build', '-trimpath', '-ldflags', '-s -w', '-o', out, './cmd/adapter'], downloadModule(PROMETHEUS_ADAPTER_MODULE, PROMETHEUS_ADAPTER_VERSION, log), log);
-  }, log);
-  buildInto(paths.kubeRouter, (out) => {
-    // the same way: inside the downloaded module (its main package is cmd/kube-router); about 80 s
-    go(['build', '-trimpath', '-ldflags', '-s -w', '-o', out, './cmd/kube-router'], downloadModule(KUBE_ROUTER_MODULE, KUBE_ROUTER_VERSION, log), log);
-  }, log);
+  buildInto(
+    paths.kube,
+    (out) =>
+      go(
+        [
+          'build',
+          '-trimpath',
+          '-ldflags',
+          [
+            '-s -w',
+            `-X k8s.io/component-base/version.gitVersion=${KUBERNETES_VERSION}`,
+            `-X k8s.io/component-base/version.gitMajor=${version[0]}`,
+            `-X k8s.io/component-base/version.gitMinor=${version[1]}`,
+          ].join(' '),
+          '-o',
+          out,
+          '.',
+        ],
+        goModuleDir,
+        log,
+      ),
+    log,
+  );
+  buildInto(
+    paths.prometheusAdapter,
+    (out) => {
+      // `go install …@v0.12.0` is refused here (the registry will not list the module's versions for its
+      // deprecation check); building inside the downloaded module uses its own go.mod and go.sum.
+      go(
+        ['build', '-trimpath', '-ldflags', '-s -w', '-o', out, './cmd/adapter'],
+        downloadModule(PROMETHEUS_ADAPTER_MODULE, PROMETHEUS_ADAPTER_VERSION, log),
+        log,
+      );
+    },
+    log,
+  );
+  buildInto(
+    paths.kubeRouter,
+    (out) => {
+      // the same way: inside the downloaded module (its main package is cmd/kube-router); about 80 s
+      go(
+        ['build', '-trimpath', '-ldflags', '-s -w', '-o', out, './cmd/kube-router'],
+        downloadModule(KUBE_ROUTER_MODULE, KUBE_ROUTER_VERSION, log),
+        log,
+      );
+    },
+    log,
+  );
   // inside the downloaded module as well: its go.mod has replace lines, so it cannot be `go install`ed (about 400 s)
-  buildDirInto([paths.keda.operator, paths.keda.metricsApiServer, paths.keda.admissionWebhooks], (outDir) => {
-    go(['build', '-trimpath', '-ldflags', '-s -w', '-o', outDir, './cmd/operator', './cmd/adapter', './cmd/webhooks'],
-      downloadModule(KEDA_MODULE, KEDA_VERSION, log), log);
-  }, log);
-  buildInto(paths.prometheus, (out) => {
-    // inside the downloaded module (its go.mod replaces klog); the web UI is served from files, not embedded
-    go(['build', '-trimpath', '-ldflags', [
-      '-s -w', `-X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION.replace(/^v/, '')}`,
-    ].join(' '), '-o', out, './cmd/prometheus'], downloadModule(PROMETHEUS_MODULE, PROMETHEUS_MODULE_VERSION, log), log);
-  }, log);
-  buildDirInto([paths.prometheusOperator.operator, paths.prometheusOperator.configReloader], (outDir) => {
-    go(['build', '-trimpath', '-ldflags', '-s -w', '-o', outDir, `${PROMETHEUS_OPERATOR_MODULE}/cmd/operator`,
-      `${PROMETHEUS_OPERATOR_MODULE}/cmd/prometheus-config-reloader`], prometheusOperatorModuleDir, log);
-  }, log);
+  buildDirInto(
+    [paths.keda.operator, paths.keda.metricsApiServer, paths.keda.admissionWebhooks],
+    (outDir) => {
+      go(
+        ['build', '-trimpath', '-ldflags', '-s -w', '-o', outDir, './cmd/operator', './cmd/adapter', './cmd/webhooks'],
+        downloadModule(KEDA_MODULE, KEDA_VERSION, log),
+        log,
+      );
+    },
+    log,
+  );
+  buildInto(
+    paths.prometheus,
+    (out) => {
+      // inside the downloaded module (its go.mod replaces klog); the web UI is served from files, not embedded
+      go(
+        [
+          'build',
+          '-trimpath',
+          '-ldflags',
+          ['-s -w', `-X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION.replace(/^v/, '')}`].join(
+            ' ',
+          ),
+          '-o',
+          out,
+          './cmd/prometheus',
+        ],
+        downloadModule(PROMETHEUS_MODULE, PROMETHEUS_MODULE_VERSION, log),
+        log,
+      );
+    },
+    log,
+  );
+  buildDirInto(
+    [paths.prometheusOperator.operator, paths.prometheusOperator.configReloader],
+    (outDir) => {
+      go(
+        [
+          'build',
+          '-trimpath',
+          '-ldflags',
+          '-s -w',
+          '-o',
+          outDir,
+          `${PROMETHEUS_OPERATOR_MODULE}/cmd/operator`,
+          `${PROMETHEUS_OPERATOR_MODULE}/cmd/prometheus-config-reloader`,
+        ],
+        prometheusOperatorModuleDir,
+        log,
+      );
+    },
+    log,
+  );
   return paths;
 }
 
@@ -186,7 +268,10 @@ export function downloadModule(module: string, version: string, log: (line: stri
 }
 
 function yamlFilesIn(dir: string): string[] {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(dir, f));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => join(dir, f));
   if (files.length === 0) throw new Error(`no CRD YAML in ${dir}`);
   return files;
 }
@@ -195,10 +280,19 @@ function yamlFilesIn(dir: string): string[] {
  * The CRD manifests of KEDA (ScaledObject, TriggerAuthentication, ...) and of prometheus-operator (ServiceMonitor,
  * PodMonitor, Prometheus, ...), as those projects publish them in their modules: downloaded only, nothing is built.
  */
-export function crdFiles(log: (line: string) => void = () => undefined): { keda: string[]; prometheusOperator: string[] } {
+export function crdFiles(log: (line: string) => void = () => undefined): {
+  keda: string[];
+  prometheusOperator: string[];
+} {
   return {
     keda: yamlFilesIn(join(downloadModule(KEDA_MODULE, KEDA_VERSION, log), 'config', 'crd', 'bases')),
-    prometheusOperator: yamlFilesIn(join(downloadModule(PROMETHEUS_OPERATOR_MODULE, PROMETHEUS_OPERATOR_VERSION, log), 'example', 'prometheus-operator-crd')),
+    prometheusOperator: yamlFilesIn(
+      join(
+        downloadModule(PROMETHEUS_OPERATOR_MODULE, PROMETHEUS_OPERATOR_VERSION, log),
+        'example',
+        'prometheus-operator-crd',
+      ),
+    ),
   };
 }
 

@@ -11,17 +11,28 @@ import { agentMountNamespace, Cluster, kubeBinaryForExec, podNetns, STATE_ENV } 
 const program = new Command('cluster').description('the test cluster of cdk8s-interlok-scaling').showHelpAfterError();
 const callerCwd = process.env.INIT_CWD ?? process.cwd(); // npm runs scripts in the package root
 
-program.command('build').description('build the Go binaries into the cache').action(() => {
-  ensureBinaries();
-});
+program
+  .command('build')
+  .description('build the Go binaries into the cache')
+  .action(() => {
+    ensureBinaries();
+  });
 
-program.command('run').description('start the cluster, run <command> in it, tear it down')
-  .option('--hpa-sync-period <duration>', "kube-controller-manager's --horizontal-pod-autoscaler-sync-period (default: its own 15s)")
+program
+  .command('run')
+  .description('start the cluster, run <command> in it, tear it down')
+  .option(
+    '--hpa-sync-period <duration>',
+    "kube-controller-manager's --horizontal-pod-autoscaler-sync-period (default: its own 15s)",
+  )
   .argument('<command...>')
   .action(async (command: string[], opts: { hpaSyncPeriod?: string }) => {
     const cluster = new Cluster({ hpaSyncPeriod: opts.hpaSyncPeriod });
     let code = 1;
-    const stop = async () => { await cluster.stop(); process.exit(130); };
+    const stop = async () => {
+      await cluster.stop();
+      process.exit(130);
+    };
     process.once('SIGINT', stop).once('SIGTERM', stop);
     try {
       await cluster.start();
@@ -35,8 +46,11 @@ program.command('run').description('start the cluster, run <command> in it, tear
     process.exit(code);
   });
 
-program.command('exec').description("run <command> in a pod's network namespace (inside `cluster run`)")
-  .argument('<pod>', 'namespace/name').argument('<command...>')
+program
+  .command('exec')
+  .description("run <command> in a pod's network namespace (inside `cluster run`)")
+  .argument('<pod>', 'namespace/name')
+  .argument('<command...>')
   .action((pod: string, command: string[]) => {
     const stateDir = process.env[STATE_ENV];
     if (!stateDir) {
@@ -55,8 +69,23 @@ program.command('exec').description("run <command> in a pod's network namespace 
     }
     // run.json mounts the cluster's hosts file, so that *.svc names resolve there as they do for the pod
     // the pod's namespace has its name only in the agent's mount namespace (see Cluster.start): enter that first
-    const child = spawn('nsenter', [`--mount=${mounts}`, `--wd=${callerCwd}`, '--', 'ip', 'netns', 'exec', netns, kubeBinaryForExec(stateDir),
-      'container-init', join(stateDir, 'run.json'), ...command], { stdio: 'inherit', cwd: callerCwd });
+    const child = spawn(
+      'nsenter',
+      [
+        `--mount=${mounts}`,
+        `--wd=${callerCwd}`,
+        '--',
+        'ip',
+        'netns',
+        'exec',
+        netns,
+        kubeBinaryForExec(stateDir),
+        'container-init',
+        join(stateDir, 'run.json'),
+        ...command,
+      ],
+      { stdio: 'inherit', cwd: callerCwd },
+    );
     child.on('exit', (code) => process.exit(code ?? 1));
   });
 

@@ -5,7 +5,17 @@
 // namespaces. Needs root (network namespaces, mounts, iptables, ipset).
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { stringify } from 'yaml';
@@ -40,7 +50,11 @@ export interface ClusterEnv {
   readonly KUBECACHEDIR: string;
 }
 
-interface Proc { readonly name: string; readonly child: ChildProcess; exited: boolean }
+interface Proc {
+  readonly name: string;
+  readonly child: ChildProcess;
+  exited: boolean;
+}
 
 function sh(cmd: string, args: string[], opts: { input?: string } = {}): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', input: opts.input });
@@ -54,10 +68,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Why this machine cannot run the cluster, or undefined. */
 export function cannotRun(): string | undefined {
   if (process.platform !== 'linux') return 'the test cluster needs Linux network namespaces';
-  if (process.getuid?.() !== 0) return 'the test cluster needs root (network namespaces, mounts, iptables): run the tests as root, e.g. in CI or with sudo';
+  if (process.getuid?.() !== 0)
+    return 'the test cluster needs root (network namespaces, mounts, iptables): run the tests as root, e.g. in CI or with sudo';
   const missing = missingTools();
   if (missing.length) return `the test cluster needs ${missing.join(', ')}: ${DEBIAN_INSTALL}`;
-  if (!findTool(['go'])) return 'the test cluster is built from Go modules and needs Go ≥ 1.26 on the PATH (https://go.dev/doc/install; /usr/local/go/bin on this project\'s machines)';
+  if (!findTool(['go']))
+    return "the test cluster is built from Go modules and needs Go ≥ 1.26 on the PATH (https://go.dev/doc/install; /usr/local/go/bin on this project's machines)";
   return undefined;
 }
 
@@ -83,7 +99,9 @@ export class Cluster {
     this.stateDir = mkdtempSync(join(tmpdir(), 'cdk8s-interlok-scaling-cluster-'));
   }
 
-  get kubeconfig(): string { return join(this.stateDir, 'pki', 'admin.kubeconfig'); }
+  get kubeconfig(): string {
+    return join(this.stateDir, 'pki', 'admin.kubeconfig');
+  }
 
   env(): ClusterEnv {
     return {
@@ -108,57 +126,139 @@ export class Cluster {
     symlinkSync(this.bins.kube, join(this.stateDir, 'bin', 'kubectl'));
     this.network();
     this.certificates();
-    this.startProcess('etcd', ['etcd', '--name', 'test', '--data-dir', join(this.stateDir, 'etcd'),
-      '--listen-client-urls', 'http://127.0.0.1:2379', '--advertise-client-urls', 'http://127.0.0.1:2379',
-      '--listen-peer-urls', 'http://127.0.0.1:2380', '--initial-advertise-peer-urls', 'http://127.0.0.1:2380',
-      '--initial-cluster', 'test=http://127.0.0.1:2380', '--unsafe-no-fsync', '--log-level', 'warn']);
+    this.startProcess('etcd', [
+      'etcd',
+      '--name',
+      'test',
+      '--data-dir',
+      join(this.stateDir, 'etcd'),
+      '--listen-client-urls',
+      'http://127.0.0.1:2379',
+      '--advertise-client-urls',
+      'http://127.0.0.1:2379',
+      '--listen-peer-urls',
+      'http://127.0.0.1:2380',
+      '--initial-advertise-peer-urls',
+      'http://127.0.0.1:2380',
+      '--initial-cluster',
+      'test=http://127.0.0.1:2380',
+      '--unsafe-no-fsync',
+      '--log-level',
+      'warn',
+    ]);
     const pki = (f: string) => join(this.stateDir, 'pki', f);
-    this.startProcess('kube-apiserver', ['kube-apiserver',
-      '--etcd-servers=http://127.0.0.1:2379', `--advertise-address=${NODE_IP}`, `--bind-address=${NODE_IP}`,
-      '--secure-port=6443', `--tls-cert-file=${pki('apiserver.crt')}`, `--tls-private-key-file=${pki('apiserver.key')}`,
-      `--client-ca-file=${pki('ca.crt')}`, '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      `--service-account-key-file=${pki('sa.pub')}`, `--service-account-signing-key-file=${pki('sa.key')}`,
-      '--authorization-mode=Node,RBAC', `--service-cluster-ip-range=${SERVICE_CIDR}`,
-      `--requestheader-client-ca-file=${pki('front-proxy-ca.crt')}`, '--requestheader-allowed-names=front-proxy-client',
-      '--requestheader-username-headers=X-Remote-User', '--requestheader-group-headers=X-Remote-Group',
-      '--requestheader-extra-headers-prefix=X-Remote-Extra-', `--proxy-client-cert-file=${pki('front-proxy-client.crt')}`,
-      `--proxy-client-key-file=${pki('front-proxy-client.key')}`, '--enable-aggregator-routing=true',
-      `--kubelet-client-certificate=${pki('apiserver.crt')}`, `--kubelet-client-key=${pki('apiserver.key')}`,
-      '--profiling=false', '--v=0']);
+    this.startProcess('kube-apiserver', [
+      'kube-apiserver',
+      '--etcd-servers=http://127.0.0.1:2379',
+      `--advertise-address=${NODE_IP}`,
+      `--bind-address=${NODE_IP}`,
+      '--secure-port=6443',
+      `--tls-cert-file=${pki('apiserver.crt')}`,
+      `--tls-private-key-file=${pki('apiserver.key')}`,
+      `--client-ca-file=${pki('ca.crt')}`,
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-key-file=${pki('sa.pub')}`,
+      `--service-account-signing-key-file=${pki('sa.key')}`,
+      '--authorization-mode=Node,RBAC',
+      `--service-cluster-ip-range=${SERVICE_CIDR}`,
+      `--requestheader-client-ca-file=${pki('front-proxy-ca.crt')}`,
+      '--requestheader-allowed-names=front-proxy-client',
+      '--requestheader-username-headers=X-Remote-User',
+      '--requestheader-group-headers=X-Remote-Group',
+      '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+      `--proxy-client-cert-file=${pki('front-proxy-client.crt')}`,
+      `--proxy-client-key-file=${pki('front-proxy-client.key')}`,
+      '--enable-aggregator-routing=true',
+      `--kubelet-client-certificate=${pki('apiserver.crt')}`,
+      `--kubelet-client-key=${pki('apiserver.key')}`,
+      '--profiling=false',
+      '--v=0',
+    ]);
     await this.waitFor('the API server', async () => this.kubectlOk(['get', '--raw', '/readyz']), 60_000);
-    this.startProcess('kube-controller-manager', ['kube-controller-manager',
-      `--kubeconfig=${pki('controller-manager.kubeconfig')}`, `--authentication-kubeconfig=${pki('controller-manager.kubeconfig')}`,
-      `--authorization-kubeconfig=${pki('controller-manager.kubeconfig')}`, `--root-ca-file=${pki('ca.crt')}`,
-      `--service-account-private-key-file=${pki('sa.key')}`, `--cluster-signing-cert-file=${pki('ca.crt')}`,
-      `--cluster-signing-key-file=${pki('ca.key')}`, '--use-service-account-credentials', '--controllers=*',
-      '--leader-elect=false', `--service-cluster-ip-range=${SERVICE_CIDR}`, '--bind-address=127.0.0.1',
-      '--secure-port=10257', ...(this.options.hpaSyncPeriod ? [`--horizontal-pod-autoscaler-sync-period=${this.options.hpaSyncPeriod}`] : [])]);
-    writeFileSync(pki('scheduler.yaml'), stringify({
-      apiVersion: 'kubescheduler.config.k8s.io/v1', kind: 'KubeSchedulerConfiguration',
-      clientConnection: { kubeconfig: pki('scheduler.kubeconfig') }, leaderElection: { leaderElect: false },
-    }));
-    this.startProcess('kube-scheduler', ['kube-scheduler', `--config=${pki('scheduler.yaml')}`,
-      `--authentication-kubeconfig=${pki('scheduler.kubeconfig')}`, `--authorization-kubeconfig=${pki('scheduler.kubeconfig')}`,
-      '--bind-address=127.0.0.1', '--secure-port=10259']);
-    this.startProcess('kube-proxy', ['kube-proxy', '--proxy-mode=iptables', `--kubeconfig=${pki('kube-proxy.kubeconfig')}`,
-      `--hostname-override=${NODE_NAME}`, `--cluster-cidr=${CLUSTER_CIDR}`, '--conntrack-max-per-core=0',
-      '--healthz-bind-address=127.0.0.1:10256', '--metrics-bind-address=127.0.0.1:10249']);
+    this.startProcess('kube-controller-manager', [
+      'kube-controller-manager',
+      `--kubeconfig=${pki('controller-manager.kubeconfig')}`,
+      `--authentication-kubeconfig=${pki('controller-manager.kubeconfig')}`,
+      `--authorization-kubeconfig=${pki('controller-manager.kubeconfig')}`,
+      `--root-ca-file=${pki('ca.crt')}`,
+      `--service-account-private-key-file=${pki('sa.key')}`,
+      `--cluster-signing-cert-file=${pki('ca.crt')}`,
+      `--cluster-signing-key-file=${pki('ca.key')}`,
+      '--use-service-account-credentials',
+      '--controllers=*',
+      '--leader-elect=false',
+      `--service-cluster-ip-range=${SERVICE_CIDR}`,
+      '--bind-address=127.0.0.1',
+      '--secure-port=10257',
+      ...(this.options.hpaSyncPeriod ? [`--horizontal-pod-autoscaler-sync-period=${this.options.hpaSyncPeriod}`] : []),
+    ]);
+    writeFileSync(
+      pki('scheduler.yaml'),
+      stringify({
+        apiVersion: 'kubescheduler.config.k8s.io/v1',
+        kind: 'KubeSchedulerConfiguration',
+        clientConnection: { kubeconfig: pki('scheduler.kubeconfig') },
+        leaderElection: { leaderElect: false },
+      }),
+    );
+    this.startProcess('kube-scheduler', [
+      'kube-scheduler',
+      `--config=${pki('scheduler.yaml')}`,
+      `--authentication-kubeconfig=${pki('scheduler.kubeconfig')}`,
+      `--authorization-kubeconfig=${pki('scheduler.kubeconfig')}`,
+      '--bind-address=127.0.0.1',
+      '--secure-port=10259',
+    ]);
+    this.startProcess('kube-proxy', [
+      'kube-proxy',
+      '--proxy-mode=iptables',
+      `--kubeconfig=${pki('kube-proxy.kubeconfig')}`,
+      `--hostname-override=${NODE_NAME}`,
+      `--cluster-cidr=${CLUSTER_CIDR}`,
+      '--conntrack-max-per-core=0',
+      '--healthz-bind-address=127.0.0.1:10256',
+      '--metrics-bind-address=127.0.0.1:10249',
+    ]);
     const agentConfig = join(this.stateDir, 'agent.json');
     writeFileSync(join(this.stateDir, 'hosts'), '127.0.0.1\tlocalhost\n');
-    writeFileSync(agentConfig, JSON.stringify({
-      nodeName: NODE_NAME, nodeIP: NODE_IP, podCIDR: POD_CIDR, kubeconfig: this.kubeconfig,
-      stateDir: this.stateDir, netnsPrefix: this.prefix, nodeNetns: this.nodeNetns, kubeBinary: this.bins.kube, clusterDomain: 'cluster.local',
-      nodeHostsFile: join(this.stateDir, 'hosts'), kubeletVersion: KUBERNETES_VERSION,
-      capacity: { cpu: '32', memory: '128Gi', pods: '110', 'ephemeral-storage': '100Gi' },
-      images: imageRules(this.bins),
-    }, null, 2));
+    writeFileSync(
+      agentConfig,
+      JSON.stringify(
+        {
+          nodeName: NODE_NAME,
+          nodeIP: NODE_IP,
+          podCIDR: POD_CIDR,
+          kubeconfig: this.kubeconfig,
+          stateDir: this.stateDir,
+          netnsPrefix: this.prefix,
+          nodeNetns: this.nodeNetns,
+          kubeBinary: this.bins.kube,
+          clusterDomain: 'cluster.local',
+          nodeHostsFile: join(this.stateDir, 'hosts'),
+          kubeletVersion: KUBERNETES_VERSION,
+          capacity: { cpu: '32', memory: '128Gi', pods: '110', 'ephemeral-storage': '100Gi' },
+          images: imageRules(this.bins),
+        },
+        null,
+        2,
+      ),
+    );
     this.startProcess('node-agent', ['node-agent', `--config=${agentConfig}`]);
     // `ip netns exec` gives the agent a mount namespace of its own (a slave of the host's): the names of the pods'
     // network namespaces it adds (/run/netns/<name>, bind mounts) exist only there, so `exec` enters it first
     writeFileSync(join(this.stateDir, AGENT_PID_FILE), `${this.procs[this.procs.length - 1].child.pid}\n`);
-    await this.waitFor(`node ${NODE_NAME} Ready`, async () =>
-      this.kubectl(['get', 'node', NODE_NAME, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']) === 'True', 60_000);
-    await this.waitFor('the default ServiceAccount', async () => this.kubectlOk(['get', 'serviceaccount', 'default', '-n', 'default']), 60_000);
+    await this.waitFor(
+      `node ${NODE_NAME} Ready`,
+      async () =>
+        this.kubectl(['get', 'node', NODE_NAME, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']) ===
+        'True',
+      60_000,
+    );
+    await this.waitFor(
+      'the default ServiceAccount',
+      async () => this.kubectlOk(['get', 'serviceaccount', 'default', '-n', 'default']),
+      60_000,
+    );
     await this.startPolicyEngine();
     this.log(`cluster ${this.prefix} up in ${((Date.now() - t0) / 1000).toFixed(1)} s (state: ${this.stateDir})`);
   }
@@ -170,11 +270,28 @@ export class Cluster {
    * the node itself (here the control plane and whatever `run` runs) is always let through.
    */
   private async startPolicyEngine(): Promise<void> {
-    this.startProcess('kube-router', ['--run-firewall=true', '--run-router=false', '--run-service-proxy=false',
-      '--enable-cni=false', `--kubeconfig=${this.kubeconfig}`, `--hostname-override=${NODE_NAME}`,
-      '--iptables-sync-period=5s', '--health-port=0'], this.bins.kubeRouter);
-    await this.waitFor('kube-router\'s NetworkPolicy chains', async () =>
-      spawnSync('ip', ['netns', 'exec', this.nodeNetns, 'iptables', '-w', '-S', 'KUBE-ROUTER-FORWARD'], { stdio: 'ignore' }).status === 0, 60_000);
+    this.startProcess(
+      'kube-router',
+      [
+        '--run-firewall=true',
+        '--run-router=false',
+        '--run-service-proxy=false',
+        '--enable-cni=false',
+        `--kubeconfig=${this.kubeconfig}`,
+        `--hostname-override=${NODE_NAME}`,
+        '--iptables-sync-period=5s',
+        '--health-port=0',
+      ],
+      this.bins.kubeRouter,
+    );
+    await this.waitFor(
+      "kube-router's NetworkPolicy chains",
+      async () =>
+        spawnSync('ip', ['netns', 'exec', this.nodeNetns, 'iptables', '-w', '-S', 'KUBE-ROUTER-FORWARD'], {
+          stdio: 'ignore',
+        }).status === 0,
+      60_000,
+    );
   }
 
   /** The node's namespace: the control plane's address and the pods' gateway on its loopback, forwarding on. */
@@ -197,19 +314,52 @@ export class Cluster {
     const key = (name: string) => ssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', p(`${name}.key`));
     for (const ca of ['ca', 'front-proxy-ca']) {
       key(ca);
-      ssl('req', '-x509', '-new', '-key', p(`${ca}.key`), '-out', p(`${ca}.crt`), '-days', '2', '-subj', `/CN=cdk8s-interlok-scaling-${ca}`);
+      ssl(
+        'req',
+        '-x509',
+        '-new',
+        '-key',
+        p(`${ca}.key`),
+        '-out',
+        p(`${ca}.crt`),
+        '-days',
+        '2',
+        '-subj',
+        `/CN=cdk8s-interlok-scaling-${ca}`,
+      );
     }
     const cert = (name: string, subj: string, ca: string, ext: string) => {
       key(name);
       ssl('req', '-new', '-key', p(`${name}.key`), '-out', p(`${name}.csr`), '-subj', subj);
       writeFileSync(p(`${name}.ext`), ext);
-      ssl('x509', '-req', '-in', p(`${name}.csr`), '-CA', p(`${ca}.crt`), '-CAkey', p(`${ca}.key`), '-CAcreateserial',
-        '-out', p(`${name}.crt`), '-days', '2', '-extfile', p(`${name}.ext`));
+      ssl(
+        'x509',
+        '-req',
+        '-in',
+        p(`${name}.csr`),
+        '-CA',
+        p(`${ca}.crt`),
+        '-CAkey',
+        p(`${ca}.key`),
+        '-CAcreateserial',
+        '-out',
+        p(`${name}.crt`),
+        '-days',
+        '2',
+        '-extfile',
+        p(`${name}.ext`),
+      );
     };
-    const client = 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n';
-    cert('apiserver', '/CN=kube-apiserver', 'ca', 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n'
-      + 'extendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=IP:10.200.0.1,IP:127.0.0.1,IP:10.96.0.1,DNS:kubernetes,'
-      + 'DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\n');
+    const client =
+      'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n';
+    cert(
+      'apiserver',
+      '/CN=kube-apiserver',
+      'ca',
+      'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n' +
+        'extendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=IP:10.200.0.1,IP:127.0.0.1,IP:10.96.0.1,DNS:kubernetes,' +
+        'DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\n',
+    );
     cert('admin', '/O=system:masters/CN=cluster-admin', 'ca', client);
     cert('controller-manager', '/CN=system:kube-controller-manager', 'ca', client);
     cert('scheduler', '/CN=system:kube-scheduler', 'ca', client);
@@ -217,17 +367,31 @@ export class Cluster {
     cert('front-proxy-client', '/CN=front-proxy-client', 'front-proxy-ca', client);
     key('sa');
     ssl('ec', '-in', p('sa.key'), '-pubout', '-out', p('sa.pub'));
-    for (const [name, user] of [['admin', 'admin'], ['controller-manager', 'controller-manager'], ['scheduler', 'scheduler'], ['kube-proxy', 'kube-proxy']]) {
-      writeFileSync(p(`${name}.kubeconfig`), stringify({
-        apiVersion: 'v1', kind: 'Config', 'current-context': 'test',
-        clusters: [{ name: 'test', cluster: { server: `https://${NODE_IP}:6443`, 'certificate-authority': p('ca.crt') } }],
-        users: [{ name: user, user: { 'client-certificate': p(`${name}.crt`), 'client-key': p(`${name}.key`) } }],
-        contexts: [{ name: 'test', context: { cluster: 'test', user, namespace: 'default' } }],
-      }));
+    for (const [name, user] of [
+      ['admin', 'admin'],
+      ['controller-manager', 'controller-manager'],
+      ['scheduler', 'scheduler'],
+      ['kube-proxy', 'kube-proxy'],
+    ]) {
+      writeFileSync(
+        p(`${name}.kubeconfig`),
+        stringify({
+          apiVersion: 'v1',
+          kind: 'Config',
+          'current-context': 'test',
+          clusters: [
+            { name: 'test', cluster: { server: `https://${NODE_IP}:6443`, 'certificate-authority': p('ca.crt') } },
+          ],
+          users: [{ name: user, user: { 'client-certificate': p(`${name}.crt`), 'client-key': p(`${name}.key`) } }],
+          contexts: [{ name: 'test', context: { cluster: 'test', user, namespace: 'default' } }],
+        }),
+      );
     }
   }
 
-  /** Starts `binary` (the multi-call kube binary unless given) in the node's namespace, its output in logs/<name>.log. */
+  /**
+   * Starts `binary` (the multi-call kube binary unless given) in the node's namespace, its output in logs/<name>.log.
+   */
   private startProcess(name: string, args: string[], binary = this.bins.kube): void {
     const logPath = join(this.stateDir, 'logs', `${name}.log`);
     const fd = openSync(logPath, 'a');
@@ -244,7 +408,11 @@ export class Cluster {
   /** The last lines of a component's log, for an error message. */
   logTail(name: string, lines = 20): string {
     try {
-      return readFileSync(join(this.stateDir, 'logs', `${name}.log`), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+      return readFileSync(join(this.stateDir, 'logs', `${name}.log`), 'utf8')
+        .trimEnd()
+        .split('\n')
+        .slice(-lines)
+        .join('\n');
     } catch {
       return '';
     }
@@ -262,12 +430,21 @@ export class Cluster {
   }
 
   kubectl(args: string[], input?: string): string {
-    return sh('ip', ['netns', 'exec', this.nodeNetns, this.bins.kube, 'kubectl', `--kubeconfig=${this.kubeconfig}`, ...args], { input }).trim();
+    return sh(
+      'ip',
+      ['netns', 'exec', this.nodeNetns, this.bins.kube, 'kubectl', `--kubeconfig=${this.kubeconfig}`, ...args],
+      { input },
+    ).trim();
   }
 
   private kubectlOk(args: string[]): boolean {
-    return spawnSync('ip', ['netns', 'exec', this.nodeNetns, this.bins.kube, 'kubectl', `--kubeconfig=${this.kubeconfig}`, ...args],
-      { stdio: 'ignore' }).status === 0;
+    return (
+      spawnSync(
+        'ip',
+        ['netns', 'exec', this.nodeNetns, this.bins.kube, 'kubectl', `--kubeconfig=${this.kubeconfig}`, ...args],
+        { stdio: 'ignore' },
+      ).status === 0
+    );
   }
 
   /**
@@ -276,10 +453,21 @@ export class Cluster {
    */
   run(argv: string[], cwd: string): Promise<number> {
     const spec = join(this.stateDir, 'run.json');
-    writeFileSync(spec, JSON.stringify({ root: '', mounts: [{ source: join(this.stateDir, 'hosts'), target: '/etc/hosts' }], env: [], argv }));
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        root: '',
+        mounts: [{ source: join(this.stateDir, 'hosts'), target: '/etc/hosts' }],
+        env: [],
+        argv,
+      }),
+    );
     return new Promise((resolve) => {
-      const child = spawn('ip', ['netns', 'exec', this.nodeNetns, this.bins.kube, 'container-init', spec, ...argv],
-        { stdio: 'inherit', cwd, env: { ...process.env, ...this.env() } });
+      const child = spawn('ip', ['netns', 'exec', this.nodeNetns, this.bins.kube, 'container-init', spec, ...argv], {
+        stdio: 'inherit',
+        cwd,
+        env: { ...process.env, ...this.env() },
+      });
       const forward = (sig: NodeJS.Signals) => child.kill(sig);
       process.on('SIGINT', forward).on('SIGTERM', forward);
       child.on('exit', (code, signal) => {
@@ -299,7 +487,15 @@ export class Cluster {
 
   private async teardown(): Promise<void> {
     this.stopped = true;
-    const order = ['node-agent', 'kube-router', 'kube-proxy', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd'];
+    const order = [
+      'node-agent',
+      'kube-router',
+      'kube-proxy',
+      'kube-scheduler',
+      'kube-controller-manager',
+      'kube-apiserver',
+      'etcd',
+    ];
     for (const name of order) {
       const p = this.procs.find((x) => x.name === name);
       if (!p || p.exited) continue;
@@ -335,7 +531,10 @@ function imageRules(bins: ClusterBinaries): object[] {
     { repository: 'ghcr.io/kedacore/keda-metrics-apiserver', binary: bins.keda.metricsApiServer },
     { repository: 'ghcr.io/kedacore/keda-admission-webhooks', binary: bins.keda.admissionWebhooks },
     { repository: 'quay.io/prometheus-operator/prometheus-operator', binary: bins.prometheusOperator.operator },
-    { repository: 'quay.io/prometheus-operator/prometheus-config-reloader', binary: bins.prometheusOperator.configReloader },
+    {
+      repository: 'quay.io/prometheus-operator/prometheus-config-reloader',
+      binary: bins.prometheusOperator.configReloader,
+    },
     // the pushgateway-deregister sidecar: its own shell script, with this machine's sh and curl
     { repository: 'curlimages/curl', command: true },
   ];

@@ -1,7 +1,19 @@
 // `kubectl apply -f dist/` as the README says, on a real API server (RBAC and admission on): both apply modes, in
 // both orders, are idempotent, and the README's teardown leaves nothing behind.
 import { join } from 'path';
-import { appliedState, applyLines, fingerprints, getJson, KUBECTL_RESENDS, replicaSets, kubectl, kubectlResult, readmeTeardown, requireCluster, resetCluster } from './harness';
+import {
+  appliedState,
+  applyLines,
+  fingerprints,
+  getJson,
+  KUBECTL_RESENDS,
+  replicaSets,
+  kubectl,
+  kubectlResult,
+  readmeTeardown,
+  requireCluster,
+  resetCluster,
+} from './harness';
 
 const dist = join(__dirname, '..', '..', 'dist');
 const file = join(dist, 'interlok-autoscaling.k8s.yaml');
@@ -12,8 +24,12 @@ const file = join(dist, 'interlok-autoscaling.k8s.yaml');
  */
 const versions = () => appliedState(file);
 
-beforeAll(() => { requireCluster(); });
-beforeEach(async () => { await resetCluster(); });
+beforeAll(() => {
+  requireCluster();
+});
+beforeEach(async () => {
+  await resetCluster();
+});
 
 test('client-side apply, then again: every object unchanged, kubectl diff empty; a server-side apply over it meets no conflict and changes nothing', async () => {
   const first = kubectl(['apply', '-f', dist]);
@@ -57,7 +73,9 @@ test('server-side apply first, then again unchanged; client-side over it adds on
   for (const o of getJson(['get', '-f', file]).items) {
     expect(o.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']).toBeDefined();
   }
-  expect(applyLines(kubectl(['apply', '-f', dist])).filter((l) => !/ unchanged$/.test(l) && !KUBECTL_RESENDS.test(l))).toEqual([]);
+  expect(
+    applyLines(kubectl(['apply', '-f', dist])).filter((l) => !/ unchanged$/.test(l) && !KUBECTL_RESENDS.test(l)),
+  ).toEqual([]);
   expect(versions()).toEqual(annotated);
   expect(kubectlResult(['diff', '-f', dist]).stdout).toBe('');
   await readmeTeardown();

@@ -1,6 +1,7 @@
 // `doctor` on the real control plane: dist/ installed once, then one link broken at a time, doctor run as a user runs
 // it (the CLI, the kubeconfig of the cluster), and the link repaired until doctor says healthy again. Every name the
-// test breaks comes from the manifests it installed (dist/), never from a list of its own: the stack's names may change.
+// test breaks comes from the manifests it installed (dist/), never from a list of its own: the stack's names may
+// change.
 import { spawn } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
@@ -8,11 +9,23 @@ import { join } from 'path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { staleAfterOf } from '../../lib/model/manifests';
 import { crdFiles } from '../cluster/build';
-import { getJson, kubectl, kubectlResult, Pusher, readmeTeardown, requireCluster, resetCluster, sleep, waitFor } from './harness';
+import {
+  getJson,
+  kubectl,
+  kubectlResult,
+  Pusher,
+  readmeTeardown,
+  requireCluster,
+  resetCluster,
+  sleep,
+  waitFor,
+} from './harness';
 
 const root = join(__dirname, '..', '..');
 const dist = join(root, 'dist');
-const objects: any[] = parseAllDocuments(readFileSync(join(dist, 'interlok-autoscaling.k8s.yaml'), 'utf8')).map((d) => d.toJSON());
+const objects: any[] = parseAllDocuments(readFileSync(join(dist, 'interlok-autoscaling.k8s.yaml'), 'utf8')).map((d) =>
+  d.toJSON(),
+);
 const find = (kind: string, pred: (o: any) => boolean = () => true) => {
   const o = objects.find((x) => x.kind === kind && pred(x));
   if (!o) throw new Error(`dist/ has no ${kind} of that kind`);
@@ -26,32 +39,81 @@ const NS = hpa.metadata.namespace;
 const externalApi = find('APIService', (o) => o.spec.group === 'external.metrics.k8s.io');
 const adapter = find('Deployment', (d) => args(d).some((a) => a.startsWith('--prometheus-url=')));
 const adapterNs = adapter.metadata.namespace;
-const adapterConfig = find('ConfigMap', (c) => c.metadata.namespace === adapterNs && c.metadata.name === adapter.spec.template.spec.volumes.find((v: any) => v.configMap).configMap.name);
-const authReader = find('RoleBinding', (b) => b.subjects.some((s: any) => s.name === adapter.spec.template.spec.serviceAccountName));
-const promUrl = new URL(args(adapter).find((a) => a.startsWith('--prometheus-url='))!.slice('--prometheus-url='.length));
+const adapterConfig = find(
+  'ConfigMap',
+  (c) =>
+    c.metadata.namespace === adapterNs &&
+    c.metadata.name === adapter.spec.template.spec.volumes.find((v: any) => v.configMap).configMap.name,
+);
+const authReader = find('RoleBinding', (b) =>
+  b.subjects.some((s: any) => s.name === adapter.spec.template.spec.serviceAccountName),
+);
+const promUrl = new URL(
+  args(adapter)
+    .find((a) => a.startsWith('--prometheus-url='))!
+    .slice('--prometheus-url='.length),
+);
 const [promService, promNs] = promUrl.hostname.split('.') as [string, string];
 const promSvc = find('Service', (s) => s.metadata.name === promService && s.metadata.namespace === promNs);
-const prometheus = find('Deployment', (d) => d.metadata.namespace === promNs && Object.entries(promSvc.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
-const promConfig = find('ConfigMap', (c) => c.metadata.namespace === promNs && c.metadata.name === prometheus.spec.template.spec.volumes.find((v: any) => v.configMap).configMap.name);
-const interlok = find('Deployment', (d) => d.metadata.name === hpa.spec.scaleTargetRef.name && d.metadata.namespace === NS);
-const interlokContainer = interlok.spec.template.spec.containers.find((c: any) => c.env?.some((e: any) => e.name === 'JAVA_OPTS'));
-const pushgateway = / -?-DprometheusEndpointUrl=(\S+)/.exec(` ${interlokContainer.env.find((e: any) => e.name === 'JAVA_OPTS').value}`)![1]!;
-const interlokSelector = Object.entries(interlok.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
+const prometheus = find(
+  'Deployment',
+  (d) =>
+    d.metadata.namespace === promNs &&
+    Object.entries(promSvc.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v),
+);
+const promConfig = find(
+  'ConfigMap',
+  (c) =>
+    c.metadata.namespace === promNs &&
+    c.metadata.name === prometheus.spec.template.spec.volumes.find((v: any) => v.configMap).configMap.name,
+);
+const interlok = find(
+  'Deployment',
+  (d) => d.metadata.name === hpa.spec.scaleTargetRef.name && d.metadata.namespace === NS,
+);
+const interlokContainer = interlok.spec.template.spec.containers.find((c: any) =>
+  c.env?.some((e: any) => e.name === 'JAVA_OPTS'),
+);
+const pushgateway = / -?-DprometheusEndpointUrl=(\S+)/.exec(
+  ` ${interlokContainer.env.find((e: any) => e.name === 'JAVA_OPTS').value}`,
+)![1]!;
+const interlokSelector = Object.entries(interlok.spec.selector.matchLabels)
+  .map(([k, v]) => `${k}=${v}`)
+  .join(',');
 const staleAfter = staleAfterOf(parse(adapterConfig.data['config.yaml']).externalRules[0])!;
 
-interface Run { code: number | null; stdout: string; stderr: string; json?: any }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  json?: any;
+}
 
 /** The CLI as a user runs it, on the cluster of KUBECONFIG. */
 function doctor(...flags: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin', 'cdk8s-interlok-scaling.ts'), 'doctor', ...flags], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+    const p = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'bin', 'cdk8s-interlok-scaling.ts'), 'doctor', ...flags],
+      { cwd: root, env: { ...process.env, NO_COLOR: '1' } },
+    );
     let stdout = '';
     let stderr = '';
-    p.stdout.on('data', (d) => { stdout += d; });
-    p.stderr.on('data', (d) => { stderr += d; });
+    p.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    p.stderr.on('data', (d) => {
+      stderr += d;
+    });
     p.on('close', (code) => {
       let json: any;
-      if (flags.includes('--json')) { try { json = JSON.parse(stdout); } catch { json = undefined; } }
+      if (flags.includes('--json')) {
+        try {
+          json = JSON.parse(stdout);
+        } catch {
+          json = undefined;
+        }
+      }
       resolve({ code, stdout, stderr, json });
     });
   });
@@ -60,26 +122,43 @@ function doctor(...flags: string[]): Promise<Run> {
 /** The one chain of dist/'s HPA, as JSON. */
 async function chain(...flags: string[]): Promise<{ run: Run; chain: any; link: (name: string) => any[] }> {
   const run = await doctor('--json', ...flags);
-  const c = run.json?.chains?.find((x: any) => x.name === (flags.includes('--scaled-object') ? flags[flags.indexOf('--scaled-object') + 1] : hpa.metadata.name));
+  const c = run.json?.chains?.find(
+    (x: any) =>
+      x.name === (flags.includes('--scaled-object') ? flags[flags.indexOf('--scaled-object') + 1] : hpa.metadata.name),
+  );
   if (!c) throw new Error(`doctor printed no chain for it (exit ${run.code}): ${run.stderr}${run.stdout}`);
   return { run, chain: c, link: (name) => c.findings.filter((f: any) => f.link === name) };
 }
 
 /** Doctor's verdict once the cluster has caught up with a change: polls until `ok` holds. */
-async function verdict(what: string, ok: (c: Awaited<ReturnType<typeof chain>>) => boolean, timeoutMs = 120_000, ...flags: string[]) {
+async function verdict(
+  what: string,
+  ok: (c: Awaited<ReturnType<typeof chain>>) => boolean,
+  timeoutMs = 120_000,
+  ...flags: string[]
+) {
   let last: Awaited<ReturnType<typeof chain>> | undefined;
   try {
-    return await waitFor(what, async () => {
-      last = await chain(...flags);
-      return ok(last) ? last : undefined;
-    }, timeoutMs, 2000);
+    return await waitFor(
+      what,
+      async () => {
+        last = await chain(...flags);
+        return ok(last) ? last : undefined;
+      },
+      timeoutMs,
+      2000,
+    );
   } catch (e) {
     throw new Error(`${(e as Error).message}\nlast report: ${JSON.stringify(last?.chain, null, 1)}`);
   }
 }
 
-const healthy = () => verdict('doctor to call the stack healthy', (c) => c.run.code === 0 && c.chain.brokenLink === undefined, 180_000);
-const interlokPods = (): string[] => getJson(['get', 'pods', '-n', NS, '-l', interlokSelector]).items.filter((p: any) => !p.metadata.deletionTimestamp).map((p: any) => p.metadata.name);
+const healthy = () =>
+  verdict('doctor to call the stack healthy', (c) => c.run.code === 0 && c.chain.brokenLink === undefined, 180_000);
+const interlokPods = (): string[] =>
+  getJson(['get', 'pods', '-n', NS, '-l', interlokSelector])
+    .items.filter((p: any) => !p.metadata.deletionTimestamp)
+    .map((p: any) => p.metadata.name);
 const pushgatewayUrl = () => process.env.PUSHGATEWAY_URL!;
 
 let pusher: Pusher;
@@ -105,10 +184,26 @@ afterAll(async () => {
 test('healthy stack: every link ok, exit 0; the shipped read-only ClusterRole is all doctor needs', async () => {
   const [pod] = interlokPods();
   pusher.set(NS, pod!, 50);
-  const c = await verdict('the pushed 50 through the adapter', (x) => x.link('query')[0]?.what.includes('returns 50') && x.link('pushgateway')[0]?.status === 'ok');
+  const c = await verdict(
+    'the pushed 50 through the adapter',
+    (x) => x.link('query')[0]?.what.includes('returns 50') && x.link('pushgateway')[0]?.status === 'ok',
+  );
   expect(c.run.code).toBe(0);
   expect(c.chain.brokenLink).toBeUndefined();
-  expect(c.chain.findings.map((f: any) => f.link)).toEqual(['HPA', 'APIService', 'adapter pods', 'adapter permissions', 'adapter rule', 'discovery', 'metric value', 'Prometheus', 'query', 'scrape', 'pushgateway', 'Interlok']);
+  expect(c.chain.findings.map((f: any) => f.link)).toEqual([
+    'HPA',
+    'APIService',
+    'adapter pods',
+    'adapter permissions',
+    'adapter rule',
+    'discovery',
+    'metric value',
+    'Prometheus',
+    'query',
+    'scrape',
+    'pushgateway',
+    'Interlok',
+  ]);
   expect(c.chain.findings.every((f: any) => f.status === 'ok')).toBe(true);
   expect(c.link('scrape')[0].what).toContain(pushgateway);
   expect(c.link('adapter rule')[0].what).toContain(hpa.spec.metrics[0].external.metric.name);
@@ -123,12 +218,20 @@ test('healthy stack: every link ok, exit 0; the shipped read-only ClusterRole is
   const sa = 'doctor-e2e-reader';
   kubectl(['apply', '-f', join(root, 'rbac', 'doctor-clusterrole.yaml')]);
   kubectl(['create', 'serviceaccount', sa, '-n', 'default']);
-  kubectl(['create', 'clusterrolebinding', sa, '--clusterrole=interlok-scaling-doctor', `--serviceaccount=default:${sa}`]);
+  kubectl([
+    'create',
+    'clusterrolebinding',
+    sa,
+    '--clusterrole=interlok-scaling-doctor',
+    `--serviceaccount=default:${sa}`,
+  ]);
   try {
     const token = kubectl(['create', 'token', sa, '-n', 'default']).trim();
     const admin = getJson(['config', 'view', '--raw', '--minify']);
     const kubeconfig = {
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'reader',
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': 'reader',
       clusters: [{ name: 'c', cluster: admin.clusters[0].cluster }],
       users: [{ name: 'reader', user: { token } }],
       contexts: [{ name: 'reader', context: { cluster: 'c', user: 'reader' } }],
@@ -136,11 +239,19 @@ test('healthy stack: every link ok, exit 0; the shipped read-only ClusterRole is
     const file = join(work, 'reader.kubeconfig');
     writeFileSync(file, stringify(kubeconfig));
     const asReader = await new Promise<Run>((resolve) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin', 'cdk8s-interlok-scaling.ts'), 'doctor', '--json'], { cwd: root, env: { ...process.env, KUBECONFIG: file } });
+      const p = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(root, 'bin', 'cdk8s-interlok-scaling.ts'), 'doctor', '--json'],
+        { cwd: root, env: { ...process.env, KUBECONFIG: file } },
+      );
       let stdout = '';
       let stderr = '';
-      p.stdout.on('data', (d) => { stdout += d; });
-      p.stderr.on('data', (d) => { stderr += d; });
+      p.stdout.on('data', (d) => {
+        stdout += d;
+      });
+      p.stderr.on('data', (d) => {
+        stderr += d;
+      });
       p.on('close', (code) => resolve({ code, stdout, stderr }));
     });
     expect(asReader.stderr).toBe('');
@@ -150,7 +261,9 @@ test('healthy stack: every link ok, exit 0; the shipped read-only ClusterRole is
     expect(findings).toHaveLength(12);
     // and it may not write anything
     const can = kubectlResult(['auth', 'can-i', '--list', `--as=system:serviceaccount:default:${sa}`]).stdout;
-    expect(can).not.toMatch(/\b(create|update|patch|delete)\b.*\b(pods|configmaps|horizontalpodautoscalers|apiservices)\b/);
+    expect(can).not.toMatch(
+      /\b(create|update|patch|delete)\b.*\b(pods|configmaps|horizontalpodautoscalers|apiservices)\b/,
+    );
   } finally {
     kubectlResult(['delete', 'clusterrolebinding', sa]);
     kubectlResult(['delete', 'serviceaccount', sa, '-n', 'default']);
@@ -172,9 +285,13 @@ test('stale groups only (Interlok idle): exit 0 with a note, not a failure', asy
 
 test('a push the pushgateway refused (another type than a group it has): broken at the pushgateway, with both times', async () => {
   const [pod] = interlokPods();
-  const push = (ns: string, name: string, type: string) => fetch(`${pushgatewayUrl()}/metrics/job/interlok/k8s_namespace/${ns}/k8s_pod_name/${name}`,
-    { method: 'POST', body: `# TYPE MessageMetrics ${type}\nMessageMetrics 5\n` });
-  const del = (ns: string, name: string) => fetch(`${pushgatewayUrl()}/metrics/job/interlok/k8s_namespace/${ns}/k8s_pod_name/${name}`, { method: 'DELETE' });
+  const push = (ns: string, name: string, type: string) =>
+    fetch(`${pushgatewayUrl()}/metrics/job/interlok/k8s_namespace/${ns}/k8s_pod_name/${name}`, {
+      method: 'POST',
+      body: `# TYPE MessageMetrics ${type}\nMessageMetrics 5\n`,
+    });
+  const del = (ns: string, name: string) =>
+    fetch(`${pushgatewayUrl()}/metrics/job/interlok/k8s_namespace/${ns}/k8s_pod_name/${name}`, { method: 'DELETE' });
   try {
     expect((await push(NS, pod!, 'counter')).status).toBe(200);
     expect((await push('doctor-e2e', 'another-pusher', 'counter')).status).toBe(200);
@@ -199,7 +316,16 @@ test('a rule for another metric name: broken at the adapter rule, exit 1', async
   const metric = hpa.spec.metrics[0].external.metric.name;
   const other = config.replace(`as: ${metric}`, 'as: other_metric');
   expect(other).not.toBe(config);
-  kubectl(['-n', adapterNs, 'patch', 'configmap', adapterConfig.metadata.name, '--type=merge', '-p', JSON.stringify({ data: { 'config.yaml': other } })]);
+  kubectl([
+    '-n',
+    adapterNs,
+    'patch',
+    'configmap',
+    adapterConfig.metadata.name,
+    '--type=merge',
+    '-p',
+    JSON.stringify({ data: { 'config.yaml': other } }),
+  ]);
   try {
     const c = await chain();
     expect(c.run.code).toBe(1);
@@ -210,7 +336,9 @@ test('a rule for another metric name: broken at the adapter rule, exit 1', async
     expect(f.fix).toContain('name.as');
     const text = await doctor();
     expect(text.code).toBe(1);
-    expect(text.stdout).toMatch(/^ {2}FAIL {2}adapter rule: .*\n {8}evidence: .*\n {8}fix: .*\n {2}broken link: adapter rule$/m);
+    expect(text.stdout).toMatch(
+      /^ {2}FAIL {2}adapter rule: .*\n {8}evidence: .*\n {8}fix: .*\n {2}broken link: adapter rule$/m,
+    );
     expect(text.stderr).toMatch(/^cdk8s-interlok-scaling: error: 1 chain\(s\) broken: .* at adapter rule\n$/);
   } finally {
     kubectl(['apply', '-f', dist]);
@@ -235,14 +363,29 @@ test('the adapter lacking a permission (its RoleBinding deleted): broken at the 
 });
 
 test('the APIService taken by another Service: broken at the APIService, naming both', async () => {
-  kubectl(['apply', '-f', '-'], stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'doctor-e2e-other-adapter', namespace: 'default' }, spec: { ports: [{ port: 443 }] } }));
-  kubectl(['patch', 'apiservice', externalApi.metadata.name, '--type=merge', '-p', JSON.stringify({ spec: { service: { name: 'doctor-e2e-other-adapter', namespace: 'default' } } })]);
+  kubectl(
+    ['apply', '-f', '-'],
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'doctor-e2e-other-adapter', namespace: 'default' },
+      spec: { ports: [{ port: 443 }] },
+    }),
+  );
+  kubectl([
+    'patch',
+    'apiservice',
+    externalApi.metadata.name,
+    '--type=merge',
+    '-p',
+    JSON.stringify({ spec: { service: { name: 'doctor-e2e-other-adapter', namespace: 'default' } } }),
+  ]);
   try {
     const c = await chain();
     expect(c.run.code).toBe(1);
     expect(c.chain.brokenLink).toBe('APIService');
     const f = c.chain.findings.at(-1);
-    expect(f.what).toContain('served by Service default/doctor-e2e-other-adapter, not by this library\'s adapter');
+    expect(f.what).toContain("served by Service default/doctor-e2e-other-adapter, not by this library's adapter");
     expect(f.what).toContain(`Service ${externalApi.spec.service.namespace}/${externalApi.spec.service.name}`);
     expect(f.evidence).toContain('spec.service default/doctor-e2e-other-adapter');
   } finally {
@@ -252,10 +395,16 @@ test('the APIService taken by another Service: broken at the APIService, naming 
   await healthy();
 });
 
-test('the adapter\'s pods not ready: broken at the adapter pods, with the pod\'s condition', async () => {
+test("the adapter's pods not ready: broken at the adapter pods, with the pod's condition", async () => {
   const deploy = ['-n', adapterNs, 'deployment', adapter.metadata.name];
   kubectl(['scale', ...deploy.slice(0, 2), `${deploy[2]}/${deploy[3]}`, '--replicas=0']);
-  kubectl(['patch', ...deploy, '--type=merge', '-p', JSON.stringify({ spec: { template: { spec: { nodeSelector: { 'doctor-e2e/no-such-node': 'x' } } } } })]);
+  kubectl([
+    'patch',
+    ...deploy,
+    '--type=merge',
+    '-p',
+    JSON.stringify({ spec: { template: { spec: { nodeSelector: { 'doctor-e2e/no-such-node': 'x' } } } } }),
+  ]);
   kubectl(['scale', ...deploy.slice(0, 2), `${deploy[2]}/${deploy[3]}`, `--replicas=${adapter.spec.replicas}`]);
   try {
     const c = await verdict('the adapter pods to be pending', (x) => x.chain.brokenLink === 'adapter pods', 60_000);
@@ -265,9 +414,17 @@ test('the adapter\'s pods not ready: broken at the adapter pods, with the pod\'s
     expect(f.evidence).toContain('PodScheduled=False Unschedulable');
     expect(f.fix).toContain('cannot be scheduled');
     // the APIService and the HPA show it first: symptoms, and the walk went on to the cause
-    expect(c.chain.findings.filter((x: any) => x.symptom).map((x: any) => x.link)).toEqual(expect.arrayContaining(['APIService']));
+    expect(c.chain.findings.filter((x: any) => x.symptom).map((x: any) => x.link)).toEqual(
+      expect.arrayContaining(['APIService']),
+    );
   } finally {
-    kubectl(['patch', ...deploy, '--type=json', '-p', JSON.stringify([{ op: 'remove', path: '/spec/template/spec/nodeSelector/doctor-e2e~1no-such-node' }])]);
+    kubectl([
+      'patch',
+      ...deploy,
+      '--type=json',
+      '-p',
+      JSON.stringify([{ op: 'remove', path: '/spec/template/spec/nodeSelector/doctor-e2e~1no-such-node' }]),
+    ]);
     kubectl(['apply', '-f', dist]);
   }
   await healthy();
@@ -281,11 +438,25 @@ test('Prometheus not scraping the pushgateway: broken at the scrape, with its ta
     kubectl(['-n', promNs, 'rollout', 'restart', `deployment/${prometheus.metadata.name}`]);
     kubectl(['-n', promNs, 'rollout', 'status', `deployment/${prometheus.metadata.name}`, '--timeout=120s']);
   };
-  kubectl(['-n', promNs, 'patch', 'configmap', promConfig.metadata.name, '--type=merge', '-p', JSON.stringify({ data: { 'prometheus.yml': elsewhere } })]);
+  kubectl([
+    '-n',
+    promNs,
+    'patch',
+    'configmap',
+    promConfig.metadata.name,
+    '--type=merge',
+    '-p',
+    JSON.stringify({ data: { 'prometheus.yml': elsewhere } }),
+  ]);
   try {
     await restart();
     // a Prometheus just started answers before its first target sync: wait until it lists the target it was given
-    const c = await verdict('Prometheus to run the new config', (x) => x.chain.brokenLink === 'scrape' && String(x.chain.findings.at(-1)?.evidence).includes('doctor-e2e-nowhere'), 90_000);
+    const c = await verdict(
+      'Prometheus to run the new config',
+      (x) =>
+        x.chain.brokenLink === 'scrape' && String(x.chain.findings.at(-1)?.evidence).includes('doctor-e2e-nowhere'),
+      90_000,
+    );
     expect(c.run.code).toBe(1);
     const f = c.chain.findings.at(-1);
     expect(f.what).toBe(`Prometheus does not scrape the pushgateway ${pushgateway} that Interlok pushes to`);
@@ -302,47 +473,89 @@ test('Interlok pushing a namespace label that does not match: broken at Interlok
   // one JSON patch each way, so that each is one rollout (kubectl set env and apply would take two)
   const containerIndex = interlok.spec.template.spec.containers.indexOf(interlokContainer);
   const envIndex = interlokContainer.env.findIndex((e: any) => e.name === 'K8S_NAMESPACE');
-  const setEnv = (entry: unknown) => kubectl(['-n', NS, 'patch', 'deployment', interlok.metadata.name, '--type=json', '-p',
-    JSON.stringify([{ op: 'replace', path: `/spec/template/spec/containers/${containerIndex}/env/${envIndex}`, value: entry }])]);
+  const setEnv = (entry: unknown) =>
+    kubectl([
+      '-n',
+      NS,
+      'patch',
+      'deployment',
+      interlok.metadata.name,
+      '--type=json',
+      '-p',
+      JSON.stringify([
+        { op: 'replace', path: `/spec/template/spec/containers/${containerIndex}/env/${envIndex}`, value: entry },
+      ]),
+    ]);
   const before = interlokPods();
   setEnv({ name: 'K8S_NAMESPACE', value: 'doctor-e2e-elsewhere' });
   let pod: string | undefined;
   try {
     // the new pod, ready; the old one may take its grace period to go (doctor skips pods being deleted)
-    pod = await waitFor('the new Interlok pod', () => {
-      const ready = getJson(['get', 'pods', '-n', NS, '-l', interlokSelector]).items
-        .filter((p: any) => !p.metadata.deletionTimestamp && !before.includes(p.metadata.name) && p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
-      return ready.length === 1 && interlokPods().length === 1 ? ready[0].metadata.name as string : undefined;
-    }, 300_000);
+    pod = await waitFor(
+      'the new Interlok pod',
+      () => {
+        const ready = getJson(['get', 'pods', '-n', NS, '-l', interlokSelector]).items.filter(
+          (p: any) =>
+            !p.metadata.deletionTimestamp &&
+            !before.includes(p.metadata.name) &&
+            p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'),
+        );
+        return ready.length === 1 && interlokPods().length === 1 ? (ready[0].metadata.name as string) : undefined;
+      },
+      300_000,
+    );
     // what Interlok does with that env: its grouping labels are the namespace it was told
     pusher.set('doctor-e2e-elsewhere', pod!, 20);
     const c = await verdict('the misplaced group', (x) => x.chain.brokenLink === 'Interlok', 60_000);
     expect(c.run.code).toBe(1);
     const f = c.chain.findings.at(-1);
-    expect(f.what).toBe(`Interlok pushes k8s_namespace="doctor-e2e-elsewhere" but runs in ${NS}: the adapter's query for ${NS} never sees it`);
+    expect(f.what).toBe(
+      `Interlok pushes k8s_namespace="doctor-e2e-elsewhere" but runs in ${NS}: the adapter's query for ${NS} never sees it`,
+    );
     expect(f.evidence).toContain(`pod ${pod} env K8S_NAMESPACE=doctor-e2e-elsewhere`);
     expect(f.fix).toContain('fieldRef metadata.namespace');
   } finally {
     pusher.stop();
-    if (pod) await fetch(`${pushgatewayUrl()}/metrics/job/interlok/k8s_namespace/doctor-e2e-elsewhere/k8s_pod_name/${pod}`, { method: 'DELETE' });
+    if (pod)
+      await fetch(`${pushgatewayUrl()}/metrics/job/interlok/k8s_namespace/doctor-e2e-elsewhere/k8s_pod_name/${pod}`, {
+        method: 'DELETE',
+      });
     setEnv(interlokContainer.env[envIndex]);
   }
   // doctor skips pods being deleted: healthy once the new pod runs, however long the old one takes to go
-  await verdict('doctor to call the stack healthy', (c) => c.run.code === 0 && c.chain.brokenLink === undefined, 300_000);
+  await verdict(
+    'doctor to call the stack healthy',
+    (c) => c.run.code === 0 && c.chain.brokenLink === undefined,
+    300_000,
+  );
 });
 
-test('a KEDA ScaledObject whose trigger cannot reach Prometheus: broken at the trigger; fixed, doctor goes on to KEDA\'s own links', async () => {
+test("a KEDA ScaledObject whose trigger cannot reach Prometheus: broken at the trigger; fixed, doctor goes on to KEDA's own links", async () => {
   const crds = crdFiles().keda;
   kubectl(['apply', '--server-side', ...crds.flatMap((f) => ['-f', f])]);
   kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=120s']);
   const name = 'doctor-e2e';
-  const scaledObject = (serverAddress: string) => stringify({
-    apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name, namespace: NS },
-    spec: {
-      scaleTargetRef: { name: interlok.metadata.name }, minReplicaCount: 1, maxReplicaCount: 3,
-      triggers: [{ type: 'prometheus', metadata: { serverAddress, query: `sum(MessageMetrics{k8s_namespace="${NS}"}) or vector(0)`, threshold: '100' } }],
-    },
-  });
+  const scaledObject = (serverAddress: string) =>
+    stringify({
+      apiVersion: 'keda.sh/v1alpha1',
+      kind: 'ScaledObject',
+      metadata: { name, namespace: NS },
+      spec: {
+        scaleTargetRef: { name: interlok.metadata.name },
+        minReplicaCount: 1,
+        maxReplicaCount: 3,
+        triggers: [
+          {
+            type: 'prometheus',
+            metadata: {
+              serverAddress,
+              query: `sum(MessageMetrics{k8s_namespace="${NS}"}) or vector(0)`,
+              threshold: '100',
+            },
+          },
+        ],
+      },
+    });
   const wrong = `http://${promService}.${promNs}.svc:9999`;
   try {
     kubectl(['apply', '-f', '-'], scaledObject(wrong));
@@ -351,14 +564,19 @@ test('a KEDA ScaledObject whose trigger cannot reach Prometheus: broken at the t
     expect(c.chain.kind).toBe('ScaledObject');
     expect(c.chain.brokenLink).toBe('trigger');
     const f = c.chain.findings.at(-1);
-    expect(f.what).toBe(`Prometheus at ${wrong} (ScaledObject ${NS}/${name} triggers[0] serverAddress) does not answer`);
+    expect(f.what).toBe(
+      `Prometheus at ${wrong} (ScaledObject ${NS}/${name} triggers[0] serverAddress) does not answer`,
+    );
     expect(f.evidence).toMatch(/HTTP \d{3}/);
     // KEDA's operator is not running here: the ScaledObject has no status, a symptom before the trigger
     expect(c.link('ScaledObject')[0]).toMatchObject({ status: 'fail', symptom: true });
 
     kubectl(['apply', '-f', '-'], scaledObject(promUrl.toString()));
     const fixed = await chain('--scaled-object', name, '--namespace', NS);
-    expect(fixed.link('trigger')[0]).toMatchObject({ status: 'ok', what: `Prometheus at ${promUrl} answers (ScaledObject ${NS}/${name} triggers[0] serverAddress)` });
+    expect(fixed.link('trigger')[0]).toMatchObject({
+      status: 'ok',
+      what: `Prometheus at ${promUrl} answers (ScaledObject ${NS}/${name} triggers[0] serverAddress)`,
+    });
     expect(fixed.link('trigger')[1].what).toMatch(/triggers\[0\]'s query returns \d+/);
     expect(fixed.chain.brokenLink).toBe('KEDA HPA');
     expect(fixed.run.code).toBe(1);
@@ -371,7 +589,9 @@ test('a KEDA ScaledObject whose trigger cannot reach Prometheus: broken at the t
 test('usage: --hpa of no such HPA exits 2; --hpa with --scaled-object exits 2', async () => {
   const none = await doctor('--hpa', 'no-such-hpa', '--namespace', NS);
   expect(none.code).toBe(2);
-  expect(none.stderr).toBe(`cdk8s-interlok-scaling: error: --hpa: no HorizontalPodAutoscaler "no-such-hpa" in namespace ${NS} (context ${getJson(['config', 'view', '--minify'])['current-context']})\n`);
+  expect(none.stderr).toBe(
+    `cdk8s-interlok-scaling: error: --hpa: no HorizontalPodAutoscaler "no-such-hpa" in namespace ${NS} (context ${getJson(['config', 'view', '--minify'])['current-context']})\n`,
+  );
   const both = await doctor('--hpa', 'a', '--scaled-object', 'b');
   expect(both.code).toBe(2);
 });

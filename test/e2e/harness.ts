@@ -6,12 +6,19 @@ import { STATE_ENV } from '../cluster/cluster';
 /** Fails the suite (never skips it) when it is not run inside `npm run cluster -- run`. */
 export function requireCluster(): { prometheusUrl: string; pushgatewayUrl: string } {
   for (const v of ['KUBECONFIG', 'PROMETHEUS_URL', 'PUSHGATEWAY_URL', STATE_ENV]) {
-    if (!process.env[v]) throw new Error(`${v} is not set: the e2e tests run inside the test cluster, through \`npm run cluster -- run -- jest -c test/e2e/jest.config.js\` (npm test does this)`);
+    if (!process.env[v])
+      throw new Error(
+        `${v} is not set: the e2e tests run inside the test cluster, through \`npm run cluster -- run -- jest -c test/e2e/jest.config.js\` (npm test does this)`,
+      );
   }
   return { prometheusUrl: process.env.PROMETHEUS_URL!, pushgatewayUrl: process.env.PUSHGATEWAY_URL! };
 }
 
-export interface Result { readonly status: number; readonly stdout: string; readonly stderr: string }
+export interface Result {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
 
 export function kubectlResult(args: string[], input?: string): Result {
   const r = spawnSync('kubectl', args, { encoding: 'utf8', input, maxBuffer: 64 << 20 });
@@ -38,8 +45,15 @@ export function liveObjects(path: string, ...flags: string[]): Array<[string, an
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `probe` until it returns a value that is not undefined; the error names what was awaited and the last value. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, everyMs = 1000): Promise<T> {
+/**
+ * Polls `probe` until it returns a value that is not undefined; the error names what was awaited and the last value.
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  everyMs = 1000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -49,7 +63,8 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
     } catch (e) {
       last = (e as Error).message;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last: ${last})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last: ${last})` : ''}`);
     await sleep(everyMs);
   }
 }
@@ -62,7 +77,10 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
 export class Pusher {
   private readonly values = new Map<string, number>();
   private timer?: NodeJS.Timeout;
-  constructor(private readonly url: string, private readonly intervalMs = 5000) {}
+  constructor(
+    private readonly url: string,
+    private readonly intervalMs = 5000,
+  ) {}
 
   set(namespace: string, pod: string, value: number): void {
     this.values.set(`${namespace}/${pod}`, value);
@@ -71,7 +89,9 @@ export class Pusher {
   }
 
   /** Stops pushing for one pod (its group then goes stale, as when Interlok is idle and pushes nothing). */
-  forget(namespace: string, pod: string): void { this.values.delete(`${namespace}/${pod}`); }
+  forget(namespace: string, pod: string): void {
+    this.values.delete(`${namespace}/${pod}`);
+  }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
@@ -83,9 +103,18 @@ export class Pusher {
     for (const [key, value] of this.values) {
       const [namespace, pod] = key.split('/');
       // curl, as the sidecar does; synchronous so that a failure shows in the test at once
-      execFileSync('curl', ['-fsS', '--max-time', '5', '--data-binary', '@-',
-        `${this.url}/metrics/job/interlok/k8s_namespace/${namespace}/k8s_pod_name/${pod}`],
-      { input: `# TYPE MessageMetrics counter\nMessageMetrics ${value}\n` });
+      execFileSync(
+        'curl',
+        [
+          '-fsS',
+          '--max-time',
+          '5',
+          '--data-binary',
+          '@-',
+          `${this.url}/metrics/job/interlok/k8s_namespace/${namespace}/k8s_pod_name/${pod}`,
+        ],
+        { input: `# TYPE MessageMetrics counter\nMessageMetrics ${value}\n` },
+      );
     }
   }
 }
@@ -93,10 +122,18 @@ export class Pusher {
 /** The names of a Deployment's running pods (not those being deleted), sorted. */
 export function podsOf(namespace: string, app: string): string[] {
   const list = getJson(['get', 'pods', '-n', namespace, '-l', `app.kubernetes.io/name=${app}`]);
-  return list.items.filter((p: any) => !p.metadata.deletionTimestamp).map((p: any) => p.metadata.name).sort();
+  return list.items
+    .filter((p: any) => !p.metadata.deletionTimestamp)
+    .map((p: any) => p.metadata.name)
+    .sort();
 }
 
-export interface HpaState { readonly desired: number; readonly current: number; readonly deploymentReplicas: number; readonly metric?: string }
+export interface HpaState {
+  readonly desired: number;
+  readonly current: number;
+  readonly deploymentReplicas: number;
+  readonly metric?: string;
+}
 
 export function hpaState(namespace: string, hpa: string, deployment: string): HpaState {
   const h = getJson(['get', 'hpa', hpa, '-n', namespace]);
@@ -111,12 +148,23 @@ export function hpaState(namespace: string, hpa: string, deployment: string): Hp
 }
 
 /** Waits until the real HPA controller has set the Deployment to `replicas` and its status says the same. */
-export function waitForReplicas(namespace: string, hpa: string, deployment: string, replicas: number, timeoutMs: number): Promise<HpaState> {
-  return waitFor(`${namespace}/${hpa} to scale ${deployment} to ${replicas}`, () => {
-    const s = hpaState(namespace, hpa, deployment);
-    if (s.desired === replicas && s.deploymentReplicas === replicas) return s;
-    throw new Error(JSON.stringify(s));
-  }, timeoutMs, 1000);
+export function waitForReplicas(
+  namespace: string,
+  hpa: string,
+  deployment: string,
+  replicas: number,
+  timeoutMs: number,
+): Promise<HpaState> {
+  return waitFor(
+    `${namespace}/${hpa} to scale ${deployment} to ${replicas}`,
+    () => {
+      const s = hpaState(namespace, hpa, deployment);
+      if (s.desired === replicas && s.deploymentReplicas === replicas) return s;
+      throw new Error(JSON.stringify(s));
+    },
+    timeoutMs,
+    1000,
+  );
 }
 
 const repoRoot = join(__dirname, '..', '..');
@@ -129,7 +177,8 @@ const distDir = join(repoRoot, 'dist');
 export async function readmeTeardown(): Promise<void> {
   for (const command of readmeTeardownCommands()) {
     const r = spawnSync('sh', ['-c', command], { cwd: repoRoot, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`the README's teardown command \`${command}\` exited ${r.status}:\n${r.stderr}`);
+    if (r.status !== 0)
+      throw new Error(`the README's teardown command \`${command}\` exited ${r.status}:\n${r.stderr}`);
   }
   await waitForCleanCluster();
 }
@@ -139,22 +188,38 @@ export function readmeTeardownCommands(): string[] {
   const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
   const block = /### Teardown[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme);
   if (!block) throw new Error('README.md has no Teardown section with a sh block');
-  return block[1].split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter((l) => l && !l.startsWith('#'));
+  return block[1]
+    .split('\n')
+    .map((l) => l.replace(/\s+#.*$/, '').trim())
+    .filter((l) => l && !l.startsWith('#'));
 }
 
 /** No object of dist/ left and every namespace Active: what each suite starts from. */
 export async function waitForCleanCluster(timeoutMs = 150_000): Promise<void> {
-  await waitFor('every object of dist/ gone and no namespace Terminating', () => {
-    const left = kubectlResult(['get', '-f', distDir, '--ignore-not-found', '-o', 'name']).stdout.trim();
-    const terminating = getJson(['get', 'namespaces']).items.filter((n: any) => n.status.phase !== 'Active').map((n: any) => n.metadata.name);
-    if (left === '' && terminating.length === 0) return true;
-    throw new Error(`left: ${left.split('\n').join(', ')}; terminating: ${terminating.join(', ')}`);
-  }, timeoutMs, 1000);
+  await waitFor(
+    'every object of dist/ gone and no namespace Terminating',
+    () => {
+      const left = kubectlResult(['get', '-f', distDir, '--ignore-not-found', '-o', 'name']).stdout.trim();
+      const terminating = getJson(['get', 'namespaces'])
+        .items.filter((n: any) => n.status.phase !== 'Active')
+        .map((n: any) => n.metadata.name);
+      if (left === '' && terminating.length === 0) return true;
+      throw new Error(`left: ${left.split('\n').join(', ')}; terminating: ${terminating.join(', ')}`);
+    },
+    timeoutMs,
+    1000,
+  );
 }
 
 /** Removes whatever an earlier suite left of dist/ (the README's teardown, tolerant of what is gone already). */
 export async function resetCluster(): Promise<void> {
-  kubectl(['delete', 'apiservice', 'v1beta1.custom.metrics.k8s.io', 'v1beta1.external.metrics.k8s.io', '--ignore-not-found']);
+  kubectl([
+    'delete',
+    'apiservice',
+    'v1beta1.custom.metrics.k8s.io',
+    'v1beta1.external.metrics.k8s.io',
+    '--ignore-not-found',
+  ]);
   kubectl(['delete', '-f', distDir, '--ignore-not-found', '--wait=false']);
   await waitForCleanCluster();
 }
@@ -164,21 +229,28 @@ export async function resetCluster(): Promise<void> {
  * last-applied annotation): equal fingerprints mean nothing a user wrote changed.
  */
 export function fingerprints(file: string): Record<string, string> {
-  return Object.fromEntries(liveObjects(file).map(([key, o]) => {
-    // a Deployment's generation also counts annotation changes (kubectl's last-applied one); replicaSets() shows
-    // whether a rollout happened
-    const { resourceVersion, managedFields, annotations, generation, ...meta } = o.metadata;
-    const { ['kubectl.kubernetes.io/last-applied-configuration']: _, ...rest } = annotations ?? {};
-    void resourceVersion; void managedFields; void _; void generation;
-    const { status, ...body } = o;
-    void status;
-    return [key, JSON.stringify({ ...body, metadata: { ...meta, annotations: rest } })];
-  }));
+  return Object.fromEntries(
+    liveObjects(file).map(([key, o]) => {
+      // a Deployment's generation also counts annotation changes (kubectl's last-applied one); replicaSets() shows
+      // whether a rollout happened
+      const { resourceVersion, managedFields, annotations, generation, ...meta } = o.metadata;
+      const { ['kubectl.kubernetes.io/last-applied-configuration']: _, ...rest } = annotations ?? {};
+      void resourceVersion;
+      void managedFields;
+      void _;
+      void generation;
+      const { status, ...body } = o;
+      void status;
+      return [key, JSON.stringify({ ...body, metadata: { ...meta, annotations: rest } })];
+    }),
+  );
 }
 
 /** Every ReplicaSet's name: a new one means a rollout. */
 export function replicaSets(): string[] {
-  return getJson(['get', 'replicasets', '-A']).items.map((r: any) => `${r.metadata.namespace}/${r.metadata.name}`).sort();
+  return getJson(['get', 'replicasets', '-A'])
+    .items.map((r: any) => `${r.metadata.namespace}/${r.metadata.name}`)
+    .sort();
 }
 
 // Added for test/e2e/readme-examples.e2e.ts: the same checks for any file or directory of manifests.
@@ -201,17 +273,24 @@ export function resourceVersions(path: string): Record<string, string> {
 
 /** The namespaces that are not Active (Terminating), by name. */
 export function terminatingNamespaces(): string[] {
-  return getJson(['get', 'namespaces']).items.filter((n: any) => n.status.phase !== 'Active').map((n: any) => n.metadata.name);
+  return getJson(['get', 'namespaces'])
+    .items.filter((n: any) => n.status.phase !== 'Active')
+    .map((n: any) => n.metadata.name);
 }
 
 /** Resolves once no object of a manifest file or directory is left and no namespace is Terminating. */
 export async function waitForDeleted(path: string, timeoutMs = 150_000): Promise<void> {
-  await waitFor(`every object of ${path} gone and no namespace Terminating`, () => {
-    const left = kubectlResult(['get', '-f', path, '--ignore-not-found', '-o', 'name']).stdout.trim();
-    const terminating = terminatingNamespaces();
-    if (left === '' && terminating.length === 0) return true;
-    throw new Error(`left: ${left.split('\n').join(', ')}; terminating: ${terminating.join(', ')}`);
-  }, timeoutMs, 1000);
+  await waitFor(
+    `every object of ${path} gone and no namespace Terminating`,
+    () => {
+      const left = kubectlResult(['get', '-f', path, '--ignore-not-found', '-o', 'name']).stdout.trim();
+      const terminating = terminatingNamespaces();
+      if (left === '' && terminating.length === 0) return true;
+      throw new Error(`left: ${left.split('\n').join(', ')}; terminating: ${terminating.join(', ')}`);
+    },
+    timeoutMs,
+    1000,
+  );
 }
 
 /**
@@ -222,19 +301,25 @@ export async function waitForDeleted(path: string, timeoutMs = 150_000): Promise
  * HPA's or a Deployment's status changes as pods start).
  */
 export function appliedState(path: string): Record<string, string> {
-  return Object.fromEntries(liveObjects(path, '--show-managed-fields').map(([key, o]) => {
-    const { resourceVersion, managedFields, annotations, ...meta } = o.metadata;
-    const { ['deployment.kubernetes.io/revision']: _, ...rest } = annotations ?? {};
-    void resourceVersion; void _;
-    const { status, ...body } = o;
-    void status;
-    const kubectls = (managedFields ?? []).filter((f: any) => String(f.manager).startsWith('kubectl') && f.subresource !== 'status');
-    return [key, JSON.stringify({ ...body, metadata: { ...meta, annotations: rest, managedFields: kubectls } })];
-  }));
+  return Object.fromEntries(
+    liveObjects(path, '--show-managed-fields').map(([key, o]) => {
+      const { resourceVersion, managedFields, annotations, ...meta } = o.metadata;
+      const { ['deployment.kubernetes.io/revision']: _, ...rest } = annotations ?? {};
+      void resourceVersion;
+      void _;
+      const { status, ...body } = o;
+      void status;
+      const kubectls = (managedFields ?? []).filter(
+        (f: any) => String(f.manager).startsWith('kubectl') && f.subresource !== 'status',
+      );
+      return [key, JSON.stringify({ ...body, metadata: { ...meta, annotations: rest, managedFields: kubectls } })];
+    }),
+  );
 }
 
 /**
- * The PATCH requests in the stderr of a `kubectl ... -v=8` run, as `<url> <body>`: what `kubectl apply` sent, i.e. where
+ * The PATCH requests in the stderr of a `kubectl ... -v=8` run, as `<url> <body>`: what `kubectl apply` sent, i.e.
+ * where
  * it found a manifest and the live object different.
  */
 export function sentPatches(stderr: string): string[] {
@@ -242,7 +327,10 @@ export function sentPatches(stderr: string): string[] {
   let body: string | undefined;
   for (const line of stderr.split('\n')) {
     const b = /"Request Body" body="(.*)"$/.exec(line);
-    if (b) { body = unquote(b[1]!); continue; }
+    if (b) {
+      body = unquote(b[1]!);
+      continue;
+    }
     const u = /"Request" verb="PATCH" url="([^"?]+)/.exec(line);
     if (u && body) out.push(`${u[1]} ${body}`);
     if (u) body = undefined;
@@ -264,11 +352,22 @@ function unquote(quoted: string): string {
  * (observedGeneration, its revision annotation, hence its ReplicaSet): replicaSets() taken after it shows a rollout.
  */
 export async function waitForDeploymentsObserved(path: string, timeoutMs = 60_000): Promise<void> {
-  await waitFor(`the Deployments of ${path} observed by their controller`, () => {
-    const pending = liveObjects(path).map(([, o]) => o).filter((o) => o.kind === 'Deployment')
-      .filter((d) => d.status?.observedGeneration !== d.metadata.generation || !d.metadata.annotations?.['deployment.kubernetes.io/revision'])
-      .map((d) => `${d.metadata.namespace}/${d.metadata.name}`);
-    if (pending.length === 0) return true;
-    throw new Error(`pending: ${pending.join(', ')}`);
-  }, timeoutMs, 500);
+  await waitFor(
+    `the Deployments of ${path} observed by their controller`,
+    () => {
+      const pending = liveObjects(path)
+        .map(([, o]) => o)
+        .filter((o) => o.kind === 'Deployment')
+        .filter(
+          (d) =>
+            d.status?.observedGeneration !== d.metadata.generation ||
+            !d.metadata.annotations?.['deployment.kubernetes.io/revision'],
+        )
+        .map((d) => `${d.metadata.namespace}/${d.metadata.name}`);
+      if (pending.length === 0) return true;
+      throw new Error(`pending: ${pending.join(', ')}`);
+    },
+    timeoutMs,
+    500,
+  );
 }

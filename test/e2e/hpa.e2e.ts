@@ -6,19 +6,36 @@ import { join } from 'path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { readFileSync } from 'fs';
 import { desiredReplicasExternal } from '../../lib';
-import { getJson, hpaState, kubectl, kubectlResult, podsOf, Pusher, readmeTeardown, requireCluster, resetCluster, waitFor, waitForReplicas } from './harness';
+import {
+  getJson,
+  hpaState,
+  kubectl,
+  kubectlResult,
+  podsOf,
+  Pusher,
+  readmeTeardown,
+  requireCluster,
+  resetCluster,
+  waitFor,
+  waitForReplicas,
+} from './harness';
 import { DEFAULT_NAMES as NAMES } from '../../lib/monitoring/monitoring-names';
 
 const dist = join(__dirname, '..', '..', 'dist');
-const objects = parseAllDocuments(readFileSync(join(dist, 'interlok-autoscaling.k8s.yaml'), 'utf8')).map((d) => d.toJSON());
+const objects = parseAllDocuments(readFileSync(join(dist, 'interlok-autoscaling.k8s.yaml'), 'utf8')).map((d) =>
+  d.toJSON(),
+);
 const HPA = 'interlok-autoscaler';
-const external = (ns: string) => `/apis/external.metrics.k8s.io/v1beta1/namespaces/${ns}/interlok_messagemetrics?labelSelector=deployment%3Dinterlok`;
+const external = (ns: string) =>
+  `/apis/external.metrics.k8s.io/v1beta1/namespaces/${ns}/interlok_messagemetrics?labelSelector=deployment%3Dinterlok`;
 let pusher: Pusher;
 
 /** The same Interlok Deployment and HPA in another namespace: a second team on the same stack. */
 function teamB(): string {
   const docs = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-b' } }];
-  for (const o of objects.filter((x) => (x.kind === 'Deployment' && x.metadata.name === 'interlok') || x.kind === 'HorizontalPodAutoscaler')) {
+  for (const o of objects.filter(
+    (x) => (x.kind === 'Deployment' && x.metadata.name === 'interlok') || x.kind === 'HorizontalPodAutoscaler',
+  )) {
     docs.push({ ...o, metadata: { ...o.metadata, namespace: 'team-b' } });
   }
   return docs.map((d) => stringify(d)).join('---\n');
@@ -38,7 +55,10 @@ const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function expectModelAgrees(ns: string): void {
   const h = getJson(['get', 'hpa', HPA, '-n', ns]);
   const model = desiredReplicasExternal({
-    currentReplicas: h.status.currentReplicas, targetAverageValue: 100, minReplicas: h.spec.minReplicas, maxReplicas: h.spec.maxReplicas,
+    currentReplicas: h.status.currentReplicas,
+    targetAverageValue: 100,
+    minReplicas: h.spec.minReplicas,
+    maxReplicas: h.spec.maxReplicas,
     values: [externalValue(ns)],
   });
   expect(model.desiredReplicas).toBe(h.status.desiredReplicas);
@@ -56,8 +76,12 @@ beforeAll(async () => {
   kubectl(['-n', NAMES.namespace, 'wait', '--for=condition=Ready', 'pod', '--all', '--timeout=120s']);
   // the adapter lists metric names at start and then every --metrics-relist-interval (60 s in dist/): started
   // before Prometheus had scraped anything, it serves the External metric only after that relist
-  await waitFor('the External metric to be served in both namespaces', () =>
-    (externalValue('default') === 0 && externalValue('team-b') === 0 ? true : undefined), 150_000, 2000);
+  await waitFor(
+    'the External metric to be served in both namespaces',
+    () => (externalValue('default') === 0 && externalValue('team-b') === 0 ? true : undefined),
+    150_000,
+    2000,
+  );
 });
 
 afterAll(async () => {
@@ -80,27 +104,49 @@ test("the guide's 150 messages into one pod → 2 replicas; a busy namespace doe
   expectModelAgrees('default');
   expectModelAgrees('team-b');
   // the per-pod (custom) metric serves the same value for the same pod once the adapter relisted
-  await waitFor(`MessageMetrics of ${a} on the custom metrics API`, () => {
-    const list = JSON.parse(kubectl(['get', '--raw', `/apis/custom.metrics.k8s.io/v1beta1/namespaces/default/pods/${a}/MessageMetrics`]));
-    return list.items[0]?.value === '150' ? true : undefined;
-  }, 90_000, 2000);
+  await waitFor(
+    `MessageMetrics of ${a} on the custom metrics API`,
+    () => {
+      const list = JSON.parse(
+        kubectl(['get', '--raw', `/apis/custom.metrics.k8s.io/v1beta1/namespaces/default/pods/${a}/MessageMetrics`]),
+      );
+      return list.items[0]?.value === '150' ? true : undefined;
+    },
+    90_000,
+    2000,
+  );
 });
 
 test('two busy pods → 3 replicas', async () => {
-  const pods = await waitFor('two Interlok pods', () => {
-    const p = podsOf('default', 'interlok');
-    return p.length === 2 ? p : undefined;
-  }, 60_000);
+  const pods = await waitFor(
+    'two Interlok pods',
+    () => {
+      const p = podsOf('default', 'interlok');
+      return p.length === 2 ? p : undefined;
+    },
+    60_000,
+  );
   for (const p of pods) pusher.set('default', p, 150);
   await waitForReplicas('default', HPA, 'interlok', 3, 90_000);
   // the status keeps the average the decision was made on (300 over 2) until the next sync reads 300 over 3
-  await waitFor('the average over 3 pods', () => (hpaState('default', HPA, 'interlok').metric === '100' ? true : undefined), 30_000);
+  await waitFor(
+    'the average over 3 pods',
+    () => (hpaState('default', HPA, 'interlok').metric === '100' ? true : undefined),
+    30_000,
+  );
   expect(hpaState('default', HPA, 'interlok')).toMatchObject({ desired: 3, deploymentReplicas: 3 });
   expectModelAgrees('default');
 });
 
 test('load stops → back to minReplicas (down-stabilization set to 0 for the test)', async () => {
-  kubectl(['patch', 'hpa', HPA, '--type=merge', '-p', JSON.stringify({ spec: { behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } } })]);
+  kubectl([
+    'patch',
+    'hpa',
+    HPA,
+    '--type=merge',
+    '-p',
+    JSON.stringify({ spec: { behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } } }),
+  ]);
   pusher.stop();
   // the groups go stale after 30 s without a push; then one scrape and one sync
   await waitForReplicas('default', HPA, 'interlok', 1, 120_000);
@@ -120,10 +166,16 @@ test('an idle rollout (new pods that never pushed) → minReplicas', async () =>
   pusher.stop();
   kubectl(['rollout', 'restart', 'deployment/interlok']);
   await waitForReplicas('default', HPA, 'interlok', 1, 150_000);
-  await waitFor('the rollout to finish', () => {
-    const d = getJson(['get', 'deployment', 'interlok']);
-    if (d.status.updatedReplicas === 1 && d.status.replicas === 1) return true;
-    throw new Error(`status ${JSON.stringify(d.status)}; pods ${kubectl(['get', 'pods', '-o', 'wide', '--no-headers']).trim()}`);
-  }, 120_000);
+  await waitFor(
+    'the rollout to finish',
+    () => {
+      const d = getJson(['get', 'deployment', 'interlok']);
+      if (d.status.updatedReplicas === 1 && d.status.replicas === 1) return true;
+      throw new Error(
+        `status ${JSON.stringify(d.status)}; pods ${kubectl(['get', 'pods', '-o', 'wide', '--no-headers']).trim()}`,
+      );
+    },
+    120_000,
+  );
   expect(externalValue('default')).toBe(0);
 });

@@ -9,9 +9,30 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { stringify } from 'yaml';
 import { desiredReplicasExternal } from '../../lib';
-import { getJson, hpaState, kubectl, kubectlResult, Pusher, requireCluster, resetCluster, waitFor, waitForDeleted, waitForReplicas } from './harness';
 import {
-  deleteStandInPages, ensureNamespaces, installKeda, one, readmeExample, serviceOf, setStandInPage, synthesizeApp, Synthesized, uninstallKeda, waitForHttp,
+  getJson,
+  hpaState,
+  kubectl,
+  kubectlResult,
+  Pusher,
+  requireCluster,
+  resetCluster,
+  waitFor,
+  waitForDeleted,
+  waitForReplicas,
+} from './harness';
+import {
+  deleteStandInPages,
+  ensureNamespaces,
+  installKeda,
+  one,
+  readmeExample,
+  serviceOf,
+  setStandInPage,
+  synthesizeApp,
+  Synthesized,
+  uninstallKeda,
+  waitForHttp,
 } from './upstream';
 
 let work: string;
@@ -25,8 +46,13 @@ let pusher: Pusher;
 /** The running (not terminating) pods of a Deployment, by its own selector. */
 function podsOfDeployment(ns: string, name: string): string[] {
   const d = getJson(['-n', ns, 'get', 'deployment', name]);
-  const selector = Object.entries(d.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
-  return getJson(['-n', ns, 'get', 'pods', '-l', selector]).items.filter((p: any) => !p.metadata.deletionTimestamp).map((p: any) => p.metadata.name).sort();
+  const selector = Object.entries(d.spec.selector.matchLabels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  return getJson(['-n', ns, 'get', 'pods', '-l', selector])
+    .items.filter((p: any) => !p.metadata.deletionTimestamp)
+    .map((p: any) => p.metadata.name)
+    .sort();
 }
 
 /** The pushgateway Interlok pushes to, as the synthesized Deployment tells it (`-DprometheusEndpointUrl=host:port`). */
@@ -40,7 +66,13 @@ function pushgatewayUrl(s: Synthesized, name: string): string {
 
 /** KEDA's metric for the ScaledObject, as its metrics server serves it to the HPA controller. */
 function kedaMetric(ns: string, soName: string, metric: string): number {
-  const list = JSON.parse(kubectl(['get', '--raw', `/apis/external.metrics.k8s.io/v1beta1/namespaces/${ns}/${metric}?labelSelector=${encodeURIComponent(`scaledobject.keda.sh/name=${soName}`)}`]));
+  const list = JSON.parse(
+    kubectl([
+      'get',
+      '--raw',
+      `/apis/external.metrics.k8s.io/v1beta1/namespaces/${ns}/${metric}?labelSelector=${encodeURIComponent(`scaledobject.keda.sh/name=${soName}`)}`,
+    ]),
+  );
   const v: string = list.items[0].value;
   return v.endsWith('m') ? Number(v.slice(0, -1)) / 1000 : Number(v);
 }
@@ -51,9 +83,29 @@ function hpaOf(ns: string, name: string): any {
 
 function patchScaleDownToZero(ns: string, name: string): void {
   // the README's 5 min down-stabilization, set to 0 for the test (KEDA copies the behaviour into its HPA)
-  kubectl(['-n', ns, 'patch', 'scaledobject', name, '--type=merge', '-p', JSON.stringify({
-    spec: { advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: 0, policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] } } } } },
-  })]);
+  kubectl([
+    '-n',
+    ns,
+    'patch',
+    'scaledobject',
+    name,
+    '--type=merge',
+    '-p',
+    JSON.stringify({
+      spec: {
+        advanced: {
+          horizontalPodAutoscalerConfig: {
+            behavior: {
+              scaleDown: {
+                stabilizationWindowSeconds: 0,
+                policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+              },
+            },
+          },
+        },
+      },
+    }),
+  ]);
 }
 
 beforeAll(async () => {
@@ -82,53 +134,100 @@ afterAll(async () => {
 }, 600_000);
 
 describe("the README's KEDA example on KEDA", () => {
-  test('KEDA admits the ScaledObject and creates its HPA, owned by the ScaledObject, on the trigger\'s External metric', async () => {
+  test("KEDA admits the ScaledObject and creates its HPA, owned by the ScaledObject, on the trigger's External metric", async () => {
     ensureNamespaces(keda);
     const out = kubectl(['apply', '-f', keda.dist]);
     expect(out).toMatch(new RegExp(`^scaledobject\\.keda\\.sh/${so.metadata.name} created$`, 'm'));
-    const hpa = await waitFor(`KEDA's HPA ${hpaName}`, () => (kubectlResult(['-n', namespace, 'get', 'hpa', hpaName]).status === 0 ? hpaOf(namespace, hpaName) : undefined), 90_000);
-    expect(hpa.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'ScaledObject', name: so.metadata.name, controller: true })]);
+    const hpa = await waitFor(
+      `KEDA's HPA ${hpaName}`,
+      () =>
+        kubectlResult(['-n', namespace, 'get', 'hpa', hpaName]).status === 0 ? hpaOf(namespace, hpaName) : undefined,
+      90_000,
+    );
+    expect(hpa.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'ScaledObject', name: so.metadata.name, controller: true }),
+    ]);
     expect(hpa.spec).toMatchObject({
       scaleTargetRef: { kind: 'Deployment', name: deployment },
       minReplicas: so.spec.minReplicaCount,
       maxReplicas: so.spec.maxReplicaCount,
       behavior: so.spec.advanced.horizontalPodAutoscalerConfig.behavior,
     });
-    expect(hpa.spec.metrics).toEqual([{
-      type: 'External',
-      external: {
-        metric: { name: 's0-prometheus', selector: { matchLabels: { 'scaledobject.keda.sh/name': so.metadata.name } } },
-        target: { type: 'AverageValue', averageValue: so.spec.triggers[0].metadata.threshold },
+    expect(hpa.spec.metrics).toEqual([
+      {
+        type: 'External',
+        external: {
+          metric: {
+            name: 's0-prometheus',
+            selector: { matchLabels: { 'scaledobject.keda.sh/name': so.metadata.name } },
+          },
+          target: { type: 'AverageValue', averageValue: so.spec.triggers[0].metadata.threshold },
+        },
       },
-    }]);
-    await waitFor('the ScaledObject Ready', () => {
-      const s = getJson(['-n', namespace, 'get', 'scaledobject', so.metadata.name]);
-      const ready = s.status?.conditions?.find((c: any) => c.type === 'Ready');
-      if (ready?.status === 'True') return true;
-      throw new Error(JSON.stringify(s.status));
-    }, 90_000);
-    kubectl(['-n', serviceOf(so.spec.triggers[0].metadata.serverAddress).namespace, 'wait', '--for=condition=Ready', 'pod', '--all', '--timeout=120s']);
+    ]);
+    await waitFor(
+      'the ScaledObject Ready',
+      () => {
+        const s = getJson(['-n', namespace, 'get', 'scaledobject', so.metadata.name]);
+        const ready = s.status?.conditions?.find((c: any) => c.type === 'Ready');
+        if (ready?.status === 'True') return true;
+        throw new Error(JSON.stringify(s.status));
+      },
+      90_000,
+    );
+    kubectl([
+      '-n',
+      serviceOf(so.spec.triggers[0].metadata.serverAddress).namespace,
+      'wait',
+      '--for=condition=Ready',
+      'pod',
+      '--all',
+      '--timeout=120s',
+    ]);
   });
 
   test("the guide's 150 messages into one pod → 2 replicas, from KEDA's metric", async () => {
     const [pod] = podsOfDeployment(namespace, deployment);
     await waitForHttp(`${pushgatewayUrl(keda, deployment)}/-/ready`);
     pusher.set(namespace, pod!, 150);
-    await waitFor("KEDA's metric at 150", () => (kedaMetric(namespace, so.metadata.name, 's0-prometheus') === 150 ? true : undefined), 90_000, 2000);
+    await waitFor(
+      "KEDA's metric at 150",
+      () => (kedaMetric(namespace, so.metadata.name, 's0-prometheus') === 150 ? true : undefined),
+      90_000,
+      2000,
+    );
     const state = await waitForReplicas(namespace, hpaName, deployment, 2, 90_000);
     const h = hpaOf(namespace, hpaName);
     // KEDA's HPA is an ordinary External AverageValue HPA: our model of the controller gives the same count
-    expect(desiredReplicasExternal({
-      currentReplicas: 1, targetAverageValue: Number(so.spec.triggers[0].metadata.threshold),
-      minReplicas: h.spec.minReplicas, maxReplicas: h.spec.maxReplicas, values: [150],
-    }).desiredReplicas).toBe(state.desired);
-    const events = kubectl(['-n', namespace, 'get', 'events', '--field-selector', `involvedObject.name=${hpaName}`, '-o', 'jsonpath={.items[*].message}']);
+    expect(
+      desiredReplicasExternal({
+        currentReplicas: 1,
+        targetAverageValue: Number(so.spec.triggers[0].metadata.threshold),
+        minReplicas: h.spec.minReplicas,
+        maxReplicas: h.spec.maxReplicas,
+        values: [150],
+      }).desiredReplicas,
+    ).toBe(state.desired);
+    const events = kubectl([
+      '-n',
+      namespace,
+      'get',
+      'events',
+      '--field-selector',
+      `involvedObject.name=${hpaName}`,
+      '-o',
+      'jsonpath={.items[*].message}',
+    ]);
     expect(events).toMatch(/New size: 2; reason: external metric s0-prometheus/);
   });
 
   test('an idle rollout (new pods that never pushed) → minReplicaCount', async () => {
     patchScaleDownToZero(namespace, so.metadata.name);
-    await waitFor('the behaviour in KEDA\'s HPA', () => (hpaOf(namespace, hpaName).spec.behavior.scaleDown.stabilizationWindowSeconds === 0 ? true : undefined), 60_000);
+    await waitFor(
+      "the behaviour in KEDA's HPA",
+      () => (hpaOf(namespace, hpaName).spec.behavior.scaleDown.stabilizationWindowSeconds === 0 ? true : undefined),
+      60_000,
+    );
     pusher.stop();
     kubectl(['-n', namespace, 'rollout', 'restart', `deployment/${deployment}`]);
     const state = await waitForReplicas(namespace, hpaName, deployment, so.spec.minReplicaCount, 180_000);
@@ -140,7 +239,8 @@ describe("the README's KEDA example on KEDA", () => {
     const { name: service, namespace: promNs } = serviceOf(so.spec.triggers[0].metadata.serverAddress);
     const selector = getJson(['-n', promNs, 'get', 'service', service]).spec.selector;
     const prom = getJson(['-n', promNs, 'get', 'deployments']).items.find((d: any) =>
-      Object.entries(selector).every(([k, v]) => d.spec.template.metadata.labels?.[k] === v));
+      Object.entries(selector).every(([k, v]) => d.spec.template.metadata.labels?.[k] === v),
+    );
     expect(prom).toBeDefined();
     kubectl(['-n', promNs, 'scale', `deployment/${prom.metadata.name}`, '--replicas=0']);
     try {
@@ -148,7 +248,9 @@ describe("the README's KEDA example on KEDA", () => {
       expect(state.desired).toBe(so.spec.fallback.replicas);
       const s = getJson(['-n', namespace, 'get', 'scaledobject', so.metadata.name]);
       expect(s.status.conditions.find((c: any) => c.type === 'Fallback')).toMatchObject({ status: 'True' });
-      expect(Number(s.status.health['s0-prometheus'].numberOfFailures)).toBeGreaterThanOrEqual(so.spec.fallback.failureThreshold);
+      expect(Number(s.status.health['s0-prometheus'].numberOfFailures)).toBeGreaterThanOrEqual(
+        so.spec.fallback.failureThreshold,
+      );
     } finally {
       kubectl(['-n', promNs, 'scale', `deployment/${prom.metadata.name}`, '--replicas=1']);
     }
@@ -163,38 +265,53 @@ describe("the README's KEDA example on KEDA", () => {
     const target = one(install, 'Deployment', hpa.spec.scaleTargetRef.name);
     const scratch = 'keda-refusal';
     const at = (o: any) => ({ ...o, metadata: { ...o.metadata, namespace: scratch } });
-    const scaledObject = { ...at(so), spec: { ...so.spec, scaleTargetRef: { ...so.spec.scaleTargetRef, name: target.metadata.name } } };
+    const scaledObject = {
+      ...at(so),
+      spec: { ...so.spec, scaleTargetRef: { ...so.spec.scaleTargetRef, name: target.metadata.name } },
+    };
     kubectl(['create', 'namespace', scratch]);
     try {
       kubectl(['apply', '-f', '-'], [at(target), at(hpa)].map((o) => stringify(o)).join('---\n'));
       const r = kubectlResult(['apply', '-f', '-'], stringify(scaledObject));
       expect(r.status).not.toBe(0);
-      expect(r.stderr).toContain(`admission webhook "vscaledobject.kb.io" denied the request: the workload '${target.metadata.name}' of type 'apps/v1.Deployment' is already managed by the hpa '${hpa.metadata.name}'`);
+      expect(r.stderr).toContain(
+        `admission webhook "vscaledobject.kb.io" denied the request: the workload '${target.metadata.name}' of type 'apps/v1.Deployment' is already managed by the hpa '${hpa.metadata.name}'`,
+      );
     } finally {
       kubectlResult(['delete', 'namespace', scratch, '--wait=false']);
     }
     // the same pair in one app: synth fails before anything is applied
     let error = '';
     try {
-      synthesizeApp(work, 'hpa-and-scaledobject', `
+      synthesizeApp(
+        work,
+        'hpa-and-scaledobject',
+        `
 import { App } from 'cdk8s';
 import { InterlokAutoscalingChart, InterlokImage, KedaScaledObject, ScaleTarget } from 'cdk8s-interlok-scaling';
 const app = new App();
 const chart = new InterlokAutoscalingChart(app, 'both', { interlok: { image: InterlokImage.guideDemo() } });
 new KedaScaledObject(chart, 'ScaledObject', { target: ScaleTarget.interlok(chart.interlok), rule: chart.rule, serverAddress: 'http://prometheus.example.svc:9090' });
 app.synth();
-`);
+`,
+      );
     } catch (e) {
       error = String((e as { stderr?: Buffer }).stderr ?? e);
     }
-    expect(error).toMatch(/is scaled by ScaledObject both\/ScaledObject and by HPA both\/Autoscaler: one workload takes one autoscaler \(KEDA's webhook rejects the ScaledObject/);
+    expect(error).toMatch(
+      /is scaled by ScaledObject both\/ScaledObject and by HPA both\/Autoscaler: one workload takes one autoscaler \(KEDA's webhook rejects the ScaledObject/,
+    );
   });
 
   test('teardown: kubectl delete -f dist/ removes the ScaledObject and KEDA removes its HPA', async () => {
     const r = kubectlResult(['delete', '-f', keda.dist, '--ignore-not-found', '--timeout=150s']);
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
     await waitForDeleted(keda.dist);
-    await waitFor(`KEDA's HPA ${hpaName} gone`, () => (kubectlResult(['-n', namespace, 'get', 'hpa', hpaName]).status !== 0 ? true : undefined), 60_000);
+    await waitFor(
+      `KEDA's HPA ${hpaName} gone`,
+      () => (kubectlResult(['-n', namespace, 'get', 'hpa', hpaName]).status !== 0 ? true : undefined),
+      60_000,
+    );
   });
 });
 
@@ -225,14 +342,21 @@ describe("the README's Interlok 5 example (scrape mode) on KEDA", () => {
     expect(port).toBeDefined();
     ensureNamespaces(scrape);
     kubectl(['apply', '-f', scrape.dist]);
-    await waitFor(`KEDA's HPA ${hpa}`, () => (kubectlResult(['-n', ns, 'get', 'hpa', hpa]).status === 0 ? true : undefined), 90_000);
+    await waitFor(
+      `KEDA's HPA ${hpa}`,
+      () => (kubectlResult(['-n', ns, 'get', 'hpa', hpa]).status === 0 ? true : undefined),
+      90_000,
+    );
     patchScaleDownToZero(ns, sso.metadata.name);
     // each pod's Micrometer page: the Deployment handles `rate` messages per second while busy, spread over its pods
     let rate = 0;
-    const page = (n: number) => [
-      '# HELP workflow_count_total  ', '# TYPE workflow_count_total counter',
-      `workflow_count_total{component="in-box-workflow",workflow="${workflow}",} ${n}`, '',
-    ].join('\n');
+    const page = (n: number) =>
+      [
+        '# HELP workflow_count_total  ',
+        '# TYPE workflow_count_total counter',
+        `workflow_count_total{component="in-box-workflow",workflow="${workflow}",} ${n}`,
+        '',
+      ].join('\n');
     const tick = () => {
       const pods = podsOfDeployment(ns, name);
       for (const pod of pods) {

@@ -11,10 +11,32 @@ import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse, stringify } from 'yaml';
-import { getJson, kubectl, kubectlResult, Pusher, requireCluster, resetCluster, waitFor, waitForDeleted, waitForReplicas } from './harness';
 import {
-  deleteStandInPages, ensureNamespaces, generatedConfig, installKubePrometheusStack, KubePrometheusStack, one, promQuery, readmeExample, serviceOf,
-  setStandInPage, synthesizeApp, Synthesized, uninstallKubePrometheusStack, waitForHttp,
+  getJson,
+  kubectl,
+  kubectlResult,
+  Pusher,
+  requireCluster,
+  resetCluster,
+  waitFor,
+  waitForDeleted,
+  waitForReplicas,
+} from './harness';
+import {
+  deleteStandInPages,
+  ensureNamespaces,
+  generatedConfig,
+  installKubePrometheusStack,
+  KubePrometheusStack,
+  one,
+  promQuery,
+  readmeExample,
+  serviceOf,
+  setStandInPage,
+  synthesizeApp,
+  Synthesized,
+  uninstallKubePrometheusStack,
+  waitForHttp,
 } from './upstream';
 
 const root = join(__dirname, '..', '..');
@@ -28,8 +50,15 @@ let pusher: Pusher | undefined;
 
 /** The Prometheus our adapter (or KEDA) queries in an app: its `--prometheus-url`. */
 function prometheusUrlOf(s: Synthesized): string {
-  const adapter = s.objects.find((o) => o.kind === 'Deployment' && o.spec.template.spec.containers[0].args?.some((a: string) => a.startsWith('--prometheus-url=')));
-  if (adapter) return adapter.spec.template.spec.containers[0].args.find((a: string) => a.startsWith('--prometheus-url=')).slice('--prometheus-url='.length);
+  const adapter = s.objects.find(
+    (o) =>
+      o.kind === 'Deployment' &&
+      o.spec.template.spec.containers[0].args?.some((a: string) => a.startsWith('--prometheus-url=')),
+  );
+  if (adapter)
+    return adapter.spec.template.spec.containers[0].args
+      .find((a: string) => a.startsWith('--prometheus-url='))
+      .slice('--prometheus-url='.length);
   throw new Error('no adapter queries a Prometheus in this app');
 }
 
@@ -40,16 +69,26 @@ function pushgatewayUrl(s: Synthesized, deployment: string): string {
 
 function podsOfDeployment(ns: string, name: string): string[] {
   const d = getJson(['-n', ns, 'get', 'deployment', name]);
-  const selector = Object.entries(d.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
-  return getJson(['-n', ns, 'get', 'pods', '-l', selector]).items.filter((p: any) => !p.metadata.deletionTimestamp).map((p: any) => p.metadata.name).sort();
+  const selector = Object.entries(d.spec.selector.matchLabels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  return getJson(['-n', ns, 'get', 'pods', '-l', selector])
+    .items.filter((p: any) => !p.metadata.deletionTimestamp)
+    .map((p: any) => p.metadata.name)
+    .sort();
 }
 
 /** The job the operator generated for a monitor, from its Secret. */
 async function generatedJob(prefix: string): Promise<any> {
-  return waitFor(`the operator's scrape job ${prefix}`, () => {
-    const config = parse(generatedConfig(stack));
-    return (config.scrape_configs ?? []).find((j: any) => String(j.job_name).startsWith(prefix));
-  }, 120_000, 2000);
+  return waitFor(
+    `the operator's scrape job ${prefix}`,
+    () => {
+      const config = parse(generatedConfig(stack));
+      return (config.scrape_configs ?? []).find((j: any) => String(j.job_name).startsWith(prefix));
+    },
+    120_000,
+    2000,
+  );
 }
 
 async function teardown(s: Synthesized): Promise<void> {
@@ -70,7 +109,9 @@ beforeAll(async () => {
   const svc = serviceOf(url);
   const installed = await installKubePrometheusStack({ release, namespace: svc.namespace, prometheus: svc.name });
   stack = installed.stack;
-  console.log(`prometheus-operator and the stack's Prometheus installed and Ready in ${installed.seconds.toFixed(1)} s`);
+  console.log(
+    `prometheus-operator and the stack's Prometheus installed and Ready in ${installed.seconds.toFixed(1)} s`,
+  );
   prometheusBase = `http://${svc.name}.${svc.namespace}.svc:${svc.port}`;
 }, 600_000);
 
@@ -107,53 +148,93 @@ describe("the README's kube-prometheus-stack example", () => {
     pusher = new Pusher(pushgatewayUrl(example, deployment));
     await waitForHttp(`${pushgatewayUrl(example, deployment)}/-/ready`);
     pusher.set(ns, pod!, 150);
-    const sample = await waitFor('MessageMetrics in the stack\'s Prometheus', () => {
-      const r = promQuery(prometheusBase, `MessageMetrics{k8s_pod_name="${pod}"}`);
-      return r.length === 1 ? r[0] : undefined;
-      // prometheus-config-reloader may miss a change of the Secret while its first reload is still being retried
-      // (Prometheus starting); it then re-reads the file after its --watch-interval, 3 min (seen on the cluster)
-    }, 300_000, 3000);
+    const sample = await waitFor(
+      "MessageMetrics in the stack's Prometheus",
+      () => {
+        const r = promQuery(prometheusBase, `MessageMetrics{k8s_pod_name="${pod}"}`);
+        return r.length === 1 ? r[0] : undefined;
+        // prometheus-config-reloader may miss a change of the Secret while its first reload is still being retried
+        // (Prometheus starting); it then re-reads the file after its --watch-interval, 3 min (seen on the cluster)
+      },
+      300_000,
+      3000,
+    );
     // honour labels: the pushed job and grouping labels, not the pushgateway's target labels
-    expect(sample.metric).toMatchObject({ __name__: 'MessageMetrics', job: 'interlok', k8s_namespace: ns, k8s_pod_name: pod });
+    expect(sample.metric).toMatchObject({
+      __name__: 'MessageMetrics',
+      job: 'interlok',
+      k8s_namespace: ns,
+      k8s_pod_name: pod,
+    });
     expect(sample.value[1]).toBe('150');
-    const targets = JSON.parse(execFileSync('curl', ['-fsS', `${prometheusBase}/api/v1/targets?state=active`], { encoding: 'utf8' })).data.activeTargets;
+    const targets = JSON.parse(
+      execFileSync('curl', ['-fsS', `${prometheusBase}/api/v1/targets?state=active`], { encoding: 'utf8' }),
+    ).data.activeTargets;
     const sm = one(example, 'ServiceMonitor');
-    expect(targets.filter((t: any) => t.scrapePool.startsWith(`serviceMonitor/${sm.metadata.namespace}/${sm.metadata.name}/`)).map((t: any) => t.health)).toEqual(['up']);
+    expect(
+      targets
+        .filter((t: any) => t.scrapePool.startsWith(`serviceMonitor/${sm.metadata.namespace}/${sm.metadata.name}/`))
+        .map((t: any) => t.health),
+    ).toEqual(['up']);
   });
 
-  test('our adapter queries that Prometheus: the HPA scales the guide\'s 150 messages to 2', async () => {
+  test("our adapter queries that Prometheus: the HPA scales the guide's 150 messages to 2", async () => {
     const hpa = one(example, 'HorizontalPodAutoscaler');
     for (const api of example.objects.filter((o) => o.kind === 'APIService').map((o) => o.metadata.name)) {
       kubectl(['wait', '--for=condition=Available', `apiservice/${api}`, '--timeout=180s']);
     }
-    const state = await waitForReplicas(hpa.metadata.namespace, hpa.metadata.name, hpa.spec.scaleTargetRef.name, 2, 240_000);
+    const state = await waitForReplicas(
+      hpa.metadata.namespace,
+      hpa.metadata.name,
+      hpa.spec.scaleTargetRef.name,
+      2,
+      240_000,
+    );
     expect(state.desired).toBe(2);
     pusher!.stop();
   });
 });
 
-describe('`adapter-values` in the prometheus-community chart\'s adapter, against the stack\'s Prometheus', () => {
+describe("`adapter-values` in the prometheus-community chart's adapter, against the stack's Prometheus", () => {
   let app: Synthesized;
   let adapterObjects: any[] = [];
 
   afterAll(async () => {
     pusher?.stop();
     if (adapterObjects.length) {
-      kubectlResult(['delete', 'apiservice', 'v1beta1.custom.metrics.k8s.io', 'v1beta1.external.metrics.k8s.io', '--ignore-not-found']);
+      kubectlResult([
+        'delete',
+        'apiservice',
+        'v1beta1.custom.metrics.k8s.io',
+        'v1beta1.external.metrics.k8s.io',
+        '--ignore-not-found',
+      ]);
       kubectlResult(['delete', '--ignore-not-found', '-f', '-'], adapterObjects.map((o) => stringify(o)).join('---\n'));
     }
     if (app) await teardown(app);
   }, 300_000);
 
-  test('the chart\'s adapter with our values serves the External metric and the HPA scales 150 → 2', async () => {
+  test("the chart's adapter with our values serves the External metric and the HPA scales 150 → 2", async () => {
     // the README's example with the cluster's own adapter (monitoring.adapter: false)
-    const code = readmeExampleCode(HEADING).replace("monitoring: {\n", 'monitoring: {\n    adapter: false,\n');
+    const code = readmeExampleCode(HEADING).replace('monitoring: {\n', 'monitoring: {\n    adapter: false,\n');
     app = synthesizeApp(work, 'kps-own-adapter', code);
     expect(app.objects.filter((o) => o.kind === 'APIService')).toEqual([]);
     const sm = one(app, 'ServiceMonitor');
     const interval = sm.spec.endpoints[0].interval;
-    const values = parse(execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bin', 'cdk8s-interlok-scaling.ts'), 'adapter-values', '--scrape-interval', interval],
-      { cwd: root, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } }));
+    const values = parse(
+      execFileSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(root, 'bin', 'cdk8s-interlok-scaling.ts'),
+          'adapter-values',
+          '--scrape-interval',
+          interval,
+        ],
+        { cwd: root, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } },
+      ),
+    );
     expect(values.rules.default).toBe(false);
     adapterObjects = chartAdapter(stack.namespace, prometheusBase, values);
     ensureNamespaces(app);
@@ -178,14 +259,18 @@ describe('scrape mode with kube-prometheus-stack: our PodMonitor', () => {
   let app: Synthesized;
   afterAll(async () => {
     if (app) {
-      for (const pod of podsOfDeployment(one(app, 'PodMonitor').metadata.namespace, 'interlok')) deleteStandInPages(one(app, 'PodMonitor').metadata.namespace, pod);
+      for (const pod of podsOfDeployment(one(app, 'PodMonitor').metadata.namespace, 'interlok'))
+        deleteStandInPages(one(app, 'PodMonitor').metadata.namespace, pod);
       await teardown(app);
     }
   }, 300_000);
 
   test('the operator makes a pod job of it; Prometheus discovers the Interlok pods and reads workflow_count_total per namespace and pod', async () => {
     const svc = serviceOf(prometheusBase);
-    app = synthesizeApp(work, 'kps-scrape', `
+    app = synthesizeApp(
+      work,
+      'kps-scrape',
+      `
 import { App, Duration } from 'cdk8s';
 import { InterlokAutoscalingChart, InterlokImage, MetricsSource } from 'cdk8s-interlok-scaling';
 const app = new App();
@@ -201,7 +286,8 @@ new InterlokAutoscalingChart(app, 'interlok-5-kps', {
   },
 });
 app.synth();
-`);
+`,
+    );
     const pm = one(app, 'PodMonitor');
     expect(pm.metadata.labels.release).toBe(release);
     const ns = pm.metadata.namespace;
@@ -214,21 +300,33 @@ app.synth();
     const pods = podsOfDeployment(ns, deployment);
     const workflow = 'in-box-workflow@in-box-channel';
     for (const pod of pods) {
-      setStandInPage(ns, pod, pm.spec.podMetricsEndpoints[0].path.replace(/^\//, ''),
-        `# TYPE workflow_count_total counter\nworkflow_count_total{component="in-box-workflow",workflow="${workflow}",} 42\n`);
+      setStandInPage(
+        ns,
+        pod,
+        pm.spec.podMetricsEndpoints[0].path.replace(/^\//, ''),
+        `# TYPE workflow_count_total counter\nworkflow_count_total{component="in-box-workflow",workflow="${workflow}",} 42\n`,
+      );
     }
-    const samples = await waitFor('workflow_count_total of every Interlok pod in the stack\'s Prometheus', () => {
-      const r = promQuery(prometheusBase, `workflow_count_total{namespace="${ns}"}`);
-      return r.length === pods.length ? r : undefined;
-    }, 300_000, 3000); // the config reloader's watch interval, as above
-    expect(samples.map((s: any) => [s.metric.namespace, s.metric.pod, s.metric.workflow, s.value[1]]).sort())
-      .toEqual(pods.map((p) => [ns, p, workflow, '42']).sort());
+    const samples = await waitFor(
+      "workflow_count_total of every Interlok pod in the stack's Prometheus",
+      () => {
+        const r = promQuery(prometheusBase, `workflow_count_total{namespace="${ns}"}`);
+        return r.length === pods.length ? r : undefined;
+      },
+      300_000,
+      3000,
+    ); // the config reloader's watch interval, as above
+    expect(samples.map((s: any) => [s.metric.namespace, s.metric.pod, s.metric.workflow, s.value[1]]).sort()).toEqual(
+      pods.map((p) => [ns, p, workflow, '42']).sort(),
+    );
   });
 });
 
 function readmeExampleCode(heading: string): string {
   const { readmeExamples } = require('../readme-examples');
-  return readmeExamples(require('fs').readFileSync(join(root, 'README.md'), 'utf8')).find((e: any) => e.heading === heading).code;
+  return readmeExamples(require('fs').readFileSync(join(root, 'README.md'), 'utf8')).find(
+    (e: any) => e.heading === heading,
+  ).code;
 }
 
 /**
@@ -239,54 +337,125 @@ function readmeExampleCode(heading: string): string {
  */
 function chartAdapter(namespace: string, prometheus: string, values: any): any[] {
   const name = 'prometheus-adapter';
-  const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name, 'app.kubernetes.io/component': 'metrics' };
+  const labels = {
+    'app.kubernetes.io/name': name,
+    'app.kubernetes.io/instance': name,
+    'app.kubernetes.io/component': 'metrics',
+  };
   const sa = { kind: 'ServiceAccount', name, namespace };
-  const config = { rules: values.rules.custom ?? [], ...(values.rules.external ? { externalRules: values.rules.external } : {}) };
+  const config = {
+    rules: values.rules.custom ?? [],
+    ...(values.rules.external ? { externalRules: values.rules.external } : {}),
+  };
   const apiService = (group: string) => ({
-    apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: `v1beta1.${group}`, labels },
-    spec: { service: { name, namespace }, group, version: 'v1beta1', insecureSkipTLSVerify: true, groupPriorityMinimum: 100, versionPriority: 100 },
+    apiVersion: 'apiregistration.k8s.io/v1',
+    kind: 'APIService',
+    metadata: { name: `v1beta1.${group}`, labels },
+    spec: {
+      service: { name, namespace },
+      group,
+      version: 'v1beta1',
+      insecureSkipTLSVerify: true,
+      groupPriorityMinimum: 100,
+      versionPriority: 100,
+    },
   });
-  const clusterRole = (n: string, rules: any[]) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: n, labels }, rules });
+  const clusterRole = (n: string, rules: any[]) => ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: n, labels },
+    rules,
+  });
   const binding = (n: string, role: string, subject: any) => ({
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: n, labels },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role }, subjects: [subject],
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: n, labels },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+    subjects: [subject],
   });
   const hpaController = { kind: 'ServiceAccount', name: 'horizontal-pod-autoscaler', namespace: 'kube-system' };
   return [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, labels } },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, labels }, data: { 'config.yaml': stringify(config) } },
-    clusterRole(`${name}-resource-reader`, [{ apiGroups: [''], resources: ['namespaces', 'pods', 'services', 'configmaps'], verbs: ['get', 'list', 'watch'] }]),
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace, labels },
+      data: { 'config.yaml': stringify(config) },
+    },
+    clusterRole(`${name}-resource-reader`, [
+      { apiGroups: [''], resources: ['namespaces', 'pods', 'services', 'configmaps'], verbs: ['get', 'list', 'watch'] },
+    ]),
     binding(`${name}-resource-reader`, `${name}-resource-reader`, sa),
     binding(`${name}:system:auth-delegator`, 'system:auth-delegator', sa),
     {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: `${name}-auth-reader`, namespace: 'kube-system', labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'extension-apiserver-authentication-reader' }, subjects: [sa],
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: `${name}-auth-reader`, namespace: 'kube-system', labels },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'Role',
+        name: 'extension-apiserver-authentication-reader',
+      },
+      subjects: [sa],
     },
     clusterRole(`${name}-server-resources`, [{ apiGroups: ['custom.metrics.k8s.io'], resources: ['*'], verbs: ['*'] }]),
     binding(`${name}-hpa-controller`, `${name}-server-resources`, hpaController),
-    clusterRole(`${name}-external-metrics`, [{ apiGroups: ['external.metrics.k8s.io'], resources: ['*'], verbs: ['list', 'get', 'watch'] }]),
+    clusterRole(`${name}-external-metrics`, [
+      { apiGroups: ['external.metrics.k8s.io'], resources: ['*'], verbs: ['list', 'get', 'watch'] },
+    ]),
     binding(`${name}-hpa-controller-external-metrics`, `${name}-external-metrics`, hpaController),
     {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace, labels },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace, labels },
       spec: {
-        replicas: 1, selector: { matchLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name } },
+        replicas: 1,
+        selector: { matchLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name } },
         template: {
           metadata: { labels },
           spec: {
             serviceAccountName: name,
-            containers: [{
-              name, image: 'registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0',
-              args: ['--secure-port=6443', '--cert-dir=/tmp/cert', `--prometheus-url=${prometheus}`, '--metrics-relist-interval=1m', '--v=4', '--config=/etc/adapter/config.yaml'],
-              ports: [{ containerPort: 6443, name: 'https' }],
-              readinessProbe: { httpGet: { path: '/healthz', port: 'https', scheme: 'HTTPS' }, initialDelaySeconds: 30, timeoutSeconds: 5 },
-              volumeMounts: [{ mountPath: '/etc/adapter/', name: 'config', readOnly: true }, { mountPath: '/tmp', name: 'tmp' }],
-            }],
-            volumes: [{ name: 'config', configMap: { name } }, { name: 'tmp', emptyDir: {} }],
+            containers: [
+              {
+                name,
+                image: 'registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0',
+                args: [
+                  '--secure-port=6443',
+                  '--cert-dir=/tmp/cert',
+                  `--prometheus-url=${prometheus}`,
+                  '--metrics-relist-interval=1m',
+                  '--v=4',
+                  '--config=/etc/adapter/config.yaml',
+                ],
+                ports: [{ containerPort: 6443, name: 'https' }],
+                readinessProbe: {
+                  httpGet: { path: '/healthz', port: 'https', scheme: 'HTTPS' },
+                  initialDelaySeconds: 30,
+                  timeoutSeconds: 5,
+                },
+                volumeMounts: [
+                  { mountPath: '/etc/adapter/', name: 'config', readOnly: true },
+                  { mountPath: '/tmp', name: 'tmp' },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'config', configMap: { name } },
+              { name: 'tmp', emptyDir: {} },
+            ],
           },
         },
       },
     },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace, labels }, spec: { ports: [{ port: 443, protocol: 'TCP', targetPort: 'https' }], selector: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name } } },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace, labels },
+      spec: {
+        ports: [{ port: 443, protocol: 'TCP', targetPort: 'https' }],
+        selector: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name },
+      },
+    },
     apiService('custom.metrics.k8s.io'),
     apiService('external.metrics.k8s.io'),
   ];

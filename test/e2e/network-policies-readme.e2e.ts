@@ -11,9 +11,29 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { crdFiles } from '../cluster/build';
 import { readmeExamples } from '../readme-examples';
-import { getJson, kubectl, kubectlResult, requireCluster, resetCluster, terminatingNamespaces, waitFor, waitForDeleted } from './harness';
+import {
+  getJson,
+  kubectl,
+  kubectlResult,
+  requireCluster,
+  resetCluster,
+  terminatingNamespaces,
+  waitFor,
+  waitForDeleted,
+} from './harness';
 import { Synthesized, synthesize } from './synthesize';
-import { applyObjects, expectClosed, expectOpen, expectPoliciesEnforced, httpFrom, listenIn, RunningPod, runningPod, standIn, stopListeners } from './traffic';
+import {
+  applyObjects,
+  expectClosed,
+  expectOpen,
+  expectPoliciesEnforced,
+  httpFrom,
+  listenIn,
+  RunningPod,
+  runningPod,
+  standIn,
+  stopListeners,
+} from './traffic';
 import { ChainRoles, chainRoles, serviceUrl } from './chain-roles';
 
 const root = join(__dirname, '..', '..');
@@ -36,18 +56,27 @@ const STAND_INS = {
   kedaOperator: {
     namespace: 'keda',
     labels: {
-      'app': 'keda-operator', 'name': 'keda-operator', 'app.kubernetes.io/name': 'keda-operator', 'app.kubernetes.io/component': 'operator',
-      'app.kubernetes.io/managed-by': 'Helm', 'app.kubernetes.io/instance': 'keda', 'app.kubernetes.io/part-of': 'keda-operator',
+      app: 'keda-operator',
+      name: 'keda-operator',
+      'app.kubernetes.io/name': 'keda-operator',
+      'app.kubernetes.io/component': 'operator',
+      'app.kubernetes.io/managed-by': 'Helm',
+      'app.kubernetes.io/instance': 'keda',
+      'app.kubernetes.io/part-of': 'keda-operator',
     },
   },
   kubePrometheusStackPrometheus: (name: string) => ({
-    'app.kubernetes.io/managed-by': 'prometheus-operator', 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/instance': name,
-    'operator.prometheus.io/name': name, 'prometheus': name,
+    'app.kubernetes.io/managed-by': 'prometheus-operator',
+    'app.kubernetes.io/name': 'prometheus',
+    'app.kubernetes.io/instance': name,
+    'operator.prometheus.io/name': name,
+    prometheus: name,
   }),
 };
 
 /** Whether the manifest's Prometheus finds its targets through Kubernetes pod discovery (scrape mode). */
-const discoversPods = (objects: any[]) => objects.some((o) => o.kind === 'ConfigMap' && /kubernetes_sd_configs/.test(JSON.stringify(o.data ?? {})));
+const discoversPods = (objects: any[]) =>
+  objects.some((o) => o.kind === 'ConfigMap' && /kubernetes_sd_configs/.test(JSON.stringify(o.data ?? {})));
 
 const examples = readmeExamples(readFileSync(join(root, 'README.md'), 'utf8'));
 let work: string;
@@ -79,13 +108,18 @@ test('canary: the cluster enforces NetworkPolicies (a deny-all-ingress policy cl
 
 test('the README examples that emit NetworkPolicies are the fleet, KEDA, kube-prometheus-stack and scrape mode ones (besides Install, which is dist/)', () => {
   expect(synthesized.filter((s) => s.objects.some((o) => o.kind === 'NetworkPolicy')).map((s) => s.heading)).toEqual([
-    'Install', 'A fleet: many Interloks on one stack', 'KEDA instead of the HPA and adapter',
-    'A cluster that runs kube-prometheus-stack', 'Interlok 4.1+ and 5.x: Prometheus scrapes the pods',
+    'Install',
+    'A fleet: many Interloks on one stack',
+    'KEDA instead of the HPA and adapter',
+    'A cluster that runs kube-prometheus-stack',
+    'Interlok 4.1+ and 5.x: Prometheus scrapes the pods',
   ]);
 });
 
 // Install's objects are dist/'s, proven by network-policies.e2e.ts
-const cases = examples.map((e, i) => [i + 1, e.heading] as const).filter(([, h]) => h !== 'Install' && !/constructs on their own/.test(h));
+const cases = examples
+  .map((e, i) => [i + 1, e.heading] as const)
+  .filter(([, h]) => h !== 'Install' && !/constructs on their own/.test(h));
 
 describe.each(cases)('README example %d (%s)', (n) => {
   let ex: Synthesized;
@@ -98,14 +132,25 @@ describe.each(cases)('README example %d (%s)', (n) => {
     roles = chainRoles(ex.objects);
     kubectl(['apply', '-f', ex.dist]);
     for (const d of roles.deployments.filter((x) => !(x === roles.prometheus && discoversPods(ex.objects)))) {
-      kubectl(['-n', d.metadata.namespace, 'wait', '--for=condition=Available', `deployment/${d.metadata.name}`, '--timeout=300s']);
+      kubectl([
+        '-n',
+        d.metadata.namespace,
+        'wait',
+        '--for=condition=Available',
+        `deployment/${d.metadata.name}`,
+        '--timeout=300s',
+      ]);
     }
     if (roles.prometheus && discoversPods(ex.objects)) {
       // Debian's Prometheus (2.42.0+ds, the test cluster's) is built without Kubernetes service discovery: it refuses
       // scrape mode's config ("field kubernetes_sd_configs not found") and restarts for ever. Its pod keeps its
       // namespace, address and labels, which is all a NetworkPolicy sees: a listener there answers on its port.
       const pod = await runningPod(roles.prometheus.metadata.namespace, roles.prometheus.spec.selector.matchLabels);
-      await listenIn(pod, roles.port(roles.prometheus), '{"status":"success","data":{"resultType":"vector","result":[]}}');
+      await listenIn(
+        pod,
+        roles.port(roles.prometheus),
+        '{"status":"success","data":{"resultType":"vector","result":[]}}',
+      );
     }
   }, 900_000);
 
@@ -115,10 +160,16 @@ describe.each(cases)('README example %d (%s)', (n) => {
     kubectlResult(['delete', '-f', ex.dist, '--ignore-not-found', '--wait=false']);
     for (const ns of created) kubectlResult(['delete', 'namespace', ns, '--ignore-not-found', '--wait=false']);
     await waitForDeleted(ex.dist);
-    await waitFor('the stand-ins\' namespaces gone', () => {
-      const left = getJson(['get', 'namespaces']).items.map((x: any) => x.metadata.name).filter((x: string) => created.includes(x));
-      return left.length === 0 && terminatingNamespaces().length === 0 ? true : undefined;
-    }, 150_000);
+    await waitFor(
+      "the stand-ins' namespaces gone",
+      () => {
+        const left = getJson(['get', 'namespaces'])
+          .items.map((x: any) => x.metadata.name)
+          .filter((x: string) => created.includes(x));
+        return left.length === 0 && terminatingNamespaces().length === 0 ? true : undefined;
+      },
+      150_000,
+    );
   }, 300_000);
 
   /** A stand-in pod of a project that is not ours, in its namespace (created if the cluster lacks it). */
@@ -142,58 +193,136 @@ describe.each(cases)('README example %d (%s)', (n) => {
       const pod = await runningPod(interlok.metadata.namespace, interlok.spec.selector.matchLabels);
       const group = `/metrics/job/np-probe/k8s_namespace/${interlok.metadata.namespace}/k8s_pod_name/${pod.name.split('/')[1]}`;
       const metric = ['-X', 'PUT', '--data-binary', '# TYPE np_probe gauge\nnp_probe 1\n'];
-      expect(await expectOpen(`${interlok.metadata.name} → pushgateway Service`, pod.name, `${serviceUrl(ex.objects, roles.pushgateway)}${group}`, metric)).toBe(200);
-      expect(await expectOpen(`${interlok.metadata.name} → pushgateway pod`, pod.name, `http://${gateway.ip}:${port}${group}`, metric)).toBe(200);
+      expect(
+        await expectOpen(
+          `${interlok.metadata.name} → pushgateway Service`,
+          pod.name,
+          `${serviceUrl(ex.objects, roles.pushgateway)}${group}`,
+          metric,
+        ),
+      ).toBe(200);
+      expect(
+        await expectOpen(
+          `${interlok.metadata.name} → pushgateway pod`,
+          pod.name,
+          `http://${gateway.ip}:${port}${group}`,
+          metric,
+        ),
+      ).toBe(200);
       expect(httpFrom(pod.name, `http://${gateway.ip}:${port}${group}`, ['-X', 'DELETE'])).toBe(202);
     }
   });
 
-  test('open: Prometheus → the pushgateway (ours, or kube-prometheus-stack\'s stand-in), or in scrape mode → each Interlok pod', async () => {
+  test("open: Prometheus → the pushgateway (ours, or kube-prometheus-stack's stand-in), or in scrape mode → each Interlok pod", async () => {
     const scraper = roles.prometheus
       ? await runningPod(roles.prometheus.metadata.namespace, roles.prometheus.spec.selector.matchLabels)
-      : await standInOf(roles.kubePrometheusStack!.namespace, 'prometheus-stand-in', STAND_INS.kubePrometheusStackPrometheus(roles.kubePrometheusStack!.name));
+      : await standInOf(
+          roles.kubePrometheusStack!.namespace,
+          'prometheus-stand-in',
+          STAND_INS.kubePrometheusStackPrometheus(roles.kubePrometheusStack!.name),
+        );
     if (roles.pushgateway) {
-      const gateway = await runningPod(roles.pushgateway.metadata.namespace, roles.pushgateway.spec.selector.matchLabels);
-      expect(await expectOpen('Prometheus → pushgateway pod', scraper.name, `http://${gateway.ip}:${roles.port(roles.pushgateway)}/metrics`)).toBe(200);
+      const gateway = await runningPod(
+        roles.pushgateway.metadata.namespace,
+        roles.pushgateway.spec.selector.matchLabels,
+      );
+      expect(
+        await expectOpen(
+          'Prometheus → pushgateway pod',
+          scraper.name,
+          `http://${gateway.ip}:${roles.port(roles.pushgateway)}/metrics`,
+        ),
+      ).toBe(200);
       return;
     }
     for (const interlok of roles.interloks) {
       const pod = await runningPod(interlok.metadata.namespace, interlok.spec.selector.matchLabels);
       const port = roles.port(interlok);
       // what Interlok 5's metrics-provider-prometheus serves there (the stand-in runs no Java)
-      await listenIn(pod, port, '# TYPE workflow_count_total counter\nworkflow_count_total{workflow="in-box-workflow@in-box-channel"} 1\n');
-      expect(await expectOpen(`Prometheus → ${interlok.metadata.name} pod`, scraper.name, `http://${pod.ip}:${port}/prometheus/metrics`)).toBe(200);
+      await listenIn(
+        pod,
+        port,
+        '# TYPE workflow_count_total counter\nworkflow_count_total{workflow="in-box-workflow@in-box-channel"} 1\n',
+      );
+      expect(
+        await expectOpen(
+          `Prometheus → ${interlok.metadata.name} pod`,
+          scraper.name,
+          `http://${pod.ip}:${port}/prometheus/metrics`,
+        ),
+      ).toBe(200);
     }
   });
 
-  test('open: the adapter or KEDA\'s operator (stand-in) → the Prometheus it queries', async () => {
+  test("open: the adapter or KEDA's operator (stand-in) → the Prometheus it queries", async () => {
     if (roles.adapter) {
       const adapter = await runningPod(roles.adapter.metadata.namespace, roles.adapter.spec.selector.matchLabels);
       const url = roles.adapterPrometheusUrl!;
       if (!roles.prometheus) {
         // kube-prometheus-stack's Prometheus: a stand-in behind a Service of the name the example queries
-        const target = await standInOf(roles.kubePrometheusStack!.namespace, 'prometheus-stand-in', STAND_INS.kubePrometheusStackPrometheus(roles.kubePrometheusStack!.name));
+        const target = await standInOf(
+          roles.kubePrometheusStack!.namespace,
+          'prometheus-stand-in',
+          STAND_INS.kubePrometheusStackPrometheus(roles.kubePrometheusStack!.name),
+        );
         const port = Number(new URL(url).port || 80);
-        applyObjects([{
-          apiVersion: 'v1', kind: 'Service', metadata: { name: roles.kubePrometheusStack!.name, namespace: roles.kubePrometheusStack!.namespace },
-          spec: { selector: STAND_INS.kubePrometheusStackPrometheus(roles.kubePrometheusStack!.name), ports: [{ name: 'http-web', port, targetPort: 9090 }] },
-        }]);
+        applyObjects([
+          {
+            apiVersion: 'v1',
+            kind: 'Service',
+            metadata: { name: roles.kubePrometheusStack!.name, namespace: roles.kubePrometheusStack!.namespace },
+            spec: {
+              selector: STAND_INS.kubePrometheusStackPrometheus(roles.kubePrometheusStack!.name),
+              ports: [{ name: 'http-web', port, targetPort: 9090 }],
+            },
+          },
+        ]);
         await listenIn(target, 9090, '{"status":"success","data":{"resultType":"vector","result":[]}}');
       } else {
-        const prometheus = await runningPod(roles.prometheus.metadata.namespace, roles.prometheus.spec.selector.matchLabels);
-        expect(await expectOpen('adapter → Prometheus pod', adapter.name, `http://${prometheus.ip}:${roles.port(roles.prometheus)}/api/v1/query?query=up`)).toBe(200);
+        const prometheus = await runningPod(
+          roles.prometheus.metadata.namespace,
+          roles.prometheus.spec.selector.matchLabels,
+        );
+        expect(
+          await expectOpen(
+            'adapter → Prometheus pod',
+            adapter.name,
+            `http://${prometheus.ip}:${roles.port(roles.prometheus)}/api/v1/query?query=up`,
+          ),
+        ).toBe(200);
       }
-      expect(await expectOpen('adapter → the Prometheus URL it queries', adapter.name, `${url.replace(/\/$/, '')}/api/v1/query?query=up`)).toBe(200);
+      expect(
+        await expectOpen(
+          'adapter → the Prometheus URL it queries',
+          adapter.name,
+          `${url.replace(/\/$/, '')}/api/v1/query?query=up`,
+        ),
+      ).toBe(200);
     }
     if (roles.kedaServerAddress) {
       const keda = await standInOf(STAND_INS.kedaOperator.namespace, 'keda-operator', STAND_INS.kedaOperator.labels);
       // (a Prometheus that is not ready, see beforeAll, has no endpoint behind its Service: its pod is probed below)
       if (!discoversPods(ex.objects)) {
-        expect(await expectOpen('KEDA operator → the Prometheus of its trigger', keda.name, `${roles.kedaServerAddress.replace(/\/$/, '')}/api/v1/query?query=up`)).toBe(200);
+        expect(
+          await expectOpen(
+            'KEDA operator → the Prometheus of its trigger',
+            keda.name,
+            `${roles.kedaServerAddress.replace(/\/$/, '')}/api/v1/query?query=up`,
+          ),
+        ).toBe(200);
       }
       if (roles.prometheus) {
-        const prometheus = await runningPod(roles.prometheus.metadata.namespace, roles.prometheus.spec.selector.matchLabels);
-        expect(await expectOpen('KEDA operator → Prometheus pod', keda.name, `http://${prometheus.ip}:${roles.port(roles.prometheus)}/api/v1/query?query=up`)).toBe(200);
+        const prometheus = await runningPod(
+          roles.prometheus.metadata.namespace,
+          roles.prometheus.spec.selector.matchLabels,
+        );
+        expect(
+          await expectOpen(
+            'KEDA operator → Prometheus pod',
+            keda.name,
+            `http://${prometheus.ip}:${roles.port(roles.prometheus)}/api/v1/query?query=up`,
+          ),
+        ).toBe(200);
       }
     }
     expect(roles.adapter !== undefined || roles.kedaServerAddress !== undefined).toBe(true);
@@ -202,7 +331,8 @@ describe.each(cases)('README example %d (%s)', (n) => {
   test('open: the API server → the adapter (its APIServices Available), where the example has one', () => {
     const apiServices = ex.objects.filter((o) => o.kind === 'APIService').map((o) => o.metadata.name);
     expect(apiServices.length > 0).toBe(roles.adapter !== undefined);
-    for (const api of apiServices) kubectl(['wait', '--for=condition=Available', `apiservice/${api}`, '--timeout=180s']);
+    for (const api of apiServices)
+      kubectl(['wait', '--for=condition=Available', `apiservice/${api}`, '--timeout=180s']);
   });
 
   test('closed: a pod of an unrelated namespace → the pushgateway and → our Prometheus', async () => {
@@ -210,25 +340,41 @@ describe.each(cases)('README example %d (%s)', (n) => {
     for (const server of [roles.pushgateway, roles.prometheus].filter((d): d is any => d !== undefined)) {
       const pod = await runningPod(server.metadata.namespace, server.spec.selector.matchLabels);
       // a Service without a ready endpoint refuses anyone: it would prove nothing (see beforeAll)
-      if (!(server === roles.prometheus && discoversPods(ex.objects))) await expectClosed(`stranger → ${server.metadata.name} Service`, stranger.name, serviceUrl(ex.objects, server));
-      await expectClosed(`stranger → ${server.metadata.name} pod`, stranger.name, `http://${pod.ip}:${roles.port(server)}/metrics`);
+      if (!(server === roles.prometheus && discoversPods(ex.objects)))
+        await expectClosed(`stranger → ${server.metadata.name} Service`, stranger.name, serviceUrl(ex.objects, server));
+      await expectClosed(
+        `stranger → ${server.metadata.name} pod`,
+        stranger.name,
+        `http://${pod.ip}:${roles.port(server)}/metrics`,
+      );
       probed++;
     }
     // kube-prometheus-stack's Prometheus is not ours: its policies (if any) are the stack's
     expect(probed).toBe(roles.prometheus ? (roles.pushgateway ? 2 : 1) : 1);
   });
 
-  test('closed: each Interlok → our Prometheus\'s query API', async () => {
+  test("closed: each Interlok → our Prometheus's query API", async () => {
     if (!roles.prometheus) {
       expect(roles.kubePrometheusStack).toBeDefined(); // the stack's Prometheus and its policies are not ours
       return;
     }
-    const prometheus = await runningPod(roles.prometheus.metadata.namespace, roles.prometheus.spec.selector.matchLabels);
+    const prometheus = await runningPod(
+      roles.prometheus.metadata.namespace,
+      roles.prometheus.spec.selector.matchLabels,
+    );
     for (const [i, interlok] of roles.interloks.entries()) {
       const pod = await runningPod(interlok.metadata.namespace, interlok.spec.selector.matchLabels);
-      if (i === 0 && !discoversPods(ex.objects)) await expectClosed(`${interlok.metadata.name} → Prometheus Service`, pod.name, `${serviceUrl(ex.objects, roles.prometheus)}/api/v1/query?query=up`);
-      await expectClosed(`${interlok.metadata.name} → Prometheus pod`, pod.name, `http://${prometheus.ip}:${roles.port(roles.prometheus)}/api/v1/query?query=up`);
+      if (i === 0 && !discoversPods(ex.objects))
+        await expectClosed(
+          `${interlok.metadata.name} → Prometheus Service`,
+          pod.name,
+          `${serviceUrl(ex.objects, roles.prometheus)}/api/v1/query?query=up`,
+        );
+      await expectClosed(
+        `${interlok.metadata.name} → Prometheus pod`,
+        pod.name,
+        `http://${prometheus.ip}:${roles.port(roles.prometheus)}/api/v1/query?query=up`,
+      );
     }
   });
-
 });

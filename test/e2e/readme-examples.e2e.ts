@@ -11,20 +11,41 @@ import { join } from 'path';
 import { crdFiles } from '../cluster/build';
 import { readmeExamples } from '../readme-examples';
 import {
-  appliedState, applyLines, fingerprints, getJson, KUBECTL_RESENDS, kubectl, kubectlResult, replicaSets,
-  requireCluster, resourceVersions, sentPatches, waitForDeleted, waitForDeploymentsObserved,
+  appliedState,
+  applyLines,
+  fingerprints,
+  getJson,
+  KUBECTL_RESENDS,
+  kubectl,
+  kubectlResult,
+  replicaSets,
+  requireCluster,
+  resourceVersions,
+  sentPatches,
+  waitForDeleted,
+  waitForDeploymentsObserved,
 } from './harness';
 import { Synthesized, synthesize } from './synthesize';
 
 const root = join(__dirname, '..', '..');
 const examples = readmeExamples(readFileSync(join(root, 'README.md'), 'utf8'));
 
-const key = (o: any) => `${o.kind}/${o.metadata.namespace ?? (o.kind === 'Namespace' || !namespaced(o) ? '' : 'default')}/${o.metadata.name}`;
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'APIService', 'CustomResourceDefinition', 'PriorityClass']);
+const key = (o: any) =>
+  `${o.kind}/${o.metadata.namespace ?? (o.kind === 'Namespace' || !namespaced(o) ? '' : 'default')}/${o.metadata.name}`;
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'APIService',
+  'CustomResourceDefinition',
+  'PriorityClass',
+]);
 const namespaced = (o: any) => !CLUSTER_SCOPED.has(o.kind);
 
 function namespaceNames(): string[] {
-  return getJson(['get', 'namespaces']).items.map((n: any) => n.metadata.name).sort();
+  return getJson(['get', 'namespaces'])
+    .items.map((n: any) => n.metadata.name)
+    .sort();
 }
 
 let work: string;
@@ -60,8 +81,12 @@ afterAll(() => {
 
 test('the README has the six examples, and each synthesizes objects', () => {
   expect(examples.map((e) => e.heading)).toEqual([
-    'Install', 'Using the constructs on their own (clusters that run part of the chain)', 'A fleet: many Interloks on one stack',
-    'KEDA instead of the HPA and adapter', 'A cluster that runs kube-prometheus-stack', 'Interlok 4.1+ and 5.x: Prometheus scrapes the pods',
+    'Install',
+    'Using the constructs on their own (clusters that run part of the chain)',
+    'A fleet: many Interloks on one stack',
+    'KEDA instead of the HPA and adapter',
+    'A cluster that runs kube-prometheus-stack',
+    'Interlok 4.1+ and 5.x: Prometheus scrapes the pods',
   ]);
   for (const s of synthesized) expect(s.objects.length).toBeGreaterThan(0);
 });
@@ -154,8 +179,11 @@ describe.each(examples.map((e, i) => [i + 1, e.heading] as const))('README examp
     await waitForDeploymentsObserved(ex.dist);
     expect(replicaSets()).toEqual(rollouts);
     for (const o of getJson(['get', '-f', ex.dist]).items) {
-      expect([o.kind, o.metadata.name, o.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'] !== undefined])
-        .toEqual([o.kind, o.metadata.name, true]);
+      expect([
+        o.kind,
+        o.metadata.name,
+        o.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'] !== undefined,
+      ]).toEqual([o.kind, o.metadata.name, true]);
     }
     const annotated = appliedState(ex.dist);
     expectUnchangedByClientSide(ex);
@@ -224,7 +252,7 @@ const NOT_OURS = (o: any) => o.kind === 'Deployment' && !o.metadata.labels?.['ap
  */
 function expectServerSideApplies(ex: Synthesized, { overClientSide = false } = {}): void {
   const r = kubectlResult(['apply', '--server-side', '-f', ex.dist]);
-  const known = overClientSide ? KNOWN_CONFLICTS[ex.heading] ?? [] : [];
+  const known = overClientSide ? (KNOWN_CONFLICTS[ex.heading] ?? []) : [];
   const conflicts = [...r.stderr.matchAll(/^- (\S+)$/gm)].map((m) => m[1]);
   expect(conflicts).toEqual(known);
   if (known.length) {
@@ -267,8 +295,11 @@ async function teardown(ex: Synthesized): Promise<void> {
   ];
   for (const args of commands) {
     const r = kubectlResult(args);
-    expect({ command: `kubectl ${args.join(' ')}`, status: r.status, stderr: r.stderr })
-      .toEqual({ command: `kubectl ${args.join(' ')}`, status: 0, stderr: '' });
+    expect({ command: `kubectl ${args.join(' ')}`, status: r.status, stderr: r.stderr }).toEqual({
+      command: `kubectl ${args.join(' ')}`,
+      status: 0,
+      stderr: '',
+    });
   }
   await waitForDeleted(ex.dist);
 }

@@ -7,7 +7,18 @@
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { getJson, hpaState, kubectl, kubectlResult, Pusher, requireCluster, resetCluster, waitFor, waitForDeleted, waitForReplicas } from './harness';
+import {
+  getJson,
+  hpaState,
+  kubectl,
+  kubectlResult,
+  Pusher,
+  requireCluster,
+  resetCluster,
+  waitFor,
+  waitForDeleted,
+  waitForReplicas,
+} from './harness';
 import { installKeda, one, synthesizeApp, Synthesized, uninstallKeda, waitForHttp } from './upstream';
 
 const root = join(__dirname, '..', '..');
@@ -33,8 +44,13 @@ app.synth();
 
 function podsOfDeployment(namespace: string, name: string): string[] {
   const d = getJson(['-n', namespace, 'get', 'deployment', name]);
-  const selector = Object.entries(d.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
-  return getJson(['-n', namespace, 'get', 'pods', '-l', selector]).items.filter((p: any) => !p.metadata.deletionTimestamp).map((p: any) => p.metadata.name).sort();
+  const selector = Object.entries(d.spec.selector.matchLabels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  return getJson(['-n', namespace, 'get', 'pods', '-l', selector])
+    .items.filter((p: any) => !p.metadata.deletionTimestamp)
+    .map((p: any) => p.metadata.name)
+    .sort();
 }
 
 function pushgatewayUrl(s: Synthesized, name: string): string {
@@ -61,7 +77,8 @@ beforeAll(async () => {
 afterAll(async () => {
   pusher?.stop();
   kubectlResult(['delete', 'scaledobjects.keda.sh', '--all', '-A', '--ignore-not-found']);
-  for (const o of hpaApp?.objects.filter((x) => x.kind === 'APIService') ?? []) kubectlResult(['delete', 'apiservice', o.metadata.name, '--ignore-not-found']);
+  for (const o of hpaApp?.objects.filter((x) => x.kind === 'APIService') ?? [])
+    kubectlResult(['delete', 'apiservice', o.metadata.name, '--ignore-not-found']);
   if (kedaInstalled) await uninstallKeda();
   if (hpaApp) {
     kubectlResult(['delete', '-f', hpaApp.dist, '--ignore-not-found', '--wait=false']);
@@ -72,7 +89,8 @@ afterAll(async () => {
 
 test('Scaler.hpa() installed and scaling: 150 messages → 2 replicas', async () => {
   kubectl(['apply', '-f', hpaApp.dist]);
-  for (const o of hpaApp.objects.filter((x) => x.kind === 'APIService')) kubectl(['wait', '--for=condition=Available', `apiservice/${o.metadata.name}`, '--timeout=180s']);
+  for (const o of hpaApp.objects.filter((x) => x.kind === 'APIService'))
+    kubectl(['wait', '--for=condition=Available', `apiservice/${o.metadata.name}`, '--timeout=180s']);
   const [pod] = podsOfDeployment(ns, deployment);
   await waitForHttp(`${pushgatewayUrl(hpaApp, deployment)}/-/ready`);
   pusher.set(ns, pod!, 150);
@@ -86,62 +104,103 @@ test('→ Scaler.keda(): our APIServices and adapter go, KEDA comes; refused wit
   const so = one(kedaApp, 'ScaledObject');
   // step 1 of the README: our APIServices go (they point at our adapter: check before deleting)
   expect(readme).toContain(`kubectl delete apiservice ${apiServices.map((o) => o.metadata.name).join(' ')}`);
-  for (const o of apiServices) expect(getJson(['get', 'apiservice', o.metadata.name]).spec.service).toEqual(o.spec.service);
+  for (const o of apiServices)
+    expect(getJson(['get', 'apiservice', o.metadata.name]).spec.service).toEqual(o.spec.service);
   kubectl(['delete', 'apiservice', ...apiServices.map((o) => o.metadata.name)]);
   // step 2: what the old app has and the new one has not, apart from our HPA and the APIServices, is our adapter
   // and the dashboard of our HPA: the README's selector names exactly those
   const kept = new Set(kedaApp.objects.map(key));
   const gone = new Set([key(hpa), ...apiServices.map(key)]);
   const leftovers = hpaApp.objects.filter((o) => !kept.has(key(o)) && !gone.has(key(o)));
-  expect(leftovers.map(key).sort()).toEqual(hpaApp.objects.filter(labelsMatch).filter((o) => !gone.has(key(o))).map(key).sort());
+  expect(leftovers.map(key).sort()).toEqual(
+    hpaApp.objects
+      .filter(labelsMatch)
+      .filter((o) => !gone.has(key(o)))
+      .map(key)
+      .sort(),
+  );
   expect(readme).toContain(`-l '${LEFTOVER_SELECTOR}'`);
   kubectl(['delete', '-f', hpaApp.dist, '-l', LEFTOVER_SELECTOR, '--ignore-not-found']);
-  await waitFor('the leftovers gone', () => (leftovers.every((o) => kubectlResult(['get', o.kind.toLowerCase(), ...(o.metadata.namespace ? ['-n', o.metadata.namespace] : []), o.metadata.name]).status !== 0) ? true : undefined), 120_000);
+  await waitFor(
+    'the leftovers gone',
+    () =>
+      leftovers.every(
+        (o) =>
+          kubectlResult([
+            'get',
+            o.kind.toLowerCase(),
+            ...(o.metadata.namespace ? ['-n', o.metadata.namespace] : []),
+            o.metadata.name,
+          ]).status !== 0,
+      )
+        ? true
+        : undefined,
+    120_000,
+  );
   // our HPA, without its metrics meanwhile, holds the replicas
   expect(hpaState(ns, hpa.metadata.name, deployment)).toMatchObject({ deploymentReplicas: 2 });
   // step 3: KEDA, which registers the external metrics API for its metrics server
   const seconds = await installKeda();
   kedaInstalled = true;
   console.log(`KEDA installed and Available in ${seconds.toFixed(1)} s`);
-  expect(getJson(['get', 'apiservice', 'v1beta1.external.metrics.k8s.io']).spec.service.name).toBe('keda-metrics-apiserver');
+  expect(getJson(['get', 'apiservice', 'v1beta1.external.metrics.k8s.io']).spec.service.name).toBe(
+    'keda-metrics-apiserver',
+  );
 
   // without adoptHpa, KEDA's webhook refuses the ScaledObject: our HPA scales the Deployment
   const plain = synthesizeApp(work, 'keda-plain', app('Scaler.keda()'));
   const refused = kubectlResult(['apply', '-f', plain.dist]);
   expect(refused.status).not.toBe(0);
-  expect(refused.stderr).toContain(`denied the request: the workload '${deployment}' of type 'apps/v1.Deployment' is already managed by the hpa '${hpa.metadata.name}'`);
+  expect(refused.stderr).toContain(
+    `denied the request: the workload '${deployment}' of type 'apps/v1.Deployment' is already managed by the hpa '${hpa.metadata.name}'`,
+  );
   expect(kubectlResult(['-n', ns, 'get', 'scaledobject', one(plain, 'ScaledObject').metadata.name]).status).not.toBe(0);
 
   // step 4: the KEDA app with adoptHpa
   expect(readme).toContain(`adoptHpa: '${hpa.metadata.name}'`);
   const before = getJson(['-n', ns, 'get', 'hpa', hpa.metadata.name]).metadata.uid;
   kubectl(['apply', '-f', kedaApp.dist]);
-  const adopted = await waitFor(`KEDA owning ${hpa.metadata.name}`, () => {
-    const h = getJson(['-n', ns, 'get', 'hpa', hpa.metadata.name]);
-    return h.metadata.ownerReferences?.some((r: any) => r.kind === 'ScaledObject' && r.name === so.metadata.name) ? h : undefined;
-  }, 90_000);
+  const adopted = await waitFor(
+    `KEDA owning ${hpa.metadata.name}`,
+    () => {
+      const h = getJson(['-n', ns, 'get', 'hpa', hpa.metadata.name]);
+      return h.metadata.ownerReferences?.some((r: any) => r.kind === 'ScaledObject' && r.name === so.metadata.name)
+        ? h
+        : undefined;
+    },
+    90_000,
+  );
   expect(adopted.metadata.uid).toBe(before);
   expect(adopted.spec.metrics[0].external.metric.name).toBe('s0-prometheus');
   expect(kubectlResult(['-n', ns, 'get', 'hpa', `keda-hpa-${so.metadata.name}`]).status).not.toBe(0);
   // the replicas held through the switch, and KEDA's metric keeps them: still 150 messages over 2 pods
-  await waitFor('the adopted HPA reading KEDA\'s metric', () => {
-    const h = getJson(['-n', ns, 'get', 'hpa', hpa.metadata.name]);
-    const m = h.status?.currentMetrics?.[0]?.external;
-    if (m?.metric?.name === 's0-prometheus' && m.current.averageValue === '75') return true;
-    throw new Error(JSON.stringify(h.status));
-  }, 120_000, 2000);
+  await waitFor(
+    "the adopted HPA reading KEDA's metric",
+    () => {
+      const h = getJson(['-n', ns, 'get', 'hpa', hpa.metadata.name]);
+      const m = h.status?.currentMetrics?.[0]?.external;
+      if (m?.metric?.name === 's0-prometheus' && m.current.averageValue === '75') return true;
+      throw new Error(JSON.stringify(h.status));
+    },
+    120_000,
+    2000,
+  );
   expect(hpaState(ns, hpa.metadata.name, deployment)).toMatchObject({ desired: 2, deploymentReplicas: 2 });
   // and it scales on it: both pods busy → 3
   for (const p of podsOfDeployment(ns, deployment)) pusher.set(ns, p, 150);
   await waitForReplicas(ns, hpa.metadata.name, deployment, 3, 120_000);
 });
 
-test('→ back to Scaler.hpa(): ScaledObject deleted (replicas kept), KEDA\'s APIService gone, our app applied and scaling', async () => {
+test("→ back to Scaler.hpa(): ScaledObject deleted (replicas kept), KEDA's APIService gone, our app applied and scaling", async () => {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const so = getJson(['-n', ns, 'get', 'scaledobjects']).items[0];
   expect(readme).toContain('kubectl delete scaledobject');
   kubectl(['-n', ns, 'delete', 'scaledobject', so.metadata.name]);
-  await waitFor(`KEDA's HPA ${hpa.metadata.name} gone with the ScaledObject`, () => (kubectlResult(['-n', ns, 'get', 'hpa', hpa.metadata.name]).status !== 0 ? true : undefined), 90_000);
+  await waitFor(
+    `KEDA's HPA ${hpa.metadata.name} gone with the ScaledObject`,
+    () => (kubectlResult(['-n', ns, 'get', 'hpa', hpa.metadata.name]).status !== 0 ? true : undefined),
+    90_000,
+  );
   expect(getJson(['-n', ns, 'get', 'deployment', deployment]).spec.replicas).toBe(3);
   // KEDA's external APIService must go before ours is applied (applying over it would take it over)
   await uninstallKeda();

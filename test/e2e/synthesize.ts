@@ -23,12 +23,16 @@ export function synthesize(work: string, n: number, heading: string, code: strin
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir);
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  writeFileSync(join(dir, 'app.ts'), code.replace(/from 'cdk8s-interlok-scaling'/g, `from ${JSON.stringify(join(root, 'lib'))}`));
+  writeFileSync(
+    join(dir, 'app.ts'),
+    code.replace(/from 'cdk8s-interlok-scaling'/g, `from ${JSON.stringify(join(root, 'lib'))}`),
+  );
   const env: NodeJS.ProcessEnv = { ...process.env, CDK8S_CHECK_UPGRADE: 'false' };
   delete env.CDK8S_OUTDIR;
   execFileSync(process.execPath, ['--import', 'tsx', 'app.ts'], { cwd: dir, env, stdio: 'pipe' });
   const dist = join(dir, 'dist');
-  const objects = readdirSync(dist).filter((f) => f.endsWith('.yaml'))
+  const objects = readdirSync(dist)
+    .filter((f) => f.endsWith('.yaml'))
     .flatMap((f) => parseAllDocuments(readFileSync(join(dist, f), 'utf8')).map((d) => d.toJS()))
     .filter((o) => o);
   return { heading, dist, objects };

@@ -10,7 +10,15 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { crdFiles, downloadModule, KEDA_MODULE, KEDA_VERSION, PROMETHEUS_OPERATOR_MODULE, PROMETHEUS_OPERATOR_VERSION, PROMETHEUS_VERSION } from '../cluster/build';
+import {
+  crdFiles,
+  downloadModule,
+  KEDA_MODULE,
+  KEDA_VERSION,
+  PROMETHEUS_OPERATOR_MODULE,
+  PROMETHEUS_OPERATOR_VERSION,
+  PROMETHEUS_VERSION,
+} from '../cluster/build';
 import { STATE_ENV } from '../cluster/cluster';
 import { readmeExamples } from '../readme-examples';
 import { getJson, kubectl, kubectlResult, waitFor } from './harness';
@@ -18,7 +26,9 @@ import { getJson, kubectl, kubectlResult, waitFor } from './harness';
 const root = join(__dirname, '..', '..');
 
 function docs(file: string): any[] {
-  return parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS()).filter((o) => o && o.kind);
+  return parseAllDocuments(readFileSync(file, 'utf8'))
+    .map((d) => d.toJS())
+    .filter((o) => o && o.kind);
 }
 
 const toYaml = (objects: any[]) => objects.map((o) => stringify(o)).join('---\n');
@@ -28,28 +38,48 @@ export const KEDA_NAMESPACE = 'keda';
 
 /** KEDA's own manifests (config/ of its module, as its kustomization lists them), for this cluster. */
 export function kedaManifests(caPem: string): any[] {
-  const config = join(downloadModule(KEDA_MODULE, KEDA_VERSION, () => undefined), 'config');
-  const files = ['general/namespace.yaml', 'service_account/service_account.yaml', 'rbac/role.yaml', 'rbac/role_binding.yaml',
-    'rbac/aggregate_cluster_roles.yaml', 'manager/manager.yaml', 'manager/service.yaml', 'metrics-server/role.yaml',
-    'metrics-server/role_binding.yaml', 'metrics-server/deployment.yaml', 'metrics-server/service.yaml',
-    'metrics-server/api_service.yaml', 'webhooks/webhooks.yaml', 'webhooks/service.yaml', 'webhooks/validation_webhooks.yaml'];
+  const config = join(
+    downloadModule(KEDA_MODULE, KEDA_VERSION, () => undefined),
+    'config',
+  );
+  const files = [
+    'general/namespace.yaml',
+    'service_account/service_account.yaml',
+    'rbac/role.yaml',
+    'rbac/role_binding.yaml',
+    'rbac/aggregate_cluster_roles.yaml',
+    'manager/manager.yaml',
+    'manager/service.yaml',
+    'metrics-server/role.yaml',
+    'metrics-server/role_binding.yaml',
+    'metrics-server/deployment.yaml',
+    'metrics-server/service.yaml',
+    'metrics-server/api_service.yaml',
+    'webhooks/webhooks.yaml',
+    'webhooks/service.yaml',
+    'webhooks/validation_webhooks.yaml',
+  ];
   const caBundle = Buffer.from(caPem).toString('base64');
-  return files.flatMap((f) => docs(join(config, f))).map((o) => {
-    if (o.kind === 'Deployment') {
-      // KEDA's Helm chart, the usual install, also labels the pods with app.kubernetes.io/name (the release YAML
-      // only on the Deployment): our Prometheus NetworkPolicy admits the operator by it (Scaler.keda's operatorPeer)
-      o.spec.template.metadata.labels['app.kubernetes.io/name'] = o.metadata.name;
-      for (const c of o.spec.template.spec.containers) {
-        c.image = c.image.replace(/:[^:/]+$/, `:${KEDA_VERSION}`);
-        c.imagePullPolicy = 'IfNotPresent';
-        // the certificates are the test's (the Secret kedaorg-certs): no rotation, which would write its own and exit
-        c.args = (c.args ?? []).map((a: string) => (a === '--enable-cert-rotation=true' ? '--enable-cert-rotation=false' : a));
+  return files
+    .flatMap((f) => docs(join(config, f)))
+    .map((o) => {
+      if (o.kind === 'Deployment') {
+        // KEDA's Helm chart, the usual install, also labels the pods with app.kubernetes.io/name (the release YAML
+        // only on the Deployment): our Prometheus NetworkPolicy admits the operator by it (Scaler.keda's operatorPeer)
+        o.spec.template.metadata.labels['app.kubernetes.io/name'] = o.metadata.name;
+        for (const c of o.spec.template.spec.containers) {
+          c.image = c.image.replace(/:[^:/]+$/, `:${KEDA_VERSION}`);
+          c.imagePullPolicy = 'IfNotPresent';
+          // the certificates are the test's (the Secret kedaorg-certs): no rotation, which would write its own and exit
+          c.args = (c.args ?? []).map((a: string) =>
+            a === '--enable-cert-rotation=true' ? '--enable-cert-rotation=false' : a,
+          );
+        }
       }
-    }
-    if (o.kind === 'APIService') o.spec.caBundle = caBundle;
-    if (o.kind === 'ValidatingWebhookConfiguration') for (const w of o.webhooks) w.clientConfig.caBundle = caBundle;
-    return o;
-  });
+      if (o.kind === 'APIService') o.spec.caBundle = caBundle;
+      if (o.kind === 'ValidatingWebhookConfiguration') for (const w of o.webhooks) w.clientConfig.caBundle = caBundle;
+      return o;
+    });
 }
 
 function openssl(dir: string, ...args: string[]): void {
@@ -61,11 +91,44 @@ function certificates(names: string[]): { ca: string; crt: string; key: string }
   const dir = mkdtempSync(join(tmpdir(), 'upstream-certs-'));
   try {
     openssl(dir, 'ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key');
-    openssl(dir, 'req', '-x509', '-new', '-key', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=test-upstream-ca');
+    openssl(
+      dir,
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=test-upstream-ca',
+    );
     openssl(dir, 'ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'tls.key');
     openssl(dir, 'req', '-new', '-key', 'tls.key', '-out', 'tls.csr', '-subj', `/CN=${names[0]}`);
-    writeFileSync(join(dir, 'ext'), `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=${names.map((n) => `DNS:${n}`).join(',')}\n`);
-    openssl(dir, 'x509', '-req', '-in', 'tls.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'tls.crt', '-days', '2', '-extfile', 'ext');
+    writeFileSync(
+      join(dir, 'ext'),
+      `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=${names.map((n) => `DNS:${n}`).join(',')}\n`,
+    );
+    openssl(
+      dir,
+      'x509',
+      '-req',
+      '-in',
+      'tls.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'tls.crt',
+      '-days',
+      '2',
+      '-extfile',
+      'ext',
+    );
     const read = (f: string) => readFileSync(join(dir, f), 'utf8');
     return { ca: read('ca.crt'), crt: read('tls.crt'), key: read('tls.key') };
   } finally {
@@ -89,12 +152,18 @@ let kedaObjects: any[] = [];
 export async function installKeda(): Promise<number> {
   const t0 = Date.now();
   applyCrds(crdFiles().keda);
-  const names = ['keda-operator', 'keda-metrics-apiserver', 'keda-admission-webhooks']
-    .flatMap((s) => [`${s}.${KEDA_NAMESPACE}`, `${s}.${KEDA_NAMESPACE}.svc`, `${s}.${KEDA_NAMESPACE}.svc.cluster.local`]);
+  const names = ['keda-operator', 'keda-metrics-apiserver', 'keda-admission-webhooks'].flatMap((s) => [
+    `${s}.${KEDA_NAMESPACE}`,
+    `${s}.${KEDA_NAMESPACE}.svc`,
+    `${s}.${KEDA_NAMESPACE}.svc.cluster.local`,
+  ]);
   const certs = certificates(names);
   kedaObjects = kedaManifests(certs.ca);
   const secret = {
-    apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'kedaorg-certs', namespace: KEDA_NAMESPACE },
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/tls',
+    metadata: { name: 'kedaorg-certs', namespace: KEDA_NAMESPACE },
     stringData: { 'ca.crt': certs.ca, 'tls.crt': certs.crt, 'tls.key': certs.key },
   };
   kubectl(['apply', '-f', '-'], toYaml([kedaObjects.find((o) => o.kind === 'Namespace'), secret]));
@@ -108,10 +177,23 @@ export async function installKeda(): Promise<number> {
 export async function uninstallKeda(): Promise<void> {
   const first = kedaObjects.filter((o) => o.kind === 'APIService' || o.kind === 'ValidatingWebhookConfiguration');
   if (first.length) kubectlResult(['delete', '--ignore-not-found', '-f', '-'], toYaml(first));
-  kubectlResult(['delete', 'scaledobjects.keda.sh', '--all', '-A', '--ignore-not-found', '--wait=true', '--timeout=60s']);
-  if (kedaObjects.length) kubectlResult(['delete', '--ignore-not-found', '--wait=true', '--timeout=120s', '-f', '-'], toYaml(kedaObjects));
+  kubectlResult([
+    'delete',
+    'scaledobjects.keda.sh',
+    '--all',
+    '-A',
+    '--ignore-not-found',
+    '--wait=true',
+    '--timeout=60s',
+  ]);
+  if (kedaObjects.length)
+    kubectlResult(['delete', '--ignore-not-found', '--wait=true', '--timeout=120s', '-f', '-'], toYaml(kedaObjects));
   kubectlResult(['delete', '--ignore-not-found', ...crdFiles().keda.flatMap((f) => ['-f', f])]);
-  await waitFor('the keda namespace gone', () => (kubectlResult(['get', 'namespace', KEDA_NAMESPACE]).status !== 0 ? true : undefined), 120_000);
+  await waitFor(
+    'the keda namespace gone',
+    () => (kubectlResult(['get', 'namespace', KEDA_NAMESPACE]).status !== 0 ? true : undefined),
+    120_000,
+  );
 }
 
 /** What a kube-prometheus-stack release installs that the tests need: where its Prometheus answers. */
@@ -142,14 +224,25 @@ export function prometheusVersion(): string {
  * characters, or the release when it contains the chart's name), plus `-prometheus`. Resolves once the operator has
  * written the configuration and Prometheus is Ready.
  */
-export async function installKubePrometheusStack(opts: { release: string; namespace: string; prometheus: string }): Promise<{ stack: KubePrometheusStack; seconds: number }> {
+export async function installKubePrometheusStack(opts: {
+  release: string;
+  namespace: string;
+  prometheus: string;
+}): Promise<{ stack: KubePrometheusStack; seconds: number }> {
   const t0 = Date.now();
   const { release, namespace, prometheus } = opts;
   applyCrds(crdFiles().prometheusOperator);
-  const example = join(downloadModule(PROMETHEUS_OPERATOR_MODULE, PROMETHEUS_OPERATOR_VERSION, () => undefined), 'example', 'rbac');
+  const example = join(
+    downloadModule(PROMETHEUS_OPERATOR_MODULE, PROMETHEUS_OPERATOR_VERSION, () => undefined),
+    'example',
+    'rbac',
+  );
   if (kubectlResult(['get', 'namespace', namespace]).status !== 0) kubectl(['create', 'namespace', namespace]);
-  operatorObjects = readdirSync(join(example, 'prometheus-operator')).filter((f) => f.endsWith('.yaml') && !f.includes('service-monitor')).sort()
-    .flatMap((f) => docs(join(example, 'prometheus-operator', f))).map((o) => {
+  operatorObjects = readdirSync(join(example, 'prometheus-operator'))
+    .filter((f) => f.endsWith('.yaml') && !f.includes('service-monitor'))
+    .sort()
+    .flatMap((f) => docs(join(example, 'prometheus-operator', f)))
+    .map((o) => {
       if (o.metadata.namespace) o.metadata.namespace = namespace;
       for (const s of o.subjects ?? []) if (s.namespace) s.namespace = namespace;
       if (o.kind === 'Deployment') {
@@ -159,36 +252,68 @@ export async function installKubePrometheusStack(opts: { release: string; namesp
       }
       return o;
     });
-  const labels = { app: 'kube-prometheus-stack-prometheus', release, 'app.kubernetes.io/instance': release, 'app.kubernetes.io/part-of': 'kube-prometheus-stack' };
+  const labels = {
+    app: 'kube-prometheus-stack-prometheus',
+    release,
+    'app.kubernetes.io/instance': release,
+    'app.kubernetes.io/part-of': 'kube-prometheus-stack',
+  };
   const rbac = docs(join(example, 'prometheus', 'prometheus-cluster-role.yaml'))[0];
   stackObjects = [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: prometheus, namespace, labels } },
     { ...rbac, metadata: { name: `${namespace}-${prometheus}`, labels } },
     {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: `${namespace}-${prometheus}`, labels },
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: `${namespace}-${prometheus}`, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${namespace}-${prometheus}` },
       subjects: [{ kind: 'ServiceAccount', name: prometheus, namespace }],
     },
     {
-      apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus', metadata: { name: prometheus, namespace, labels },
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'Prometheus',
+      metadata: { name: prometheus, namespace, labels },
       spec: {
         // the chart's values: selectors nil in values → `release: <release>`, namespace selectors {} (all namespaces)
-        serviceMonitorSelector: { matchLabels: { release } }, serviceMonitorNamespaceSelector: {},
-        podMonitorSelector: { matchLabels: { release } }, podMonitorNamespaceSelector: {},
-        probeSelector: { matchLabels: { release } }, probeNamespaceSelector: {},
-        ruleSelector: { matchLabels: { release } }, ruleNamespaceSelector: {},
-        scrapeConfigSelector: { matchLabels: { release } }, scrapeConfigNamespaceSelector: {},
+        serviceMonitorSelector: { matchLabels: { release } },
+        serviceMonitorNamespaceSelector: {},
+        podMonitorSelector: { matchLabels: { release } },
+        podMonitorNamespaceSelector: {},
+        probeSelector: { matchLabels: { release } },
+        probeNamespaceSelector: {},
+        ruleSelector: { matchLabels: { release } },
+        ruleNamespaceSelector: {},
+        scrapeConfigSelector: { matchLabels: { release } },
+        scrapeConfigNamespaceSelector: {},
         // the image and version the agent runs (the version tells the operator which flags it takes)
-        image: `quay.io/prometheus/prometheus:${prometheusVersion()}`, version: prometheusVersion(),
-        replicas: 1, serviceAccountName: prometheus, portName: 'http-web', routePrefix: '/', listenLocal: false,
-        externalUrl: `http://${prometheus}.${namespace}:9090`, enableAdminAPI: false, retention: '10d',
-        securityContext: { fsGroup: 2000, runAsGroup: 2000, runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+        image: `quay.io/prometheus/prometheus:${prometheusVersion()}`,
+        version: prometheusVersion(),
+        replicas: 1,
+        serviceAccountName: prometheus,
+        portName: 'http-web',
+        routePrefix: '/',
+        listenLocal: false,
+        externalUrl: `http://${prometheus}.${namespace}:9090`,
+        enableAdminAPI: false,
+        retention: '10d',
+        securityContext: {
+          fsGroup: 2000,
+          runAsGroup: 2000,
+          runAsNonRoot: true,
+          runAsUser: 1000,
+          seccompProfile: { type: 'RuntimeDefault' },
+        },
       },
     },
     {
-      apiVersion: 'v1', kind: 'Service', metadata: { name: prometheus, namespace, labels: { ...labels, 'self-monitor': 'true' } },
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: prometheus, namespace, labels: { ...labels, 'self-monitor': 'true' } },
       spec: {
-        ports: [{ name: 'http-web', port: 9090, targetPort: 9090 }, { name: 'reloader-web', port: 8080, targetPort: 'reloader-web' }],
+        ports: [
+          { name: 'http-web', port: 9090, targetPort: 9090 },
+          { name: 'reloader-web', port: 8080, targetPort: 'reloader-web' },
+        ],
         selector: { 'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': prometheus },
       },
     },
@@ -196,19 +321,47 @@ export async function installKubePrometheusStack(opts: { release: string; namesp
   kubectl(['apply', '-f', '-'], toYaml(operatorObjects));
   kubectl(['-n', namespace, 'wait', '--for=condition=Available', 'deployment/prometheus-operator', '--timeout=180s']);
   kubectl(['apply', '-f', '-'], toYaml(stackObjects));
-  const stack: KubePrometheusStack = { release, namespace, prometheus, statefulSet: `prometheus-${prometheus}`, configSecret: `prometheus-${prometheus}` };
-  await waitFor(`the operator's StatefulSet ${stack.statefulSet}`, () => (kubectlResult(['-n', namespace, 'get', 'statefulset', stack.statefulSet]).status === 0 ? true : undefined), 120_000);
-  await waitFor(`Prometheus ${namespace}/${stack.statefulSet}-0 Ready`, () => {
-    const r = kubectlResult(['-n', namespace, 'get', 'pod', `${stack.statefulSet}-0`, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
-    if (r.stdout === 'True') return true;
-    throw new Error(`${r.stdout}${r.stderr}`);
-  }, 180_000, 2000);
+  const stack: KubePrometheusStack = {
+    release,
+    namespace,
+    prometheus,
+    statefulSet: `prometheus-${prometheus}`,
+    configSecret: `prometheus-${prometheus}`,
+  };
+  await waitFor(
+    `the operator's StatefulSet ${stack.statefulSet}`,
+    () => (kubectlResult(['-n', namespace, 'get', 'statefulset', stack.statefulSet]).status === 0 ? true : undefined),
+    120_000,
+  );
+  await waitFor(
+    `Prometheus ${namespace}/${stack.statefulSet}-0 Ready`,
+    () => {
+      const r = kubectlResult([
+        '-n',
+        namespace,
+        'get',
+        'pod',
+        `${stack.statefulSet}-0`,
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+      ]);
+      if (r.stdout === 'True') return true;
+      throw new Error(`${r.stdout}${r.stderr}`);
+    },
+    180_000,
+    2000,
+  );
   return { stack, seconds: (Date.now() - t0) / 1000 };
 }
 
 export async function uninstallKubePrometheusStack(): Promise<void> {
-  if (stackObjects.length) kubectlResult(['delete', '--ignore-not-found', '--wait=true', '--timeout=120s', '-f', '-'], toYaml(stackObjects));
-  if (operatorObjects.length) kubectlResult(['delete', '--ignore-not-found', '--wait=true', '--timeout=120s', '-f', '-'], toYaml(operatorObjects));
+  if (stackObjects.length)
+    kubectlResult(['delete', '--ignore-not-found', '--wait=true', '--timeout=120s', '-f', '-'], toYaml(stackObjects));
+  if (operatorObjects.length)
+    kubectlResult(
+      ['delete', '--ignore-not-found', '--wait=true', '--timeout=120s', '-f', '-'],
+      toYaml(operatorObjects),
+    );
 }
 
 /** The generated Prometheus configuration the operator wrote (gzipped YAML in its Secret). */
@@ -230,12 +383,17 @@ export function synthesizeApp(work: string, name: string, code: string): Synthes
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  writeFileSync(join(dir, 'app.ts'), code.replace(/from 'cdk8s-interlok-scaling'/g, `from ${JSON.stringify(join(root, 'lib'))}`));
+  writeFileSync(
+    join(dir, 'app.ts'),
+    code.replace(/from 'cdk8s-interlok-scaling'/g, `from ${JSON.stringify(join(root, 'lib'))}`),
+  );
   const env: NodeJS.ProcessEnv = { ...process.env, CDK8S_CHECK_UPGRADE: 'false' };
   delete env.CDK8S_OUTDIR;
   execFileSync(process.execPath, ['--import', 'tsx', 'app.ts'], { cwd: dir, env, stdio: 'pipe' });
   const dist = join(dir, 'dist');
-  const objects = readdirSync(dist).filter((f) => f.endsWith('.yaml')).flatMap((f) => docs(join(dist, f)));
+  const objects = readdirSync(dist)
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => docs(join(dist, f)));
   return { dist, objects };
 }
 
@@ -274,7 +432,19 @@ export function serviceOf(url: string): { name: string; namespace: string; port:
 
 /** A Prometheus HTTP API query from the node (whose traffic every NetworkPolicy lets through). */
 export function promQuery(base: string, query: string): any[] {
-  const out = execFileSync('curl', ['-fsS', '--max-time', '10', '--get', '--data-urlencode', `query=${query}`, `${base.replace(/\/+$/, '')}/api/v1/query`], { encoding: 'utf8' });
+  const out = execFileSync(
+    'curl',
+    [
+      '-fsS',
+      '--max-time',
+      '10',
+      '--get',
+      '--data-urlencode',
+      `query=${query}`,
+      `${base.replace(/\/+$/, '')}/api/v1/query`,
+    ],
+    { encoding: 'utf8' },
+  );
   return JSON.parse(out).data.result;
 }
 
@@ -301,5 +471,10 @@ export function deleteStandInPages(namespace: string, pod: string): void {
  * more (kube-router syncs its NetworkPolicy chains every 5 s), and the Pusher fails the test on its first failed push.
  */
 export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
-  await waitFor(`${url} to answer`, () => (spawnSync('curl', ['-fsS', '-o', '/dev/null', '--max-time', '3', url]).status === 0 ? true : undefined), timeoutMs, 1000);
+  await waitFor(
+    `${url} to answer`,
+    () => (spawnSync('curl', ['-fsS', '-o', '/dev/null', '--max-time', '3', url]).status === 0 ? true : undefined),
+    timeoutMs,
+    1000,
+  );
 }
