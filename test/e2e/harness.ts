@@ -371,3 +371,19 @@ export async function waitForDeploymentsObserved(path: string, timeoutMs = 60_00
     500,
   );
 }
+
+/**
+ * Creates the namespaces `objects` use but do not emit (an Interlok's namespace is the team's, never ours unless
+ * `createNamespace: true`), as a user has them before the apply; returns those it created.
+ */
+export function ensureNamespaces(objects: any[]): string[] {
+  const emitted = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
+  const created: string[] = [];
+  for (const ns of new Set<string>(objects.map((o) => o.metadata?.namespace).filter(Boolean))) {
+    if (!emitted.has(ns) && kubectlResult(['get', 'namespace', ns]).status !== 0) {
+      kubectl(['create', 'namespace', ns]);
+      created.push(ns);
+    }
+  }
+  return created;
+}

@@ -10,6 +10,7 @@ import { join } from 'path';
 import { stringify } from 'yaml';
 import { desiredReplicasExternal } from '../../lib';
 import {
+  ensureNamespaces,
   getJson,
   hpaState,
   kubectl,
@@ -23,9 +24,10 @@ import {
 } from './harness';
 import {
   deleteStandInPages,
-  ensureNamespaces,
   installKeda,
   one,
+  podsOfDeployment,
+  pushgatewayUrl,
   readmeExample,
   serviceOf,
   setStandInPage,
@@ -42,27 +44,6 @@ let hpaName: string;
 let deployment: string;
 let namespace: string;
 let pusher: Pusher;
-
-/** The running (not terminating) pods of a Deployment, by its own selector. */
-function podsOfDeployment(ns: string, name: string): string[] {
-  const d = getJson(['-n', ns, 'get', 'deployment', name]);
-  const selector = Object.entries(d.spec.selector.matchLabels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-  return getJson(['-n', ns, 'get', 'pods', '-l', selector])
-    .items.filter((p: any) => !p.metadata.deletionTimestamp)
-    .map((p: any) => p.metadata.name)
-    .sort();
-}
-
-/** The pushgateway Interlok pushes to, as the synthesized Deployment tells it (`-DprometheusEndpointUrl=host:port`). */
-function pushgatewayUrl(s: Synthesized, name: string): string {
-  const d = one(s, 'Deployment', name);
-  const env = d.spec.template.spec.containers.flatMap((c: any) => c.env ?? []);
-  const m = /-DprometheusEndpointUrl=(\S+)/.exec(env.find((e: any) => e.name === 'JAVA_OPTS')?.value ?? '');
-  if (!m) throw new Error(`Deployment ${name} pushes nowhere`);
-  return `http://${m[1]}`;
-}
 
 /** KEDA's metric for the ScaledObject, as its metrics server serves it to the HPA controller. */
 function kedaMetric(ns: string, soName: string, metric: string): number {
@@ -135,7 +116,7 @@ afterAll(async () => {
 
 describe("the README's KEDA example on KEDA", () => {
   test("KEDA admits the ScaledObject and creates its HPA, owned by the ScaledObject, on the trigger's External metric", async () => {
-    ensureNamespaces(keda);
+    ensureNamespaces(keda.objects);
     const out = kubectl(['apply', '-f', keda.dist]);
     expect(out).toMatch(new RegExp(`^scaledobject\\.keda\\.sh/${so.metadata.name} created$`, 'm'));
     const hpa = await waitFor(
@@ -340,7 +321,7 @@ describe("the README's Interlok 5 example (scrape mode) on KEDA", () => {
     const d = one(scrape, 'Deployment', name);
     const port = d.spec.template.spec.containers[0].ports.find((p: any) => p.name === 'http');
     expect(port).toBeDefined();
-    ensureNamespaces(scrape);
+    ensureNamespaces(scrape.objects);
     kubectl(['apply', '-f', scrape.dist]);
     await waitFor(
       `KEDA's HPA ${hpa}`,

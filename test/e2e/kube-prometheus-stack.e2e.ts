@@ -12,7 +12,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse, stringify } from 'yaml';
 import {
-  getJson,
+  ensureNamespaces,
   kubectl,
   kubectlResult,
   Pusher,
@@ -24,12 +24,13 @@ import {
 } from './harness';
 import {
   deleteStandInPages,
-  ensureNamespaces,
   generatedConfig,
   installKubePrometheusStack,
   KubePrometheusStack,
   one,
+  podsOfDeployment,
   promQuery,
+  pushgatewayUrl,
   readmeExample,
   serviceOf,
   setStandInPage,
@@ -60,22 +61,6 @@ function prometheusUrlOf(s: Synthesized): string {
       .find((a: string) => a.startsWith('--prometheus-url='))
       .slice('--prometheus-url='.length);
   throw new Error('no adapter queries a Prometheus in this app');
-}
-
-function pushgatewayUrl(s: Synthesized, deployment: string): string {
-  const env = one(s, 'Deployment', deployment).spec.template.spec.containers.flatMap((c: any) => c.env ?? []);
-  return `http://${/-DprometheusEndpointUrl=(\S+)/.exec(env.find((e: any) => e.name === 'JAVA_OPTS').value)![1]}`;
-}
-
-function podsOfDeployment(ns: string, name: string): string[] {
-  const d = getJson(['-n', ns, 'get', 'deployment', name]);
-  const selector = Object.entries(d.spec.selector.matchLabels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-  return getJson(['-n', ns, 'get', 'pods', '-l', selector])
-    .items.filter((p: any) => !p.metadata.deletionTimestamp)
-    .map((p: any) => p.metadata.name)
-    .sort();
 }
 
 /** The job the operator generated for a monitor, from its Secret. */
@@ -128,7 +113,7 @@ describe("the README's kube-prometheus-stack example", () => {
   }, 300_000);
 
   test('the operator turns our ServiceMonitor into a scrape job: the pushgateway, honour labels, its namespace only', async () => {
-    ensureNamespaces(example);
+    ensureNamespaces(example.objects);
     kubectl(['apply', '-f', example.dist]);
     const sm = one(example, 'ServiceMonitor');
     const job = await generatedJob(`serviceMonitor/${sm.metadata.namespace}/${sm.metadata.name}/0`);
@@ -237,7 +222,7 @@ describe("`adapter-values` in the prometheus-community chart's adapter, against 
     );
     expect(values.rules.default).toBe(false);
     adapterObjects = chartAdapter(stack.namespace, prometheusBase, values);
-    ensureNamespaces(app);
+    ensureNamespaces(app.objects);
     kubectl(['apply', '-f', app.dist]);
     kubectl(['apply', '-f', '-'], adapterObjects.map((o) => stringify(o)).join('---\n'));
     kubectl(['wait', '--for=condition=Available', 'apiservice/v1beta1.external.metrics.k8s.io', '--timeout=180s']);
@@ -292,7 +277,7 @@ app.synth();
     expect(pm.metadata.labels.release).toBe(release);
     const ns = pm.metadata.namespace;
     const deployment = one(app, 'HorizontalPodAutoscaler').spec.scaleTargetRef.name;
-    ensureNamespaces(app);
+    ensureNamespaces(app.objects);
     kubectl(['apply', '-f', app.dist]);
     const job = await generatedJob(`podMonitor/${ns}/${pm.metadata.name}/0`);
     expect(job.kubernetes_sd_configs[0]).toMatchObject({ role: 'pod', namespaces: { names: [ns] } });

@@ -12,6 +12,7 @@ import { join } from 'path';
 import { crdFiles } from '../cluster/build';
 import { readmeExamples } from '../readme-examples';
 import {
+  ensureNamespaces,
   getJson,
   kubectl,
   kubectlResult,
@@ -127,13 +128,7 @@ describe.each(cases)('README example %d (%s)', (n) => {
     ex = synthesized[n - 1]!;
     roles = chainRoles(ex.objects);
     // the teams' namespaces are the README's prerequisites (never emitted): made as a user has them, deleted after
-    const emitted = new Set(ex.objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
-    for (const ns of new Set<string>(ex.objects.map((o) => o.metadata?.namespace).filter(Boolean))) {
-      if (!emitted.has(ns) && kubectlResult(['get', 'namespace', ns]).status !== 0) {
-        kubectl(['create', 'namespace', ns]);
-        created.push(ns);
-      }
-    }
+    created.push(...ensureNamespaces(ex.objects));
     kubectl(['apply', '-f', ex.dist]);
     for (const d of roles.deployments) {
       kubectl([

@@ -19,7 +19,16 @@ import {
   waitForDeleted,
   waitForReplicas,
 } from './harness';
-import { installKeda, one, synthesizeApp, Synthesized, uninstallKeda, waitForHttp } from './upstream';
+import {
+  installKeda,
+  one,
+  podsOfDeployment,
+  pushgatewayUrl,
+  synthesizeApp,
+  Synthesized,
+  uninstallKeda,
+  waitForHttp,
+} from './upstream';
 
 const root = join(__dirname, '..', '..');
 let work: string;
@@ -41,22 +50,6 @@ const app = new App();
 new InterlokAutoscalingChart(app, 'interlok-autoscaling', { interlok: { image: InterlokImage.guideDemo() }, scaler: ${scaler} });
 app.synth();
 `;
-
-function podsOfDeployment(namespace: string, name: string): string[] {
-  const d = getJson(['-n', namespace, 'get', 'deployment', name]);
-  const selector = Object.entries(d.spec.selector.matchLabels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-  return getJson(['-n', namespace, 'get', 'pods', '-l', selector])
-    .items.filter((p: any) => !p.metadata.deletionTimestamp)
-    .map((p: any) => p.metadata.name)
-    .sort();
-}
-
-function pushgatewayUrl(s: Synthesized, name: string): string {
-  const env = one(s, 'Deployment', name).spec.template.spec.containers.flatMap((c: any) => c.env ?? []);
-  return `http://${/-DprometheusEndpointUrl=(\S+)/.exec(env.find((e: any) => e.name === 'JAVA_OPTS').value)![1]}`;
-}
 
 function labelsMatch(o: any): boolean {
   return ['custom-metrics-apiserver', 'dashboard'].includes(o.metadata.labels?.['app.kubernetes.io/component']);

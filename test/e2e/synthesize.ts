@@ -7,21 +7,30 @@ import { parseAllDocuments } from 'yaml';
 
 const root = join(__dirname, '..', '..');
 
-export interface Synthesized {
-  readonly heading: string;
-  /** the example's dist/ */
+/** An app synthesized into a dist/ of its own. */
+export interface SynthesizedApp {
+  /** the app's dist/ */
   readonly dist: string;
   readonly objects: any[];
 }
 
-/**
- * Runs one example as the README has it, with `from 'cdk8s-interlok-scaling'` pointing at this repository's lib/,
- * in a directory of its own, where its App writes dist/ (CDK8S_OUTDIR unset, as in a user's shell).
- */
+export interface Synthesized extends SynthesizedApp {
+  readonly heading: string;
+}
+
+/** Runs one README example as the README has it (see synthesizeApp), in `work`/example-`n`. */
 export function synthesize(work: string, n: number, heading: string, code: string): Synthesized {
-  const dir = join(work, `example-${n}`);
+  return { heading, ...synthesizeApp(work, `example-${n}`, code) };
+}
+
+/**
+ * Runs `code` (an app that writes dist/ with `app.synth()`) with `from 'cdk8s-interlok-scaling'` pointing at this
+ * repository's lib/, in `work`/`name`, where its App writes dist/ (CDK8S_OUTDIR unset, as in a user's shell).
+ */
+export function synthesizeApp(work: string, name: string, code: string): SynthesizedApp {
+  const dir = join(work, name);
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir);
+  mkdirSync(dir, { recursive: true });
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
   writeFileSync(
     join(dir, 'app.ts'),
@@ -35,5 +44,5 @@ export function synthesize(work: string, n: number, heading: string, code: strin
     .filter((f) => f.endsWith('.yaml'))
     .flatMap((f) => parseAllDocuments(readFileSync(join(dist, f), 'utf8')).map((d) => d.toJS()))
     .filter((o) => o);
-  return { heading, dist, objects };
+  return { dist, objects };
 }

@@ -6,7 +6,7 @@
 // and the operator's kubelet endpoints off (there is no kubelet). The node agent runs each image's real program
 // (test/cluster/cluster.ts imageRules).
 import { execFileSync, spawnSync } from 'child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -370,43 +370,30 @@ export function generatedConfig(stack: KubePrometheusStack): string {
   return require('zlib').gunzipSync(Buffer.from(s.data['prometheus.yaml.gz'], 'base64')).toString('utf8');
 }
 
-// Synthesizing an app as a user would (the README's examples or a test's own), into a dist/ of its own.
+// Synthesizing an app as a user would: ./synthesize.ts, under the names these tests use.
+export { synthesizeApp } from './synthesize';
+export type { SynthesizedApp as Synthesized } from './synthesize';
+import { synthesizeApp, SynthesizedApp as Synthesized } from './synthesize';
 
-export interface Synthesized {
-  readonly dist: string;
-  readonly objects: any[];
+/** The running (not terminating) pods of a Deployment, by its own selector. */
+export function podsOfDeployment(ns: string, name: string): string[] {
+  const d = getJson(['-n', ns, 'get', 'deployment', name]);
+  const selector = Object.entries(d.spec.selector.matchLabels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  return getJson(['-n', ns, 'get', 'pods', '-l', selector])
+    .items.filter((p: any) => !p.metadata.deletionTimestamp)
+    .map((p: any) => p.metadata.name)
+    .sort();
 }
 
-/** Runs `code` (an app that writes dist/ with `app.synth()`) with `from 'cdk8s-interlok-scaling'` pointing at lib/. */
-export function synthesizeApp(work: string, name: string, code: string): Synthesized {
-  const dir = join(work, name);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  writeFileSync(
-    join(dir, 'app.ts'),
-    code.replace(/from 'cdk8s-interlok-scaling'/g, `from ${JSON.stringify(join(root, 'lib'))}`),
-  );
-  const env: NodeJS.ProcessEnv = { ...process.env, CDK8S_CHECK_UPGRADE: 'false' };
-  delete env.CDK8S_OUTDIR;
-  execFileSync(process.execPath, ['--import', 'tsx', 'app.ts'], { cwd: dir, env, stdio: 'pipe' });
-  const dist = join(dir, 'dist');
-  const objects = readdirSync(dist)
-    .filter((f) => f.endsWith('.yaml'))
-    .flatMap((f) => docs(join(dist, f)));
-  return { dist, objects };
-}
-
-/**
- * Creates the namespaces the manifests use but do not emit (an Interlok's namespace is the team's, never ours unless
- * `createNamespace: true`), as a user has them before the apply.
- */
-export function ensureNamespaces(s: Synthesized): void {
-  const emitted = new Set(s.objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
-  const used = new Set<string>(s.objects.map((o) => o.metadata?.namespace).filter(Boolean));
-  for (const ns of used) {
-    if (!emitted.has(ns) && kubectlResult(['get', 'namespace', ns]).status !== 0) kubectl(['create', 'namespace', ns]);
-  }
+/** The pushgateway Interlok pushes to, as the synthesized Deployment tells it (`-DprometheusEndpointUrl=host:port`). */
+export function pushgatewayUrl(s: Synthesized, name: string): string {
+  const d = one(s, 'Deployment', name);
+  const env = d.spec.template.spec.containers.flatMap((c: any) => c.env ?? []);
+  const m = /-DprometheusEndpointUrl=(\S+)/.exec(env.find((e: any) => e.name === 'JAVA_OPTS')?.value ?? '');
+  if (!m) throw new Error(`Deployment ${name} pushes nowhere`);
+  return `http://${m[1]}`;
 }
 
 /** The README example under `heading`, synthesized. */
