@@ -227,7 +227,15 @@ describe("the README's KEDA example on KEDA", () => {
     try {
       const state = await waitForReplicas(namespace, hpaName, deployment, so.spec.fallback.replicas, 180_000);
       expect(state.desired).toBe(so.spec.fallback.replicas);
-      const s = getJson(['-n', namespace, 'get', 'scaledobject', so.metadata.name]);
+      // KEDA's HPA can reach the fallback count a poll before KEDA writes the condition: read it once it is there
+      const s = await waitFor(
+        "the ScaledObject's Fallback condition True",
+        () => {
+          const o = getJson(['-n', namespace, 'get', 'scaledobject', so.metadata.name]);
+          return o.status.conditions.find((c: any) => c.type === 'Fallback')?.status === 'True' ? o : undefined;
+        },
+        60_000,
+      );
       expect(s.status.conditions.find((c: any) => c.type === 'Fallback')).toMatchObject({ status: 'True' });
       expect(Number(s.status.health['s0-prometheus'].numberOfFailures)).toBeGreaterThanOrEqual(
         so.spec.fallback.failureThreshold,
