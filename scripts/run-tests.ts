@@ -74,6 +74,7 @@ const cluster = (files: string[]): [string, string[]] => [
     '--ci',
     '-c',
     'test/e2e/jest.config.js',
+    '--verbose',
     ...files,
   ],
 ];

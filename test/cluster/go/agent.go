@@ -285,9 +285,16 @@ func (p *provider) changed(rt *podRuntime) {
 	p.mu.Lock()
 	f := p.notify
 	p.mu.Unlock()
-	if f != nil {
-		f(rt.snapshot())
+	if f == nil {
+		return
 	}
+	// virtual-kubelet keeps the last status it is handed and never asks again: two goroutines of one pod (the one
+	// starting its containers and a container's supervisor) could hand over their snapshots in the other order than
+	// they took them, and an old "ContainerCreating" would then stay the pod's status for good (a Deployment never
+	// Available; seen under load). Taking and handing over under one lock per pod keeps the newest last.
+	rt.notifyMu.Lock()
+	defer rt.notifyMu.Unlock()
+	f(rt.snapshot())
 }
 
 // refreshLoop keeps every pod's hosts file in step with the Services (the cluster's DNS, see cluster.ts) and its
@@ -320,6 +327,9 @@ func (p *provider) refreshLoop(ctx context.Context) {
 				if err := rt.projectVolumes(false); err != nil {
 					fmt.Fprintf(os.Stderr, "node-agent: refreshing volumes of %s: %v\n", rt.key(), err)
 				}
+				// as a kubelet's status manager syncs again: a notification virtual-kubelet dropped (it gives up on
+				// a pod it does not know yet) is made good; an unchanged status it skips
+				p.changed(rt)
 			}
 		}
 	}

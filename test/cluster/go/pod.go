@@ -45,6 +45,10 @@ type podRuntime struct {
 	stopping    bool
 	done        chan struct{}
 	tokens      map[string]time.Time // projected token file → when it was fetched
+
+	// notifyMu keeps one pod's status snapshots in the order they were taken on their way to virtual-kubelet (see
+	// provider.changed)
+	notifyMu sync.Mutex
 }
 
 type containerRuntime struct {
