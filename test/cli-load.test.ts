@@ -110,7 +110,19 @@ test('bounded in time: --duration stops a run that --count would make longer, --
 });
 
 test('a request without an answer within --timeout fails as a timeout', async () => {
-  const r = await cli('load', '--url', `${base}/slow`, '--count', '2', '--timeout', '1s', '--json');
+  // both in flight at once: one timeout's wait, not two
+  const r = await cli(
+    'load',
+    '--url',
+    `${base}/slow`,
+    '--count',
+    '2',
+    '--concurrency',
+    '2',
+    '--timeout',
+    '1s',
+    '--json',
+  );
   expect(r.code).toBe(1);
   expect(JSON.parse(r.stdout)).toMatchObject({ requests: 2, errors: 2, timeouts: 2, statusCounts: {} });
   expect(r.stderr).toContain('2 request(s) got no answer (timeout: 2;');

@@ -1,13 +1,24 @@
 /**
  * The chain on real binaries: Interlok's pushes (simulated byte for byte) → a real pushgateway → a real
- * Prometheus configured from dist/ → the adapter's query built from dist/'s rule → the HPA from dist/.
+ * Prometheus configured as dist/'s → the adapter's query built from dist/'s rule → dist/'s HPA. The stack is dist/'s
+ * on the short clocks of the harness (1 s scrape, 16 s stale window); dist-clocks.test.ts runs dist/ itself.
  * Each scenario also runs with the guide's own rule, to show which of its failures this library fixes.
  */
 import { parse } from 'yaml';
 import { AdapterRuleConfig } from '../../lib';
-import { distObjects, findObject, GUIDE_RULE, HpaSpec, hpaSpec, MetricsChain, sleep } from './harness';
+import { INTERLOK_PUSH_SECONDS } from '../../lib/model/intervals';
+import {
+  findObject,
+  GUIDE_RULE,
+  HpaSpec,
+  hpaSpec,
+  MetricsChain,
+  shortClockObjects,
+  SHORT_STALE_SECONDS,
+  sleep,
+} from './harness';
 
-const objects = distObjects();
+const objects = shortClockObjects();
 const prometheusYaml: string = findObject(objects, 'ConfigMap', 'interlok-scaling-prometheus').data['prometheus.yml'];
 const ourRule: AdapterRuleConfig = parse(
   findObject(objects, 'ConfigMap', 'interlok-scaling-adapter').data['config.yaml'],
@@ -22,7 +33,7 @@ const hpa: HpaSpec = {
   maxReplicas: distHpa.maxReplicas,
 };
 const RULES: Array<[string, AdapterRuleConfig]> = [
-  ['dist/ rule', ourRule],
+  ['our rule', ourRule],
   ['guide rule', GUIDE_RULE],
 ];
 
@@ -49,7 +60,7 @@ afterAll(async () => {
 const scraped = (pod: string, value: number) =>
   chain.waitFor(`MessageMetrics{k8s_pod_name="${pod}"}`, (s) => s.some((x) => Number(x.value[1]) === value));
 
-test("the HPA in dist/ keeps the guide's numbers (average 100, 1..5) on the External metric of its Deployment", () => {
+test("dist/'s HPA keeps the guide's numbers (average 100, 1..5) on the External metric of its Deployment", () => {
   expect(distHpa).toEqual({
     metricName: 'interlok_messagemetrics',
     averageValue: 100,
@@ -74,13 +85,13 @@ describe("(a) the guide's headline: 150 messages into one pod → the HPA wants 
       currentReplicas: 1,
     });
     expect(d.query).toBe(
-      'max by (k8s_pod_name) (MessageMetrics{k8s_namespace="default",k8s_pod_name="interlok-a-1"} * (time() - push_time_seconds{k8s_namespace="default",k8s_pod_name="interlok-a-1"} < bool 30))',
+      `max by (k8s_pod_name) (MessageMetrics{k8s_namespace="default",k8s_pod_name="interlok-a-1"} * (time() - push_time_seconds{k8s_namespace="default",k8s_pod_name="interlok-a-1"} < bool ${SHORT_STALE_SECONDS}))`,
     );
   });
 });
 
 describe('(b) the same pod name in two namespaces never mixes', () => {
-  test("dist/ rule: each namespace's HPA sees its own pod", async () => {
+  test("our rule: each namespace's HPA sees its own pod", async () => {
     const a = await chain.hpaDecision(ourRule, hpa, {
       namespace: 'team-a',
       pods: ['interlok-b-1'],
@@ -158,7 +169,9 @@ describe('(d) labels survive the scrape', () => {
 });
 
 describe('(e) load stops → scale down', () => {
-  const STALE_BOUND_MS = 60000;
+  // as dist/'s 60 s bound is twice its window
+  const STALE_BOUND_MS = 2 * SHORT_STALE_SECONDS * 1000;
+  const PUSH_MS = INTERLOK_PUSH_SECONDS * 1000;
 
   test('an idle pod reads 0 within the bound while a pod under load keeps its value; the guide holds replicas up for ever', async () => {
     // Two pods took load and then went idle: Interlok pushes nothing more for them.
@@ -170,7 +183,7 @@ describe('(e) load stops → scale down', () => {
     await busy();
     const timer = setInterval(() => {
       void busy();
-    }, 10000);
+    }, PUSH_MS);
     try {
       await scraped('interlok-e-2', 150);
       await scraped('interlok-e-busy', 150);
@@ -182,7 +195,7 @@ describe('(e) load stops → scale down', () => {
       while (Date.now() - lastPush < STALE_BOUND_MS) {
         const d = await chain.hpaDecision(ourRule, hpa, idle);
         const elapsed = Date.now() - lastPush;
-        if (elapsed < 10000) expect(d.desiredReplicas).toBe(3); // never stale within one push interval
+        if (elapsed < PUSH_MS) expect(d.desiredReplicas).toBe(3); // never stale within one push interval
         const b = await chain.hpaDecision(ourRule, hpa, {
           namespace: 'scenario-e-busy',
           pods: ['interlok-e-busy'],
@@ -196,7 +209,9 @@ describe('(e) load stops → scale down', () => {
         }
         await sleep(1000);
       }
-      expect(scaledDownAfter).toBeGreaterThan(10000);
+      expect(scaledDownAfter).toBeGreaterThan(PUSH_MS);
+      // not before the window: the pushgateway stamped the push before lastPush was read
+      expect(scaledDownAfter).toBeGreaterThanOrEqual((SHORT_STALE_SECONDS - 1) * 1000);
       expect(scaledDownAfter).toBeLessThanOrEqual(STALE_BOUND_MS);
 
       const guide = await chain.hpaDecision(GUIDE_RULE, hpa, idle);
@@ -205,7 +220,7 @@ describe('(e) load stops → scale down', () => {
     } finally {
       clearInterval(timer);
     }
-  }, 120000);
+  }, 60000);
 });
 
 describe('no metric at all', () => {

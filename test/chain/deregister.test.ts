@@ -2,15 +2,16 @@
  * §3: groups of deleted pods leave the pushgateway. Runs the preStop script of dist/'s deregistration sidecar, with
  * the env dist/ gives it, against a real pushgateway (and the real Prometheus scraping it), for a scale from 3 to 1
  * in which one of the stopping pods pushes once more after its web server stopped (as Interlok's push thread may
- * while its JVM shuts down).
+ * while its JVM shuts down). dist/'s stack on the harness's short clocks (1 s scrape): the hook waits out
+ * Interlok's own push interval, which no prop shortens.
  */
 import { spawn } from 'child_process';
 import { createServer, Server } from 'http';
 import { AddressInfo } from 'net';
-import { distObjects, findObject, Manifest, MetricsChain, podName, sleep } from './harness';
+import { findObject, Manifest, MetricsChain, podName, shortClockObjects, sleep } from './harness';
 import { which } from '../tools';
 
-const objects = distObjects();
+const objects = shortClockObjects();
 const prometheusYaml: string = findObject(objects, 'ConfigMap', 'interlok-scaling-prometheus').data['prometheus.yml'];
 const interlok = findObject(objects, 'Deployment', 'interlok');
 const sidecar: Manifest = interlok.spec.template.spec.containers.find(

@@ -1,16 +1,17 @@
 /**
  * `doctor` against a real pushgateway and Prometheus (configured from dist/), healthy and broken: no honor_labels,
- * stale groups, a wrong namespace label, the guide's unscoped rule, an unreachable Prometheus.
+ * stale groups, a wrong namespace label, the guide's unscoped rule, an unreachable Prometheus. Prometheus scrapes on
+ * the harness's short clock (1 s).
  */
 import { writeFileSync } from 'fs';
 import { AddressInfo, createServer } from 'net';
 import { join } from 'path';
 import { parse, stringify } from 'yaml';
-import { distObjects, findObject, MetricsChain } from './harness';
+import { distObjects, findObject, MetricsChain, shortClockObjects } from './harness';
 import { runCli } from '../support/cli';
 
 const root = join(__dirname, '..', '..');
-const prometheusYaml: string = findObject(distObjects(), 'ConfigMap', 'interlok-scaling-prometheus').data[
+const prometheusYaml: string = findObject(shortClockObjects(), 'ConfigMap', 'interlok-scaling-prometheus').data[
   'prometheus.yml'
 ];
 

@@ -3,13 +3,24 @@
  * a real Prometheus configured from dist/ → the query prometheus-adapter builds from dist/'s external rule and the
  * HPA's selector → the HPA's External AverageValue calculation. It covers the guide's scenarios and the idle cases
  * in which a Pods metric leaves the HPA without any metric: a rollout while idle, a pushgateway replaced while
- * idle, and a pod that never received traffic next to one that did.
+ * idle, and a pod that never received traffic next to one that did. dist/'s stack on the harness's short clocks
+ * (1 s scrape, 16 s stale window); dist-clocks.test.ts runs dist/ itself.
  */
 import { parse } from 'yaml';
 import { AdapterRuleConfig } from '../../lib';
-import { distObjects, findObject, HpaSpec, hpaSpec, MetricsChain, podName, sleep } from './harness';
+import { INTERLOK_PUSH_SECONDS } from '../../lib/model/intervals';
+import {
+  findObject,
+  HpaSpec,
+  hpaSpec,
+  MetricsChain,
+  podName,
+  shortClockObjects,
+  SHORT_STALE_SECONDS,
+  sleep,
+} from './harness';
 
-const objects = distObjects();
+const objects = shortClockObjects();
 const prometheusYaml: string = findObject(objects, 'ConfigMap', 'interlok-scaling-prometheus').data['prometheus.yml'];
 const adapterConfig = parse(findObject(objects, 'ConfigMap', 'interlok-scaling-adapter').data['config.yaml']);
 const externalRule: AdapterRuleConfig = adapterConfig.externalRules[0];
@@ -51,7 +62,7 @@ test("the adapter's query: the HPA's namespace and Deployment, fresh groups only
   const d = await decide('default', 1);
   const pods = 'interlok-[bcdfghjklmnpqrstvwxz2456789]{1,10}-[bcdfghjklmnpqrstvwxz2456789]{5}';
   expect(d.query).toBe(
-    `sum(max by (k8s_pod_name) (MessageMetrics{k8s_namespace="default",k8s_pod_name=~"${pods}"} * (time() - push_time_seconds{k8s_namespace="default",k8s_pod_name=~"${pods}"} < bool 30))) or vector(0)`,
+    `sum(max by (k8s_pod_name) (MessageMetrics{k8s_namespace="default",k8s_pod_name=~"${pods}"} * (time() - push_time_seconds{k8s_namespace="default",k8s_pod_name=~"${pods}"} < bool ${SHORT_STALE_SECONDS}))) or vector(0)`,
   );
 });
 
@@ -88,7 +99,9 @@ test('§2 a rollout while idle: three new pods that never pushed → minReplicas
 });
 
 describe('idle over time (real push times)', () => {
-  const STALE_BOUND_MS = 60000;
+  // as dist/'s 60 s bound is twice its window
+  const STALE_BOUND_MS = 2 * SHORT_STALE_SECONDS * 1000;
+  const PUSH_MS = INTERLOK_PUSH_SECONDS * 1000;
 
   test('(e) and §2: a pod that took load and a pod that never did → 2, then minReplicas once the busy one is idle; a busy Deployment elsewhere keeps its value', async () => {
     const took = podName('interlok', 1, 'x2x4z2x4z');
@@ -98,7 +111,7 @@ describe('idle over time (real push times)', () => {
     await busy();
     const timer = setInterval(() => {
       void busy();
-    }, 10000);
+    }, PUSH_MS);
     try {
       await chain.waitFor(`MessageMetrics{k8s_pod_name="${took}"}`, (s) => s.length === 1);
       // two replicas: one took 150 messages, the other never received any (no series at all)
@@ -107,7 +120,7 @@ describe('idle over time (real push times)', () => {
       while (Date.now() - lastPush < STALE_BOUND_MS) {
         const d = await decide('scenario-e', 2);
         const elapsed = Date.now() - lastPush;
-        if (elapsed < 10000) expect(d.desiredReplicas).toBe(2); // never stale within one push interval
+        if (elapsed < PUSH_MS) expect(d.desiredReplicas).toBe(2); // never stale within one push interval
         expect((await decide('scenario-e-busy', 2)).values).toEqual([150]);
         if (d.desiredReplicas === 1) {
           expect(d.values).toEqual([0]);
@@ -116,12 +129,14 @@ describe('idle over time (real push times)', () => {
         }
         await sleep(1000);
       }
-      expect(scaledDownAfter).toBeGreaterThan(10000);
+      expect(scaledDownAfter).toBeGreaterThan(PUSH_MS);
+      // not before the window: the pushgateway stamped the push before lastPush was read
+      expect(scaledDownAfter).toBeGreaterThanOrEqual((SHORT_STALE_SECONDS - 1) * 1000);
       expect(scaledDownAfter).toBeLessThanOrEqual(STALE_BOUND_MS);
     } finally {
       clearInterval(timer);
     }
-  }, 120000);
+  }, 60000);
 
   test('§2 the pushgateway replaced while idle at three replicas → minReplicas; the metric stays served', async () => {
     const pods = [1, 2, 3].map((n) => podName('interlok', n, 'z2z4z6z8z'));
@@ -144,5 +159,5 @@ describe('idle over time (real push times)', () => {
       currentReplicas: 3,
     });
     expect(held.desiredReplicas).toBe(3);
-  }, 120000);
+  }, 60000);
 });

@@ -1,6 +1,7 @@
 /**
  * Issue 8: the chain on what the README's fleet example synthesizes, for every team, on the real pushgateway and
- * Prometheus: the example's Prometheus config, its adapter rules, and each HPA as it is written.
+ * Prometheus: the example's Prometheus config, its adapter rules, and each HPA as it is written. So it keeps the
+ * example's 10 s scrape rather than the harness's short clocks: it waits for one scrape, and on no stale window.
  */
 import { parse } from 'yaml';
 import { AdapterRuleConfig } from '../../lib';

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { Duration, Testing } from 'cdk8s';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import {
   AdapterRuleConfig,
@@ -17,6 +18,8 @@ import {
   VectorSample,
 } from '../../lib';
 import { apiMetricName, labelForResource } from '../../lib/model/adapter-query';
+import { INTERLOK_PUSH_SECONDS, MIN_STALE_MARGIN_SECONDS } from '../../lib/model/intervals';
+import { DemoChartProps, demoChart } from '../helpers';
 import { which } from '../tools';
 
 export type Manifest = Record<string, any>;
@@ -29,9 +32,35 @@ export function distObjects(): Manifest[] {
     .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf-8')).map((d) => d.toJSON()));
 }
 
+/**
+ * The clocks every chain test runs on but dist-clocks.test.ts (which keeps dist/'s): Prometheus scrapes each second,
+ * and a push goes stale after the least window the adapter rule accepts, Interlok's push interval (fixed at 10 s, so
+ * the simulated pushes keep it) + one scrape + the 5 s margin = 16 s instead of dist/'s 30 s. A busy pod pushing
+ * every 10 s must still never read 0 on it, so the short clocks also test that floor.
+ */
+export const SHORT_SCRAPE_SECONDS = 1;
+export const SHORT_STALE_SECONDS = INTERLOK_PUSH_SECONDS + SHORT_SCRAPE_SECONDS + MIN_STALE_MARGIN_SECONDS;
+
+/** The chart props that put a stack on the short clocks, through the library's own props. */
+export function shortClocks(props: DemoChartProps = {}): DemoChartProps {
+  return {
+    ...props,
+    monitoring: { scrapeInterval: Duration.seconds(SHORT_SCRAPE_SECONDS), ...props.monitoring },
+    rule: { staleAfter: Duration.seconds(SHORT_STALE_SECONDS), ...props.rule },
+  };
+}
+
+/**
+ * dist/'s stack (main.ts's chart) on the short clocks: the same objects and the same PromQL but for the intervals
+ * in them (dist-clocks.test.ts checks that, object by object).
+ */
+export function shortClockObjects(props: DemoChartProps = {}): Manifest[] {
+  return Testing.synth(demoChart(Testing.app(), 'interlok-autoscaling', shortClocks(props)));
+}
+
 export function findObject(objects: Manifest[], kind: string, name: string): Manifest {
   const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
-  if (!o) throw new Error(`${kind}/${name} not in dist/`);
+  if (!o) throw new Error(`${kind}/${name} not among the objects`);
   return o;
 }
 

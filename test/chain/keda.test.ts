@@ -1,21 +1,34 @@
 /**
  * KEDA mode on real binaries: pushes as Interlok makes them → a real pushgateway → a real Prometheus configured
  * from the KEDA-mode chart → the query of each generated ScaledObject's prometheus trigger → the HPA KEDA creates
- * (External AverageValue). The headline, namespaces and Deployments, stale groups and pods that never pushed.
+ * (External AverageValue). The headline, namespaces and Deployments, stale groups and pods that never pushed. On
+ * the harness's short clocks (1 s scrape, 16 s stale window).
  */
-import { Testing } from 'cdk8s';
+import { Duration, Testing } from 'cdk8s';
 import { AdapterRule, KedaScaledObject, Scaler, ScaleTarget } from '../../lib';
-import { findObject, kedaDecision, Manifest, MetricsChain, podName, sleep } from './harness';
+import { INTERLOK_PUSH_SECONDS } from '../../lib/model/intervals';
+import {
+  findObject,
+  kedaDecision,
+  Manifest,
+  MetricsChain,
+  podName,
+  shortClocks,
+  SHORT_SCRAPE_SECONDS,
+  SHORT_STALE_SECONDS,
+  sleep,
+} from './harness';
 import { demoChart } from '../helpers';
 
-const chart = demoChart(Testing.app(), 'keda', { scaler: Scaler.keda() });
+const PUSH_MS = INTERLOK_PUSH_SECONDS * 1000;
+const chart = demoChart(Testing.app(), 'keda', shortClocks({ scaler: Scaler.keda() }));
 const objects = Testing.synth(chart);
 const prometheusYaml: string = findObject(objects, 'ConfigMap', 'interlok-scaling-prometheus').data['prometheus.yml'];
 const guideSo = findObject(objects, 'ScaledObject', 'interlok');
 
 /** The ScaledObject the library generates for Deployment `name` in `namespace`. */
 function scaledObject(namespace: string, name: string): Manifest {
-  const c = demoChart(Testing.app(), 'x', { scaler: Scaler.keda() });
+  const c = demoChart(Testing.app(), 'x', shortClocks({ scaler: Scaler.keda() }));
   new KedaScaledObject(c, `So-${namespace}-${name}`, {
     target: ScaleTarget.deployment(name, namespace),
     rule: c.rule,
@@ -52,7 +65,10 @@ test("the ScaledObject: the guide's target, AverageValue 100, 1..5, the stack's 
     metadata: { threshold: '100', serverAddress: 'http://interlok-scaling-prometheus.interlok-scaling.svc:80' },
   });
   expect(guideSo.spec.triggers[0].metadata.query).toBe(
-    new AdapterRule(Testing.chart(), 'r').totalQuery('default', 'interlok'),
+    new AdapterRule(Testing.chart(), 'r', {
+      scrapeInterval: Duration.seconds(SHORT_SCRAPE_SECONDS),
+      staleAfter: Duration.seconds(SHORT_STALE_SECONDS),
+    }).totalQuery('default', 'interlok'),
   );
 });
 
@@ -95,12 +111,13 @@ test("stale: an idle pod's group stops counting after the stale window, a busy o
   await busy();
   const timer = setInterval(() => {
     void busy();
-  }, 10000);
+  }, PUSH_MS);
   try {
     await chain.waitFor(`MessageMetrics{k8s_namespace="scenario-e"}`, (s) => s.length === 1);
     expect((await kedaDecision(chain, so, 1)).desiredReplicas).toBe(2);
     let after = -1;
-    while (Date.now() - lastPush < 60000) {
+    // as dist/'s 60 s bound is twice its window
+    while (Date.now() - lastPush < 2 * SHORT_STALE_SECONDS * 1000) {
       const d = await kedaDecision(chain, so, 2);
       expect((await kedaDecision(chain, busySo, 2)).values).toEqual([150]);
       if (d.desiredReplicas === 1) {
@@ -109,9 +126,11 @@ test("stale: an idle pod's group stops counting after the stale window, a busy o
       }
       await sleep(1000);
     }
-    expect(after).toBeGreaterThan(10000);
-    expect(after).toBeLessThanOrEqual(60000);
+    expect(after).toBeGreaterThan(PUSH_MS);
+    // not before the window: the pushgateway stamped the push before lastPush was read
+    expect(after).toBeGreaterThanOrEqual((SHORT_STALE_SECONDS - 1) * 1000);
+    expect(after).toBeLessThanOrEqual(2 * SHORT_STALE_SECONDS * 1000);
   } finally {
     clearInterval(timer);
   }
-}, 120000);
+}, 60000);

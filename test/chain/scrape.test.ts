@@ -3,13 +3,14 @@
  * advancing `workflow_count_total` counters, Prometheus scrapes them with the synthesized config (its pod
  * discovery replaced by static targets labelled as the relabelling does), and the generated KEDA query and adapter
  * rules turn them into messages per Deployment. Two pods, two namespaces, a pod whose counter resets when it
- * restarts, an idle pod and a pod that never handled a message.
+ * restarts, an idle pod and a pod that never handled a message. On the harness's short scrape clock (1 s); the
+ * window stays at the least the rule accepts (20 s).
  */
 import { createServer, Server } from 'http';
 import { Duration, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { AdapterRuleConfig, InterlokAutoscalingChartProps, InterlokImage, MetricsSource, Scaler } from '../../lib';
-import { findObject, kedaDecision, MetricsChain, podName, sleep } from './harness';
+import { findObject, kedaDecision, MetricsChain, podName, SHORT_SCRAPE_SECONDS, sleep } from './harness';
 import { demoChart } from '../helpers';
 
 const WINDOW_S = 20;
@@ -18,7 +19,7 @@ const props = (scaler: Scaler): InterlokAutoscalingChartProps => ({
     image: InterlokImage.fromRegistry('registry.example.com/interlok-profiler:5.0.1'),
     metricsSource: MetricsSource.scrape({ workflow: 'in@ch', window: Duration.seconds(WINDOW_S) }),
   },
-  monitoring: { scrapeInterval: Duration.seconds(2) },
+  monitoring: { scrapeInterval: Duration.seconds(SHORT_SCRAPE_SECONDS) },
   scaler,
 });
 const kedaChart = demoChart(Testing.app(), 'scrape', props(Scaler.keda({ threshold: 25 })));
