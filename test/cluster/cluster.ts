@@ -123,7 +123,7 @@ export class Cluster {
     const t0 = Date.now();
     mkdirSync(join(this.stateDir, 'bin'));
     mkdirSync(join(this.stateDir, 'logs'));
-    symlinkSync(this.bins.kube, join(this.stateDir, 'bin', 'kubectl'));
+    symlinkSync(this.bins.kubectl, join(this.stateDir, 'bin', 'kubectl'));
     this.network();
     this.certificates();
     this.startProcess('etcd', [
@@ -430,18 +430,16 @@ export class Cluster {
   }
 
   kubectl(args: string[], input?: string): string {
-    return sh(
-      'ip',
-      ['netns', 'exec', this.nodeNetns, this.bins.kube, 'kubectl', `--kubeconfig=${this.kubeconfig}`, ...args],
-      { input },
-    ).trim();
+    return sh('ip', ['netns', 'exec', this.nodeNetns, this.bins.kubectl, `--kubeconfig=${this.kubeconfig}`, ...args], {
+      input,
+    }).trim();
   }
 
   private kubectlOk(args: string[]): boolean {
     return (
       spawnSync(
         'ip',
-        ['netns', 'exec', this.nodeNetns, this.bins.kube, 'kubectl', `--kubeconfig=${this.kubeconfig}`, ...args],
+        ['netns', 'exec', this.nodeNetns, this.bins.kubectl, `--kubeconfig=${this.kubeconfig}`, ...args],
         { stdio: 'ignore' },
       ).status === 0
     );
