@@ -19,6 +19,7 @@ import {
   resetCluster,
   sleep,
   waitFor,
+  cliCommand,
 } from './harness';
 
 const root = join(__dirname, '..', '..');
@@ -92,11 +93,8 @@ interface Run {
 /** The CLI as a user runs it, on the cluster of KUBECONFIG. */
 function doctor(...flags: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    const p = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(root, 'bin', 'cdk8s-interlok-scaling.ts'), 'doctor', ...flags],
-      { cwd: root, env: { ...process.env, NO_COLOR: '1' } },
-    );
+    const [node, cli] = cliCommand();
+    const p = spawn(node, [cli, 'doctor', ...flags], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => {
@@ -239,11 +237,8 @@ test('healthy stack: every link ok, exit 0; the shipped read-only ClusterRole is
     const file = join(work, 'reader.kubeconfig');
     writeFileSync(file, stringify(kubeconfig));
     const asReader = await new Promise<Run>((resolve) => {
-      const p = spawn(
-        process.execPath,
-        ['--import', 'tsx', join(root, 'bin', 'cdk8s-interlok-scaling.ts'), 'doctor', '--json'],
-        { cwd: root, env: { ...process.env, KUBECONFIG: file } },
-      );
+      const [node, cli] = cliCommand();
+      const p = spawn(node, [cli, 'doctor', '--json'], { cwd: root, env: { ...process.env, KUBECONFIG: file } });
       let stdout = '';
       let stderr = '';
       p.stdout.on('data', (d) => {

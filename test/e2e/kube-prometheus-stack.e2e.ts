@@ -21,6 +21,7 @@ import {
   waitFor,
   waitForDeleted,
   waitForReplicas,
+  cliCommand,
 } from './harness';
 import {
   deleteStandInPages,
@@ -207,18 +208,11 @@ describe("`adapter-values` in the prometheus-community chart's adapter, against 
     const sm = one(app, 'ServiceMonitor');
     const interval = sm.spec.endpoints[0].interval;
     const values = parse(
-      execFileSync(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          join(root, 'bin', 'cdk8s-interlok-scaling.ts'),
-          'adapter-values',
-          '--scrape-interval',
-          interval,
-        ],
-        { cwd: root, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } },
-      ),
+      execFileSync(cliCommand()[0], [cliCommand()[1], 'adapter-values', '--scrape-interval', interval], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
+      }),
     );
     expect(values.rules.default).toBe(false);
     adapterObjects = chartAdapter(stack.namespace, prometheusBase, values);

@@ -21,6 +21,7 @@ import {
   sleep,
   waitFor,
   waitForCleanCluster,
+  cliCommand,
 } from './harness';
 
 const root = join(__dirname, '..', '..');
@@ -43,7 +44,7 @@ const hpa = named('HorizontalPodAutoscaler');
 let work: string;
 
 /** The CLI of this repository, as `npx cdk8s-interlok-scaling` runs the installed one. */
-const CLI = `${process.execPath} --import tsx ${join(root, 'bin', 'cdk8s-interlok-scaling.ts')}`;
+const CLI = cliCommand().join(' ');
 const asUser = (command: string, manifests = 'dist/') =>
   command
     .replace(/npx cdk8s-interlok-scaling/g, CLI)
@@ -64,11 +65,8 @@ function readmeCommands(heading: string): string[] {
 const [deploy] = readmeCommands('Deploy');
 
 function preflight(...args: string[]): { status: number; report: any; stderr: string } {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'bin', 'cdk8s-interlok-scaling.ts'), 'preflight', ...args, '--json'],
-    { cwd: root, encoding: 'utf8' },
-  );
+  const [node, cli] = cliCommand();
+  const r = spawnSync(node, [cli, 'preflight', ...args, '--json'], { cwd: root, encoding: 'utf8' });
   let report: any;
   try {
     report = JSON.parse(r.stdout);
