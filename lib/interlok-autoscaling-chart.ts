@@ -1,22 +1,41 @@
 import { join, resolve } from 'path';
 import { App, Chart, ChartProps, YamlOutputType } from 'cdk8s';
-import { AppIndex } from './_app-index';
-import { checkArray, propError } from './_checks';
-import { checkProps } from './_props';
-import { ExistingNamespaces } from './existing-namespaces';
+import { AppIndex } from './kit/app-index';
+import { checkArray, propError } from './kit/checks';
+import { checkProps, propsKeys } from './kit/props';
+import { ExistingNamespaces } from './existing/existing-namespaces';
 import { Construct } from 'constructs';
-import { AdapterRule, AdapterRuleProps } from './adapter-rule';
-import { IMAGE_EXPECTED, InterlokDeployment, InterlokDeploymentProps, InterlokImage } from './interlok-deployment';
-import { isLabelValue, MANAGED_BY, STACK_LABEL, stackMark } from './labels';
-import { AutoscalerOptions, MessageMetricsHpa, ScaleMetric, ScaleTarget } from './message-metrics-hpa';
-import { GrafanaDashboard } from './monitoring/grafana-dashboard';
-import { MonitoringStack, MonitoringStackProps } from './monitoring/monitoring-stack';
+import { ADAPTER_RULE_PROPS, AdapterRule, AdapterRuleProps } from './monitoring/adapter-rule';
+import {
+  IMAGE_EXPECTED,
+  INTERLOK_DEPLOYMENT_PROPS,
+  InterlokDeployment,
+  InterlokDeploymentProps,
+  InterlokImage,
+} from './interlok-deployment';
+import { isLabelValue, MANAGED_BY, STACK_LABEL, stackMark } from './kit/labels';
+import {
+  AUTOSCALER_OPTIONS,
+  AutoscalerOptions,
+  MessageMetricsHpa,
+  ScaleMetric,
+  ScaleTarget,
+  SCALING_RULES,
+} from './message-metrics-hpa';
+import { GrafanaDashboard } from './grafana-dashboard';
+import {
+  KUBE_PROMETHEUS_STACK_OPTIONS,
+  MONITORING_STACK_PROPS,
+  MonitoringStack,
+  MonitoringStackProps,
+} from './monitoring/monitoring-stack';
 import { NetworkPeer } from './monitoring/network-peer';
 import { ScrapedPods } from './monitoring/prometheus-server';
 import { ReactionTimes, worstCaseReactionTimes } from './model/reaction-time';
-import { KedaScaledObject } from './keda-scaled-object';
+import { KEDA_FALLBACK, KedaScaledObject } from './keda-scaled-object';
 import { InterlokLoadJob } from './load-job';
-import { Scaler } from './scaler';
+import { KEDA_SCALER_OPTIONS, Scaler } from './scaler';
+import { PROMETHEUS_ADAPTER_OPTIONS } from './monitoring/prometheus-adapter';
 
 export interface InterlokAutoscalingChartProps extends ChartProps {
   /**
@@ -61,6 +80,26 @@ export interface InterlokAutoscalingChartProps extends ChartProps {
   readonly dashboard?: boolean;
 }
 
+export const CHART_PROPS = propsKeys<ChartProps>('ChartProps', {
+  disableResourceNameHashes: 1,
+  labels: 1,
+  namespace: 1,
+});
+export const INTERLOK_AUTOSCALING_CHART_PROPS = propsKeys<InterlokAutoscalingChartProps, ChartProps>(
+  'InterlokAutoscalingChartProps',
+  { autoscaler: 1, dashboard: 1, existingNamespaces: 1, interlok: 1, monitoring: 1, rule: 1, scaler: 1 },
+  {
+    extends: [CHART_PROPS],
+    aliases: { hpa: 'autoscaler', adapterRule: 'rule', networkPolicies: 'monitoring.networkPolicies' },
+    nested: {
+      interlok: INTERLOK_DEPLOYMENT_PROPS,
+      monitoring: MONITORING_STACK_PROPS,
+      rule: ADAPTER_RULE_PROPS,
+      autoscaler: AUTOSCALER_OPTIONS,
+    },
+  },
+);
+
 /** Options of `InterlokAutoscalingChart.synthLoadJob`. */
 export interface LoadJobOptions {
   /**
@@ -81,6 +120,8 @@ export interface LoadJobOptions {
   readonly outdir?: string;
 }
 
+export const LOAD_JOB_OPTIONS = propsKeys<LoadJobOptions>('LoadJobOptions', { count: 1, interlok: 1, outdir: 1 });
+
 /** One more Interlok of a fleet on the chart's monitoring stack. */
 export interface FleetInterlokProps extends InterlokDeploymentProps {
   /**
@@ -100,6 +141,12 @@ export interface FleetInterlokProps extends InterlokDeploymentProps {
    */
   readonly dashboard?: boolean;
 }
+
+export const FLEET_INTERLOK_PROPS = propsKeys<FleetInterlokProps, InterlokDeploymentProps>(
+  'FleetInterlokProps',
+  { autoscaler: 1, dashboard: 1, scaleOn: 1 },
+  { extends: [INTERLOK_DEPLOYMENT_PROPS], nested: { autoscaler: AUTOSCALER_OPTIONS } },
+);
 
 /**
  * An Interlok of the chart, wired: pushgateway, push admission, namespace, adapter rule, and its HPA or ScaledObject.
@@ -235,10 +282,10 @@ export class InterlokAutoscalingChart extends Chart {
 
   /** Adds an Interlok to the stack, wired completely; its HPA (or ScaledObject) is named after it. */
   public addInterlok(id: string, props: FleetInterlokProps): AutoscaledInterlok {
-    props = checkProps(this, `addInterlok(${id})`, props, 'FleetInterlokProps');
+    props = checkProps(this, `addInterlok(${id})`, props, FLEET_INTERLOK_PROPS);
     if (!(props.image instanceof InterlokImage))
       throw propError(this, `addInterlok(${id}).image`, props.image, IMAGE_EXPECTED);
-    checkProps(this, `addInterlok(${id}).autoscaler`, props.autoscaler, 'AutoscalerOptions');
+    checkProps(this, `addInterlok(${id}).autoscaler`, props.autoscaler, AUTOSCALER_OPTIONS);
     const { autoscaler, scaleOn, dashboard, ...interlok } = props;
     if (interlok.metricsSource?.kind === 'scrape') {
       throw propError(
@@ -363,7 +410,7 @@ export class InterlokAutoscalingChart extends Chart {
    * returns its path. Run it with `kubectl apply -f <path>`; it is never part of `kubectl apply -f dist/`.
    */
   public synthLoadJob(options: LoadJobOptions = {}): string {
-    options = checkProps(this, 'synthLoadJob', options, 'LoadJobOptions');
+    options = checkProps(this, 'synthLoadJob', options, LOAD_JOB_OPTIONS);
     const interlok = options.interlok ?? this.interlok;
     if (!(interlok instanceof InterlokDeployment))
       throw propError(
@@ -435,7 +482,7 @@ function checkChartProps(
 ): InterlokAutoscalingChartProps {
   // the chart does not exist yet: its path is its parent's and its id
   const self = { node: { path: [scope.node.path, id].filter(Boolean).join('/') } } as any;
-  props = checkProps(self, '', props, 'InterlokAutoscalingChartProps');
+  props = checkProps(self, '', props, INTERLOK_AUTOSCALING_CHART_PROPS);
   if (props.namespace !== undefined) {
     // cdk8s stamps a chart's namespace on every object, cluster-scoped ones too, and the Interlok would stay in default
     throw propError(
@@ -474,19 +521,19 @@ function checkNested(
   chart: InterlokAutoscalingChart,
   props: InterlokAutoscalingChartProps,
 ): InterlokAutoscalingChartProps {
-  checkProps(chart, 'interlok', props.interlok, 'InterlokDeploymentProps');
-  const monitoring = checkProps(chart, 'monitoring', props.monitoring, 'MonitoringStackProps');
-  checkProps(chart, 'monitoring.adapterOptions', monitoring.adapterOptions, 'PrometheusAdapterOptions');
-  checkProps(chart, 'monitoring.kubePrometheusStack', monitoring.kubePrometheusStack, 'KubePrometheusStackOptions');
-  checkProps(chart, 'rule', props.rule, 'AdapterRuleProps');
-  const autoscaler = checkProps(chart, 'autoscaler', props.autoscaler, 'AutoscalerOptions');
-  checkProps(chart, 'autoscaler.scaleUp', autoscaler.scaleUp, 'ScalingRules');
-  checkProps(chart, 'autoscaler.scaleDown', autoscaler.scaleDown, 'ScalingRules');
+  checkProps(chart, 'interlok', props.interlok, INTERLOK_DEPLOYMENT_PROPS);
+  const monitoring = checkProps(chart, 'monitoring', props.monitoring, MONITORING_STACK_PROPS);
+  checkProps(chart, 'monitoring.adapterOptions', monitoring.adapterOptions, PROMETHEUS_ADAPTER_OPTIONS);
+  checkProps(chart, 'monitoring.kubePrometheusStack', monitoring.kubePrometheusStack, KUBE_PROMETHEUS_STACK_OPTIONS);
+  checkProps(chart, 'rule', props.rule, ADAPTER_RULE_PROPS);
+  const autoscaler = checkProps(chart, 'autoscaler', props.autoscaler, AUTOSCALER_OPTIONS);
+  checkProps(chart, 'autoscaler.scaleUp', autoscaler.scaleUp, SCALING_RULES);
+  checkProps(chart, 'autoscaler.scaleDown', autoscaler.scaleDown, SCALING_RULES);
   if (props.scaler instanceof Scaler && props.scaler.kedaOptions !== undefined) {
-    const keda = checkProps(chart, 'scaler', props.scaler.kedaOptions, 'KedaScalerOptions');
-    checkProps(chart, 'scaler.scaleUp', keda.scaleUp, 'ScalingRules');
-    checkProps(chart, 'scaler.scaleDown', keda.scaleDown, 'ScalingRules');
-    checkProps(chart, 'scaler.fallback', keda.fallback, 'KedaFallback');
+    const keda = checkProps(chart, 'scaler', props.scaler.kedaOptions, KEDA_SCALER_OPTIONS);
+    checkProps(chart, 'scaler.scaleUp', keda.scaleUp, SCALING_RULES);
+    checkProps(chart, 'scaler.scaleDown', keda.scaleDown, SCALING_RULES);
+    checkProps(chart, 'scaler.fallback', keda.fallback, KEDA_FALLBACK);
   }
   return props;
 }

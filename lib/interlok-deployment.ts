@@ -3,8 +3,8 @@ import { resolve } from 'path';
 import { Lazy, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { AppIndex, CLUSTER_NAMESPACES } from './_app-index';
-import { ExistingNamespaces } from './existing-namespaces';
+import { AppIndex, CLUSTER_NAMESPACES } from './kit/app-index';
+import { ExistingNamespaces } from './existing/existing-namespaces';
 import * as k8s from '../imports/k8s';
 import { checkBootstrap, parseMetricNames } from './_adapter-xml';
 import {
@@ -16,7 +16,7 @@ import {
   checkResources,
   checkServiceName,
   propError,
-} from './_checks';
+} from './kit/checks';
 import {
   checksum,
   emptyDirVolume,
@@ -28,12 +28,13 @@ import {
   restrictedPodSecurityContext,
   spreadAcrossNodes,
   tcpProbe,
-} from './_pod';
-import { imageTag, imageVersion, recommendedLabels, selectorLabels } from './labels';
-import { PushgatewayEndpoint, PushgatewayEnv } from './pushgateway-env';
+} from './kit/pod';
+import { imageTag, imageVersion, recommendedLabels, selectorLabels } from './kit/labels';
+import { PushgatewayEnv } from './pushgateway-env';
+import { PushgatewayEndpoint } from './monitoring/pushgateway-endpoint';
 import { INTERLOK_PUSH_SECONDS } from './model/intervals';
-import { MetricsSource } from './metrics-source';
-import { checkProps, suggest } from './_props';
+import { MetricsSource } from './monitoring/metrics-source';
+import { checkProps, knownProps, propsKeys, suggest } from './kit/props';
 import { inputError } from './model/_input';
 
 /** The guide's image repository (adaptris-labs/interlok-kubernetes-scaling's `build.gradle`). */
@@ -107,9 +108,10 @@ export class InterlokImage {
 function checkFiles(fn: string, files: InterlokConfigFiles, arg: string): void {
   if (files === null || typeof files !== 'object' || Array.isArray(files))
     throw inputError(fn, arg, files, 'InterlokConfigFiles: an object such as { adapterXml: ... }');
+  const known = knownProps(INTERLOK_CONFIG_FILES);
   for (const [key, value] of Object.entries(files)) {
-    if (key !== 'adapterXml' && key !== 'bootstrapProperties') {
-      const hint = suggest(key, ['adapterXml', 'bootstrapProperties'], {
+    if (!known.includes(key)) {
+      const hint = suggest(key, known, {
         'adapter.xml': 'adapterXml',
         'bootstrap.properties': 'bootstrapProperties',
       });
@@ -117,7 +119,7 @@ function checkFiles(fn: string, files: InterlokConfigFiles, arg: string): void {
         fn,
         `${arg}.${key}`,
         value,
-        `no such prop in InterlokConfigFiles${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ' (known: adapterXml, bootstrapProperties)'}`,
+        `no such prop in InterlokConfigFiles${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ` (known: ${known.join(', ')})`}`,
       );
     }
     if (value !== undefined && typeof value !== 'string') throw inputError(fn, `${arg}.${key}`, value, 'a string');
@@ -188,6 +190,11 @@ export interface InterlokConfigFiles {
    */
   readonly bootstrapProperties?: string;
 }
+
+export const INTERLOK_CONFIG_FILES = propsKeys<InterlokConfigFiles>('InterlokConfigFiles', {
+  adapterXml: 1,
+  bootstrapProperties: 1,
+});
 
 export interface InterlokDeploymentProps {
   /**
@@ -271,6 +278,34 @@ export interface InterlokDeploymentProps {
    */
   readonly metricsSource?: MetricsSource;
 }
+
+export const INTERLOK_DEPLOYMENT_PROPS = propsKeys<InterlokDeploymentProps>(
+  'InterlokDeploymentProps',
+  {
+    config: 1,
+    createNamespace: 1,
+    deregistration: 1,
+    exposeJmx: 1,
+    extraJavaOptions: 1,
+    heap: 1,
+    image: 1,
+    metricsSource: 1,
+    name: 1,
+    namespace: 1,
+    pushgateway: 1,
+    replicas: 1,
+    resources: 1,
+    runAsUser: 1,
+  },
+  {
+    aliases: {
+      javaOptions: 'extraJavaOptions',
+      JAVA_OPTS: 'extraJavaOptions',
+      pushgatewayEndpoint: 'pushgateway',
+      memory: 'heap or resources.memory',
+    },
+  },
+);
 
 /**
  * Images known not to serve `/prometheus/metrics` with `workflow_count_total`: the stock `adaptris/interlok`
@@ -356,7 +391,7 @@ export class InterlokDeployment extends Construct {
 
   constructor(scope: Construct, id: string, props: InterlokDeploymentProps) {
     super(scope, id);
-    props = checkProps(this, '', props, 'InterlokDeploymentProps');
+    props = checkProps(this, '', props, INTERLOK_DEPLOYMENT_PROPS);
     AppIndex.of(this);
     const name = props.name ?? 'interlok';
     if (

@@ -1,18 +1,19 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AppIndex } from './_app-index';
-import { checkDnsLabel, checkDuration, checkInteger, checkUrl, propError } from './_checks';
-import { AdapterRule, MAX_EXTERNAL_DEPLOYMENT_NAME } from './adapter-rule';
-import { recommendedLabels } from './labels';
+import { AppIndex } from './kit/app-index';
+import { checkDnsLabel, checkDuration, checkInteger, checkUrl, propError } from './kit/checks';
+import { AdapterRule, MAX_EXTERNAL_DEPLOYMENT_NAME } from './monitoring/adapter-rule';
+import { recommendedLabels } from './kit/labels';
 import {
   checkTargetAndRule,
   MessageMetricsHpa,
   renderBehavior,
   ScaleTarget,
+  SCALING_RULES,
   ScalingRules,
 } from './message-metrics-hpa';
 import { PrometheusAdapter } from './monitoring/prometheus-adapter';
-import { checkProps } from './_props';
+import { checkProps, propsKeys } from './kit/props';
 
 /** What KEDA does while the query fails (`spec.fallback`). */
 export interface KedaFallback {
@@ -27,6 +28,8 @@ export interface KedaFallback {
    */
   readonly behavior?: 'static' | 'currentReplicas' | 'currentReplicasIfHigher' | 'currentReplicasIfLower';
 }
+
+export const KEDA_FALLBACK = propsKeys<KedaFallback>('KedaFallback', { behavior: 1, failureThreshold: 1, replicas: 1 });
 
 /** The ScaledObject's settings, apart from what it scales, on which series and from which Prometheus. */
 export interface KedaOptions {
@@ -102,6 +105,33 @@ export interface KedaOptions {
   readonly scaleDown?: ScalingRules;
 }
 
+export const KEDA_OPTIONS = propsKeys<KedaOptions>(
+  'KedaOptions',
+  {
+    activationThreshold: 1,
+    adoptHpa: 1,
+    cooldownPeriod: 1,
+    fallback: 1,
+    maxReplicaCount: 1,
+    minReplicaCount: 1,
+    name: 1,
+    pollingInterval: 1,
+    scaleDown: 1,
+    scaleUp: 1,
+    serverAddress: 1,
+    threshold: 1,
+  },
+  {
+    aliases: {
+      minReplicas: 'minReplicaCount',
+      maxReplicas: 'maxReplicaCount',
+      averageValue: 'threshold',
+      targetAverageValue: 'threshold',
+    },
+    nested: { scaleUp: SCALING_RULES, scaleDown: SCALING_RULES, fallback: KEDA_FALLBACK },
+  },
+);
+
 export interface KedaScaledObjectProps extends KedaOptions {
   /** The Deployment to scale. */
   readonly target: ScaleTarget;
@@ -110,6 +140,12 @@ export interface KedaScaledObjectProps extends KedaOptions {
   /** The Prometheus KEDA queries, e.g. `http://prometheus-operated.monitoring.svc:9090`. */
   readonly serverAddress: string;
 }
+
+export const KEDA_SCALED_OBJECT_PROPS = propsKeys<KedaScaledObjectProps, KedaOptions>(
+  'KedaScaledObjectProps',
+  { rule: 1, target: 1 },
+  { extends: [KEDA_OPTIONS] },
+);
 
 /** What KEDA puts before a ScaledObject's name to name its HPA. */
 const KEDA_HPA_PREFIX = 'keda-hpa-';
@@ -145,7 +181,7 @@ export class KedaScaledObject extends Construct {
 
   constructor(scope: Construct, id: string, props: KedaScaledObjectProps) {
     super(scope, id);
-    props = checkProps(this, '', props, 'KedaScaledObjectProps');
+    props = checkProps(this, '', props, KEDA_SCALED_OBJECT_PROPS);
     ({ target: this.target, rule: this.rule } = checkTargetAndRule(
       this,
       props,
@@ -198,7 +234,7 @@ export class KedaScaledObject extends Construct {
     const fallback =
       props.fallback === undefined
         ? undefined
-        : this.checkFallback(checkProps(this, 'fallback', props.fallback, 'KedaFallback'));
+        : this.checkFallback(checkProps(this, 'fallback', props.fallback, KEDA_FALLBACK));
     const adopt = props.adoptHpa === undefined ? undefined : checkDnsLabel(this, 'adoptHpa', props.adoptHpa);
     this.hpaName = adopt ?? `${KEDA_HPA_PREFIX}${this.name}`;
     const behavior = renderBehavior(this, props);

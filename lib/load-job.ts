@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
-import { checkDnsLabel, checkInteger } from './_checks';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './_pod';
+import { checkDnsLabel, checkInteger } from './kit/checks';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './kit/pod';
 import { InterlokDeployment } from './interlok-deployment';
-import { recommendedLabels } from './labels';
-import { checkProps } from './_props';
+import { recommendedLabels } from './kit/labels';
+import { checkProps, propsKeys } from './kit/props';
 
 export interface InterlokLoadJobProps {
   /** The Interlok Deployment whose Service gets the requests (`http://<name>.<namespace>.svc:8080/in-box`). */
@@ -15,6 +15,11 @@ export interface InterlokLoadJobProps {
    */
   readonly count?: number;
 }
+
+export const INTERLOK_LOAD_JOB_PROPS = propsKeys<InterlokLoadJobProps>('InterlokLoadJobProps', {
+  count: 1,
+  interlok: 1,
+});
 
 /**
  * The guide's load test in the cluster: a Job that sends `count` GETs to Interlok's `/in-box` through its Service,
@@ -27,7 +32,7 @@ export class InterlokLoadJob extends Construct {
 
   constructor(scope: Construct, id: string, props: InterlokLoadJobProps) {
     super(scope, id);
-    props = checkProps(this, '', props, 'InterlokLoadJobProps');
+    props = checkProps(this, '', props, INTERLOK_LOAD_JOB_PROPS);
     const count = checkInteger(this, 'count', props.count ?? 150, 1, 100000);
     const namespace = checkDnsLabel(this, 'interlok.namespace', props.interlok.namespace);
     this.url = `http://${props.interlok.name}.${namespace}.svc:8080/in-box`;

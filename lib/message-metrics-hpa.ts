@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as k8s from '../imports/k8s';
-import { AppIndex } from './_app-index';
+import { AppIndex } from './kit/app-index';
 import {
   checkDnsLabel,
   checkDnsSubdomain,
@@ -10,12 +10,12 @@ import {
   checkMetricName,
   propError,
   validateAll,
-} from './_checks';
-import { AdapterRule, DEPLOYMENT_SELECTOR_LABEL, MAX_EXTERNAL_DEPLOYMENT_NAME } from './adapter-rule';
+} from './kit/checks';
+import { AdapterRule, DEPLOYMENT_SELECTOR_LABEL, MAX_EXTERNAL_DEPLOYMENT_NAME } from './monitoring/adapter-rule';
 import { InterlokDeployment } from './interlok-deployment';
-import { recommendedLabels } from './labels';
+import { recommendedLabels } from './kit/labels';
 import { PrometheusAdapter } from './monitoring/prometheus-adapter';
-import { checkProps } from './_props';
+import { checkProps, propsKeys } from './kit/props';
 import { inputError } from './model/_input';
 import { DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP, HpaScalingRules } from './model/simulation';
 
@@ -99,6 +99,8 @@ export interface ScalingRules {
   readonly policies?: ScalingPolicy[];
 }
 
+export const SCALING_RULES = propsKeys<ScalingRules>('ScalingRules', { policies: 1, stabilizationWindow: 1 });
+
 /** The HPA's settings, apart from what it scales and on which rule. */
 export interface AutoscalerOptions {
   /**
@@ -137,12 +139,35 @@ export interface AutoscalerOptions {
   readonly scaleDown?: ScalingRules;
 }
 
+export const AUTOSCALER_OPTIONS = propsKeys<AutoscalerOptions>(
+  'AutoscalerOptions',
+  { averageValue: 1, maxReplicas: 1, metric: 1, metricName: 1, minReplicas: 1, name: 1, scaleDown: 1, scaleUp: 1 },
+  {
+    aliases: {
+      targetAverageValue: 'averageValue',
+      targetValue: 'averageValue',
+      target: 'averageValue',
+      metricsName: 'metricName',
+      minReplicaCount: 'minReplicas',
+      maxReplicaCount: 'maxReplicas',
+      behavior: 'scaleUp and scaleDown',
+    },
+    nested: { scaleUp: SCALING_RULES, scaleDown: SCALING_RULES },
+  },
+);
+
 export interface MessageMetricsHpaProps extends AutoscalerOptions {
   /** The Deployment to scale. */
   readonly target: ScaleTarget;
   /** The adapter rule that serves the metric; the HPA uses its API metric name. */
   readonly rule: AdapterRule;
 }
+
+export const MESSAGE_METRICS_HPA_PROPS = propsKeys<MessageMetricsHpaProps, AutoscalerOptions>(
+  'MessageMetricsHpaProps',
+  { rule: 1, target: 1 },
+  { extends: [AUTOSCALER_OPTIONS] },
+);
 
 /**
  * An `autoscaling/v2` HPA with an `AverageValue` target of messages per pod: the guide's `autoscale-interlok.yaml`
@@ -165,7 +190,7 @@ export class MessageMetricsHpa extends Construct {
 
   constructor(scope: Construct, id: string, props: MessageMetricsHpaProps) {
     super(scope, id);
-    props = checkProps(this, '', props, 'MessageMetricsHpaProps');
+    props = checkProps(this, '', props, MESSAGE_METRICS_HPA_PROPS);
     ({ target: this.target, rule: this.rule } = checkTargetAndRule(this, props, 'an AdapterRule'));
     this.namespace = this.target.namespace;
     this.name = props.name ?? `${this.target.name}-autoscaler`;
@@ -374,7 +399,7 @@ function renderRules(
   window: Duration,
   policies: ScalingPolicy[],
 ): k8s.HpaScalingRulesV2 {
-  rules = checkProps(scope, prop, rules, 'ScalingRules');
+  rules = checkProps(scope, prop, rules, SCALING_RULES);
   const stabilization = checkDuration(
     scope,
     `${prop}.stabilizationWindow`,

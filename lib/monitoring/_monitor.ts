@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { checkDnsLabel, checkDuration, humanDuration, propError } from '../_checks';
-import { isLabelValue } from '../labels';
+import { checkDnsLabel, checkDuration, humanDuration, propError } from '../kit/checks';
+import { isLabelValue } from '../kit/labels';
 import { MONITOR_INTERVAL_SECONDS } from '../model/intervals';
 
 /** The label kube-prometheus-stack's Prometheus selects monitors by (its release name). */

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { CLUSTER_NAMESPACES } from '../_app-index';
+import { CLUSTER_NAMESPACES } from '../kit/app-index';
 import {
   checkArray,
   checkDnsLabel,
@@ -10,21 +10,26 @@ import {
   checkServiceName,
   checkUrl,
   propError,
-} from '../_checks';
-import { DEFAULT_NAMES, MonitoringNames } from './monitoring-names';
-import { AdapterRule } from '../adapter-rule';
-import { ExistingEndpoints } from '../existing-endpoints';
-import { ExistingNamespaces } from '../existing-namespaces';
-import { recommendedLabels } from '../labels';
-import { PushgatewayEndpoint } from '../pushgateway-env';
-import { ApiServiceTls, PrometheusAdapter, PrometheusAdapterOptions } from './prometheus-adapter';
+} from '../kit/checks';
+import { DEFAULT_NAMES, MonitoringNames, type MonitoringNamesProps } from '../kit/monitoring-names';
+import { AdapterRule } from './adapter-rule';
+import { ExistingEndpoints } from '../existing/existing-endpoints';
+import { ExistingNamespaces } from '../existing/existing-namespaces';
+import { recommendedLabels } from '../kit/labels';
+import { PushgatewayEndpoint } from './pushgateway-endpoint';
+import {
+  ApiServiceTls,
+  PROMETHEUS_ADAPTER_OPTIONS,
+  PrometheusAdapter,
+  PrometheusAdapterOptions,
+} from './prometheus-adapter';
 import { checkPeer, NetworkPeer } from './network-peer';
-import { PrometheusServer, ScrapedPods } from './prometheus-server';
+import { PrometheusServer, SCRAPED_PODS, ScrapedPods } from './prometheus-server';
 import { Pushgateway } from './pushgateway';
 import { DEFAULT_MONITOR_INTERVAL, DEFAULT_RELEASE } from './_monitor';
 import { ServiceMonitor } from './service-monitor';
 import { PodMonitor } from './pod-monitor';
-import { checkProps } from '../_props';
+import { checkProps, propsKeys } from '../kit/props';
 import { DEFAULT_SCRAPE_SECONDS } from '../model/intervals';
 
 /** A kube-prometheus-stack the cluster runs already: its Prometheus scrapes through monitors of ours. */
@@ -57,6 +62,14 @@ export interface KubePrometheusStackOptions {
    */
   readonly prometheusPeer?: NetworkPeer;
 }
+
+export const KUBE_PROMETHEUS_STACK_OPTIONS = propsKeys<KubePrometheusStackOptions>('KubePrometheusStackOptions', {
+  interval: 1,
+  namespace: 1,
+  prometheusPeer: 1,
+  prometheusUrl: 1,
+  release: 1,
+});
 
 export interface MonitoringStackProps {
   /**
@@ -158,6 +171,41 @@ export interface MonitoringStackProps {
   readonly allowScrapeFrom?: NetworkPeer[];
 }
 
+export const MONITORING_NAMES_PROPS = propsKeys<MonitoringNamesProps>('MonitoringNamesProps', {
+  adapter: 1,
+  createNamespace: 1,
+  namespace: 1,
+  prometheus: 1,
+  pushgateway: 1,
+});
+export const MONITORING_STACK_PROPS = propsKeys<MonitoringStackProps>(
+  'MonitoringStackProps',
+  {
+    adapter: 1,
+    adapterOptions: 1,
+    allowPushFrom: 1,
+    allowQueryFrom: 1,
+    allowScrapeFrom: 1,
+    apiServiceTls: 1,
+    createNamespace: 1,
+    existingPrometheusUrl: 1,
+    existingPushgateway: 1,
+    kubePrometheusStack: 1,
+    names: 1,
+    namespace: 1,
+    networkPolicies: 1,
+    prometheus: 1,
+    pushgateway: 1,
+    relistInterval: 1,
+    scrapeInterval: 1,
+    scrapePods: 1,
+  },
+  {
+    aliases: { networkPolicy: 'networkPolicies', tls: 'apiServiceTls', prometheusUrl: 'existingPrometheusUrl' },
+    nested: { adapterOptions: PROMETHEUS_ADAPTER_OPTIONS, kubePrometheusStack: KUBE_PROMETHEUS_STACK_OPTIONS },
+  },
+);
+
 /**
  * The monitoring side of the chain in one namespace: pushgateway → Prometheus → prometheus-adapter. Each part can
  * be left out for clusters that run their own.
@@ -194,7 +242,7 @@ export class MonitoringStack extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps = {}) {
     super(scope, id);
-    props = checkProps(this, '', props, 'MonitoringStackProps');
+    props = checkProps(this, '', props, MONITORING_STACK_PROPS);
     const names = props.names ?? DEFAULT_NAMES;
     if (!(names instanceof MonitoringNames))
       throw propError(
@@ -203,7 +251,7 @@ export class MonitoringStack extends Construct {
         names,
         'MonitoringNames.ours(), MonitoringNames.guide() or MonitoringNames.of({...})',
       );
-    checkProps(this, 'names', { ...names }, 'MonitoringNamesProps');
+    checkProps(this, 'names', { ...names }, MONITORING_NAMES_PROPS);
     this.names = names;
     this.namespace = checkDnsLabel(
       this,
@@ -232,8 +280,8 @@ export class MonitoringStack extends Construct {
     const networkPolicy = props.networkPolicies ?? true;
     const scrapePods = checkArray(this, 'scrapePods', props.scrapePods, 'ScrapedPods');
     const existingEndpoints = { pushgateways: [] as string[], prometheusUrls: [] as string[] };
-    scrapePods.forEach((p, i) => checkProps(this, `scrapePods[${i}]`, p ?? null, 'ScrapedPods'));
-    const adapterOptions = checkProps(this, 'adapterOptions', props.adapterOptions, 'PrometheusAdapterOptions');
+    scrapePods.forEach((p, i) => checkProps(this, `scrapePods[${i}]`, p ?? null, SCRAPED_PODS));
+    const adapterOptions = checkProps(this, 'adapterOptions', props.adapterOptions, PROMETHEUS_ADAPTER_OPTIONS);
     if ((props.pushgateway ?? true) && props.existingPushgateway !== undefined) {
       throw propError(
         this,
@@ -283,7 +331,7 @@ export class MonitoringStack extends Construct {
     let prometheusUrl: string | undefined;
     const kps = props.kubePrometheusStack;
     if (kps !== undefined) {
-      checkProps(this, 'kubePrometheusStack', kps, 'KubePrometheusStackOptions');
+      checkProps(this, 'kubePrometheusStack', kps, KUBE_PROMETHEUS_STACK_OPTIONS);
       if (props.prometheus === true)
         throw propError(
           this,

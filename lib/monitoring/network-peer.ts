@@ -1,7 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { checkDnsLabel, propError } from '../_checks';
-import { isLabelValue } from '../labels';
+import { checkDnsLabel, propError } from '../kit/checks';
+import { isLabelValue } from '../kit/labels';
 import * as k8s from '../../imports/k8s';
 
 /** Pods (or, for what runs on the nodes' network, addresses) allowed to reach a server of the monitoring stack. */

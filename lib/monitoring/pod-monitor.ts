@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkServiceName, propError } from '../_checks';
-import { recommendedLabels } from '../labels';
+import { checkDnsLabel, checkServiceName, propError } from '../kit/checks';
+import { recommendedLabels } from '../kit/labels';
 import {
   checkInterval,
   checkNamespaces,
@@ -10,7 +10,7 @@ import {
   DEFAULT_RELEASE,
   RELEASE_LABEL,
 } from './_monitor';
-import { checkProps } from '../_props';
+import { checkProps, propsKeys } from '../kit/props';
 
 export interface PodMonitorProps {
   /** The pods' labels to select them by. */
@@ -53,6 +53,18 @@ export interface PodMonitorProps {
   readonly honorLabels?: boolean;
 }
 
+export const POD_MONITOR_PROPS = propsKeys<PodMonitorProps>('PodMonitorProps', {
+  honorLabels: 1,
+  interval: 1,
+  name: 1,
+  namespace: 1,
+  namespaces: 1,
+  path: 1,
+  port: 1,
+  release: 1,
+  selector: 1,
+});
+
 /**
  * A prometheus-operator `PodMonitor`: kube-prometheus-stack's Prometheus scrapes the selected pods directly and
  * labels their series with `namespace` and `pod` (Interlok 4.1+/5.x, scrape mode). A plain `ApiObject`.
@@ -71,7 +83,7 @@ export class PodMonitor extends Construct {
 
   constructor(scope: Construct, id: string, props: PodMonitorProps) {
     super(scope, id);
-    props = checkProps(this, '', props, 'PodMonitorProps');
+    props = checkProps(this, '', props, POD_MONITOR_PROPS);
     this.name = checkDnsLabel(this, 'name', props.name ?? 'interlok');
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace);
     this.release = checkRelease(this, props.release ?? DEFAULT_RELEASE);

@@ -1,7 +1,7 @@
 import { Duration, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { AppIndex } from '../_app-index';
+import { AppIndex } from '../kit/app-index';
 import * as k8s from '../../imports/k8s';
 import {
   checkArray,
@@ -15,16 +15,16 @@ import {
   checkServiceName,
   checkUrl,
   propError,
-} from '../_checks';
-import { checksum, emptyDirVolume, httpProbe, podDisruptionBudget, renderResources } from '../_pod';
-import { AdapterRule } from '../adapter-rule';
-import { ExistingEndpoints, hostPortOf, serviceKey } from '../existing-endpoints';
+} from '../kit/checks';
+import { checksum, emptyDirVolume, httpProbe, podDisruptionBudget, renderResources } from '../kit/pod';
+import { AdapterRule } from './adapter-rule';
+import { ExistingEndpoints, hostPortOf, serviceKey } from '../existing/existing-endpoints';
 import { PrometheusServer } from './prometheus-server';
-import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
+import { imageVersion, recommendedLabels, selectorLabels } from '../kit/labels';
 import { clusterIpService, singleContainerDeployment } from './_workload';
 import { checkPeer, ingressPolicy, NetworkPeer } from './network-peer';
-import { checkProps } from '../_props';
-import { DEFAULT_NAMES } from './monitoring-names';
+import { checkProps, propsKeys } from '../kit/props';
+import { DEFAULT_NAMES } from '../kit/monitoring-names';
 import { DEFAULT_SCRAPE_SECONDS } from '../model/intervals';
 import {
   ADAPTER_APP_NAME,
@@ -160,6 +160,31 @@ export interface PrometheusAdapterOptions {
   readonly externalMetrics?: boolean;
 }
 
+export const PROMETHEUS_ADAPTER_OPTIONS = propsKeys<PrometheusAdapterOptions>('PrometheusAdapterOptions', {
+  externalMetrics: 1,
+  hostNetwork: 1,
+  nodeCidrs: 1,
+  priorityClassName: 1,
+  replicas: 1,
+  securePort: 1,
+});
+export const PROMETHEUS_ADAPTER_PROPS = propsKeys<PrometheusAdapterProps, PrometheusAdapterOptions>(
+  'PrometheusAdapterProps',
+  {
+    image: 1,
+    name: 1,
+    namespace: 1,
+    networkPolicy: 1,
+    prometheusUrl: 1,
+    relistInterval: 1,
+    resources: 1,
+    rules: 1,
+    scrapeInterval: 1,
+    tls: 1,
+  },
+  { extends: [PROMETHEUS_ADAPTER_OPTIONS], aliases: { networkPolicies: 'networkPolicy', apiServiceTls: 'tls' } },
+);
+
 /** The APIService of the custom metrics API: one per cluster, whoever serves it. */
 export const CUSTOM_METRICS_API_SERVICE = 'v1beta1.custom.metrics.k8s.io';
 /** The APIService of the external metrics API: one per cluster, also registered by KEDA. */
@@ -218,7 +243,7 @@ export class PrometheusAdapter extends Construct {
   constructor(scope: Construct, id: string, props: PrometheusAdapterProps) {
     super(scope, id);
     AppIndex.of(this);
-    props = checkProps(this, '', props, 'PrometheusAdapterProps');
+    props = checkProps(this, '', props, PROMETHEUS_ADAPTER_PROPS);
     this.name = checkServiceName(this, 'name', props.name ?? DEFAULT_NAMES.adapter);
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? DEFAULT_NAMES.namespace);
     this.prometheusUrl = checkUrl(this, 'prometheusUrl', props.prometheusUrl);

@@ -12,17 +12,17 @@ import {
   checkResources,
   checkServiceName,
   propError,
-} from '../_checks';
-import { checksum, emptyDirVolume, httpProbe, renderResources } from '../_pod';
-import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
+} from '../kit/checks';
+import { checksum, emptyDirVolume, httpProbe, renderResources } from '../kit/pod';
+import { imageVersion, recommendedLabels, selectorLabels } from '../kit/labels';
 import { clusterIpService, singleContainerDeployment } from './_workload';
 import { checkPeer, ingressPolicy, NetworkPeer, requirePeers } from './network-peer';
-import { checkProps } from '../_props';
-import { DEFAULT_NAMES } from './monitoring-names';
+import { checkProps, propsKeys } from '../kit/props';
+import { DEFAULT_NAMES } from '../kit/monitoring-names';
 import { DEFAULT_SCRAPE_SECONDS, INTERLOK_PUSH_SECONDS } from '../model/intervals';
-import { AppIndex } from '../_app-index';
-import { ExistingEndpoints, serviceKey } from '../existing-endpoints';
-import { isPushgatewayService } from '../pushgateway-env';
+import { AppIndex } from '../kit/app-index';
+import { ExistingEndpoints, serviceKey } from '../existing/existing-endpoints';
+import { isPushgatewayService } from './pushgateway-endpoint';
 
 /** Pods Prometheus discovers and scrapes itself (Interlok 4.1+/5.x scrape mode). */
 export interface ScrapedPods {
@@ -40,6 +40,8 @@ export interface ScrapedPods {
    */
   readonly path?: string;
 }
+
+export const SCRAPED_PODS = propsKeys<ScrapedPods>('ScrapedPods', { namespace: 1, path: 1, podSelector: 1, port: 1 });
 
 export interface PrometheusServerProps {
   /**
@@ -86,6 +88,22 @@ export interface PrometheusServerProps {
    */
   readonly networkPolicy?: boolean;
 }
+
+export const PROMETHEUS_SERVER_PROPS = propsKeys<PrometheusServerProps>(
+  'PrometheusServerProps',
+  {
+    image: 1,
+    name: 1,
+    namespace: 1,
+    networkPolicy: 1,
+    pushgatewayTargets: 1,
+    resources: 1,
+    retention: 1,
+    scrapeInterval: 1,
+    scrapePods: 1,
+  },
+  { aliases: { networkPolicies: 'networkPolicy' } },
+);
 
 export const PROMETHEUS_PORT = 9090;
 export const PROMETHEUS_SERVICE_PORT = 80;
@@ -172,7 +190,7 @@ export class PrometheusServer extends Construct {
 
   constructor(scope: Construct, id: string, props: PrometheusServerProps) {
     super(scope, id);
-    props = checkProps(this, '', props, 'PrometheusServerProps');
+    props = checkProps(this, '', props, PROMETHEUS_SERVER_PROPS);
     this.name = checkServiceName(this, 'name', props.name ?? DEFAULT_NAMES.prometheus);
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? DEFAULT_NAMES.namespace);
     const image = checkImage(this, 'image', props.image ?? 'quay.io/prometheus/prometheus:v2.53.4');
@@ -198,7 +216,7 @@ export class PrometheusServer extends Construct {
     targets.forEach((t, i) => checkHostPort(this, `pushgatewayTargets[${i}]`, t));
     this.checkTargets(targets);
     scrapePods.forEach((p, i) => {
-      checkProps(this, `scrapePods[${i}]`, p ?? null, 'ScrapedPods');
+      checkProps(this, `scrapePods[${i}]`, p ?? null, SCRAPED_PODS);
       checkDnsLabel(this, `scrapePods[${i}].namespace`, p?.namespace);
       if (p.podSelector === null || typeof p.podSelector !== 'object' || Object.keys(p.podSelector).length === 0) {
         throw propError(this, `scrapePods[${i}].podSelector`, p.podSelector, 'at least one pod label');

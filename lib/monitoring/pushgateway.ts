@@ -2,15 +2,15 @@ import * as kplus from 'cdk8s-plus-27';
 import { Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { AppIndex } from '../_app-index';
-import { checkArray, checkDnsLabel, checkImage, checkResources, checkServiceName } from '../_checks';
-import { emptyDirVolume, httpProbe, renderResources } from '../_pod';
-import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
-import { IPushgatewayService, PUSHGATEWAY_SERVICE, PushgatewayEndpoint } from '../pushgateway-env';
+import { AppIndex } from '../kit/app-index';
+import { checkArray, checkDnsLabel, checkImage, checkResources, checkServiceName } from '../kit/checks';
+import { emptyDirVolume, httpProbe, renderResources } from '../kit/pod';
+import { imageVersion, recommendedLabels, selectorLabels } from '../kit/labels';
+import { IPushgatewayService, PUSHGATEWAY_SERVICE, PushgatewayEndpoint } from './pushgateway-endpoint';
 import { clusterIpService, singleContainerDeployment } from './_workload';
 import { checkPeer, ingressPolicy, NetworkPeer, requirePeers } from './network-peer';
-import { checkProps } from '../_props';
-import { DEFAULT_NAMES } from './monitoring-names';
+import { checkProps, propsKeys } from '../kit/props';
+import { DEFAULT_NAMES } from '../kit/monitoring-names';
 
 export interface PushgatewayProps {
   /**
@@ -48,6 +48,12 @@ export interface PushgatewayProps {
   readonly networkPolicy?: boolean;
 }
 
+export const PUSHGATEWAY_PROPS = propsKeys<PushgatewayProps>(
+  'PushgatewayProps',
+  { allowPushFrom: 1, allowScrapeFrom: 1, image: 1, name: 1, namespace: 1, networkPolicy: 1, resources: 1 },
+  { aliases: { networkPolicies: 'networkPolicy' } },
+);
+
 export const PUSHGATEWAY_PORT = 9091;
 
 /**
@@ -70,7 +76,7 @@ export class Pushgateway extends Construct implements IPushgatewayService {
 
   constructor(scope: Construct, id: string, props: PushgatewayProps = {}) {
     super(scope, id);
-    props = checkProps(this, '', props, 'PushgatewayProps');
+    props = checkProps(this, '', props, PUSHGATEWAY_PROPS);
     Object.defineProperty(this, PUSHGATEWAY_SERVICE, { value: true });
     this.name = checkServiceName(this, 'name', props.name ?? DEFAULT_NAMES.pushgateway);
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? DEFAULT_NAMES.namespace);

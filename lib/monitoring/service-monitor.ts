@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkServiceName, propError } from '../_checks';
-import { recommendedLabels } from '../labels';
+import { checkDnsLabel, checkServiceName, propError } from '../kit/checks';
+import { recommendedLabels } from '../kit/labels';
 import {
   checkInterval,
   checkNamespaces,
@@ -10,8 +10,8 @@ import {
   DEFAULT_RELEASE,
   RELEASE_LABEL,
 } from './_monitor';
-import { checkProps } from '../_props';
-import { DEFAULT_NAMES } from './monitoring-names';
+import { checkProps, propsKeys } from '../kit/props';
+import { DEFAULT_NAMES } from '../kit/monitoring-names';
 
 export interface ServiceMonitorProps {
   /** The Service's labels to select it by. */
@@ -48,6 +48,17 @@ export interface ServiceMonitorProps {
   readonly release?: string;
 }
 
+export const SERVICE_MONITOR_PROPS = propsKeys<ServiceMonitorProps>('ServiceMonitorProps', {
+  interval: 1,
+  name: 1,
+  namespace: 1,
+  namespaces: 1,
+  path: 1,
+  port: 1,
+  release: 1,
+  selector: 1,
+});
+
 /**
  * A prometheus-operator `ServiceMonitor` with `honorLabels: true`: for the pushgateway, whose pushed `job`,
  * `k8s_namespace` and `k8s_pod_name` must survive the scrape. A plain `ApiObject` (no CRD import needed).
@@ -61,7 +72,7 @@ export class ServiceMonitor extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceMonitorProps) {
     super(scope, id);
-    props = checkProps(this, '', props, 'ServiceMonitorProps');
+    props = checkProps(this, '', props, SERVICE_MONITOR_PROPS);
     this.name = checkDnsLabel(this, 'name', props.name ?? DEFAULT_NAMES.pushgateway);
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? DEFAULT_NAMES.namespace);
     this.release = checkRelease(this, props.release ?? DEFAULT_RELEASE);

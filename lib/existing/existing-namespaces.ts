@@ -1,11 +1,14 @@
 import { Construct } from 'constructs';
-import { checkArray, checkDnsLabel } from './_checks';
-import { checkProps } from './_props';
+import { DECLARES_NAMESPACES } from '../kit/app-index';
+import { checkArray, checkDnsLabel } from '../kit/checks';
+import { checkProps, propsKeys } from '../kit/props';
 
 export interface ExistingNamespacesProps {
   /** Namespaces that exist in the cluster already, and that this app therefore does not create. */
   readonly names: string[];
 }
+
+export const EXISTING_NAMESPACES_PROPS = propsKeys<ExistingNamespacesProps>('ExistingNamespacesProps', { names: 1 });
 
 /**
  * Declares namespaces the cluster has already. An HPA (or anything namespaced) in a namespace that the app neither
@@ -16,7 +19,8 @@ export class ExistingNamespaces extends Construct {
 
   constructor(scope: Construct, id: string, props: ExistingNamespacesProps) {
     super(scope, id);
-    props = checkProps(this, '', props, 'ExistingNamespacesProps');
+    Object.defineProperty(this, DECLARES_NAMESPACES, { value: true });
+    props = checkProps(this, '', props, EXISTING_NAMESPACES_PROPS);
     this.names = checkArray(this, 'names', props?.names, 'namespace names').map((n, i) =>
       checkDnsLabel(this, `names[${i}]`, n),
     );

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
-import { checkArray, checkHostPort, checkUrl } from './_checks';
-import { checkProps } from './_props';
+import { checkArray, checkHostPort, checkUrl } from '../kit/checks';
+import { checkProps, propsKeys } from '../kit/props';
 
 export interface ExistingEndpointsProps {
   /**
@@ -15,6 +15,11 @@ export interface ExistingEndpointsProps {
   readonly prometheusUrls?: string[];
 }
 
+export const EXISTING_ENDPOINTS_PROPS = propsKeys<ExistingEndpointsProps>('ExistingEndpointsProps', {
+  prometheusUrls: 1,
+  pushgateways: 1,
+});
+
 /**
  * Declares servers the cluster runs already. A PrometheusServer scraping a pushgateway, or a PrometheusAdapter
  * querying a Prometheus, that this app neither synthesizes nor declares here fails synth: it would read nothing.
@@ -26,7 +31,7 @@ export class ExistingEndpoints extends Construct {
 
   constructor(scope: Construct, id: string, props: ExistingEndpointsProps) {
     super(scope, id);
-    props = checkProps(this, '', props, 'ExistingEndpointsProps');
+    props = checkProps(this, '', props, EXISTING_ENDPOINTS_PROPS);
     this.pushgateways = checkArray(this, 'pushgateways', props.pushgateways, 'host:port').map((h, i) =>
       checkHostPort(this, `pushgateways[${i}]`, h),
     );

@@ -1,12 +1,12 @@
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
-import { humanMillis } from './core/duration';
-import { describe as describeValue, ValidationError } from './core/errors';
-import { DNS_1035_LABEL, DNS_LABEL, DNS_SUBDOMAIN, HOST, IMAGE_REF, LABEL_NAME, METRIC_NAME } from './core/k8s-names';
-import { maxHeapOptionMi, QUANTITY } from './core/quantity';
-import { suggest } from './core/suggest';
-import { DEFAULT_NAMES } from './monitoring/monitoring-names';
+import { humanMillis } from '../core/duration';
+import { describe as describeValue, ValidationError } from '../core/errors';
+import { DNS_1035_LABEL, DNS_LABEL, DNS_SUBDOMAIN, HOST, IMAGE_REF, LABEL_NAME, METRIC_NAME } from '../core/k8s-names';
+import { maxHeapOptionMi, QUANTITY } from '../core/quantity';
+import { suggest } from '../core/suggest';
+import { DEFAULT_NAMES } from './monitoring-names';
 
 export { maxHeapOptionMi };
 

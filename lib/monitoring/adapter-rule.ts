@@ -1,25 +1,25 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import { AppIndex } from './_app-index';
-import { checkDuration, checkLabelName, checkMetricName, humanDuration, propError } from './_checks';
-import { PrometheusServer } from './monitoring/prometheus-server';
+import { AppIndex } from '../kit/app-index';
+import { checkDuration, checkLabelName, checkMetricName, humanDuration, propError } from '../kit/checks';
+import { PrometheusServer } from './prometheus-server';
 import {
   DEFAULT_SCRAPE_SECONDS,
   defaultStaleAfterSeconds,
   INTERLOK_PUSH_SECONDS,
   MIN_STALE_MARGIN_SECONDS,
-} from './model/intervals';
+} from '../model/intervals';
 import {
   deploymentPodRegex,
   deploymentTotalQuery,
   perPodFreshQuery,
   POD_OF_DEPLOYMENT_SUFFIX,
   TotalQuerySource,
-} from './model/deployment-query';
+} from '../model/deployment-query';
 import { MetricsSource, SCRAPE_SERIES } from './metrics-source';
-import { checkProps } from './_props';
-import type { AdapterConfig, AdapterRuleConfig } from './model/adapter-config';
+import { checkProps, propsKeys } from '../kit/props';
+import type { AdapterConfig, AdapterRuleConfig } from '../model/adapter-config';
 
 // the model owns the rule's data types; the constructs' users import them from here, as before
 export type { AdapterConfig, AdapterRuleConfig };
@@ -120,6 +120,18 @@ export interface AdapterRuleProps {
   readonly externalMetricName?: string;
 }
 
+export const ADAPTER_RULE_PROPS = propsKeys<AdapterRuleProps>('AdapterRuleProps', {
+  external: 1,
+  externalMetricName: 1,
+  metricName: 1,
+  metricsSource: 1,
+  namespaceLabel: 1,
+  podLabel: 1,
+  scrapeInterval: 1,
+  seriesName: 1,
+  staleAfter: 1,
+});
+
 /**
  * Serves a metric pushed by Interlok as a Pods custom metric: selects exactly that series with both pod labels
  * set, maps `k8s_namespace`/`k8s_pod_name` to namespace/pod, and queries it scoped to the HPA's namespace and pods,
@@ -166,7 +178,7 @@ export class AdapterRule extends Construct {
 
   constructor(scope: Construct, id: string, props: AdapterRuleProps = {}) {
     super(scope, id);
-    props = checkProps(this, '', props, 'AdapterRuleProps');
+    props = checkProps(this, '', props, ADAPTER_RULE_PROPS);
     const source = props.metricsSource ?? MetricsSource.pushgateway();
     if (!(source instanceof MetricsSource))
       throw propError(
