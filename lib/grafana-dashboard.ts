@@ -1,11 +1,11 @@
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
-import { checkDnsLabel, propError } from './kit/checks';
+import { checkDnsLabel, propError, PropChecks } from './kit/checks';
 import { AdapterRule } from './monitoring/adapter-rule';
 import { recommendedLabels } from './kit/labels';
 import { MessageMetricsHpa } from './message-metrics-hpa';
-import { checkProps, propsKeys } from './kit/props';
+import { checkPropsIn, propsKeys } from './kit/props';
 import { deploymentPodRegex, perPodFreshQuery } from './model/deployment-query';
 
 export interface GrafanaDashboardProps {
@@ -40,11 +40,18 @@ export class GrafanaDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: GrafanaDashboardProps) {
     super(scope, id);
-    props = checkProps(this, '', props, GRAFANA_DASHBOARD_PROPS);
-    const namespace = checkDnsLabel(this, 'namespace', props.namespace);
+    const c = new PropChecks();
+    props = checkPropsIn(c, this, '', props, GRAFANA_DASHBOARD_PROPS) ?? c.fail();
+    const namespace = c.check(() => checkDnsLabel(this, 'namespace', props.namespace));
     const hpa = props.hpa;
+    c.check(() => {
+      if (!(hpa instanceof MessageMetricsHpa)) throw propError(this, 'hpa', hpa, 'a MessageMetricsHpa of this app');
+    });
     const ksm = props.kubeStateMetrics ?? true;
-    if (typeof ksm !== 'boolean') throw propError(this, 'kubeStateMetrics', ksm, 'true or false');
+    c.check(() => {
+      if (typeof ksm !== 'boolean') throw propError(this, 'kubeStateMetrics', ksm, 'true or false');
+    });
+    c.throwIfAny();
     this.dashboard = GrafanaDashboard.model(hpa.rule, hpa, ksm);
     this.configMap = new k8s.KubeConfigMap(this, 'Resource', {
       metadata: {

@@ -2,8 +2,16 @@ import { Duration, SizeRoundingBehavior } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { AppIndex } from './kit/app-index';
-import { checkArray, checkDuration, checkHeapFitsLimit, checkHostPort, maxHeapOptionMi, propError } from './kit/checks';
-import { checkProps, propsKeys } from './kit/props';
+import {
+  checkArray,
+  checkDuration,
+  checkHeapFitsLimit,
+  checkHostPort,
+  maxHeapOptionMi,
+  propError,
+  PropChecks,
+} from './kit/checks';
+import { checkPropsIn, propsKeys } from './kit/props';
 import { podField } from './kit/pod';
 import { IPushgatewayService, isPushgatewayService, PushgatewayEndpoint } from './monitoring/pushgateway-endpoint';
 
@@ -55,49 +63,57 @@ export class PushgatewayEnv extends Construct {
 
   constructor(scope: Construct, id: string, props: PushgatewayEnvProps = {}) {
     super(scope, id);
-    props = checkProps(this, '', props, PUSHGATEWAY_ENV_PROPS);
+    const c = new PropChecks();
+    props = checkPropsIn(c, this, '', props, PUSHGATEWAY_ENV_PROPS) ?? c.fail();
     this.endpoint = props.endpoint ?? PushgatewayEndpoint.DEFAULT;
-    if (!(this.endpoint instanceof PushgatewayEndpoint)) {
-      throw propError(
-        this,
-        'endpoint',
-        this.endpoint,
-        'a PushgatewayEndpoint (PushgatewayEndpoint.hostPort("host:port") or .service(...))',
-      );
-    }
-    checkHostPort(this, 'endpoint', this.endpoint.hostPort);
-    const ttl = checkDuration(
-      this,
-      'dnsCacheTtl',
-      props.dnsCacheTtl ?? Duration.seconds(30),
-      Duration.seconds(0),
-      Duration.hours(24),
-    );
-    const extra = checkArray(this, 'extraJavaOptions', props.extraJavaOptions, 'JVM options');
-    extra.forEach((opt, i) => {
-      if (typeof opt !== 'string' || !/^-\S+$/.test(opt)) {
-        throw propError(this, `extraJavaOptions[${i}]`, opt, 'one JVM option starting with "-" and without spaces');
-      }
-      if (/^-D(prometheusEndpointUrl|sun\.net\.inetaddr\.ttl)=/.test(opt)) {
+    c.check(() => {
+      if (!(this.endpoint instanceof PushgatewayEndpoint)) {
         throw propError(
           this,
-          `extraJavaOptions[${i}]`,
-          opt,
-          'no -DprometheusEndpointUrl or -Dsun.net.inetaddr.ttl (set endpoint and dnsCacheTtl instead)',
+          'endpoint',
+          this.endpoint,
+          'a PushgatewayEndpoint (PushgatewayEndpoint.hostPort("host:port") or .service(...))',
         );
       }
-      if (/^-Dnetworkaddress\.cache\.ttl=/.test(opt)) {
-        throw propError(
-          this,
-          `extraJavaOptions[${i}]`,
-          opt,
-          'no -Dnetworkaddress.cache.ttl: it is a security property the JDK ignores as -D; set dnsCacheTtl (-Dsun.net.inetaddr.ttl)',
-        );
-      }
+      checkHostPort(this, 'endpoint', this.endpoint.hostPort);
     });
+    const ttl = c.check(() =>
+      checkDuration(
+        this,
+        'dnsCacheTtl',
+        props.dnsCacheTtl ?? Duration.seconds(30),
+        Duration.seconds(0),
+        Duration.hours(24),
+      ),
+    );
+    const extra = c.check(() => checkArray(this, 'extraJavaOptions', props.extraJavaOptions, 'JVM options')) ?? [];
+    extra.forEach((opt, i) =>
+      c.check(() => {
+        if (typeof opt !== 'string' || !/^-\S+$/.test(opt)) {
+          throw propError(this, `extraJavaOptions[${i}]`, opt, 'one JVM option starting with "-" and without spaces');
+        }
+        if (/^-D(prometheusEndpointUrl|sun\.net\.inetaddr\.ttl)=/.test(opt)) {
+          throw propError(
+            this,
+            `extraJavaOptions[${i}]`,
+            opt,
+            'no -DprometheusEndpointUrl or -Dsun.net.inetaddr.ttl (set endpoint and dnsCacheTtl instead)',
+          );
+        }
+        if (/^-Dnetworkaddress\.cache\.ttl=/.test(opt)) {
+          throw propError(
+            this,
+            `extraJavaOptions[${i}]`,
+            opt,
+            'no -Dnetworkaddress.cache.ttl: it is a security property the JDK ignores as -D; set dnsCacheTtl (-Dsun.net.inetaddr.ttl)',
+          );
+        }
+      }),
+    );
+    c.throwIfAny();
     this.javaOpts = [
       `-DprometheusEndpointUrl=${this.endpoint.hostPort}`,
-      `-Dsun.net.inetaddr.ttl=${ttl.toSeconds()}`,
+      `-Dsun.net.inetaddr.ttl=${ttl!.toSeconds()}`,
       ...extra,
     ].join(' ');
 

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
-import { checkArray, checkHostPort, checkUrl } from '../kit/checks';
-import { checkProps, propsKeys } from '../kit/props';
+import { checkArray, checkHostPort, checkUrl, PropChecks } from '../kit/checks';
+import { checkPropsIn, propsKeys } from '../kit/props';
 
 export interface ExistingEndpointsProps {
   /**
@@ -31,13 +31,15 @@ export class ExistingEndpoints extends Construct {
 
   constructor(scope: Construct, id: string, props: ExistingEndpointsProps) {
     super(scope, id);
-    props = checkProps(this, '', props, EXISTING_ENDPOINTS_PROPS);
-    this.pushgateways = checkArray(this, 'pushgateways', props.pushgateways, 'host:port').map((h, i) =>
-      checkHostPort(this, `pushgateways[${i}]`, h),
-    );
-    this.prometheusUrls = checkArray(this, 'prometheusUrls', props.prometheusUrls, 'URLs').map((u, i) =>
-      checkUrl(this, `prometheusUrls[${i}]`, u),
-    );
+    const c = new PropChecks();
+    props = checkPropsIn(c, this, '', props, EXISTING_ENDPOINTS_PROPS) ?? c.fail();
+    const pushgateways = c.check(() => checkArray(this, 'pushgateways', props.pushgateways, 'host:port')) ?? [];
+    pushgateways.forEach((h, i) => c.check(() => checkHostPort(this, `pushgateways[${i}]`, h)));
+    const prometheusUrls = c.check(() => checkArray(this, 'prometheusUrls', props.prometheusUrls, 'URLs')) ?? [];
+    prometheusUrls.forEach((u, i) => c.check(() => checkUrl(this, `prometheusUrls[${i}]`, u)));
+    c.throwIfAny();
+    this.pushgateways = pushgateways;
+    this.prometheusUrls = prometheusUrls;
   }
 }
 

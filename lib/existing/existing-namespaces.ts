@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { DECLARES_NAMESPACES } from '../kit/app-index';
-import { checkArray, checkDnsLabel } from '../kit/checks';
-import { checkProps, propsKeys } from '../kit/props';
+import { checkArray, checkDnsLabel, PropChecks } from '../kit/checks';
+import { checkPropsIn, propsKeys } from '../kit/props';
 
 export interface ExistingNamespacesProps {
   /** Namespaces that exist in the cluster already, and that this app therefore does not create. */
@@ -20,9 +20,11 @@ export class ExistingNamespaces extends Construct {
   constructor(scope: Construct, id: string, props: ExistingNamespacesProps) {
     super(scope, id);
     Object.defineProperty(this, DECLARES_NAMESPACES, { value: true });
-    props = checkProps(this, '', props, EXISTING_NAMESPACES_PROPS);
-    this.names = checkArray(this, 'names', props?.names, 'namespace names').map((n, i) =>
-      checkDnsLabel(this, `names[${i}]`, n),
-    );
+    const c = new PropChecks();
+    props = checkPropsIn(c, this, '', props, EXISTING_NAMESPACES_PROPS) ?? c.fail();
+    const names = c.check(() => checkArray(this, 'names', props?.names, 'namespace names')) ?? [];
+    names.forEach((n, i) => c.check(() => checkDnsLabel(this, `names[${i}]`, n)));
+    c.throwIfAny();
+    this.names = names;
   }
 }

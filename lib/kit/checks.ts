@@ -19,22 +19,48 @@ export function propError(scope: IConstruct, prop: string, value: unknown, expec
 }
 
 /**
- * Runs every check of one construct call and reports all that fail together, one `[path] prop: got X, expected Y`
- * line each (aws-cdk's validateAllProps): a user fixes a call in one round, not one prop per run. Each check must
- * stand on its own (read the props, not what an earlier check returned); anything else than a ValidationError
- * is thrown as it is.
+ * The errors of one construct call, collected so that they are reported together, one `[path] prop: got X,
+ * expected Y` line each (aws-cdk's validateAllProps): a user fixes a call in one round, not one prop per run.
+ * `check` runs one check and returns its value, or undefined when it failed; a check that needs an earlier value
+ * runs only when that value is valid (not undefined), so one bad prop is reported once, not again through every
+ * check that reads it. Anything else than a ValidationError is thrown as it is.
  */
-export function validateAll(checks: ReadonlyArray<() => unknown>): void {
-  const errors: ValidationError[] = [];
-  for (const check of checks) {
+export class PropChecks {
+  private readonly errors: ValidationError[] = [];
+
+  /** Runs a check: its value, or undefined when it failed (its errors are kept). */
+  public check<T>(check: () => T): T | undefined {
     try {
-      check();
+      return check();
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
-      errors.push(...e.errors);
+      this.errors.push(...e.errors);
+      return undefined;
     }
   }
-  if (errors.length > 0) throw ValidationError.all(errors);
+
+  /** Whether every check so far passed. */
+  public get ok(): boolean {
+    return this.errors.length === 0;
+  }
+
+  /** Throws the errors collected so far, in the order the checks ran (one keeps its one-line message). */
+  public throwIfAny(): void {
+    if (this.errors.length > 0) throw ValidationError.all(this.errors);
+  }
+
+  /** Throws the errors collected so far: where nothing more can be checked. */
+  public fail(): never {
+    this.throwIfAny();
+    throw new Error('internal: PropChecks.fail() with no error');
+  }
+}
+
+/** Runs every check of one construct call and reports all that fail together (PropChecks, for checks that stand alone). */
+export function validateAll(checks: ReadonlyArray<() => unknown>): void {
+  const c = new PropChecks();
+  for (const check of checks) c.check(check);
+  c.throwIfAny();
 }
 
 /** cdk8s and cdk8s-plus values as messages write them: `30s`, `512 MiB`, `"500m"`. */

@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { propError } from './checks';
+import { propError, PropChecks } from './checks';
 import { ValidationError } from '../core/errors';
 import { editDistance, suggest } from '../core/suggest';
 
@@ -139,4 +139,21 @@ export function checkProps<T extends object>(
   }
   if (errors.length > 0) throw ValidationError.all(errors);
   return props;
+}
+
+/**
+ * checkProps for a PropChecks: an unknown key is reported with the call's other errors and the known keys are still
+ * checked (the block is returned); a block that is no object is reported and undefined returned, as nothing in it
+ * can be checked.
+ */
+export function checkPropsIn<T extends object>(
+  checks: PropChecks,
+  scope: IConstruct,
+  prop: string,
+  props: T | undefined | null,
+  of: PropsKeys,
+): T | undefined {
+  const block = checks.check(() => checkProps(scope, prop, props, of));
+  if (block !== undefined) return block;
+  return props !== null && typeof props === 'object' && !Array.isArray(props) ? props : undefined;
 }
