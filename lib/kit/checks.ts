@@ -56,13 +56,6 @@ export class PropChecks {
   }
 }
 
-/** Runs every check of one construct call and reports all that fail together (PropChecks, for checks that stand alone). */
-export function validateAll(checks: ReadonlyArray<() => unknown>): void {
-  const c = new PropChecks();
-  for (const check of checks) c.check(check);
-  c.throwIfAny();
-}
-
 /** cdk8s and cdk8s-plus values as messages write them: `30s`, `512 MiB`, `"500m"`. */
 function describeCdk8s(value: unknown): string | undefined {
   if (value instanceof Duration) return humanDuration(value);
@@ -275,44 +268,53 @@ export function checkResources(
       throw propError(scope, p, s, 'a cdk8s Size of at least 1 MiB in whole mebibytes');
     return mib;
   };
+  // every bad quantity at once; a request is compared with its limit only when both are valid
+  const all = new PropChecks();
+  const shaped = new Set<string>();
   for (const key of Object.keys(resources)) {
-    if (!['cpu', 'memory', 'ephemeralStorage'].includes(key)) {
-      const hint = suggest(key, ['cpu', 'memory', 'ephemeralStorage']);
-      throw propError(
-        scope,
-        `${prop}.${key}`,
-        (resources as any)[key],
-        `no such resource${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ' (cpu, memory or ephemeralStorage)'}`,
-      );
-    }
-    const pair = (resources as any)[key];
-    if (pair === null || typeof pair !== 'object')
-      throw propError(scope, `${prop}.${key}`, pair, '{ request, limit }: an object, or leave it out');
-    const unknown = Object.keys(pair).find((k) => k !== 'request' && k !== 'limit');
-    if (unknown !== undefined) throw propError(scope, `${prop}.${key}.${unknown}`, pair[unknown], 'request or limit');
+    all.check(() => {
+      if (!['cpu', 'memory', 'ephemeralStorage'].includes(key)) {
+        const hint = suggest(key, ['cpu', 'memory', 'ephemeralStorage']);
+        throw propError(
+          scope,
+          `${prop}.${key}`,
+          (resources as any)[key],
+          `no such resource${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ' (cpu, memory or ephemeralStorage)'}`,
+        );
+      }
+      const pair = (resources as any)[key];
+      if (pair === null || typeof pair !== 'object')
+        throw propError(scope, `${prop}.${key}`, pair, '{ request, limit }: an object, or leave it out');
+      const unknown = Object.keys(pair).find((k) => k !== 'request' && k !== 'limit');
+      if (unknown !== undefined) throw propError(scope, `${prop}.${key}.${unknown}`, pair[unknown], 'request or limit');
+      shaped.add(key);
+    });
   }
+  const amounts = (name: string, read: (value: any, p: string) => number | undefined) => {
+    if (!shaped.has(name)) return [undefined, undefined];
+    const pair = (resources as any)[name];
+    return [
+      all.check(() => read(pair.request, `${prop}.${name}.request`)),
+      all.check(() => read(pair.limit, `${prop}.${name}.limit`)),
+    ];
+  };
   const pairs: Array<[string, number | undefined, number | undefined]> = [
-    ['cpu', cpu(resources.cpu?.request, `${prop}.cpu.request`), cpu(resources.cpu?.limit, `${prop}.cpu.limit`)],
-    [
-      'memory',
-      size(resources.memory?.request, `${prop}.memory.request`),
-      size(resources.memory?.limit, `${prop}.memory.limit`),
-    ],
-    [
-      'ephemeralStorage',
-      size(resources.ephemeralStorage?.request, `${prop}.ephemeralStorage.request`),
-      size(resources.ephemeralStorage?.limit, `${prop}.ephemeralStorage.limit`),
-    ],
+    ['cpu', ...amounts('cpu', cpu)] as [string, number | undefined, number | undefined],
+    ['memory', ...amounts('memory', size)] as [string, number | undefined, number | undefined],
+    ['ephemeralStorage', ...amounts('ephemeralStorage', size)] as [string, number | undefined, number | undefined],
   ];
   for (const [name, request, limit] of pairs) {
     if (request !== undefined && limit !== undefined && request > limit) {
-      throw propError(
-        scope,
-        `${prop}.${name}.request`,
-        (resources as any)[name].request,
-        `at most the limit (${describe((resources as any)[name].limit)})`,
-      );
+      all.check(() => {
+        throw propError(
+          scope,
+          `${prop}.${name}.request`,
+          (resources as any)[name].request,
+          `at most the limit (${describe((resources as any)[name].limit)})`,
+        );
+      });
     }
   }
+  all.throwIfAny();
   return resources;
 }

@@ -276,16 +276,22 @@ export class PrometheusAdapter extends Construct {
           )
     )!;
     const tls = props.tls ?? ApiServiceTls.insecureSkipTlsVerify();
-    c.check(() => {
+    const tlsOk = c.check(() => {
       if (!(tls instanceof ApiServiceTls)) throw propError(this, 'tls', tls, 'an ApiServiceTls');
-      if (tls.servingCertSecret !== undefined) checkDnsSubdomain(this, 'tls.servingCertSecret', tls.servingCertSecret);
-      if (tls.mode === 'caBundle' && !/^[A-Za-z0-9+/]+={0,2}$/.test(tls.caBundleBase64 ?? '')) {
-        throw propError(this, 'tls.caBundle', tls.caBundleBase64, 'the CA certificate PEM, base64-encoded');
-      }
-      if (tls.mode === 'certManager' && !/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(tls.certificate ?? '')) {
-        throw propError(this, 'tls.certificate', tls.certificate, 'a cert-manager Certificate as "namespace/name"');
-      }
+      return true;
     });
+    if (tlsOk) {
+      if (tls.servingCertSecret !== undefined)
+        c.check(() => checkDnsSubdomain(this, 'tls.servingCertSecret', tls.servingCertSecret!));
+      c.check(() => {
+        if (tls.mode === 'caBundle' && !/^[A-Za-z0-9+/]+={0,2}$/.test(tls.caBundleBase64 ?? '')) {
+          throw propError(this, 'tls.caBundle', tls.caBundleBase64, 'the CA certificate PEM, base64-encoded');
+        }
+        if (tls.mode === 'certManager' && !/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(tls.certificate ?? '')) {
+          throw propError(this, 'tls.certificate', tls.certificate, 'a cert-manager Certificate as "namespace/name"');
+        }
+      });
+    }
     const rules = c.check(() => checkArray(this, 'rules', props.rules, 'AdapterRule')) ?? [];
     rules.forEach((r) => c.check(() => this.addRule(r)));
     this.replicas = c.check(() => checkInteger(this, 'replicas', props.replicas ?? 2, 1, 10))!;

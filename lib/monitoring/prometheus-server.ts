@@ -173,6 +173,11 @@ export function prometheusConfig(
   };
 }
 
+/** The URL of the Service of a PrometheusServer of this name and namespace. */
+export function prometheusServerUrl(name: string, namespace: string): string {
+  return `http://${name}.${namespace}.svc:${PROMETHEUS_SERVICE_PORT}/`;
+}
+
 /** A single Prometheus server that scrapes the pushgateway, behind Service `prometheus-server:80`. */
 export class PrometheusServer extends Construct {
   public readonly name: string;
@@ -365,6 +370,6 @@ export class PrometheusServer extends Construct {
 
   /** The in-cluster URL the adapter queries. */
   public get url(): string {
-    return `http://${this.name}.${this.namespace}.svc:${PROMETHEUS_SERVICE_PORT}/`;
+    return prometheusServerUrl(this.name, this.namespace);
   }
 }
