@@ -301,22 +301,32 @@ export class InterlokAutoscalingChart extends Chart {
 
   /** Adds an Interlok to the stack, wired completely; its HPA (or ScaledObject) is named after it. */
   public addInterlok(id: string, props: FleetInterlokProps): AutoscaledInterlok {
-    props = checkProps(this, `addInterlok(${id})`, props, FLEET_INTERLOK_PROPS);
-    if (!(props.image instanceof InterlokImage))
-      throw propError(this, `addInterlok(${id}).image`, props.image, IMAGE_EXPECTED);
-    checkProps(this, `addInterlok(${id}).autoscaler`, props.autoscaler, AUTOSCALER_OPTIONS);
+    const at = `addInterlok(${id})`;
+    const c = new PropChecks();
+    props = checkPropsIn(c, this, at, props, FLEET_INTERLOK_PROPS) ?? c.fail();
+    c.check(() => {
+      if (!(props.image instanceof InterlokImage)) throw propError(this, `${at}.image`, props.image, IMAGE_EXPECTED);
+    });
     const { autoscaler, scaleOn, dashboard, ...interlok } = props;
+    // its keys are not checked where the whole block is refused (with KEDA, below)
+    const keda = this.scaler.kind === 'keda';
+    if (!keda) checkPropsIn(c, this, `${at}.autoscaler`, autoscaler, AUTOSCALER_OPTIONS);
     if (interlok.metricsSource?.kind === 'scrape') {
-      throw propError(
-        this,
-        `addInterlok(${id}).metricsSource`,
-        'MetricsSource.scrape(...)',
-        "MetricsSource.pushgateway(): the stack's Prometheus is configured with the scraped pods when it is built, so a fleet of scraped Interloks is one chart per Interlok for now",
-      );
+      c.check(() => {
+        throw propError(
+          this,
+          `${at}.metricsSource`,
+          'MetricsSource.scrape(...)',
+          "MetricsSource.pushgateway(): the stack's Prometheus is configured with the scraped pods when it is built, so a fleet of scraped Interloks is one chart per Interlok for now",
+        );
+      });
     }
-    if (this.scaler.kind === 'keda' && autoscaler !== undefined) {
-      throw propError(this, `addInterlok(${id}).autoscaler`, autoscaler, 'no HPA settings with Scaler.keda()');
+    if (keda && autoscaler !== undefined) {
+      c.check(() => {
+        throw propError(this, `${at}.autoscaler`, autoscaler, 'no HPA settings with Scaler.keda()');
+      });
     }
+    c.throwIfAny();
     const { name: _name, metricName: _metricName, ...defaults } = this.props.autoscaler ?? {};
     return this.wire(new Construct(this, id), interlok, { ...defaults, ...autoscaler }, scaleOn, dashboard ?? false);
   }
@@ -429,25 +439,31 @@ export class InterlokAutoscalingChart extends Chart {
    * returns its path. Run it with `kubectl apply -f <path>`; it is never part of `kubectl apply -f dist/`.
    */
   public synthLoadJob(options: LoadJobOptions = {}): string {
-    options = checkProps(this, 'synthLoadJob', options, LOAD_JOB_OPTIONS);
+    const c = new PropChecks();
+    options = checkPropsIn(c, this, 'synthLoadJob', options, LOAD_JOB_OPTIONS) ?? c.fail();
     const interlok = options.interlok ?? this.interlok;
-    if (!(interlok instanceof InterlokDeployment))
-      throw propError(
-        this,
-        'synthLoadJob.interlok',
-        interlok,
-        'an InterlokDeployment (one of stack.interloks[i].interlok)',
-      );
+    c.check(() => {
+      if (!(interlok instanceof InterlokDeployment))
+        throw propError(
+          this,
+          'synthLoadJob.interlok',
+          interlok,
+          'an InterlokDeployment (one of stack.interloks[i].interlok)',
+        );
+    });
     const appOutdir = App.of(this).outdir;
     const outdir = options.outdir ?? join(appOutdir, 'extras');
-    if (typeof outdir !== 'string' || outdir === '' || resolve(outdir) === resolve(appOutdir)) {
-      throw propError(
-        this,
-        'synthLoadJob.outdir',
-        outdir,
-        `a directory other than the app's outdir (${appOutdir}): kubectl apply -f ${appOutdir}/ would run the Job with the stack`,
-      );
-    }
+    c.check(() => {
+      if (typeof outdir !== 'string' || outdir === '' || resolve(outdir) === resolve(appOutdir)) {
+        throw propError(
+          this,
+          'synthLoadJob.outdir',
+          outdir,
+          `a directory other than the app's outdir (${appOutdir}): kubectl apply -f ${appOutdir}/ would run the Job with the stack`,
+        );
+      }
+    });
+    c.throwIfAny();
     const extras = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
     // the first Interlok's file keeps the name main.ts has always written; others are named after their Interlok
     const id = interlok === this.interlok ? 'load-job' : `${interlok.namespace}-${interlok.name}-load-job`;

@@ -468,6 +468,32 @@ describe('all errors of one call at once', () => {
     expect(e.errors.map((x) => x.message)).toEqual(lines.slice(1).map((l) => l.trim()));
   });
 
+  test("the chart's addInterlok and synthLoadJob: every bad option at once", () => {
+    const chart = () => new InterlokAutoscalingChart(Testing.app(), 'x', { interlok: { image: DEMO_IMAGE } });
+    const fleet = thrown(() =>
+      chart().addInterlok('team', {
+        image: 'img',
+        metricsSource: MetricsSource.scrape({ workflow: 'w@c' }),
+        autoscaler: { maxReplica: 2 },
+      } as any),
+    );
+    expect(fleet.message.split('\n')).toEqual([
+      'Validation failed with the following errors:',
+      `  [x] addInterlok(team).image: got "img", expected an InterlokImage: InterlokImage.fromRegistry("repo:tag") for your image, or InterlokImage.guideDemo() for the guide's demo (there is no default)`,
+      '  [x] addInterlok(team).autoscaler.maxReplica: got 2, expected no such prop in AutoscalerOptions (did you mean "maxReplicas"?)',
+      `  [x] addInterlok(team).metricsSource: got "MetricsSource.scrape(...)", expected MetricsSource.pushgateway(): the stack's Prometheus is configured with the scraped pods when it is built, so a fleet of scraped Interloks is one chart per Interlok for now`,
+    ]);
+    const job = thrown(() => chart().synthLoadJob({ interlok: 'x', outdir: '', typo: 1 } as any));
+    expect(job.message.split('\n')).toEqual([
+      'Validation failed with the following errors:',
+      '  [x] synthLoadJob.typo: got 1, expected no such prop in LoadJobOptions (known: count, interlok, outdir)',
+      '  [x] synthLoadJob.interlok: got "x", expected an InterlokDeployment (one of stack.interloks[i].interlok)',
+      expect.stringMatching(
+        /^ {2}\[x\] synthLoadJob\.outdir: got "", expected a directory other than the app's outdir \(/,
+      ),
+    ]);
+  });
+
   test(`property: an HPA reports exactly the bad props it is given, in its props' order (${RUNS} cases)`, () => {
     // independent bad values: none is the input of another's check
     const BAD: Array<[string, unknown]> = [
