@@ -8,8 +8,8 @@
 // ConfigMap and Prometheus (--prometheus-url), Interlok's JAVA_OPTS names the pushgateway. Only GET requests are made.
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { AdapterRule, AdapterRuleConfig } from '../../lib/adapter-rule';
-import { PART_OF } from '../../lib/labels';
+import { AdapterRule, AdapterRuleConfig } from '../../lib/monitoring/adapter-rule';
+import { PART_OF } from '../../lib/kit/labels';
 import {
   externalValues,
   labelForResource,
