@@ -1,7 +1,7 @@
 // `preflight`: what it takes as ours, what it reports about the rest, and its exit codes without a cluster. On the
 // real control plane (Helm, another field manager, the README's apply): test/e2e/takeover.e2e.ts.
 import { spawnSync } from 'child_process';
-import { mkdtempSync, writeFileSync } from 'fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { classify } from '../cli/commands/preflight';
@@ -133,6 +133,7 @@ describe('classify', () => {
 describe('the command without a cluster', () => {
   const root = join(__dirname, '..');
   const dir = mkdtempSync(join(tmpdir(), 'preflight-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   // a kubeconfig whose API server is a closed loopback port
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(
