@@ -6,6 +6,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { classify } from '../cli/commands/preflight';
 import { synthStack } from './helpers';
+import { cliBundle } from './support/cli-bundle';
 
 const objects = synthStack();
 const desired = (kind: string, name?: string) =>
@@ -148,12 +149,13 @@ describe('the command without a cluster', () => {
       '',
     ].join('\n'),
   );
+  const bin = cliBundle();
   const cli = (...args: string[]) =>
-    spawnSync(
-      process.execPath,
-      ['--import', 'tsx', join(root, 'bin', 'cdk8s-interlok-scaling.ts'), 'preflight', ...args],
-      { cwd: root, encoding: 'utf8', env: { ...process.env, KUBECONFIG: kubeconfig } },
-    );
+    spawnSync(process.execPath, [bin(), 'preflight', ...args], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, KUBECONFIG: kubeconfig },
+    });
 
   test('bad usage exits 2: no such manifests, a context the kubeconfig lacks, two manifests', () => {
     expect(cli('no-such-dir/')).toMatchObject({

@@ -49,7 +49,7 @@ test('no code that runs outside jest calls Testing.app() or Testing.chart() (doc
   // one-outdir.ts redirects Testing.app() only in jest's own processes; a child process (the CLI, main.ts) would
   // leave a cdk8s.outdir.* folder per call
   const root = join(__dirname, '..');
-  const sources = ['lib', 'cli', 'bin', 'scripts']
+  const sources = ['lib', 'cli', 'bin', 'scripts', 'bench', 'test/cluster']
     .flatMap((d) =>
       (readdirSync(join(root, d), { recursive: true, encoding: 'utf-8' }) as string[])
         .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
