@@ -87,6 +87,7 @@ describe('the package as a user installs it', () => {
   let dryRunFiles: string[];
   let packedFiles: string[];
   let cliPackedFiles: string[];
+  let tarballNames: string[];
   let added: { packages: string[]; mib: number; baseMib: number };
   const examples = readmeExamples(readme);
 
@@ -117,25 +118,28 @@ describe('the package as a user installs it', () => {
       mkdirSync(join(copy, 'build', 'lib'), { recursive: true });
       writeFileSync(join(copy, 'build', 'lib', 'old-removed.js'), 'module.exports = "removed long ago";\n');
     };
-    const pack = (...args: string[]) =>
+    const pack = (...args: string[]): Array<{ name: string; filename: string; files: Array<{ path: string }> }> =>
       JSON.parse(
         execFileSync(npm, ['pack', '--json', ...args], {
           cwd: copy,
           encoding: 'utf-8',
           stdio: ['ignore', 'pipe', 'pipe'],
         }),
-      )[0];
+      );
 
     plantStale();
-    dryRunFiles = pack('--dry-run')
-      .files.map((f: { path: string }) => f.path)
+    dryRunFiles = pack('--dry-run')[0]!
+      .files.map((f) => f.path)
       .sort();
     plantStale();
-    const packed = pack('--pack-destination', work);
-    packedFiles = packed.files.map((f: { path: string }) => f.path).sort();
+    // the README's one command for both tarballs
+    const packs = pack('--workspaces', '--include-workspace-root', '--pack-destination', work);
+    expect(packs.map((p) => p.name)).toEqual([pkg.name, cliPkg.name]);
+    const [packed, cliPacked] = packs as [(typeof packs)[0], (typeof packs)[0]];
+    tarballNames = packs.map((p) => p.filename);
+    packedFiles = packed.files.map((f) => f.path).sort();
     const tarball = join(work, packed.filename);
-    const cliPacked = pack('--workspace', 'cli', '--pack-destination', work);
-    cliPackedFiles = cliPacked.files.map((f: { path: string }) => f.path).sort();
+    cliPackedFiles = cliPacked.files.map((f) => f.path).sort();
     const cliTarball = join(work, cliPacked.filename);
 
     // a fresh cdk8s app with a strict tsconfig of its own (as `tsc --init` writes it, but skipLibCheck off, so that
@@ -223,6 +227,13 @@ describe('the package as a user installs it', () => {
     expect(CLI_ONLY).toEqual(expect.arrayContaining(['commander', 'echarts', 'asciichart', 'picocolors']));
     expect(added.mib).toBeLessThanOrEqual(5);
     expect(added.baseMib).toBeGreaterThan(20); // the base really holds cdk8s and cdk8s-plus-27
+  });
+
+  test("the README's one pack command writes the two tarballs it names", () => {
+    const install = /## Install\n[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)![1]!;
+    expect(install).toContain('npm pack --workspaces --include-workspace-root');
+    expect(tarballNames).toEqual([`${pkg.name}-${pkg.version}.tgz`, `${cliPkg.name}-${cliPkg.version}.tgz`]);
+    for (const name of tarballNames) expect(install).toContain(name);
   });
 
   test("the CLI package ships one bundled bin, README, LICENSE and package.json, and has the library's version", () => {
