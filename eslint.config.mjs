@@ -1,5 +1,18 @@
-// Lint: TypeScript rules, plus the layers of the code (core → model → constructs → CLI, each importing only
-// downward) and no import cycles. `npm run lint`, run by `npm test`.
+// Lint: TypeScript rules, plus the layers of the code, each importing only downward, and no import cycles.
+// `npm run lint`, run by `npm test`. The layers (lib/README.md):
+//   lib/core        errors, suggestions, durations, Kubernetes names, quantities: no cdk8s
+//   lib/model       the chain model: lib/core only, cdk8s as types only
+//   lib/kit         what every construct of ours builds on (prop checks and key tables, pod helpers, labels, the
+//                   app index, the default names); no construct of ours, so any construct may use all of it
+//   lib/existing    declarations of what the cluster has already (ExistingNamespaces, ExistingEndpoints)
+//   lib/monitoring  the monitoring stack: pushgateway, Prometheus, the adapter and its rules, monitors, peers. Below
+//                   the Interlok side because it is what that side uses: an adapter serves AdapterRules, an HPA
+//                   reads the adapter's metric, never the other way round
+//   lib/*.ts        Interlok and its scaling: InterlokDeployment, PushgatewayEnv, the HPA, KEDA, the dashboard of
+//                   an HPA, the chart that wires them all; lib/index.ts is the public API
+//   cli/, bin/      the CLI
+// A rule that spans layers reads constructs of a higher layer by a mark (kit/app-index.ts's DECLARES_NAMESPACES,
+// monitoring/pushgateway-endpoint.ts's PUSHGATEWAY_SERVICE), never by importing them.
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
@@ -51,6 +64,25 @@ export default tseslint.config(
               from: './lib',
               except: ['./core', './model'],
               message: 'the model (lib/model) imports only lib/core',
+            },
+            {
+              target: './lib/kit',
+              from: './lib',
+              except: ['./core', './model', './kit'],
+              message: 'lib/kit is the ground of the constructs: it imports lib/core and lib/model only, no construct',
+            },
+            {
+              target: './lib/existing',
+              from: './lib',
+              except: ['./core', './model', './kit', './existing'],
+              message: 'lib/existing imports lib/core, lib/model and lib/kit only',
+            },
+            {
+              target: './lib/monitoring',
+              from: './lib',
+              except: ['./core', './model', './kit', './existing', './monitoring'],
+              message:
+                'the monitoring stack (lib/monitoring) never imports the Interlok side (lib/*.ts): mark what a rule must find instead',
             },
             {
               target: './lib',

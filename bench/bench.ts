@@ -154,7 +154,7 @@ function main(): void {
     "from about 5 s and 330 MiB to about 7 s and 580 MiB in a run of this script), a fifth in cdk8s's own",
     'resolution, and the rest in construction and garbage collection; our validations no longer show up. Before this',
     "change every construct's validation walked the whole tree (`node.findAll()`): 9 s for 1000 Interloks, quadratic.",
-    'Now cross-construct rules read an index built once per synthesis (`lib/_app-index.ts`). `npm run synth` ran',
+    'Now cross-construct rules read an index built once per synthesis (`lib/kit/app-index.ts`). `npm run synth` ran',
     'main.ts through the tsx loader, which cost as much as the synthesis; it now runs an esbuild bundle.',
     '',
   ];

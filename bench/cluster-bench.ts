@@ -14,7 +14,7 @@ import { join } from 'path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { renderExternalMetricsQuery } from '../lib';
 import { getJson, kubectl, podsOf, Pusher, requireCluster, sleep, waitFor } from '../test/e2e/harness';
-import { DEFAULT_NAMES } from '../lib/monitoring/monitoring-names';
+import { DEFAULT_NAMES } from '../lib/kit/monitoring-names';
 
 const root = join(__dirname, '..');
 const distFile = join(root, 'dist', 'interlok-autoscaling.k8s.yaml');

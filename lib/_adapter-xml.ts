@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { describe, propError } from './_checks';
+import { describe, propError } from './kit/checks';
 
 const INTERCEPTOR_CLASSES = ['message-metrics-interceptor', 'com.adaptris.core.interceptor.MessageMetricsInterceptor'];
 

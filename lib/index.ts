@@ -10,8 +10,8 @@ export {
   type LoadJobOptions,
 } from './interlok-autoscaling-chart';
 export { synthAtomically } from './atomic-synth';
-export { ExistingNamespaces, type ExistingNamespacesProps } from './existing-namespaces';
-export { ExistingEndpoints, type ExistingEndpointsProps } from './existing-endpoints';
+export { ExistingNamespaces, type ExistingNamespacesProps } from './existing/existing-namespaces';
+export { ExistingEndpoints, type ExistingEndpointsProps } from './existing/existing-endpoints';
 
 // Interlok
 export {
@@ -23,17 +23,16 @@ export {
   PushgatewayDeregistration,
 } from './interlok-deployment';
 export { InterlokLoadJob, type InterlokLoadJobProps } from './load-job';
-export {
-  PushgatewayEnv,
-  type PushgatewayEnvProps,
-  PushgatewayEndpoint,
-  type IPushgatewayService,
-  type IEnvContainer,
-  type EnvValueLike,
-} from './pushgateway-env';
+export { PushgatewayEnv, type PushgatewayEnvProps, type IEnvContainer, type EnvValueLike } from './pushgateway-env';
+export { PushgatewayEndpoint, type IPushgatewayService } from './monitoring/pushgateway-endpoint';
 
 // Autoscaling
-export { AdapterRule, type AdapterRuleProps, type AdapterRuleConfig, type AdapterConfig } from './adapter-rule';
+export {
+  AdapterRule,
+  type AdapterRuleProps,
+  type AdapterRuleConfig,
+  type AdapterConfig,
+} from './monitoring/adapter-rule';
 export {
   MessageMetricsHpa,
   type MessageMetricsHpaProps,
@@ -50,7 +49,7 @@ export {
   type KedaFallback,
 } from './keda-scaled-object';
 export { Scaler, type KedaScalerOptions } from './scaler';
-export { MetricsSource, type ScrapeSourceOptions } from './metrics-source';
+export { MetricsSource, type ScrapeSourceOptions } from './monitoring/metrics-source';
 
 // Monitoring
 export {
@@ -58,7 +57,7 @@ export {
   type MonitoringStackProps,
   type KubePrometheusStackOptions,
 } from './monitoring/monitoring-stack';
-export { MonitoringNames, type MonitoringNamesProps } from './monitoring/monitoring-names';
+export { MonitoringNames, type MonitoringNamesProps } from './kit/monitoring-names';
 export { ServiceMonitor, type ServiceMonitorProps } from './monitoring/service-monitor';
 export { PodMonitor, type PodMonitorProps } from './monitoring/pod-monitor';
 export { Pushgateway, type PushgatewayProps } from './monitoring/pushgateway';
@@ -70,7 +69,7 @@ export {
   ApiServiceTls,
 } from './monitoring/prometheus-adapter';
 export { NetworkPeer } from './monitoring/network-peer';
-export { GrafanaDashboard, type GrafanaDashboardProps } from './monitoring/grafana-dashboard';
+export { GrafanaDashboard, type GrafanaDashboardProps } from './grafana-dashboard';
 
 // Models of what the cluster does, to check a configuration
 export {

@@ -1,22 +1,41 @@
 import { join, resolve } from 'path';
 import { App, Chart, ChartProps, YamlOutputType } from 'cdk8s';
-import { AppIndex } from './_app-index';
-import { checkArray, propError } from './_checks';
-import { checkProps } from './_props';
-import { ExistingNamespaces } from './existing-namespaces';
+import { AppIndex } from './kit/app-index';
+import { checkArray, propError, PropChecks } from './kit/checks';
+import { checkProps, checkPropsIn, propsKeys } from './kit/props';
+import { ExistingNamespaces } from './existing/existing-namespaces';
 import { Construct } from 'constructs';
-import { AdapterRule, AdapterRuleProps } from './adapter-rule';
-import { IMAGE_EXPECTED, InterlokDeployment, InterlokDeploymentProps, InterlokImage } from './interlok-deployment';
-import { isLabelValue, MANAGED_BY, STACK_LABEL, stackMark } from './labels';
-import { AutoscalerOptions, MessageMetricsHpa, ScaleMetric, ScaleTarget } from './message-metrics-hpa';
-import { GrafanaDashboard } from './monitoring/grafana-dashboard';
-import { MonitoringStack, MonitoringStackProps } from './monitoring/monitoring-stack';
+import { ADAPTER_RULE_PROPS, AdapterRule, AdapterRuleProps } from './monitoring/adapter-rule';
+import {
+  IMAGE_EXPECTED,
+  INTERLOK_DEPLOYMENT_PROPS,
+  InterlokDeployment,
+  InterlokDeploymentProps,
+  InterlokImage,
+} from './interlok-deployment';
+import { isLabelValue, MANAGED_BY, STACK_LABEL, stackMark } from './kit/labels';
+import {
+  AUTOSCALER_OPTIONS,
+  AutoscalerOptions,
+  MessageMetricsHpa,
+  ScaleMetric,
+  ScaleTarget,
+  SCALING_RULES,
+} from './message-metrics-hpa';
+import { GrafanaDashboard } from './grafana-dashboard';
+import {
+  KUBE_PROMETHEUS_STACK_OPTIONS,
+  MONITORING_STACK_PROPS,
+  MonitoringStack,
+  MonitoringStackProps,
+} from './monitoring/monitoring-stack';
 import { NetworkPeer } from './monitoring/network-peer';
 import { ScrapedPods } from './monitoring/prometheus-server';
 import { ReactionTimes, worstCaseReactionTimes } from './model/reaction-time';
-import { KedaScaledObject } from './keda-scaled-object';
+import { KEDA_FALLBACK, KedaScaledObject } from './keda-scaled-object';
 import { InterlokLoadJob } from './load-job';
-import { Scaler } from './scaler';
+import { KEDA_SCALER_OPTIONS, Scaler } from './scaler';
+import { PROMETHEUS_ADAPTER_OPTIONS } from './monitoring/prometheus-adapter';
 
 export interface InterlokAutoscalingChartProps extends ChartProps {
   /**
@@ -61,6 +80,26 @@ export interface InterlokAutoscalingChartProps extends ChartProps {
   readonly dashboard?: boolean;
 }
 
+export const CHART_PROPS = propsKeys<ChartProps>('ChartProps', {
+  disableResourceNameHashes: 1,
+  labels: 1,
+  namespace: 1,
+});
+export const INTERLOK_AUTOSCALING_CHART_PROPS = propsKeys<InterlokAutoscalingChartProps, ChartProps>(
+  'InterlokAutoscalingChartProps',
+  { autoscaler: 1, dashboard: 1, existingNamespaces: 1, interlok: 1, monitoring: 1, rule: 1, scaler: 1 },
+  {
+    extends: [CHART_PROPS],
+    aliases: { hpa: 'autoscaler', adapterRule: 'rule', networkPolicies: 'monitoring.networkPolicies' },
+    nested: {
+      interlok: INTERLOK_DEPLOYMENT_PROPS,
+      monitoring: MONITORING_STACK_PROPS,
+      rule: ADAPTER_RULE_PROPS,
+      autoscaler: AUTOSCALER_OPTIONS,
+    },
+  },
+);
+
 /** Options of `InterlokAutoscalingChart.synthLoadJob`. */
 export interface LoadJobOptions {
   /**
@@ -81,6 +120,8 @@ export interface LoadJobOptions {
   readonly outdir?: string;
 }
 
+export const LOAD_JOB_OPTIONS = propsKeys<LoadJobOptions>('LoadJobOptions', { count: 1, interlok: 1, outdir: 1 });
+
 /** One more Interlok of a fleet on the chart's monitoring stack. */
 export interface FleetInterlokProps extends InterlokDeploymentProps {
   /**
@@ -100,6 +141,12 @@ export interface FleetInterlokProps extends InterlokDeploymentProps {
    */
   readonly dashboard?: boolean;
 }
+
+export const FLEET_INTERLOK_PROPS = propsKeys<FleetInterlokProps, InterlokDeploymentProps>(
+  'FleetInterlokProps',
+  { autoscaler: 1, dashboard: 1, scaleOn: 1 },
+  { extends: [INTERLOK_DEPLOYMENT_PROPS], nested: { autoscaler: AUTOSCALER_OPTIONS } },
+);
 
 /**
  * An Interlok of the chart, wired: pushgateway, push admission, namespace, adapter rule, and its HPA or ScaledObject.
@@ -172,21 +219,37 @@ export class InterlokAutoscalingChart extends Chart {
   private readonly props: InterlokAutoscalingChartProps;
 
   constructor(scope: Construct, id: string, props: InterlokAutoscalingChartProps) {
-    super(scope, id, checkChartProps(scope, id, props));
-    props = checkNested(this, props);
+    super(scope, id, chartProps(scope, id, props));
+    // every bad prop of the chart's own at once (nested blocks' keys included); then those its parts check
+    const c = new PropChecks();
+    props = checkChartProps(c, this, props);
+    checkNested(c, this, props);
     this.props = props;
-    this.scaler = props.scaler ?? Scaler.hpa();
-    if (!(this.scaler instanceof Scaler))
-      throw propError(this, 'scaler', this.scaler, 'a Scaler (Scaler.hpa() or Scaler.keda({...}))');
-    const keda = this.scaler.kind === 'keda';
+    const scaler = c.check(() => {
+      const given = props.scaler ?? Scaler.hpa();
+      if (!(given instanceof Scaler))
+        throw propError(this, 'scaler', given, 'a Scaler (Scaler.hpa() or Scaler.keda({...}))');
+      return given;
+    });
+    this.scaler = scaler!;
+    const keda = scaler?.kind === 'keda';
     if (keda && props.autoscaler !== undefined) {
-      throw propError(
-        this,
-        'autoscaler',
-        props.autoscaler,
-        "no HPA settings with Scaler.keda(): give the ScaledObject's settings to Scaler.keda({...})",
-      );
+      c.check(() => {
+        throw propError(
+          this,
+          'autoscaler',
+          props.autoscaler,
+          "no HPA settings with Scaler.keda(): give the ScaledObject's settings to Scaler.keda({...})",
+        );
+      });
     }
+    // named as the user wrote it, before anything is built from it
+    c.check(() => {
+      if (!(props.interlok?.image instanceof InterlokImage))
+        throw propError(this, 'interlok.image', props.interlok?.image, IMAGE_EXPECTED);
+    });
+    const existing = c.check(() => checkArray(this, 'existingNamespaces', props.existingNamespaces, 'namespace names'));
+    c.throwIfAny();
     // A Pods-metric HPA needs no external metrics API, and a cluster with KEDA has one already (KEDA's).
     this.external = !keda && (props.autoscaler?.metric ?? ScaleMetric.externalTotal()).type === 'External';
     const monitoring = (scrapePods?: ScrapedPods[]) => {
@@ -201,19 +264,22 @@ export class InterlokAutoscalingChart extends Chart {
       stack._propsPath = 'monitoring.';
       return stack;
     };
-    // named as the user wrote it, before anything is built from it
-    if (!(props.interlok?.image instanceof InterlokImage))
-      throw propError(this, 'interlok.image', props.interlok?.image, IMAGE_EXPECTED);
+    // the first Interlok's errors and the stack's together: each part is built, and a part whose own props are bad
+    // still lets the other report its own
     let first: InterlokDeployment | undefined;
+    let stack: MonitoringStack | undefined;
     if (props.interlok?.metricsSource?.kind === 'scrape') {
       // Prometheus is configured with the pods it scrapes: this Interlok first, then the stack
-      first = new InterlokDeployment(this, 'Interlok', props.interlok);
-      this.monitoring = monitoring([{ namespace: first.namespace, podSelector: first.podSelector }]);
+      first = c.check(() => new InterlokDeployment(this, 'Interlok', props.interlok));
+      if (first) stack = c.check(() => monitoring([{ namespace: first!.namespace, podSelector: first!.podSelector }]));
     } else {
-      this.monitoring = monitoring();
+      stack = c.check(() => monitoring());
+      // the stack's pushgateway is the only input it gives the Interlok (a valid default stands in for it)
+      if (!stack) c.check(() => new InterlokDeployment(this, 'Interlok', props.interlok));
     }
-    const existing = checkArray(this, 'existingNamespaces', props.existingNamespaces, 'namespace names');
-    if (existing.length) new ExistingNamespaces(this, 'ExistingNamespaces', { names: existing });
+    c.throwIfAny();
+    this.monitoring = stack!;
+    if (existing!.length) new ExistingNamespaces(this, 'ExistingNamespaces', { names: existing! });
     if (this.monitoring.namespaceObject) this.namespaces.add(this.monitoring.namespace);
 
     const wired = this.wire(
@@ -235,22 +301,32 @@ export class InterlokAutoscalingChart extends Chart {
 
   /** Adds an Interlok to the stack, wired completely; its HPA (or ScaledObject) is named after it. */
   public addInterlok(id: string, props: FleetInterlokProps): AutoscaledInterlok {
-    props = checkProps(this, `addInterlok(${id})`, props, 'FleetInterlokProps');
-    if (!(props.image instanceof InterlokImage))
-      throw propError(this, `addInterlok(${id}).image`, props.image, IMAGE_EXPECTED);
-    checkProps(this, `addInterlok(${id}).autoscaler`, props.autoscaler, 'AutoscalerOptions');
+    const at = `addInterlok(${id})`;
+    const c = new PropChecks();
+    props = checkPropsIn(c, this, at, props, FLEET_INTERLOK_PROPS) ?? c.fail();
+    c.check(() => {
+      if (!(props.image instanceof InterlokImage)) throw propError(this, `${at}.image`, props.image, IMAGE_EXPECTED);
+    });
     const { autoscaler, scaleOn, dashboard, ...interlok } = props;
+    // its keys are not checked where the whole block is refused (with KEDA, below)
+    const keda = this.scaler.kind === 'keda';
+    if (!keda) checkPropsIn(c, this, `${at}.autoscaler`, autoscaler, AUTOSCALER_OPTIONS);
     if (interlok.metricsSource?.kind === 'scrape') {
-      throw propError(
-        this,
-        `addInterlok(${id}).metricsSource`,
-        'MetricsSource.scrape(...)',
-        "MetricsSource.pushgateway(): the stack's Prometheus is configured with the scraped pods when it is built, so a fleet of scraped Interloks is one chart per Interlok for now",
-      );
+      c.check(() => {
+        throw propError(
+          this,
+          `${at}.metricsSource`,
+          'MetricsSource.scrape(...)',
+          "MetricsSource.pushgateway(): the stack's Prometheus is configured with the scraped pods when it is built, so a fleet of scraped Interloks is one chart per Interlok for now",
+        );
+      });
     }
-    if (this.scaler.kind === 'keda' && autoscaler !== undefined) {
-      throw propError(this, `addInterlok(${id}).autoscaler`, autoscaler, 'no HPA settings with Scaler.keda()');
+    if (keda && autoscaler !== undefined) {
+      c.check(() => {
+        throw propError(this, `${at}.autoscaler`, autoscaler, 'no HPA settings with Scaler.keda()');
+      });
     }
+    c.throwIfAny();
     const { name: _name, metricName: _metricName, ...defaults } = this.props.autoscaler ?? {};
     return this.wire(new Construct(this, id), interlok, { ...defaults, ...autoscaler }, scaleOn, dashboard ?? false);
   }
@@ -363,25 +439,31 @@ export class InterlokAutoscalingChart extends Chart {
    * returns its path. Run it with `kubectl apply -f <path>`; it is never part of `kubectl apply -f dist/`.
    */
   public synthLoadJob(options: LoadJobOptions = {}): string {
-    options = checkProps(this, 'synthLoadJob', options, 'LoadJobOptions');
+    const c = new PropChecks();
+    options = checkPropsIn(c, this, 'synthLoadJob', options, LOAD_JOB_OPTIONS) ?? c.fail();
     const interlok = options.interlok ?? this.interlok;
-    if (!(interlok instanceof InterlokDeployment))
-      throw propError(
-        this,
-        'synthLoadJob.interlok',
-        interlok,
-        'an InterlokDeployment (one of stack.interloks[i].interlok)',
-      );
+    c.check(() => {
+      if (!(interlok instanceof InterlokDeployment))
+        throw propError(
+          this,
+          'synthLoadJob.interlok',
+          interlok,
+          'an InterlokDeployment (one of stack.interloks[i].interlok)',
+        );
+    });
     const appOutdir = App.of(this).outdir;
     const outdir = options.outdir ?? join(appOutdir, 'extras');
-    if (typeof outdir !== 'string' || outdir === '' || resolve(outdir) === resolve(appOutdir)) {
-      throw propError(
-        this,
-        'synthLoadJob.outdir',
-        outdir,
-        `a directory other than the app's outdir (${appOutdir}): kubectl apply -f ${appOutdir}/ would run the Job with the stack`,
-      );
-    }
+    c.check(() => {
+      if (typeof outdir !== 'string' || outdir === '' || resolve(outdir) === resolve(appOutdir)) {
+        throw propError(
+          this,
+          'synthLoadJob.outdir',
+          outdir,
+          `a directory other than the app's outdir (${appOutdir}): kubectl apply -f ${appOutdir}/ would run the Job with the stack`,
+        );
+      }
+    });
+    c.throwIfAny();
     const extras = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
     // the first Interlok's file keeps the name main.ts has always written; others are named after their Interlok
     const id = interlok === this.interlok ? 'load-job' : `${interlok.namespace}-${interlok.name}-load-job`;
@@ -427,66 +509,94 @@ export class InterlokAutoscalingChart extends Chart {
 const LABEL_KEY =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
-/** The chart's own props, checked before the Chart is built (cdk8s reads them): no unknown keys, no namespace. */
+/**
+ * What cdk8s reads of the chart's props when it builds the Chart: a props block that is no object is refused here,
+ * everything else is checked once the chart exists (checkChartProps), with its other errors.
+ */
+function chartProps(scope: Construct, id: string, props: InterlokAutoscalingChartProps): InterlokAutoscalingChartProps {
+  if (props !== undefined && (props === null || typeof props !== 'object' || Array.isArray(props))) {
+    // the chart does not exist yet: its path is its parent's and its id
+    const self = { node: { path: [scope.node.path, id].filter(Boolean).join('/') } } as any;
+    return checkProps(self, '', props, INTERLOK_AUTOSCALING_CHART_PROPS);
+  }
+  return props;
+}
+
+/** The chart's own props: no unknown keys, no namespace, valid labels. */
 function checkChartProps(
-  scope: Construct,
-  id: string,
+  c: PropChecks,
+  chart: InterlokAutoscalingChart,
   props: InterlokAutoscalingChartProps,
 ): InterlokAutoscalingChartProps {
-  // the chart does not exist yet: its path is its parent's and its id
-  const self = { node: { path: [scope.node.path, id].filter(Boolean).join('/') } } as any;
-  props = checkProps(self, '', props, 'InterlokAutoscalingChartProps');
+  props = checkPropsIn(c, chart, '', props, INTERLOK_AUTOSCALING_CHART_PROPS) ?? c.fail();
   if (props.namespace !== undefined) {
     // cdk8s stamps a chart's namespace on every object, cluster-scoped ones too, and the Interlok would stay in default
-    throw propError(
-      self,
-      'namespace',
-      props.namespace,
-      'no chart namespace: set interlok.namespace and monitoring.namespace, each object gets its own',
-    );
+    c.check(() => {
+      throw propError(
+        chart,
+        'namespace',
+        props.namespace,
+        'no chart namespace: set interlok.namespace and monitoring.namespace, each object gets its own',
+      );
+    });
   }
   if (props.labels !== undefined) {
     const labels = props.labels;
     if (labels === null || typeof labels !== 'object' || Array.isArray(labels))
-      throw propError(self, 'labels', labels, 'an object of Kubernetes labels');
-    for (const [k, v] of Object.entries(labels)) {
-      if (k.length > 317 || !LABEL_KEY.test(k))
-        throw propError(
-          self,
-          'labels',
-          k,
-          'label keys of an optional DNS subdomain prefix and "/" and a name of at most 63 characters of A-Z, a-z, 0-9, "-", "_" and ".", starting and ending with a letter or digit',
-        );
-      if (!isLabelValue(v))
-        throw propError(
-          self,
-          `labels.${k}`,
-          v,
-          'a label value: at most 63 characters of A-Z, a-z, 0-9, "-", "_" and ".", starting and ending with a letter or digit (or empty)',
-        );
-    }
+      c.check(() => {
+        throw propError(chart, 'labels', labels, 'an object of Kubernetes labels');
+      });
+    else
+      for (const [k, v] of Object.entries(labels)) {
+        if (k.length > 317 || !LABEL_KEY.test(k))
+          c.check(() => {
+            throw propError(
+              chart,
+              'labels',
+              k,
+              'label keys of an optional DNS subdomain prefix and "/" and a name of at most 63 characters of A-Z, a-z, 0-9, "-", "_" and ".", starting and ending with a letter or digit',
+            );
+          });
+        else if (!isLabelValue(v))
+          c.check(() => {
+            throw propError(
+              chart,
+              `labels.${k}`,
+              v,
+              'a label value: at most 63 characters of A-Z, a-z, 0-9, "-", "_" and ".", starting and ending with a letter or digit (or empty)',
+            );
+          });
+      }
   }
   return props;
 }
 
 /** The nested blocks, checked here so that messages name them as the user wrote them (`autoscaler.maxReplica`). */
-function checkNested(
-  chart: InterlokAutoscalingChart,
-  props: InterlokAutoscalingChartProps,
-): InterlokAutoscalingChartProps {
-  checkProps(chart, 'interlok', props.interlok, 'InterlokDeploymentProps');
-  const monitoring = checkProps(chart, 'monitoring', props.monitoring, 'MonitoringStackProps');
-  checkProps(chart, 'monitoring.adapterOptions', monitoring.adapterOptions, 'PrometheusAdapterOptions');
-  checkProps(chart, 'monitoring.kubePrometheusStack', monitoring.kubePrometheusStack, 'KubePrometheusStackOptions');
-  checkProps(chart, 'rule', props.rule, 'AdapterRuleProps');
-  const autoscaler = checkProps(chart, 'autoscaler', props.autoscaler, 'AutoscalerOptions');
-  checkProps(chart, 'autoscaler.scaleUp', autoscaler.scaleUp, 'ScalingRules');
-  checkProps(chart, 'autoscaler.scaleDown', autoscaler.scaleDown, 'ScalingRules');
-  if (props.scaler instanceof Scaler && props.scaler.kedaOptions !== undefined) {
-    const keda = checkProps(chart, 'scaler', props.scaler.kedaOptions, 'KedaScalerOptions');
-    checkProps(chart, 'scaler.scaleUp', keda.scaleUp, 'ScalingRules');
-    checkProps(chart, 'scaler.scaleDown', keda.scaleDown, 'ScalingRules');
-    checkProps(chart, 'scaler.fallback', keda.fallback, 'KedaFallback');
+function checkNested(c: PropChecks, chart: InterlokAutoscalingChart, props: InterlokAutoscalingChartProps): void {
+  checkPropsIn(c, chart, 'interlok', props.interlok, INTERLOK_DEPLOYMENT_PROPS);
+  const monitoring = checkPropsIn(c, chart, 'monitoring', props.monitoring, MONITORING_STACK_PROPS);
+  if (monitoring) {
+    checkPropsIn(c, chart, 'monitoring.adapterOptions', monitoring.adapterOptions, PROMETHEUS_ADAPTER_OPTIONS);
+    checkPropsIn(
+      c,
+      chart,
+      'monitoring.kubePrometheusStack',
+      monitoring.kubePrometheusStack,
+      KUBE_PROMETHEUS_STACK_OPTIONS,
+    );
   }
-  return props;
+  checkPropsIn(c, chart, 'rule', props.rule, ADAPTER_RULE_PROPS);
+  const autoscaler = checkPropsIn(c, chart, 'autoscaler', props.autoscaler, AUTOSCALER_OPTIONS);
+  if (autoscaler) {
+    checkPropsIn(c, chart, 'autoscaler.scaleUp', autoscaler.scaleUp, SCALING_RULES);
+    checkPropsIn(c, chart, 'autoscaler.scaleDown', autoscaler.scaleDown, SCALING_RULES);
+  }
+  if (props.scaler instanceof Scaler && props.scaler.kedaOptions !== undefined) {
+    const keda = checkPropsIn(c, chart, 'scaler', props.scaler.kedaOptions, KEDA_SCALER_OPTIONS);
+    if (keda) {
+      checkPropsIn(c, chart, 'scaler.scaleUp', keda.scaleUp, SCALING_RULES);
+      checkPropsIn(c, chart, 'scaler.scaleDown', keda.scaleDown, SCALING_RULES);
+      checkPropsIn(c, chart, 'scaler.fallback', keda.fallback, KEDA_FALLBACK);
+    }
+  }
 }

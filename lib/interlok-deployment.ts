@@ -3,8 +3,8 @@ import { resolve } from 'path';
 import { Lazy, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { AppIndex, CLUSTER_NAMESPACES } from './_app-index';
-import { ExistingNamespaces } from './existing-namespaces';
+import { AppIndex, CLUSTER_NAMESPACES } from './kit/app-index';
+import { ExistingNamespaces } from './existing/existing-namespaces';
 import * as k8s from '../imports/k8s';
 import { checkBootstrap, parseMetricNames } from './_adapter-xml';
 import {
@@ -16,7 +16,8 @@ import {
   checkResources,
   checkServiceName,
   propError,
-} from './_checks';
+  PropChecks,
+} from './kit/checks';
 import {
   checksum,
   emptyDirVolume,
@@ -28,12 +29,13 @@ import {
   restrictedPodSecurityContext,
   spreadAcrossNodes,
   tcpProbe,
-} from './_pod';
-import { imageTag, imageVersion, recommendedLabels, selectorLabels } from './labels';
-import { PushgatewayEndpoint, PushgatewayEnv } from './pushgateway-env';
+} from './kit/pod';
+import { imageTag, imageVersion, recommendedLabels, selectorLabels } from './kit/labels';
+import { PushgatewayEnv } from './pushgateway-env';
+import { PushgatewayEndpoint } from './monitoring/pushgateway-endpoint';
 import { INTERLOK_PUSH_SECONDS } from './model/intervals';
-import { MetricsSource } from './metrics-source';
-import { checkProps, suggest } from './_props';
+import { MetricsSource } from './monitoring/metrics-source';
+import { checkPropsIn, knownProps, propsKeys, suggest } from './kit/props';
 import { inputError } from './model/_input';
 
 /** The guide's image repository (adaptris-labs/interlok-kubernetes-scaling's `build.gradle`). */
@@ -107,9 +109,10 @@ export class InterlokImage {
 function checkFiles(fn: string, files: InterlokConfigFiles, arg: string): void {
   if (files === null || typeof files !== 'object' || Array.isArray(files))
     throw inputError(fn, arg, files, 'InterlokConfigFiles: an object such as { adapterXml: ... }');
+  const known = knownProps(INTERLOK_CONFIG_FILES);
   for (const [key, value] of Object.entries(files)) {
-    if (key !== 'adapterXml' && key !== 'bootstrapProperties') {
-      const hint = suggest(key, ['adapterXml', 'bootstrapProperties'], {
+    if (!known.includes(key)) {
+      const hint = suggest(key, known, {
         'adapter.xml': 'adapterXml',
         'bootstrap.properties': 'bootstrapProperties',
       });
@@ -117,7 +120,7 @@ function checkFiles(fn: string, files: InterlokConfigFiles, arg: string): void {
         fn,
         `${arg}.${key}`,
         value,
-        `no such prop in InterlokConfigFiles${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ' (known: adapterXml, bootstrapProperties)'}`,
+        `no such prop in InterlokConfigFiles${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ` (known: ${known.join(', ')})`}`,
       );
     }
     if (value !== undefined && typeof value !== 'string') throw inputError(fn, `${arg}.${key}`, value, 'a string');
@@ -188,6 +191,11 @@ export interface InterlokConfigFiles {
    */
   readonly bootstrapProperties?: string;
 }
+
+export const INTERLOK_CONFIG_FILES = propsKeys<InterlokConfigFiles>('InterlokConfigFiles', {
+  adapterXml: 1,
+  bootstrapProperties: 1,
+});
 
 export interface InterlokDeploymentProps {
   /**
@@ -271,6 +279,34 @@ export interface InterlokDeploymentProps {
    */
   readonly metricsSource?: MetricsSource;
 }
+
+export const INTERLOK_DEPLOYMENT_PROPS = propsKeys<InterlokDeploymentProps>(
+  'InterlokDeploymentProps',
+  {
+    config: 1,
+    createNamespace: 1,
+    deregistration: 1,
+    exposeJmx: 1,
+    extraJavaOptions: 1,
+    heap: 1,
+    image: 1,
+    metricsSource: 1,
+    name: 1,
+    namespace: 1,
+    pushgateway: 1,
+    replicas: 1,
+    resources: 1,
+    runAsUser: 1,
+  },
+  {
+    aliases: {
+      javaOptions: 'extraJavaOptions',
+      JAVA_OPTS: 'extraJavaOptions',
+      pushgatewayEndpoint: 'pushgateway',
+      memory: 'heap or resources.memory',
+    },
+  },
+);
 
 /**
  * Images known not to serve `/prometheus/metrics` with `workflow_count_total`: the stock `adaptris/interlok`
@@ -356,35 +392,189 @@ export class InterlokDeployment extends Construct {
 
   constructor(scope: Construct, id: string, props: InterlokDeploymentProps) {
     super(scope, id);
-    props = checkProps(this, '', props, 'InterlokDeploymentProps');
+    // every bad prop at once; nothing is built before all are checked
+    const c = new PropChecks();
+    props = checkPropsIn(c, this, '', props, INTERLOK_DEPLOYMENT_PROPS) ?? c.fail();
     AppIndex.of(this);
-    const name = props.name ?? 'interlok';
-    if (
-      typeof name === 'string' &&
-      name.includes('.') &&
-      name.length <= 253 &&
-      /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name)
-    ) {
-      // a valid Deployment name, but the Interlok's Service (and the pushgateway's job label) shares it
-      throw propError(
-        this,
-        'name',
-        name,
-        "no dots: a Deployment name may have them, but this name also names the Interlok's Service, a DNS-1035 label",
+    const name = c.check(() => {
+      const given = props.name ?? 'interlok';
+      if (
+        typeof given === 'string' &&
+        given.includes('.') &&
+        given.length <= 253 &&
+        /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(given)
+      ) {
+        // a valid Deployment name, but the Interlok's Service (and the pushgateway's job label) shares it
+        throw propError(
+          this,
+          'name',
+          given,
+          "no dots: a Deployment name may have them, but this name also names the Interlok's Service, a DNS-1035 label",
+        );
+      }
+      return checkServiceName(this, 'name', given);
+    });
+    const namespace = c.check(() => checkDnsLabel(this, 'namespace', props.namespace ?? 'default'));
+    c.check(() => {
+      if (props.createNamespace !== undefined && typeof props.createNamespace !== 'boolean')
+        throw propError(this, 'createNamespace', props.createNamespace, 'true or false');
+      if (props.createNamespace && namespace !== undefined && CLUSTER_NAMESPACES.includes(namespace)) {
+        throw propError(
+          this,
+          'createNamespace',
+          true,
+          `false or unset with namespace "${namespace}": every cluster has it, so it is not created as an object of this app`,
+        );
+      }
+    });
+    const source = c.check(() => {
+      const given = props.metricsSource ?? MetricsSource.pushgateway();
+      if (!(given instanceof MetricsSource))
+        throw propError(
+          this,
+          'metricsSource',
+          given,
+          'a MetricsSource (MetricsSource.pushgateway() or MetricsSource.scrape({ workflow }))',
+        );
+      return given;
+    });
+    // the checks that depend on how the messages are counted run only with a valid metricsSource
+    const scrape = source?.kind === 'scrape';
+    const image = c.check(() => {
+      const given = props.image;
+      if (!(given instanceof InterlokImage)) throw propError(this, 'image', given, IMAGE_EXPECTED);
+      const reference = checkImage(this, 'image', given.reference);
+      if (scrape && CANNOT_SCRAPE.some((re) => re.test(reference))) {
+        throw propError(this, 'image', reference, `with MetricsSource.scrape(), ${SCRAPE_IMAGE_NEEDS}`);
+      }
+      return reference;
+    });
+    const heap = props.heap ?? Size.mebibytes(1024);
+    const heapMi = c.check(() => {
+      const mi = heap instanceof Size ? heap.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) : NaN;
+      if (!Number.isInteger(mi) || mi < 256 || mi > 65536) {
+        throw propError(this, 'heap', heap, 'a cdk8s Size of whole mebibytes from 256 MiB to 64 GiB');
+      }
+      return mi;
+    });
+    const replicas = c.check(() => checkInteger(this, 'replicas', props.replicas ?? 1, 0, 1000));
+    const uid = c.check(() => checkInteger(this, 'runAsUser', props.runAsUser ?? 1000, 1, 2147483647));
+    const config = props.config;
+    const configOk = c.check(() => {
+      if (config !== undefined && !(config instanceof InterlokConfig)) {
+        throw propError(this, 'config', config, 'an InterlokConfig (InterlokConfig.fromFiles or .fromStrings)');
+      }
+      return true;
+    });
+
+    // the heap is JVM_ARGS=-Xmx, and sizes the default memory limit: a second one in JAVA_OPTS would be two heaps, one
+    // limit
+    (Array.isArray(props.extraJavaOptions) ? props.extraJavaOptions : []).forEach((opt, i) =>
+      c.check(() => {
+        if (
+          typeof opt === 'string' &&
+          /^-(Xm[xs]|XX:(Max|Initial|Min)HeapSize=|XX:(Max|Initial|Min)RAMPercentage=|XX:MaxRAM=)/.test(opt)
+        ) {
+          throw propError(
+            this,
+            `extraJavaOptions[${i}]`,
+            opt,
+            'no heap option (-Xmx, -Xms, -XX:MaxHeapSize, -XX:*RAMPercentage): set heap, which is JVM_ARGS=-Xmx and sizes the memory limit',
+          );
+        }
+      }),
+    );
+    let env: k8s.EnvVar[] = [];
+    if (source !== undefined && scrape) {
+      // nothing to push: JAVA_OPTS is the user's options or, without any, the image's own (which may hold the
+      // profiler's agent)
+      c.check(() => {
+        if (props.pushgateway !== undefined)
+          throw propError(
+            this,
+            'pushgateway',
+            props.pushgateway instanceof PushgatewayEndpoint ? props.pushgateway.hostPort : props.pushgateway,
+            'none with MetricsSource.scrape(): Prometheus scrapes the pods, nothing is pushed',
+          );
+      });
+      const extra = c.check(() => checkArray(this, 'extraJavaOptions', props.extraJavaOptions, 'JVM options')) ?? [];
+      extra.forEach((opt: unknown, i: number) =>
+        c.check(() => {
+          if (typeof opt !== 'string' || !/^-\S+$/.test(opt))
+            throw propError(this, `extraJavaOptions[${i}]`, opt, 'one JVM option starting with "-" and without spaces');
+        }),
       );
-    }
-    this.name = checkServiceName(this, 'name', name);
-    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'default');
-    if (props.createNamespace !== undefined && typeof props.createNamespace !== 'boolean')
-      throw propError(this, 'createNamespace', props.createNamespace, 'true or false');
-    if (props.createNamespace && CLUSTER_NAMESPACES.includes(this.namespace)) {
-      throw propError(
-        this,
-        'createNamespace',
-        true,
-        `false or unset with namespace "${this.namespace}": every cluster has it, so it is not created as an object of this app`,
+      env = extra.length ? [{ name: 'JAVA_OPTS', value: extra.join(' ') }] : [];
+    } else if (source !== undefined) {
+      // its own errors (endpoint, extraJavaOptions) are this call's too
+      this.pushgatewayEnv = c.check(
+        () =>
+          new PushgatewayEnv(this, 'PushgatewayEnv', {
+            endpoint: props.pushgateway,
+            extraJavaOptions: props.extraJavaOptions,
+            podNamespace: namespace ?? 'default',
+          }),
       );
+      env = this.pushgatewayEnv?.envVars ?? [];
     }
+    const deregistration = c.check(() => {
+      const given =
+        props.deregistration ?? (scrape ? PushgatewayDeregistration.none() : PushgatewayDeregistration.sidecar());
+      if (!(given instanceof PushgatewayDeregistration)) {
+        throw propError(
+          this,
+          'deregistration',
+          given,
+          'a PushgatewayDeregistration (PushgatewayDeregistration.sidecar() or .none())',
+        );
+      }
+      if (scrape && given.image !== undefined) {
+        throw propError(
+          this,
+          'deregistration',
+          'PushgatewayDeregistration.sidecar()',
+          'PushgatewayDeregistration.none() or unset with MetricsSource.scrape(): there is no pushgateway group to delete',
+        );
+      }
+      return given;
+    });
+    const sidecarImage =
+      deregistration?.image === undefined
+        ? undefined
+        : c.check(() => checkImage(this, 'deregistration.image', deregistration.image!));
+    // the files are read and parsed only from a valid config, the metric names only with a valid metricsSource
+    const files = configOk && config !== undefined ? config : undefined;
+    const adapterXml = files && c.check(() => files._read(this, 'adapterXml'));
+    const bootstrapProperties = files && c.check(() => files._read(this, 'bootstrapProperties'));
+    if (adapterXml !== undefined && source !== undefined && !scrape)
+      (this as { metricNames?: string[] }).metricNames = c.check(() => parseMetricNames(this, adapterXml));
+    if (bootstrapProperties !== undefined) c.check(() => checkBootstrap(this, bootstrapProperties));
+    const resources =
+      props.resources !== undefined
+        ? c.check(() => checkResources(this, 'resources', props.resources!))
+        : heapMi === undefined
+          ? undefined
+          : {
+              cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.units(2) },
+              memory: { request: Size.mebibytes(heapMi + 512), limit: Size.mebibytes(heapMi + 512) },
+            };
+    const limit = resources?.memory?.limit;
+    if (limit !== undefined && heapMi !== undefined)
+      c.check(() =>
+        checkHeapFitsLimit(
+          this,
+          'resources.memory.limit',
+          limit,
+          heapMi,
+          limit.toMebibytes({ rounding: SizeRoundingBehavior.NONE }),
+        ),
+      );
+    c.throwIfAny();
+
+    this.name = name!;
+    this.namespace = namespace!;
+    this.metricsSource = source!;
+    this.image = image!;
     if (props.createNamespace) {
       this.namespaceObject = new k8s.KubeNamespace(this, 'Namespace', {
         metadata: {
@@ -396,74 +586,6 @@ export class InterlokDeployment extends Construct {
       // used, not owned: it must exist, and no teardown of this app deletes it
       new ExistingNamespaces(this, 'ExistingNamespace', { names: [this.namespace] });
     }
-    const source = props.metricsSource ?? MetricsSource.pushgateway();
-    if (!(source instanceof MetricsSource))
-      throw propError(
-        this,
-        'metricsSource',
-        source,
-        'a MetricsSource (MetricsSource.pushgateway() or MetricsSource.scrape({ workflow }))',
-      );
-    this.metricsSource = source;
-    const scrape = source.kind === 'scrape';
-    const image = props.image;
-    if (!(image instanceof InterlokImage)) throw propError(this, 'image', image, IMAGE_EXPECTED);
-    this.image = checkImage(this, 'image', image.reference);
-    if (scrape && CANNOT_SCRAPE.some((re) => re.test(this.image))) {
-      throw propError(this, 'image', this.image, `with MetricsSource.scrape(), ${SCRAPE_IMAGE_NEEDS}`);
-    }
-    const heap = props.heap ?? Size.mebibytes(1024);
-    const heapMi = heap instanceof Size ? heap.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) : NaN;
-    if (!Number.isInteger(heapMi) || heapMi < 256 || heapMi > 65536) {
-      throw propError(this, 'heap', heap, 'a cdk8s Size of whole mebibytes from 256 MiB to 64 GiB');
-    }
-    const replicas = checkInteger(this, 'replicas', props.replicas ?? 1, 0, 1000);
-    const uid = checkInteger(this, 'runAsUser', props.runAsUser ?? 1000, 1, 2147483647);
-    const config = props.config;
-    if (config !== undefined && !(config instanceof InterlokConfig)) {
-      throw propError(this, 'config', config, 'an InterlokConfig (InterlokConfig.fromFiles or .fromStrings)');
-    }
-
-    // the heap is JVM_ARGS=-Xmx, and sizes the default memory limit: a second one in JAVA_OPTS would be two heaps, one
-    // limit
-    (Array.isArray(props.extraJavaOptions) ? props.extraJavaOptions : []).forEach((opt, i) => {
-      if (
-        typeof opt === 'string' &&
-        /^-(Xm[xs]|XX:(Max|Initial|Min)HeapSize=|XX:(Max|Initial|Min)RAMPercentage=|XX:MaxRAM=)/.test(opt)
-      ) {
-        throw propError(
-          this,
-          `extraJavaOptions[${i}]`,
-          opt,
-          'no heap option (-Xmx, -Xms, -XX:MaxHeapSize, -XX:*RAMPercentage): set heap, which is JVM_ARGS=-Xmx and sizes the memory limit',
-        );
-      }
-    });
-    let env: k8s.EnvVar[];
-    if (scrape) {
-      // nothing to push: JAVA_OPTS is the user's options or, without any, the image's own (which may hold the
-      // profiler's agent)
-      if (props.pushgateway !== undefined)
-        throw propError(
-          this,
-          'pushgateway',
-          props.pushgateway instanceof PushgatewayEndpoint ? props.pushgateway.hostPort : props.pushgateway,
-          'none with MetricsSource.scrape(): Prometheus scrapes the pods, nothing is pushed',
-        );
-      const extra = checkArray(this, 'extraJavaOptions', props.extraJavaOptions, 'JVM options');
-      extra.forEach((opt, i) => {
-        if (typeof opt !== 'string' || !/^-\S+$/.test(opt))
-          throw propError(this, `extraJavaOptions[${i}]`, opt, 'one JVM option starting with "-" and without spaces');
-      });
-      env = extra.length ? [{ name: 'JAVA_OPTS', value: extra.join(' ') }] : [];
-    } else {
-      this.pushgatewayEnv = new PushgatewayEnv(this, 'PushgatewayEnv', {
-        endpoint: props.pushgateway,
-        extraJavaOptions: props.extraJavaOptions,
-        podNamespace: this.namespace,
-      });
-      env = this.pushgatewayEnv.envVars;
-    }
 
     const appLabels = {
       name: 'interlok',
@@ -474,26 +596,6 @@ export class InterlokDeployment extends Construct {
     this.podSelector = selectorLabels(appLabels);
     const labels = recommendedLabels(appLabels);
     this.labels = labels;
-    const deregistration =
-      props.deregistration ?? (scrape ? PushgatewayDeregistration.none() : PushgatewayDeregistration.sidecar());
-    if (!(deregistration instanceof PushgatewayDeregistration)) {
-      throw propError(
-        this,
-        'deregistration',
-        deregistration,
-        'a PushgatewayDeregistration (PushgatewayDeregistration.sidecar() or .none())',
-      );
-    }
-    if (scrape && deregistration.image !== undefined) {
-      throw propError(
-        this,
-        'deregistration',
-        'PushgatewayDeregistration.sidecar()',
-        'PushgatewayDeregistration.none() or unset with MetricsSource.scrape(): there is no pushgateway group to delete',
-      );
-    }
-    const sidecarImage =
-      deregistration.image === undefined ? undefined : checkImage(this, 'deregistration.image', deregistration.image);
 
     const ports: k8s.ContainerPort[] = [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }];
     if (props.exposeJmx) ports.push({ name: 'jmx', containerPort: JMX_PORT, protocol: 'TCP' });
@@ -509,18 +611,10 @@ export class InterlokDeployment extends Construct {
       { name: 'ui-resources', mountPath: '/opt/interlok/ui-resources' },
     ];
     const annotations: Record<string, string> = {};
-    const adapterXml = config?._read(this, 'adapterXml');
-    const bootstrapProperties = config?._read(this, 'bootstrapProperties');
     if (config && (adapterXml !== undefined || bootstrapProperties !== undefined)) {
       const data: Record<string, string> = {};
-      if (adapterXml !== undefined) {
-        if (!scrape) this.metricNames = parseMetricNames(this, adapterXml);
-        data['adapter.xml'] = adapterXml;
-      }
-      if (bootstrapProperties !== undefined) {
-        checkBootstrap(this, bootstrapProperties);
-        data['bootstrap.properties'] = bootstrapProperties;
-      }
+      if (adapterXml !== undefined) data['adapter.xml'] = adapterXml;
+      if (bootstrapProperties !== undefined) data['bootstrap.properties'] = bootstrapProperties;
       this.configMap = new k8s.KubeConfigMap(this, 'Config', {
         metadata: { name: `${this.name}-config`, namespace: this.namespace, labels },
         data,
@@ -540,24 +634,6 @@ export class InterlokDeployment extends Construct {
       this.metricNames = ['MessageMetrics'];
     }
 
-    const memory = Size.mebibytes(heapMi + 512);
-    const resources =
-      props.resources !== undefined
-        ? checkResources(this, 'resources', props.resources)
-        : {
-            cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.units(2) },
-            memory: { request: memory, limit: memory },
-          };
-    const limit = resources.memory?.limit;
-    if (limit !== undefined)
-      checkHeapFitsLimit(
-        this,
-        'resources.memory.limit',
-        limit,
-        heapMi,
-        limit.toMebibytes({ rounding: SizeRoundingBehavior.NONE }),
-      );
-
     this.deployment = new k8s.KubeDeployment(this, 'Resource', {
       metadata: { name: this.name, namespace: this.namespace, labels },
       spec: {
@@ -575,17 +651,17 @@ export class InterlokDeployment extends Construct {
             enableServiceLinks: false,
             nodeSelector: LINUX_NODES,
             topologySpreadConstraints: spreadAcrossNodes(this.podSelector),
-            securityContext: restrictedPodSecurityContext(uid),
+            securityContext: restrictedPodSecurityContext(uid!),
             // the preStop pause, Interlok's shutdown and the sidecar's wait for a last push
             terminationGracePeriodSeconds: 45,
             containers: [
               {
                 name: CONTAINER,
                 image: this.image,
-                imagePullPolicy: image.pullPolicy,
+                imagePullPolicy: props.image.pullPolicy,
                 ports,
                 env: [{ name: 'JVM_ARGS', value: `-Xmx${heapMi}m` }, ...env],
-                resources: renderResources(resources),
+                resources: renderResources(resources!),
                 securityContext: restrictedContainerSecurityContext(),
                 // Interlok takes tens of seconds to start; the startup probe holds liveness off until Jetty listens.
                 startupProbe: tcpProbe(HTTP_PORT, 5, 60),
@@ -603,7 +679,7 @@ export class InterlokDeployment extends Construct {
       },
     });
     if (this.configMap) this.deployment.addDependency(this.configMap);
-    if (replicas > 1) this.addDisruptionBudget();
+    if (replicas! > 1) this.addDisruptionBudget();
 
     this.node.addValidation({
       validate: () => {

@@ -1,18 +1,19 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AppIndex } from './_app-index';
-import { checkDnsLabel, checkDuration, checkInteger, checkUrl, propError } from './_checks';
-import { AdapterRule, MAX_EXTERNAL_DEPLOYMENT_NAME } from './adapter-rule';
-import { recommendedLabels } from './labels';
+import { AppIndex } from './kit/app-index';
+import { checkDnsLabel, checkDuration, checkInteger, checkUrl, propError, PropChecks } from './kit/checks';
+import { AdapterRule, MAX_EXTERNAL_DEPLOYMENT_NAME } from './monitoring/adapter-rule';
+import { recommendedLabels } from './kit/labels';
 import {
   checkTargetAndRule,
   MessageMetricsHpa,
   renderBehavior,
   ScaleTarget,
+  SCALING_RULES,
   ScalingRules,
 } from './message-metrics-hpa';
 import { PrometheusAdapter } from './monitoring/prometheus-adapter';
-import { checkProps } from './_props';
+import { checkPropsIn, propsKeys } from './kit/props';
 
 /** What KEDA does while the query fails (`spec.fallback`). */
 export interface KedaFallback {
@@ -27,6 +28,8 @@ export interface KedaFallback {
    */
   readonly behavior?: 'static' | 'currentReplicas' | 'currentReplicasIfHigher' | 'currentReplicasIfLower';
 }
+
+export const KEDA_FALLBACK = propsKeys<KedaFallback>('KedaFallback', { behavior: 1, failureThreshold: 1, replicas: 1 });
 
 /** The ScaledObject's settings, apart from what it scales, on which series and from which Prometheus. */
 export interface KedaOptions {
@@ -102,6 +105,33 @@ export interface KedaOptions {
   readonly scaleDown?: ScalingRules;
 }
 
+export const KEDA_OPTIONS = propsKeys<KedaOptions>(
+  'KedaOptions',
+  {
+    activationThreshold: 1,
+    adoptHpa: 1,
+    cooldownPeriod: 1,
+    fallback: 1,
+    maxReplicaCount: 1,
+    minReplicaCount: 1,
+    name: 1,
+    pollingInterval: 1,
+    scaleDown: 1,
+    scaleUp: 1,
+    serverAddress: 1,
+    threshold: 1,
+  },
+  {
+    aliases: {
+      minReplicas: 'minReplicaCount',
+      maxReplicas: 'maxReplicaCount',
+      averageValue: 'threshold',
+      targetAverageValue: 'threshold',
+    },
+    nested: { scaleUp: SCALING_RULES, scaleDown: SCALING_RULES, fallback: KEDA_FALLBACK },
+  },
+);
+
 export interface KedaScaledObjectProps extends KedaOptions {
   /** The Deployment to scale. */
   readonly target: ScaleTarget;
@@ -110,6 +140,12 @@ export interface KedaScaledObjectProps extends KedaOptions {
   /** The Prometheus KEDA queries, e.g. `http://prometheus-operated.monitoring.svc:9090`. */
   readonly serverAddress: string;
 }
+
+export const KEDA_SCALED_OBJECT_PROPS = propsKeys<KedaScaledObjectProps, KedaOptions>(
+  'KedaScaledObjectProps',
+  { rule: 1, target: 1 },
+  { extends: [KEDA_OPTIONS] },
+);
 
 /** What KEDA puts before a ScaledObject's name to name its HPA. */
 const KEDA_HPA_PREFIX = 'keda-hpa-';
@@ -145,63 +181,84 @@ export class KedaScaledObject extends Construct {
 
   constructor(scope: Construct, id: string, props: KedaScaledObjectProps) {
     super(scope, id);
-    props = checkProps(this, '', props, 'KedaScaledObjectProps');
-    ({ target: this.target, rule: this.rule } = checkTargetAndRule(
-      this,
-      props,
-      'an AdapterRule (its series settings)',
-    ));
-    checkDnsLabel(this, 'target.name', this.target.name);
-    if (this.target.name.length > MAX_EXTERNAL_DEPLOYMENT_NAME) {
-      throw propError(
-        this,
-        'target.name',
-        this.target.name,
-        `at most ${MAX_EXTERNAL_DEPLOYMENT_NAME} characters: longer Deployment names are cut in pod names, which the query matches by the Deployment's name`,
-      );
-    }
-    this.namespace = checkDnsLabel(this, 'target.namespace', this.target.namespace);
-    this.name = checkDnsLabel(this, 'name', props.name ?? this.target.name);
-    if (KEDA_HPA_PREFIX.length + this.name.length > 63) {
-      throw propError(
-        this,
-        'name',
-        this.name,
-        `at most ${63 - KEDA_HPA_PREFIX.length} characters: KEDA names its HPA ${KEDA_HPA_PREFIX}<name> and labels it with that name (app.kubernetes.io/name), a label value of at most 63 characters`,
-      );
-    }
+    const c = new PropChecks();
+    props = checkPropsIn(c, this, '', props, KEDA_SCALED_OBJECT_PROPS) ?? c.fail();
+    const { target, rule } = checkTargetAndRule(c, this, props, 'an AdapterRule (its series settings)');
+    const targetName =
+      target &&
+      c.check(() => {
+        checkDnsLabel(this, 'target.name', target.name);
+        if (target.name.length > MAX_EXTERNAL_DEPLOYMENT_NAME) {
+          throw propError(
+            this,
+            'target.name',
+            target.name,
+            `at most ${MAX_EXTERNAL_DEPLOYMENT_NAME} characters: longer Deployment names are cut in pod names, which the query matches by the Deployment's name`,
+          );
+        }
+        return target.name;
+      });
+    const namespace = target && c.check(() => checkDnsLabel(this, 'target.namespace', target.namespace));
+    // the default name follows target.name: a bad one is reported once
+    const givenName = props.name ?? targetName;
+    const name =
+      givenName === undefined
+        ? undefined
+        : c.check(() => {
+            checkDnsLabel(this, 'name', givenName);
+            if (KEDA_HPA_PREFIX.length + givenName.length > 63) {
+              throw propError(
+                this,
+                'name',
+                givenName,
+                `at most ${63 - KEDA_HPA_PREFIX.length} characters: KEDA names its HPA ${KEDA_HPA_PREFIX}<name> and labels it with that name (app.kubernetes.io/name), a label value of at most 63 characters`,
+              );
+            }
+            return givenName;
+          });
     // KEDA appends /api/v1/query
-    this.serverAddress = checkUrl(this, 'serverAddress', props.serverAddress).replace(/\/+$/, '');
-    this.threshold = checkNumber(this, 'threshold', props.threshold ?? 100, 0.001);
-    this.minReplicaCount = checkInteger(this, 'minReplicaCount', props.minReplicaCount ?? 1, 0, 1000);
-    this.maxReplicaCount = checkInteger(this, 'maxReplicaCount', props.maxReplicaCount ?? 5, 1, 1000);
-    if (this.minReplicaCount > this.maxReplicaCount) {
-      throw propError(
-        this,
-        'minReplicaCount',
-        this.minReplicaCount,
-        `at most maxReplicaCount (${this.maxReplicaCount})`,
-      );
+    const serverAddress = c.check(() => checkUrl(this, 'serverAddress', props.serverAddress).replace(/\/+$/, ''));
+    const threshold = c.check(() => checkNumber(this, 'threshold', props.threshold ?? 100, 0.001));
+    const minReplicaCount = c.check(() => checkInteger(this, 'minReplicaCount', props.minReplicaCount ?? 1, 0, 1000));
+    const maxReplicaCount = c.check(() => checkInteger(this, 'maxReplicaCount', props.maxReplicaCount ?? 5, 1, 1000));
+    if (minReplicaCount !== undefined && maxReplicaCount !== undefined && minReplicaCount > maxReplicaCount) {
+      c.check(() => {
+        throw propError(this, 'minReplicaCount', minReplicaCount, `at most maxReplicaCount (${maxReplicaCount})`);
+      });
     }
     const activation =
       props.activationThreshold === undefined
         ? undefined
-        : checkNumber(this, 'activationThreshold', props.activationThreshold, 0);
+        : c.check(() => checkNumber(this, 'activationThreshold', props.activationThreshold!, 0));
     const polling =
       props.pollingInterval === undefined
         ? undefined
-        : checkDuration(this, 'pollingInterval', props.pollingInterval, Duration.seconds(1), Duration.hours(1));
+        : c.check(() =>
+            checkDuration(this, 'pollingInterval', props.pollingInterval!, Duration.seconds(1), Duration.hours(1)),
+          );
     const cooldown =
       props.cooldownPeriod === undefined
         ? undefined
-        : checkDuration(this, 'cooldownPeriod', props.cooldownPeriod, Duration.seconds(0), Duration.days(1));
+        : c.check(() =>
+            checkDuration(this, 'cooldownPeriod', props.cooldownPeriod!, Duration.seconds(0), Duration.days(1)),
+          );
+    const fallbackProps =
+      props.fallback === undefined ? undefined : checkPropsIn(c, this, 'fallback', props.fallback, KEDA_FALLBACK);
     const fallback =
-      props.fallback === undefined
-        ? undefined
-        : this.checkFallback(checkProps(this, 'fallback', props.fallback, 'KedaFallback'));
-    const adopt = props.adoptHpa === undefined ? undefined : checkDnsLabel(this, 'adoptHpa', props.adoptHpa);
+      fallbackProps === undefined ? undefined : c.check(() => this.checkFallback(fallbackProps, maxReplicaCount));
+    const adopt =
+      props.adoptHpa === undefined ? undefined : c.check(() => checkDnsLabel(this, 'adoptHpa', props.adoptHpa!));
+    const behavior = c.check(() => renderBehavior(this, props))!;
+    c.throwIfAny();
+    this.target = target!;
+    this.rule = rule!;
+    this.namespace = namespace!;
+    this.name = name!;
+    this.serverAddress = serverAddress!;
+    this.threshold = threshold!;
+    this.minReplicaCount = minReplicaCount!;
+    this.maxReplicaCount = maxReplicaCount!;
     this.hpaName = adopt ?? `${KEDA_HPA_PREFIX}${this.name}`;
-    const behavior = renderBehavior(this, props);
     this.scaleUpStabilization = Duration.seconds(behavior.scaleUp.stabilizationWindowSeconds!);
     this.scaleDownStabilization = Duration.seconds(behavior.scaleDown.stabilizationWindowSeconds!);
     this.query = this.rule.totalQuery(this.namespace, this.target.name);
@@ -245,14 +302,24 @@ export class KedaScaledObject extends Construct {
     this.node.addValidation({ validate: () => this.crossCheck(index) });
   }
 
-  private checkFallback(f: KedaFallback): Record<string, unknown> {
+  /** `fallback.replicas` is checked against a valid maxReplicaCount only (undefined: skipped). */
+  private checkFallback(f: KedaFallback, maxReplicaCount: number | undefined): Record<string, unknown> {
     if (f === null || typeof f !== 'object')
       throw propError(this, 'fallback', f, '{ failureThreshold, replicas, behavior? }');
-    const failureThreshold = checkInteger(this, 'fallback.failureThreshold', f.failureThreshold, 1, 1000);
-    const replicas = checkInteger(this, 'fallback.replicas', f.replicas, 1, this.maxReplicaCount);
-    if (f.behavior !== undefined && !FALLBACK_BEHAVIORS.includes(f.behavior)) {
-      throw propError(this, 'fallback.behavior', f.behavior, `one of ${FALLBACK_BEHAVIORS.join(', ')}`);
-    }
+    const c = new PropChecks();
+    const failureThreshold = c.check(() =>
+      checkInteger(this, 'fallback.failureThreshold', f.failureThreshold, 1, 1000),
+    );
+    const replicas =
+      maxReplicaCount === undefined
+        ? undefined
+        : c.check(() => checkInteger(this, 'fallback.replicas', f.replicas, 1, maxReplicaCount));
+    c.check(() => {
+      if (f.behavior !== undefined && !FALLBACK_BEHAVIORS.includes(f.behavior)) {
+        throw propError(this, 'fallback.behavior', f.behavior, `one of ${FALLBACK_BEHAVIORS.join(', ')}`);
+      }
+    });
+    c.throwIfAny();
     return { failureThreshold, replicas, ...(f.behavior ? { behavior: f.behavior } : {}) };
   }
 

@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
-import { checkDnsLabel, checkInteger } from './_checks';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './_pod';
+import { checkDnsLabel, checkInteger, PropChecks } from './kit/checks';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './kit/pod';
 import { InterlokDeployment } from './interlok-deployment';
-import { recommendedLabels } from './labels';
-import { checkProps } from './_props';
+import { recommendedLabels } from './kit/labels';
+import { checkPropsIn, propsKeys } from './kit/props';
 
 export interface InterlokLoadJobProps {
   /** The Interlok Deployment whose Service gets the requests (`http://<name>.<namespace>.svc:8080/in-box`). */
@@ -15,6 +15,11 @@ export interface InterlokLoadJobProps {
    */
   readonly count?: number;
 }
+
+export const INTERLOK_LOAD_JOB_PROPS = propsKeys<InterlokLoadJobProps>('InterlokLoadJobProps', {
+  count: 1,
+  interlok: 1,
+});
 
 /**
  * The guide's load test in the cluster: a Job that sends `count` GETs to Interlok's `/in-box` through its Service,
@@ -27,9 +32,11 @@ export class InterlokLoadJob extends Construct {
 
   constructor(scope: Construct, id: string, props: InterlokLoadJobProps) {
     super(scope, id);
-    props = checkProps(this, '', props, 'InterlokLoadJobProps');
-    const count = checkInteger(this, 'count', props.count ?? 150, 1, 100000);
-    const namespace = checkDnsLabel(this, 'interlok.namespace', props.interlok.namespace);
+    const c = new PropChecks();
+    props = checkPropsIn(c, this, '', props, INTERLOK_LOAD_JOB_PROPS) ?? c.fail();
+    const count = c.check(() => checkInteger(this, 'count', props.count ?? 150, 1, 100000));
+    const namespace = c.check(() => checkDnsLabel(this, 'interlok.namespace', props.interlok?.namespace));
+    c.throwIfAny();
     this.url = `http://${props.interlok.name}.${namespace}.svc:8080/in-box`;
     this.job = new k8s.KubeJob(this, 'Resource', {
       metadata: {

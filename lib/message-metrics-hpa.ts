@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as k8s from '../imports/k8s';
-import { AppIndex } from './_app-index';
+import { AppIndex } from './kit/app-index';
 import {
   checkDnsLabel,
   checkDnsSubdomain,
@@ -9,13 +9,13 @@ import {
   checkInteger,
   checkMetricName,
   propError,
-  validateAll,
-} from './_checks';
-import { AdapterRule, DEPLOYMENT_SELECTOR_LABEL, MAX_EXTERNAL_DEPLOYMENT_NAME } from './adapter-rule';
+  PropChecks,
+} from './kit/checks';
+import { AdapterRule, DEPLOYMENT_SELECTOR_LABEL, MAX_EXTERNAL_DEPLOYMENT_NAME } from './monitoring/adapter-rule';
 import { InterlokDeployment } from './interlok-deployment';
-import { recommendedLabels } from './labels';
+import { recommendedLabels } from './kit/labels';
 import { PrometheusAdapter } from './monitoring/prometheus-adapter';
-import { checkProps } from './_props';
+import { checkPropsIn, propsKeys } from './kit/props';
 import { inputError } from './model/_input';
 import { DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP, HpaScalingRules } from './model/simulation';
 
@@ -99,6 +99,8 @@ export interface ScalingRules {
   readonly policies?: ScalingPolicy[];
 }
 
+export const SCALING_RULES = propsKeys<ScalingRules>('ScalingRules', { policies: 1, stabilizationWindow: 1 });
+
 /** The HPA's settings, apart from what it scales and on which rule. */
 export interface AutoscalerOptions {
   /**
@@ -137,12 +139,35 @@ export interface AutoscalerOptions {
   readonly scaleDown?: ScalingRules;
 }
 
+export const AUTOSCALER_OPTIONS = propsKeys<AutoscalerOptions>(
+  'AutoscalerOptions',
+  { averageValue: 1, maxReplicas: 1, metric: 1, metricName: 1, minReplicas: 1, name: 1, scaleDown: 1, scaleUp: 1 },
+  {
+    aliases: {
+      targetAverageValue: 'averageValue',
+      targetValue: 'averageValue',
+      target: 'averageValue',
+      metricsName: 'metricName',
+      minReplicaCount: 'minReplicas',
+      maxReplicaCount: 'maxReplicas',
+      behavior: 'scaleUp and scaleDown',
+    },
+    nested: { scaleUp: SCALING_RULES, scaleDown: SCALING_RULES },
+  },
+);
+
 export interface MessageMetricsHpaProps extends AutoscalerOptions {
   /** The Deployment to scale. */
   readonly target: ScaleTarget;
   /** The adapter rule that serves the metric; the HPA uses its API metric name. */
   readonly rule: AdapterRule;
 }
+
+export const MESSAGE_METRICS_HPA_PROPS = propsKeys<MessageMetricsHpaProps, AutoscalerOptions>(
+  'MessageMetricsHpaProps',
+  { rule: 1, target: 1 },
+  { extends: [AUTOSCALER_OPTIONS] },
+);
 
 /**
  * An `autoscaling/v2` HPA with an `AverageValue` target of messages per pod: the guide's `autoscale-interlok.yaml`
@@ -165,79 +190,84 @@ export class MessageMetricsHpa extends Construct {
 
   constructor(scope: Construct, id: string, props: MessageMetricsHpaProps) {
     super(scope, id);
-    props = checkProps(this, '', props, 'MessageMetricsHpaProps');
-    ({ target: this.target, rule: this.rule } = checkTargetAndRule(this, props, 'an AdapterRule'));
-    this.namespace = this.target.namespace;
-    this.name = props.name ?? `${this.target.name}-autoscaler`;
-    this.metric = props.metric ?? ScaleMetric.externalTotal();
-    const external = this.metric instanceof ScaleMetric && this.metric.type === 'External';
-    this.metricName = props.metricName ?? (external ? this.rule.externalMetricName : this.rule.metricName);
-    this.averageValue = props.averageValue ?? 100;
-    this.minReplicas = props.minReplicas ?? 1;
-    this.maxReplicas = props.maxReplicas ?? 5;
-    const deployment = typeof this.target.name === 'string' ? this.target.name : '';
-    let behavior: ReturnType<typeof renderBehavior> | undefined;
-    // every bad prop of this call at once
-    validateAll([
-      // a Deployment name is a DNS-1123 subdomain: dots are allowed (see the External metric below)
-      () => checkDnsSubdomain(this, 'target.name', this.target.name),
-      () => checkDnsLabel(this, 'target.namespace', this.target.namespace),
-      () => checkDnsSubdomain(this, 'name', this.name),
-      () => {
-        if (!(this.metric instanceof ScaleMetric))
-          throw propError(
-            this,
-            'metric',
-            this.metric,
-            'a ScaleMetric (ScaleMetric.externalTotal() or ScaleMetric.podsAverage())',
-          );
-      },
-      () => checkMetricName(this, 'metricName', this.metricName),
-      () => {
-        if (external && deployment.includes('.')) {
+    const c = new PropChecks();
+    props = checkPropsIn(c, this, '', props, MESSAGE_METRICS_HPA_PROPS) ?? c.fail();
+    const { target, rule } = checkTargetAndRule(c, this, props, 'an AdapterRule');
+    // a Deployment name is a DNS-1123 subdomain: dots are allowed (see the External metric below)
+    const targetName = target && c.check(() => checkDnsSubdomain(this, 'target.name', target.name));
+    if (target) c.check(() => checkDnsLabel(this, 'target.namespace', target.namespace));
+    // defaults that follow another prop are checked only when that prop is valid: a bad one is reported once
+    const name = props.name ?? (targetName === undefined ? undefined : `${targetName}-autoscaler`);
+    if (name !== undefined) c.check(() => checkDnsSubdomain(this, 'name', name));
+    const metric = c.check(() => {
+      const given = props.metric ?? ScaleMetric.externalTotal();
+      if (!(given instanceof ScaleMetric))
+        throw propError(
+          this,
+          'metric',
+          given,
+          'a ScaleMetric (ScaleMetric.externalTotal() or ScaleMetric.podsAverage())',
+        );
+      return given;
+    });
+    const external = metric?.type === 'External';
+    const metricName =
+      props.metricName ?? (rule && metric ? (external ? rule.externalMetricName : rule.metricName) : undefined);
+    if (metricName !== undefined) c.check(() => checkMetricName(this, 'metricName', metricName));
+    if (external && targetName !== undefined) {
+      c.check(() => {
+        if (targetName.includes('.')) {
           throw propError(
             this,
             'target.name',
-            this.target.name,
+            targetName,
             "no dots with ScaleMetric.externalTotal(): the adapter rule matches the Deployment's pods by name in a regular expression its template cannot escape (ScaleMetric.podsAverage() takes dotted names)",
           );
         }
-        if (external && deployment.length > MAX_EXTERNAL_DEPLOYMENT_NAME) {
+        if (targetName.length > MAX_EXTERNAL_DEPLOYMENT_NAME) {
           throw propError(
             this,
             'target.name',
-            this.target.name,
+            targetName,
             `at most ${MAX_EXTERNAL_DEPLOYMENT_NAME} characters with ScaleMetric.externalTotal(): longer Deployment names are cut in pod names, which the rule matches by the Deployment's name`,
           );
         }
-      },
-      () => {
-        if (
-          typeof this.averageValue !== 'number' ||
-          !Number.isFinite(this.averageValue) ||
-          this.averageValue < 0.001 ||
-          this.averageValue > 1e12
-        ) {
-          throw propError(
-            this,
-            'averageValue',
-            this.averageValue,
-            'a number from 0.001 to 1e12 (quantities have milli precision)',
-          );
-        }
-      },
-      () => checkInteger(this, 'minReplicas', this.minReplicas, 1, 1000),
-      () => checkInteger(this, 'maxReplicas', this.maxReplicas, 1, 1000),
-      () => {
-        const valid = (n: number) => Number.isInteger(n) && n >= 1 && n <= 1000;
-        if (valid(this.minReplicas) && valid(this.maxReplicas) && this.minReplicas > this.maxReplicas) {
-          throw propError(this, 'minReplicas', this.minReplicas, `at most maxReplicas (${this.maxReplicas})`);
-        }
-      },
-      () => {
-        behavior = renderBehavior(this, props);
-      },
-    ]);
+      });
+    }
+    const averageValue = props.averageValue ?? 100;
+    c.check(() => {
+      if (
+        typeof averageValue !== 'number' ||
+        !Number.isFinite(averageValue) ||
+        averageValue < 0.001 ||
+        averageValue > 1e12
+      ) {
+        throw propError(
+          this,
+          'averageValue',
+          averageValue,
+          'a number from 0.001 to 1e12 (quantities have milli precision)',
+        );
+      }
+    });
+    const minReplicas = c.check(() => checkInteger(this, 'minReplicas', props.minReplicas ?? 1, 1, 1000));
+    const maxReplicas = c.check(() => checkInteger(this, 'maxReplicas', props.maxReplicas ?? 5, 1, 1000));
+    if (minReplicas !== undefined && maxReplicas !== undefined && minReplicas > maxReplicas) {
+      c.check(() => {
+        throw propError(this, 'minReplicas', minReplicas, `at most maxReplicas (${maxReplicas})`);
+      });
+    }
+    const behavior = c.check(() => renderBehavior(this, props));
+    c.throwIfAny();
+    this.target = target!;
+    this.rule = rule!;
+    this.namespace = this.target.namespace;
+    this.name = name!;
+    this.metric = metric!;
+    this.metricName = metricName!;
+    this.averageValue = averageValue;
+    this.minReplicas = minReplicas!;
+    this.maxReplicas = maxReplicas!;
     const { scaleUp, scaleDown } = behavior!;
 
     this.scaleUpStabilization = Duration.seconds(scaleUp.stabilizationWindowSeconds!);
@@ -348,15 +378,21 @@ export class MessageMetricsHpa extends Construct {
   }
 }
 
-/** The HPA `behavior` from ScalingRules, the Kubernetes defaults written out where none are given. */
+/**
+ * The HPA `behavior` from ScalingRules, the Kubernetes defaults written out where none are given; the errors of
+ * both directions together.
+ */
 export function renderBehavior(
   scope: IConstruct,
   props: { readonly scaleUp?: ScalingRules; readonly scaleDown?: ScalingRules },
 ): { scaleUp: k8s.HpaScalingRulesV2; scaleDown: k8s.HpaScalingRulesV2 } {
-  return {
-    scaleUp: renderRules(scope, 'scaleUp', props.scaleUp, ...defaultRules(DEFAULT_SCALE_UP)),
-    scaleDown: renderRules(scope, 'scaleDown', props.scaleDown, ...defaultRules(DEFAULT_SCALE_DOWN)),
-  };
+  const c = new PropChecks();
+  const scaleUp = c.check(() => renderRules(scope, 'scaleUp', props.scaleUp, ...defaultRules(DEFAULT_SCALE_UP)));
+  const scaleDown = c.check(() =>
+    renderRules(scope, 'scaleDown', props.scaleDown, ...defaultRules(DEFAULT_SCALE_DOWN)),
+  );
+  c.throwIfAny();
+  return { scaleUp: scaleUp!, scaleDown: scaleDown! };
 }
 
 /** The model's defaults as a stabilization window and ScalingPolicies. */
@@ -374,33 +410,40 @@ function renderRules(
   window: Duration,
   policies: ScalingPolicy[],
 ): k8s.HpaScalingRulesV2 {
-  rules = checkProps(scope, prop, rules, 'ScalingRules');
-  const stabilization = checkDuration(
-    scope,
-    `${prop}.stabilizationWindow`,
-    rules?.stabilizationWindow ?? window,
-    Duration.seconds(0),
-    Duration.hours(1),
+  const c = new PropChecks();
+  rules = checkPropsIn(c, scope, prop, rules, SCALING_RULES) ?? c.fail();
+  const stabilization = c.check(() =>
+    checkDuration(
+      scope,
+      `${prop}.stabilizationWindow`,
+      rules?.stabilizationWindow ?? window,
+      Duration.seconds(0),
+      Duration.hours(1),
+    ),
   );
   const list = rules?.policies ?? policies;
   if (!Array.isArray(list) || list.length === 0)
-    throw propError(scope, `${prop}.policies`, list, 'at least one ScalingPolicy');
-  return {
-    stabilizationWindowSeconds: stabilization.toSeconds(),
-    selectPolicy: 'Max',
-    policies: list.map((p, i) => {
+    c.check(() => {
+      throw propError(scope, `${prop}.policies`, list, 'at least one ScalingPolicy');
+    });
+  const rendered = (Array.isArray(list) ? list : []).map((p, i) =>
+    c.check(() => {
       if (!(p instanceof ScalingPolicy))
         throw propError(scope, `${prop}.policies[${i}]`, p, 'a ScalingPolicy (ScalingPolicy.pods or .percent)');
-      checkInteger(scope, `${prop}.policies[${i}].value`, p.value, 1, 10000);
-      const period = checkDuration(
-        scope,
-        `${prop}.policies[${i}].period`,
-        p.period,
-        Duration.seconds(1),
-        Duration.minutes(30),
+      const one = new PropChecks();
+      one.check(() => checkInteger(scope, `${prop}.policies[${i}].value`, p.value, 1, 10000));
+      const period = one.check(() =>
+        checkDuration(scope, `${prop}.policies[${i}].period`, p.period, Duration.seconds(1), Duration.minutes(30)),
       );
-      return { type: p.type, value: p.value, periodSeconds: period.toSeconds() };
+      one.throwIfAny();
+      return { type: p.type, value: p.value, periodSeconds: period!.toSeconds() };
     }),
+  );
+  c.throwIfAny();
+  return {
+    stabilizationWindowSeconds: stabilization!.toSeconds(),
+    selectPolicy: 'Max',
+    policies: rendered.map((p) => p!),
   };
 }
 
@@ -422,18 +465,25 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
 
 /** What an HPA and a ScaledObject both need: the Deployment they scale and the rule that gives its metric. */
 export function checkTargetAndRule(
+  c: PropChecks,
   scope: IConstruct,
   props: { target?: unknown; rule?: unknown },
   ruleExpected: string,
-): { target: ScaleTarget; rule: AdapterRule } {
-  if (!(props?.target instanceof ScaleTarget)) {
-    throw propError(
-      scope,
-      'target',
-      props?.target,
-      'a ScaleTarget (ScaleTarget.interlok(deployment) or ScaleTarget.deployment(name, namespace))',
-    );
-  }
-  if (!(props.rule instanceof AdapterRule)) throw propError(scope, 'rule', props.rule, ruleExpected);
-  return { target: props.target, rule: props.rule };
+): { target?: ScaleTarget; rule?: AdapterRule } {
+  const target = c.check(() => {
+    if (!(props?.target instanceof ScaleTarget)) {
+      throw propError(
+        scope,
+        'target',
+        props?.target,
+        'a ScaleTarget (ScaleTarget.interlok(deployment) or ScaleTarget.deployment(name, namespace))',
+      );
+    }
+    return props.target;
+  });
+  const rule = c.check(() => {
+    if (!(props?.rule instanceof AdapterRule)) throw propError(scope, 'rule', props?.rule, ruleExpected);
+    return props.rule;
+  });
+  return { target, rule };
 }

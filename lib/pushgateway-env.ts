@@ -1,72 +1,19 @@
 import { Duration, SizeRoundingBehavior } from 'cdk8s';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
-import { AppIndex } from './_app-index';
-import { checkArray, checkDuration, checkHeapFitsLimit, checkHostPort, maxHeapOptionMi, propError } from './_checks';
-import { checkProps } from './_props';
-import { podField } from './_pod';
-import { DEFAULT_NAMES } from './monitoring/monitoring-names';
-
-/** Marks constructs that synthesize a pushgateway Service, so endpoints can be checked against them. */
-export const PUSHGATEWAY_SERVICE = Symbol.for('cdk8s-interlok-scaling.PushgatewayService');
-
-/** A pushgateway Service synthesized in this app. */
-export interface IPushgatewayService extends IConstruct {
-  readonly name: string;
-  readonly namespace: string;
-  readonly port: number;
-  /** Whether its NetworkPolicy (if any) lets pods with these labels in this namespace push. */
-  admitsPusher(namespace: string, podLabels: Record<string, string>): boolean;
-}
-
-export function isPushgatewayService(c: IConstruct): c is IPushgatewayService {
-  return (c as any)[PUSHGATEWAY_SERVICE] === true;
-}
-
-/**
- * Where Interlok pushes its metrics: a `host:port` (Interlok's `prometheusEndpointUrl` takes no scheme or path).
- */
-export class PushgatewayEndpoint {
-  /**
-   * The guide's pushgateway, installed by the old `stable/prometheus` chart as release `prometheus` in `monitoring`.
-   */
-  public static readonly GUIDE_DEFAULT = new PushgatewayEndpoint(
-    'prometheus-pushgateway.monitoring.svc.cluster.local:9091',
-  );
-
-  /** The pushgateway of a MonitoringStack with its default names (`MonitoringNames.ours()`). */
-  public static readonly DEFAULT = new PushgatewayEndpoint(
-    `${DEFAULT_NAMES.pushgateway}.${DEFAULT_NAMES.namespace}.svc:9091`,
-    { name: DEFAULT_NAMES.pushgateway, namespace: DEFAULT_NAMES.namespace, port: 9091 },
-  );
-
-  /** Any pushgateway reachable from the Interlok pods, for example one your cluster already runs. */
-  public static hostPort(hostPort: string): PushgatewayEndpoint {
-    return new PushgatewayEndpoint(hostPort);
-  }
-
-  /** A pushgateway Service in the cluster, addressed as `<name>.<namespace>.svc:<port>`. */
-  public static service(name: string, namespace: string, port: number): PushgatewayEndpoint {
-    return new PushgatewayEndpoint(`${name}.${namespace}.svc:${port}`, { name, namespace, port });
-  }
-
-  private constructor(
-    /** `host:port` as Interlok reads it. */
-    public readonly hostPort: string,
-    /** The Service this endpoint was made from, when it was. */
-    public readonly service?: { readonly name: string; readonly namespace: string; readonly port: number },
-  ) {}
-
-  /** Whether this endpoint names the given Service (`svc`, `svc.ns`, `svc.ns.svc` or `svc.ns.svc.<domain>`). */
-  public addresses(name: string, namespace: string, port: number, podNamespace: string): boolean {
-    const [host, portText] = this.hostPort.split(':');
-    if (Number(portText) !== port) return false;
-    const parts = host.split('.');
-    if (parts[0] !== name) return false;
-    if (parts.length === 1) return podNamespace === namespace;
-    return parts[1] === namespace && (parts.length === 2 || parts[2] === 'svc');
-  }
-}
+import { AppIndex } from './kit/app-index';
+import {
+  checkArray,
+  checkDuration,
+  checkHeapFitsLimit,
+  checkHostPort,
+  maxHeapOptionMi,
+  propError,
+  PropChecks,
+} from './kit/checks';
+import { checkPropsIn, propsKeys } from './kit/props';
+import { podField } from './kit/pod';
+import { IPushgatewayService, isPushgatewayService, PushgatewayEndpoint } from './monitoring/pushgateway-endpoint';
 
 export interface PushgatewayEnvProps {
   /**
@@ -96,6 +43,13 @@ export interface PushgatewayEnvProps {
   readonly podNamespace?: string;
 }
 
+export const PUSHGATEWAY_ENV_PROPS = propsKeys<PushgatewayEnvProps>('PushgatewayEnvProps', {
+  dnsCacheTtl: 1,
+  endpoint: 1,
+  extraJavaOptions: 1,
+  podNamespace: 1,
+});
+
 /**
  * The environment that makes Interlok push `MessageMetrics` to a pushgateway with the labels the adapter maps to
  * pods: `JAVA_OPTS` carrying `-DprometheusEndpointUrl` (a system property: Interlok never reads an env var of that
@@ -109,49 +63,57 @@ export class PushgatewayEnv extends Construct {
 
   constructor(scope: Construct, id: string, props: PushgatewayEnvProps = {}) {
     super(scope, id);
-    props = checkProps(this, '', props, 'PushgatewayEnvProps');
+    const c = new PropChecks();
+    props = checkPropsIn(c, this, '', props, PUSHGATEWAY_ENV_PROPS) ?? c.fail();
     this.endpoint = props.endpoint ?? PushgatewayEndpoint.DEFAULT;
-    if (!(this.endpoint instanceof PushgatewayEndpoint)) {
-      throw propError(
-        this,
-        'endpoint',
-        this.endpoint,
-        'a PushgatewayEndpoint (PushgatewayEndpoint.hostPort("host:port") or .service(...))',
-      );
-    }
-    checkHostPort(this, 'endpoint', this.endpoint.hostPort);
-    const ttl = checkDuration(
-      this,
-      'dnsCacheTtl',
-      props.dnsCacheTtl ?? Duration.seconds(30),
-      Duration.seconds(0),
-      Duration.hours(24),
-    );
-    const extra = checkArray(this, 'extraJavaOptions', props.extraJavaOptions, 'JVM options');
-    extra.forEach((opt, i) => {
-      if (typeof opt !== 'string' || !/^-\S+$/.test(opt)) {
-        throw propError(this, `extraJavaOptions[${i}]`, opt, 'one JVM option starting with "-" and without spaces');
-      }
-      if (/^-D(prometheusEndpointUrl|sun\.net\.inetaddr\.ttl)=/.test(opt)) {
+    c.check(() => {
+      if (!(this.endpoint instanceof PushgatewayEndpoint)) {
         throw propError(
           this,
-          `extraJavaOptions[${i}]`,
-          opt,
-          'no -DprometheusEndpointUrl or -Dsun.net.inetaddr.ttl (set endpoint and dnsCacheTtl instead)',
+          'endpoint',
+          this.endpoint,
+          'a PushgatewayEndpoint (PushgatewayEndpoint.hostPort("host:port") or .service(...))',
         );
       }
-      if (/^-Dnetworkaddress\.cache\.ttl=/.test(opt)) {
-        throw propError(
-          this,
-          `extraJavaOptions[${i}]`,
-          opt,
-          'no -Dnetworkaddress.cache.ttl: it is a security property the JDK ignores as -D; set dnsCacheTtl (-Dsun.net.inetaddr.ttl)',
-        );
-      }
+      checkHostPort(this, 'endpoint', this.endpoint.hostPort);
     });
+    const ttl = c.check(() =>
+      checkDuration(
+        this,
+        'dnsCacheTtl',
+        props.dnsCacheTtl ?? Duration.seconds(30),
+        Duration.seconds(0),
+        Duration.hours(24),
+      ),
+    );
+    const extra = c.check(() => checkArray(this, 'extraJavaOptions', props.extraJavaOptions, 'JVM options')) ?? [];
+    extra.forEach((opt, i) =>
+      c.check(() => {
+        if (typeof opt !== 'string' || !/^-\S+$/.test(opt)) {
+          throw propError(this, `extraJavaOptions[${i}]`, opt, 'one JVM option starting with "-" and without spaces');
+        }
+        if (/^-D(prometheusEndpointUrl|sun\.net\.inetaddr\.ttl)=/.test(opt)) {
+          throw propError(
+            this,
+            `extraJavaOptions[${i}]`,
+            opt,
+            'no -DprometheusEndpointUrl or -Dsun.net.inetaddr.ttl (set endpoint and dnsCacheTtl instead)',
+          );
+        }
+        if (/^-Dnetworkaddress\.cache\.ttl=/.test(opt)) {
+          throw propError(
+            this,
+            `extraJavaOptions[${i}]`,
+            opt,
+            'no -Dnetworkaddress.cache.ttl: it is a security property the JDK ignores as -D; set dnsCacheTtl (-Dsun.net.inetaddr.ttl)',
+          );
+        }
+      }),
+    );
+    c.throwIfAny();
     this.javaOpts = [
       `-DprometheusEndpointUrl=${this.endpoint.hostPort}`,
-      `-Dsun.net.inetaddr.ttl=${ttl.toSeconds()}`,
+      `-Dsun.net.inetaddr.ttl=${ttl!.toSeconds()}`,
       ...extra,
     ].join(' ');
 

@@ -1,5 +1,6 @@
-import { KedaOptions } from './keda-scaled-object';
+import { KEDA_OPTIONS, KedaOptions } from './keda-scaled-object';
 import { NetworkPeer } from './monitoring/network-peer';
+import { propsKeys } from './kit/props';
 
 /** Options of `Scaler.keda`. */
 export interface KedaScalerOptions extends KedaOptions {
@@ -10,6 +11,12 @@ export interface KedaScalerOptions extends KedaOptions {
    */
   readonly operatorPeer?: NetworkPeer;
 }
+
+export const KEDA_SCALER_OPTIONS = propsKeys<KedaScalerOptions, KedaOptions>(
+  'KedaScalerOptions',
+  { operatorPeer: 1 },
+  { extends: [KEDA_OPTIONS] },
+);
 
 /** What scales the Interlok Deployment of an InterlokAutoscalingChart. */
 export class Scaler {

@@ -1,9 +1,12 @@
-// `npm test`'s last step: the unit and chain tests (jest) and the tests on the real control plane at once, the
-// latter split over several test clusters (CDK8S_INTERLOK_SCALING_CLUSTERS, default 4; each its own network
-// namespaces). The cluster tests mostly wait on the
-// clocks of Prometheus and the HPA controller, so running them beside jest takes the time of the longest part
-// instead of the sum (about 8 minutes instead of 16 on 2 cores). The clusters' output follows jest's, whole; the
-// exit code is non-zero if any part failed. `npm run test:cluster` runs every e2e file on one cluster.
+// `npm test`: every check and every test, in parts that run at once because most of them wait rather than compute
+// (2 cores here):
+// - the tests on the real control plane, dealt over several test clusters (CDK8S_INTERLOK_SCALING_CLUSTERS, default
+//   8; each in network namespaces of its own). They wait on the clocks of Prometheus, the adapter and the HPA
+//   controller: an idle test cluster costs about 5 % of a core, the kubectl calls of its tests most of the rest;
+// - lint, tsc, the API report, then the unit and package tiers of jest (one worker: they compute);
+// - the chain tier of jest (real Prometheus and pushgateway processes that wait on scrapes: many workers).
+// Each part's output is printed whole once it ends, with how long it took; the exit code is non-zero if any part
+// failed. `npm run test:cluster` runs every e2e file on one cluster.
 import { spawn, spawnSync } from 'child_process';
 import { readdirSync } from 'fs';
 import { join } from 'path';
@@ -14,97 +17,120 @@ const e2e = readdirSync(join(root, 'test', 'e2e'))
   .sort()
   .map((f) => `test/e2e/${f}`);
 /**
- * Minutes each file took alone on this 2-core machine (most of it waiting on controller clocks): the files are dealt
- * longest first to the cluster with the least so far, so the clusters finish close together. A file not listed
- * counts 3 minutes. KEDA and prometheus-operator start only in the files that install them.
+ * Seconds each file took on its own cluster in `npm test` (2026-11-30, 2 cores, the other parts beside it): the
+ * files are dealt longest first to the cluster with the least so far, so the clusters finish close together. A file
+ * not listed counts 180 s. KEDA and prometheus-operator start only in the files that install them.
  */
-const MINUTES: Record<string, number> = {
-  hpa: 5,
-  'network-policies': 2,
-  'network-policy-props': 5,
-  'network-policies-readme': 8,
-  'readme-examples': 4,
-  apply: 1.5,
-  takeover: 7,
-  keda: 5,
-  'scaler-switch': 3.5,
-  'kube-prometheus-stack': 5,
-  doctor: 5,
+const SECONDS: Record<string, number> = {
+  doctor: 330,
+  'network-policy-props': 300,
+  takeover: 275,
+  'kube-prometheus-stack': 257,
+  hpa: 256,
+  'readme-examples-2': 250,
+  keda: 247,
+  'readme-examples': 230,
+  'network-policies-readme': 220,
+  'network-policies-readme-2': 200,
+  'scaler-switch': 193,
+  'network-policies': 155,
+  apply: 35,
 };
-const CLUSTERS = Math.max(1, Number(process.env.CDK8S_INTERLOK_SCALING_CLUSTERS ?? 4));
-const weight = (f: string) => MINUTES[/([^/]+)\.e2e\.ts$/.exec(f)![1]] ?? 3;
+const CLUSTERS = Math.max(1, Number(process.env.CDK8S_INTERLOK_SCALING_CLUSTERS ?? 8));
+const weight = (f: string) => SECONDS[/([^/]+)\.e2e\.ts$/.exec(f)![1]] ?? 180;
 const groups: string[][] = Array.from({ length: CLUSTERS }, () => []);
 for (const f of [...e2e].sort((x, y) => weight(y) - weight(x))) {
   const load = (g: string[]) => g.reduce((sum, x) => sum + weight(x), 0);
   groups.reduce((min, g) => (load(g) < load(min) ? g : min)).push(f);
 }
 
-function run(
-  name: string,
-  cmd: string,
-  args: string[],
-  capture: boolean,
-): Promise<{ name: string; code: number; output: string }> {
+interface Result {
+  readonly name: string;
+  readonly code: number;
+  readonly output: string;
+  readonly seconds: number;
+}
+
+const started = Date.now();
+const elapsed = () => Math.round((Date.now() - started) / 1000);
+
+/** Runs one command of a part, its output kept for the part's report. */
+function run(cmd: string, args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, {
-      cwd: root,
-      stdio: ['ignore', capture ? 'pipe' : 'inherit', capture ? 'pipe' : 'inherit'],
-    });
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout?.on('data', (d) => {
-      output += d;
-    });
-    child.stderr?.on('data', (d) => {
-      output += d;
-    });
-    child.on('exit', (code, signal) => resolve({ name, code: code ?? (signal ? 1 : 0), output }));
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', (e) => resolve({ code: 1, output: `${output}${e}\n` }));
+    child.on('exit', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), output }));
   });
 }
 
-const cluster = (files: string[]): [string, string[]] => [
+/** A part: its commands one after the other, up to the first that fails; reported once it ends. */
+async function part(name: string, commands: Array<[string, string[]]>): Promise<Result> {
+  const t0 = Date.now();
+  let output = '';
+  let code = 0;
+  for (const [cmd, args] of commands) {
+    const r = await run(cmd, args);
+    output += r.output;
+    code = r.code;
+    if (code !== 0) {
+      output += `cdk8s-interlok-scaling: \`${[cmd, ...args].join(' ')}\` exited ${code}\n`;
+      break;
+    }
+  }
+  const seconds = Math.round((Date.now() - t0) / 1000);
+  process.stderr.write(`\ncdk8s-interlok-scaling: ${name}: ${code === 0 ? 'passed' : 'FAILED'} in ${seconds} s\n`);
+  process.stderr.write(output);
+  return { name, code, output, seconds };
+}
+
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const jest = join(root, 'node_modules', '.bin', 'jest');
+const tsx = (script: string, ...args: string[]): [string, string[]] => [
   process.execPath,
-  [
-    '--import',
-    'tsx',
-    'test/cluster/cli.ts',
-    'run',
-    '--hpa-sync-period=5s',
-    '--',
-    'jest',
-    '--ci',
-    '-c',
-    'test/e2e/jest.config.js',
-    '--verbose',
-    ...files,
-  ],
+  ['--import', 'tsx', script, ...args],
 ];
 
 async function main(): Promise<number> {
-  // build the binaries once, before the clusters would each build them
-  const build = spawnSync(process.execPath, ['--import', 'tsx', 'test/cluster/cli.ts', 'build'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  // the binaries once, before the clusters would each build them (seconds when cached)
+  const build = spawnSync(...tsx('test/cluster/cli.ts', 'build'), { cwd: root, stdio: 'inherit' });
   const clusters = groups
-    .filter((f) => f.length > 0)
+    .filter((g) => g.length > 0)
     .map((files, i) =>
-      build.status === 0
-        ? run(`test cluster ${i + 1} (${files.join(', ')})`, ...cluster(files), true)
-        : Promise.resolve({
-            name: `test cluster ${i + 1}`,
-            code: 1,
-            output: 'cluster: the binaries could not be built (above)\n',
-          }),
+      part(`test cluster ${i + 1} (${files.join(', ')})`, [
+        build.status === 0
+          ? tsx(
+              'test/cluster/cli.ts',
+              'run',
+              '--hpa-sync-period=5s',
+              '--',
+              'jest',
+              '--ci',
+              '-c',
+              'test/e2e/jest.config.js',
+              '--verbose',
+              ...files,
+            )
+          : [
+              process.execPath,
+              ['-e', 'console.error("cluster: the binaries could not be built (above)"); process.exit(1)'],
+            ],
+      ]),
     );
-  const results = [await run('unit and chain tests (jest)', 'jest', ['--ci'], false)];
-  for (const c of clusters) {
-    const r = await c;
-    console.error(`\ncdk8s-interlok-scaling: ${r.name}:`);
-    process.stderr.write(r.output);
-    results.push(r);
-  }
-  for (const r of results.filter((x) => x.code !== 0))
-    console.error(`cdk8s-interlok-scaling: ${r.name} failed (exit ${r.code})`);
+  const checks = part('lint, tsc, API report, then the unit and package tiers (jest)', [
+    [npm, ['run', '-s', 'lint']],
+    [join(root, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.']],
+    [npm, ['run', '-s', 'api:check']],
+    [jest, ['--ci', '--selectProjects', 'unit', 'package']],
+  ]);
+  const chain = part('the chain tier (jest, real Prometheus and pushgateway)', [
+    [jest, ['--ci', '--selectProjects', 'chain', '--maxWorkers=8']],
+  ]);
+  const results = await Promise.all([checks, chain, ...clusters]);
+  console.error(`\ncdk8s-interlok-scaling: npm test took ${elapsed()} s`);
+  for (const r of results) console.error(`  ${r.code === 0 ? 'passed' : 'FAILED'} ${r.seconds} s  ${r.name}`);
   return results.find((r) => r.code !== 0)?.code ?? 0;
 }
 

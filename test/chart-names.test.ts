@@ -6,7 +6,7 @@ import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
 import { Manifest, runReadmeExample } from './helpers';
 import { readmeExamples } from './readme-examples';
-import { DEFAULT_NAMES, MonitoringNames } from '../lib/monitoring/monitoring-names';
+import { DEFAULT_NAMES, MonitoringNames } from '../lib/kit/monitoring-names';
 import { synthStack } from './helpers';
 
 const root = join(__dirname, '..');

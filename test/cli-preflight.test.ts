@@ -1,11 +1,12 @@
 // `preflight`: what it takes as ours, what it reports about the rest, and its exit codes without a cluster. On the
 // real control plane (Helm, another field manager, the README's apply): test/e2e/takeover.e2e.ts.
 import { spawnSync } from 'child_process';
-import { mkdtempSync, writeFileSync } from 'fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { classify } from '../cli/commands/preflight';
 import { synthStack } from './helpers';
+import { cliBundle } from './support/cli-bundle';
 
 const objects = synthStack();
 const desired = (kind: string, name?: string) =>
@@ -133,6 +134,7 @@ describe('classify', () => {
 describe('the command without a cluster', () => {
   const root = join(__dirname, '..');
   const dir = mkdtempSync(join(tmpdir(), 'preflight-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   // a kubeconfig whose API server is a closed loopback port
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(
@@ -147,12 +149,13 @@ describe('the command without a cluster', () => {
       '',
     ].join('\n'),
   );
+  const bin = cliBundle();
   const cli = (...args: string[]) =>
-    spawnSync(
-      process.execPath,
-      ['--import', 'tsx', join(root, 'bin', 'cdk8s-interlok-scaling.ts'), 'preflight', ...args],
-      { cwd: root, encoding: 'utf8', env: { ...process.env, KUBECONFIG: kubeconfig } },
-    );
+    spawnSync(process.execPath, [bin(), 'preflight', ...args], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, KUBECONFIG: kubeconfig },
+    });
 
   test('bad usage exits 2: no such manifests, a context the kubeconfig lacks, two manifests', () => {
     expect(cli('no-such-dir/')).toMatchObject({

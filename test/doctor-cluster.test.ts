@@ -6,11 +6,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { selectorString, serviceProxyBase } from '../cli/commands/doctor-cluster';
+import { cliBundle } from './support/cli-bundle';
 
 const root = join(__dirname, '..');
 
+const bin = cliBundle();
+
 function cli(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bin', 'cdk8s-interlok-scaling.ts'), ...args], {
+  const r = spawnSync(process.execPath, [bin(), ...args], {
     cwd: root,
     encoding: 'utf-8',
     env: { ...process.env, ...env },

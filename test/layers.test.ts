@@ -52,7 +52,7 @@ test('the model is all there: replica counts, adapter queries, reaction times, m
 test('the guard works: a construct file does load cdk8s', () => {
   expect(() =>
     jest.isolateModules(() => {
-      require(join(lib, 'adapter-rule.ts'));
+      require(join(lib, 'monitoring/adapter-rule.ts'));
     }),
   ).toThrow(/loaded (cdk8s|constructs)/);
   expect(loaded.length).toBeGreaterThan(0);

@@ -2,7 +2,7 @@
 // `kubectl apply` report a change on every run and a server-side apply over a client-side one conflict
 // (test/e2e/apply.e2e.ts shows it on a real API server).
 import { Size } from 'cdk8s';
-import { canonicalCpu, mebibytes, podField } from '../lib/_pod';
+import { canonicalCpu, mebibytes, podField } from '../lib/kit/pod';
 
 test('sizes: whole GiB and TiB in the larger unit, anything else in MiB', () => {
   expect([16, 1024, 1536, 2048, 1024 * 1024, 3 * 1024 * 1024].map((n) => mebibytes(Size.mebibytes(n)))).toEqual([

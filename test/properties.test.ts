@@ -4,6 +4,12 @@ import { parseAllDocuments } from 'yaml';
 import { ApiServiceTls, InterlokConfig, InterlokImage, PushgatewayEndpoint } from '../lib';
 import { validateManifest } from './k8s-schema';
 import { DemoChartProps, demoChart } from './helpers';
+import { INTERLOK_AUTOSCALING_CHART_PROPS } from '../lib/interlok-autoscaling-chart';
+import { INTERLOK_DEPLOYMENT_PROPS } from '../lib/interlok-deployment';
+import { knownProps, PropsKeys } from '../lib/kit/props';
+import { AUTOSCALER_OPTIONS } from '../lib/message-metrics-hpa';
+import { ADAPTER_RULE_PROPS } from '../lib/monitoring/adapter-rule';
+import { MONITORING_STACK_PROPS } from '../lib/monitoring/monitoring-stack';
 
 // The unit tier draws its cases from a fixed seed, so a run never fails on a case first drawn by an unrelated change:
 // 100 cases per property, and 25 plus the hand-picked corners below for the one that synthesizes and validates whole
@@ -453,12 +459,12 @@ describe('property: random invalid configurations', () => {
   });
 });
 
-const BLOCKS: Array<[string, string]> = [
-  ['', 'InterlokAutoscalingChartProps'],
-  ['interlok', 'InterlokDeploymentProps'],
-  ['monitoring', 'MonitoringStackProps'],
-  ['rule', 'AdapterRuleProps'],
-  ['autoscaler', 'AutoscalerOptions'],
+const BLOCKS: Array<[string, PropsKeys]> = [
+  ['', INTERLOK_AUTOSCALING_CHART_PROPS],
+  ['interlok', INTERLOK_DEPLOYMENT_PROPS],
+  ['monitoring', MONITORING_STACK_PROPS],
+  ['rule', ADAPTER_RULE_PROPS],
+  ['autoscaler', AUTOSCALER_OPTIONS],
 ];
 
 function typo(key: string, at: number, kind: number): string {
@@ -470,7 +476,6 @@ function typo(key: string, at: number, kind: number): string {
 
 describe('property: unknown keys and null blocks', () => {
   test(`a misspelt key in any block is refused with a did-you-mean, never ignored (${RUNS} cases)`, () => {
-    const { knownProps } = require('../lib/_props');
     fc.assert(
       fc.property(
         validProps,
@@ -501,7 +506,7 @@ describe('property: unknown keys and null blocks', () => {
           expect(error).not.toBeInstanceOf(TypeError);
           expect((error as Error).message).toMatch(
             new RegExp(
-              `^\\[interlok-autoscaling\\] ${(block ? `${block}.` : '') + key.replace(/[$]/g, '\\$')}: got .*, expected no such prop in ${iface} \\(did you mean "`,
+              `^\\[interlok-autoscaling\\] ${(block ? `${block}.` : '') + key.replace(/[$]/g, '\\$')}: got .*, expected no such prop in ${iface.name} \\(did you mean "`,
             ),
           );
         },

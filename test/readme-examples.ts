@@ -1,6 +1,6 @@
 /**
  * The ```ts blocks of README.md: run verbatim by test/consumer.test.ts and on a real cluster by
- * test/e2e/readme-examples.e2e.ts.
+ * test/e2e/readme-examples-suite.ts.
  */
 
 /** Every ```ts block of the README, with the heading of its section. */

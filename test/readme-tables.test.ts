@@ -8,7 +8,7 @@ import { Duration } from 'cdk8s';
 import { parse, parseAllDocuments } from 'yaml';
 import { worstCaseReactionTimes } from '../lib';
 import { HPA_SYNC_SECONDS, INTERLOK_PUSH_SECONDS } from '../lib/model/intervals';
-import { DEFAULT_NAMES as N } from '../lib/monitoring/monitoring-names';
+import { DEFAULT_NAMES as N } from '../lib/kit/monitoring-names';
 
 const root = join(__dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf-8');

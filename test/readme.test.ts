@@ -1,5 +1,4 @@
-import { execFileSync } from 'child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { readFileSync } from 'fs';
 import { join } from 'path';
 
 const root = join(__dirname, '..');
@@ -63,44 +62,7 @@ describe('README', () => {
     }
   });
 
-  test('the example of constructs used on their own compiles and synthesizes', () => {
-    const code = /## Using the constructs on their own[\s\S]*?```ts\n([\s\S]*?)```/
-      .exec(readme)![1]
-      .replace("from 'cdk8s-interlok-scaling'", "from '../../lib'");
-    // inside the repository so that the example resolves cdk8s and the library as a user's app would
-    mkdirSync(join(root, 'build'), { recursive: true });
-    const dir = mkdtempSync(join(root, 'build', 'readme-'));
-    try {
-      writeFileSync(join(dir, 'example.ts'), code);
-      execFileSync(
-        join(root, 'node_modules', '.bin', 'tsc'),
-        [
-          '--noEmit',
-          '--strict',
-          '--esModuleInterop',
-          '--skipLibCheck',
-          '--target',
-          'ES2020',
-          '--module',
-          'commonjs',
-          '--types',
-          'node',
-          join(dir, 'example.ts'),
-        ],
-        { cwd: root, stdio: 'pipe' },
-      );
-      execFileSync(process.execPath, ['--import', 'tsx', join(dir, 'example.ts')], {
-        cwd: dir,
-        env: { ...process.env, CDK8S_OUTDIR: join(dir, 'out') },
-        stdio: 'pipe',
-      });
-      const out = readFileSync(join(dir, 'out', readdirSync(join(dir, 'out'))[0]), 'utf-8');
-      expect(out).toContain('-DprometheusEndpointUrl=pushgateway.observability.svc:9091');
-      expect(out).toContain('kind: HorizontalPodAutoscaler');
-      expect(out).toMatch(/kind: Namespace\nmetadata:\n  name: integration/);
-      expect(readFileSync(join(dir, 'adapter-values.yaml'), 'utf-8')).toContain('metricsQuery: max by (<<.GroupBy>>)');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  // every ```ts example, "Using the constructs on their own" included, compiles strictly and runs against the packed
+  // library in test/consumer.test.ts (one tsc program for all of them), and on a real cluster in
+  // test/e2e/readme-examples.e2e.ts
 });

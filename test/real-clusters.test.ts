@@ -16,7 +16,7 @@ import {
 } from '../lib';
 import { distObjects } from './chain/harness';
 import { container, demoChart, emptyChart, env, find, Manifest, synthChart, synthStack } from './helpers';
-import { DEFAULT_NAMES as NAMES } from '../lib/monitoring/monitoring-names';
+import { DEFAULT_NAMES as NAMES } from '../lib/kit/monitoring-names';
 
 const dist = distObjects();
 const OUR_NAMESPACES = new Set(['default', 'interlok-scaling']);

@@ -3,7 +3,7 @@
  * count is taken in a temporary directory of this test's own (os.tmpdir() points there during each test), so
  * other processes on the machine cannot change it.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Chart, Testing } from 'cdk8s';
@@ -43,4 +43,24 @@ test('an app of the tests writes under one folder per test file, which is remove
   const app = Testing.app();
   expect(app.outdir).toMatch(/cdk8s-interlok-scaling-test\.\d+\.\w+\/\d+$/);
   expect(new Chart(new App({ outdir: app.outdir }), 'c').node.path).toBe('c');
+});
+
+test('no code that runs outside jest calls Testing.app() or Testing.chart() (doctor did: a cdk8s.outdir.* folder per run)', () => {
+  // one-outdir.ts redirects Testing.app() only in jest's own processes; a child process (the CLI, main.ts) would
+  // leave a cdk8s.outdir.* folder per call
+  const root = join(__dirname, '..');
+  const sources = ['lib', 'cli', 'bin', 'scripts', 'bench', 'test/cluster']
+    .flatMap((d) =>
+      (readdirSync(join(root, d), { recursive: true, encoding: 'utf-8' }) as string[])
+        .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+        .map((f) => join(d, f)),
+    )
+    .concat('main.ts');
+  expect(sources).toContain(join('cli', 'commands', 'doctor-cluster.ts'));
+  const code = (f: string) =>
+    readFileSync(join(root, f), 'utf-8')
+      .split('\n')
+      .filter((l) => !/^\s*(\/\/|\*|\/\*)/.test(l)) // comments may name it
+      .join('\n');
+  expect(sources.filter((f) => /\bTesting\.(app|chart)\(/.test(code(f)))).toEqual([]);
 });

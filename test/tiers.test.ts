@@ -15,7 +15,9 @@ test('no unit test file spawns a process, directly or through a helper that does
   );
   expect(unit.length).toBeGreaterThan(20);
   const spawning = unit.filter((f) =>
-    /child_process|runReadmeExample\(|execFileSync|spawnSync/.test(readFileSync(join(root, 'test', f), 'utf-8')),
+    /child_process|runReadmeExample\(|cliBundle\(|execFileSync|spawnSync/.test(
+      readFileSync(join(root, 'test', f), 'utf-8'),
+    ),
   );
   expect(spawning).toEqual([]);
   // the in-process CLI helper the unit tests use does not spawn either

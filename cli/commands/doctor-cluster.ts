@@ -6,10 +6,10 @@
 // HPA without a metric, an APIService not Available, a metric not listed) are symptoms: recorded, and the walk goes on
 // to the cause. Names are never assumed: the APIService names the adapter's Service, the adapter's pods name their
 // ConfigMap and Prometheus (--prometheus-url), Interlok's JAVA_OPTS names the pushgateway. Only GET requests are made.
-import { Chart, Testing } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { parse } from 'yaml';
-import { AdapterRule, AdapterRuleConfig } from '../../lib/adapter-rule';
-import { PART_OF } from '../../lib/labels';
+import { AdapterRule, AdapterRuleConfig } from '../../lib/monitoring/adapter-rule';
+import { PART_OF } from '../../lib/kit/labels';
 import {
   externalValues,
   labelForResource,
@@ -307,7 +307,8 @@ const endpointOf = (javaOpts: string | undefined) => /(?:^|\s)-DprometheusEndpoi
 
 /** This library's rule (the defaults), for the labels and series when the live config has no Pods rule. */
 function libraryRule(): AdapterRuleConfig {
-  return new AdapterRule(new Chart(Testing.app(), 'doctor'), 'Rule', {}).toConfig();
+  // an App that never synthesizes (Testing.app() would leave a temporary folder behind on every run)
+  return new AdapterRule(new Chart(new App(), 'doctor'), 'Rule', {}).toConfig();
 }
 
 /** A chain under way: findings in order; `fail` of a cause stops it. */

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'fs';
 import { App, Chart, Duration } from 'cdk8s';
 import { Command } from 'commander';
 import { parse } from 'yaml';
-import { AdapterRule, AdapterRuleConfig } from '../../lib/adapter-rule';
+import { AdapterRule, AdapterRuleConfig } from '../../lib/monitoring/adapter-rule';
 import {
   apiMetricName,
   checkRuleLoads,
@@ -27,7 +27,7 @@ import { ChainReport, ClusterDoctorReport, NotFound, runClusterDoctor } from './
 import { parseDuration } from '../duration';
 import { CheckFailed, UsageError } from '../errors';
 import { colours, table } from '../style';
-import { DEFAULT_NAMES } from '../../lib/monitoring/monitoring-names';
+import { DEFAULT_NAMES } from '../../lib/kit/monitoring-names';
 
 // the stack's default names (MonitoringNames.guide() users: monitoring/prometheus-server,
 // monitoring/prometheus-pushgateway)

@@ -3,7 +3,7 @@
 import { existsSync } from 'fs';
 import { Duration } from 'cdk8s';
 import { Command } from 'commander';
-import { AdapterRuleConfig } from '../../lib/adapter-rule';
+import { AdapterRuleConfig } from '../../lib/monitoring/adapter-rule';
 import { renderExternalMetricsQuery, renderMetricsQuery, RuleRefusedError } from '../../lib/model/adapter-query';
 import {
   FoundHpa,

@@ -5,7 +5,7 @@
 // dist/
 import { existsSync } from 'fs';
 import { Command } from 'commander';
-import { MANAGED_BY, MANAGED_BY_0_1, PART_OF, STACK_LABEL } from '../../lib/labels';
+import { MANAGED_BY, MANAGED_BY_0_1, PART_OF, STACK_LABEL } from '../../lib/kit/labels';
 import { Manifest, readManifests } from '../../lib/model/manifests';
 import { CliContext } from '../context';
 import { CheckFailed, UsageError } from '../errors';

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { checkDnsLabel, checkDuration, humanDuration, propError } from '../_checks';
-import { isLabelValue } from '../labels';
+import { checkDnsLabel, checkDuration, humanDuration, propError, PropChecks } from '../kit/checks';
+import { isLabelValue } from '../kit/labels';
 import { MONITOR_INTERVAL_SECONDS } from '../model/intervals';
 
 /** The label kube-prometheus-stack's Prometheus selects monitors by (its release name). */
@@ -29,5 +29,8 @@ export function checkInterval(scope: IConstruct, value: Duration): string {
 export function checkNamespaces(scope: IConstruct, value: string[]): string[] {
   if (!Array.isArray(value) || value.length === 0)
     throw propError(scope, 'namespaces', value, 'at least one namespace');
-  return value.map((n, i) => checkDnsLabel(scope, `namespaces[${i}]`, n));
+  const c = new PropChecks();
+  value.forEach((n, i) => c.check(() => checkDnsLabel(scope, `namespaces[${i}]`, n)));
+  c.throwIfAny();
+  return value;
 }

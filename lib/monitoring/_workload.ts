@@ -5,7 +5,7 @@ import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
   spreadAcrossNodes,
-} from '../_pod';
+} from '../kit/pod';
 
 export interface SingleContainerDeploymentOptions {
   readonly name: string;

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { CLUSTER_NAMESPACES } from '../_app-index';
+import { CLUSTER_NAMESPACES } from '../kit/app-index';
 import {
   checkArray,
   checkDnsLabel,
@@ -10,21 +10,27 @@ import {
   checkServiceName,
   checkUrl,
   propError,
-} from '../_checks';
-import { DEFAULT_NAMES, MonitoringNames } from './monitoring-names';
-import { AdapterRule } from '../adapter-rule';
-import { ExistingEndpoints } from '../existing-endpoints';
-import { ExistingNamespaces } from '../existing-namespaces';
-import { recommendedLabels } from '../labels';
-import { PushgatewayEndpoint } from '../pushgateway-env';
-import { ApiServiceTls, PrometheusAdapter, PrometheusAdapterOptions } from './prometheus-adapter';
+  PropChecks,
+} from '../kit/checks';
+import { DEFAULT_NAMES, MonitoringNames, type MonitoringNamesProps } from '../kit/monitoring-names';
+import { AdapterRule } from './adapter-rule';
+import { ExistingEndpoints } from '../existing/existing-endpoints';
+import { ExistingNamespaces } from '../existing/existing-namespaces';
+import { recommendedLabels } from '../kit/labels';
+import { PushgatewayEndpoint } from './pushgateway-endpoint';
+import {
+  ApiServiceTls,
+  PROMETHEUS_ADAPTER_OPTIONS,
+  PrometheusAdapter,
+  PrometheusAdapterOptions,
+} from './prometheus-adapter';
 import { checkPeer, NetworkPeer } from './network-peer';
-import { PrometheusServer, ScrapedPods } from './prometheus-server';
-import { Pushgateway } from './pushgateway';
+import { PrometheusServer, prometheusServerUrl, SCRAPED_PODS, ScrapedPods } from './prometheus-server';
+import { Pushgateway, PUSHGATEWAY_PORT } from './pushgateway';
 import { DEFAULT_MONITOR_INTERVAL, DEFAULT_RELEASE } from './_monitor';
 import { ServiceMonitor } from './service-monitor';
 import { PodMonitor } from './pod-monitor';
-import { checkProps } from '../_props';
+import { checkProps, checkPropsIn, propsKeys } from '../kit/props';
 import { DEFAULT_SCRAPE_SECONDS } from '../model/intervals';
 
 /** A kube-prometheus-stack the cluster runs already: its Prometheus scrapes through monitors of ours. */
@@ -57,6 +63,14 @@ export interface KubePrometheusStackOptions {
    */
   readonly prometheusPeer?: NetworkPeer;
 }
+
+export const KUBE_PROMETHEUS_STACK_OPTIONS = propsKeys<KubePrometheusStackOptions>('KubePrometheusStackOptions', {
+  interval: 1,
+  namespace: 1,
+  prometheusPeer: 1,
+  prometheusUrl: 1,
+  release: 1,
+});
 
 export interface MonitoringStackProps {
   /**
@@ -158,6 +172,41 @@ export interface MonitoringStackProps {
   readonly allowScrapeFrom?: NetworkPeer[];
 }
 
+export const MONITORING_NAMES_PROPS = propsKeys<MonitoringNamesProps>('MonitoringNamesProps', {
+  adapter: 1,
+  createNamespace: 1,
+  namespace: 1,
+  prometheus: 1,
+  pushgateway: 1,
+});
+export const MONITORING_STACK_PROPS = propsKeys<MonitoringStackProps>(
+  'MonitoringStackProps',
+  {
+    adapter: 1,
+    adapterOptions: 1,
+    allowPushFrom: 1,
+    allowQueryFrom: 1,
+    allowScrapeFrom: 1,
+    apiServiceTls: 1,
+    createNamespace: 1,
+    existingPrometheusUrl: 1,
+    existingPushgateway: 1,
+    kubePrometheusStack: 1,
+    names: 1,
+    namespace: 1,
+    networkPolicies: 1,
+    prometheus: 1,
+    pushgateway: 1,
+    relistInterval: 1,
+    scrapeInterval: 1,
+    scrapePods: 1,
+  },
+  {
+    aliases: { networkPolicy: 'networkPolicies', tls: 'apiServiceTls', prometheusUrl: 'existingPrometheusUrl' },
+    nested: { adapterOptions: PROMETHEUS_ADAPTER_OPTIONS, kubePrometheusStack: KUBE_PROMETHEUS_STACK_OPTIONS },
+  },
+);
+
 /**
  * The monitoring side of the chain in one namespace: pushgateway → Prometheus → prometheus-adapter. Each part can
  * be left out for clusters that run their own.
@@ -194,55 +243,76 @@ export class MonitoringStack extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps = {}) {
     super(scope, id);
-    props = checkProps(this, '', props, 'MonitoringStackProps');
-    const names = props.names ?? DEFAULT_NAMES;
-    if (!(names instanceof MonitoringNames))
-      throw propError(
-        this,
-        'names',
-        names,
-        'MonitoringNames.ours(), MonitoringNames.guide() or MonitoringNames.of({...})',
-      );
-    checkProps(this, 'names', { ...names }, 'MonitoringNamesProps');
-    this.names = names;
-    this.namespace = checkDnsLabel(
-      this,
-      props.namespace !== undefined ? 'namespace' : 'names.namespace',
-      props.namespace ?? names.namespace,
-    );
+    // every bad prop of the stack's own at once, before anything is built; then each part's (those the parts
+    // check themselves), a part that needs one that failed left for the next round
+    const c = new PropChecks();
+    props = checkPropsIn(c, this, '', props, MONITORING_STACK_PROPS) ?? c.fail();
+    const names = c.check(() => {
+      const given = props.names ?? DEFAULT_NAMES;
+      if (!(given instanceof MonitoringNames))
+        throw propError(
+          this,
+          'names',
+          given,
+          'MonitoringNames.ours(), MonitoringNames.guide() or MonitoringNames.of({...})',
+        );
+      checkProps(this, 'names', { ...given }, MONITORING_NAMES_PROPS);
+      return given;
+    });
+    this.names = names!;
+    // names.namespace is read only from valid names: a bad one is reported once
+    const namespace =
+      props.namespace !== undefined || names !== undefined
+        ? c.check(() =>
+            checkDnsLabel(
+              this,
+              props.namespace !== undefined ? 'namespace' : 'names.namespace',
+              props.namespace ?? names!.namespace,
+            ),
+          )
+        : undefined;
+    const kps = props.kubePrometheusStack;
+    const pushgatewayName =
+      (props.pushgateway ?? true) && names !== undefined
+        ? c.check(() => checkServiceName(this, 'names.pushgateway', names.pushgateway))
+        : undefined;
+    const prometheusName =
+      kps === undefined && (props.prometheus ?? true) && names !== undefined
+        ? c.check(() => checkServiceName(this, 'names.prometheus', names.prometheus))
+        : undefined;
+    const adapterName =
+      (props.adapter ?? true) && names !== undefined
+        ? c.check(() => checkServiceName(this, 'names.adapter', names.adapter))
+        : undefined;
     const scrapeInterval = props.scrapeInterval ?? Duration.seconds(DEFAULT_SCRAPE_SECONDS);
 
     // a namespace every cluster has is never ours: `kubectl delete -f` would try to delete it, helm refuses it
-    const clusterNamespace = CLUSTER_NAMESPACES.includes(this.namespace);
+    const clusterNamespace = namespace !== undefined && CLUSTER_NAMESPACES.includes(namespace);
     if (clusterNamespace && props.createNamespace === true) {
-      throw propError(
-        this,
-        'createNamespace',
-        true,
-        `false or unset with namespace "${this.namespace}": every cluster has it, so it is not created as an object of this app`,
-      );
+      c.check(() => {
+        throw propError(
+          this,
+          'createNamespace',
+          true,
+          `false or unset with namespace "${namespace}": every cluster has it, so it is not created as an object of this app`,
+        );
+      });
     }
-    // a stack of nothing but the cluster's own parts (kube-prometheus-stack's Prometheus, KEDA, a scraped Interlok)
-    // puts nothing in its namespace: an empty namespace of ours would only be one more thing to delete
-    const kpsPrometheus = props.kubePrometheusStack !== undefined;
-    this.createNamespace = (props.createNamespace ?? names.createNamespace) && !clusterNamespace;
-    if ((props.pushgateway ?? true) || (!kpsPrometheus && (props.prometheus ?? true)) || (props.adapter ?? true))
-      this._useNamespace();
-
     const networkPolicy = props.networkPolicies ?? true;
-    const scrapePods = checkArray(this, 'scrapePods', props.scrapePods, 'ScrapedPods');
-    const existingEndpoints = { pushgateways: [] as string[], prometheusUrls: [] as string[] };
-    scrapePods.forEach((p, i) => checkProps(this, `scrapePods[${i}]`, p ?? null, 'ScrapedPods'));
-    const adapterOptions = checkProps(this, 'adapterOptions', props.adapterOptions, 'PrometheusAdapterOptions');
+    const scrapePods = c.check(() => checkArray(this, 'scrapePods', props.scrapePods, 'ScrapedPods')) ?? [];
+    scrapePods.forEach((p, i) => checkPropsIn(c, this, `scrapePods[${i}]`, p ?? null, SCRAPED_PODS));
+    const adapterOptions = checkPropsIn(c, this, 'adapterOptions', props.adapterOptions, PROMETHEUS_ADAPTER_OPTIONS);
     if ((props.pushgateway ?? true) && props.existingPushgateway !== undefined) {
-      throw propError(
-        this,
-        'existingPushgateway',
-        props.existingPushgateway instanceof PushgatewayEndpoint
-          ? props.existingPushgateway.hostPort
-          : props.existingPushgateway,
-        'none while the stack runs its own pushgateway (set pushgateway: false to use an existing one)',
-      );
+      c.check(() => {
+        throw propError(
+          this,
+          'existingPushgateway',
+          props.existingPushgateway instanceof PushgatewayEndpoint
+            ? props.existingPushgateway.hostPort
+            : props.existingPushgateway,
+          'none while the stack runs its own pushgateway (set pushgateway: false to use an existing one)',
+        );
+      });
     }
     const ownPrometheus =
       props.kubePrometheusStack !== undefined
@@ -251,116 +321,186 @@ export class MonitoringStack extends Construct {
           ? 'its own'
           : undefined;
     if (ownPrometheus && props.existingPrometheusUrl !== undefined) {
-      throw propError(
-        this,
-        'existingPrometheusUrl',
-        props.existingPrometheusUrl,
-        `none while the stack queries ${ownPrometheus} Prometheus (set prometheus: false to use an existing one)`,
-      );
-    }
-    if (props.pushgateway ?? true) {
-      this.pushgateway = new Pushgateway(this, 'Pushgateway', {
-        namespace: this.namespace,
-        name: checkServiceName(this, 'names.pushgateway', names.pushgateway),
-        networkPolicy,
-        allowPushFrom: props.allowPushFrom,
-        allowScrapeFrom: props.allowScrapeFrom,
+      c.check(() => {
+        throw propError(
+          this,
+          'existingPrometheusUrl',
+          props.existingPrometheusUrl,
+          `none while the stack queries ${ownPrometheus} Prometheus (set prometheus: false to use an existing one)`,
+        );
       });
-      // its user configures this stack, not the pushgateway: hints name the stack's props
-      this.pushgateway._stackPath = () => this._propsPath;
-      this.pushgatewayEndpoint = this.pushgateway.endpoint;
-    } else if (props.existingPushgateway !== undefined || scrapePods.length === 0) {
-      const existing = props.existingPushgateway;
-      if (!(existing instanceof PushgatewayEndpoint)) {
-        throw propError(this, 'existingPushgateway', existing, 'a PushgatewayEndpoint when pushgateway is false');
+    }
+    const existingPushgateway =
+      !(props.pushgateway ?? true) && (props.existingPushgateway !== undefined || scrapePods.length === 0)
+        ? c.check(() => {
+            const existing = props.existingPushgateway;
+            if (!(existing instanceof PushgatewayEndpoint)) {
+              throw propError(this, 'existingPushgateway', existing, 'a PushgatewayEndpoint when pushgateway is false');
+            }
+            // checked here, so that a bad one is reported as the user wrote it, not as the Prometheus's target list
+            checkHostPort(this, 'existingPushgateway', existing.hostPort);
+            return existing;
+          })
+        : undefined;
+    let kpsOptions: MonitoringStack['kubePrometheusStack'];
+    if (kps !== undefined) {
+      const given = checkPropsIn(c, this, 'kubePrometheusStack', kps, KUBE_PROMETHEUS_STACK_OPTIONS);
+      if (props.prometheus === true)
+        c.check(() => {
+          throw propError(
+            this,
+            'prometheus',
+            true,
+            'false or unset with kubePrometheusStack: its Prometheus does the scraping',
+          );
+        });
+      if (given !== undefined) {
+        const kpsNamespace = c.check(() =>
+          checkDnsLabel(this, 'kubePrometheusStack.namespace', given.namespace ?? 'monitoring'),
+        );
+        // the defaults of the URL and the peer follow the namespace: checked only with a valid one
+        const url =
+          given.prometheusUrl !== undefined || kpsNamespace !== undefined
+            ? c.check(() =>
+                checkUrl(
+                  this,
+                  'kubePrometheusStack.prometheusUrl',
+                  given.prometheusUrl ?? `http://prometheus-operated.${kpsNamespace}.svc:9090/`,
+                ),
+              )
+            : undefined;
+        const peer =
+          given.prometheusPeer !== undefined || kpsNamespace !== undefined
+            ? c.check(() =>
+                checkPeer(
+                  this,
+                  'kubePrometheusStack.prometheusPeer',
+                  given.prometheusPeer ?? NetworkPeer.pods(kpsNamespace!, { 'app.kubernetes.io/name': 'prometheus' }),
+                ),
+              )
+            : undefined;
+        kpsOptions = {
+          release: given.release ?? DEFAULT_RELEASE,
+          namespace: kpsNamespace!,
+          prometheusUrl: url!,
+          interval: given.interval ?? DEFAULT_MONITOR_INTERVAL,
+          prometheusPeer: peer!,
+        };
       }
-      // checked here, so that a bad one is reported as the user wrote it, not as the Prometheus's target list
-      checkHostPort(this, 'existingPushgateway', existing.hostPort);
-      this.pushgatewayEndpoint = existing;
-      existingEndpoints.pushgateways.push(existing.hostPort);
+    }
+    const allowQueryFrom =
+      kps === undefined && (props.prometheus ?? true)
+        ? (c.check(() => checkArray(this, 'allowQueryFrom', props.allowQueryFrom, 'NetworkPeer')) ?? [])
+        : [];
+    let existingScrapeInterval: Duration | undefined;
+    let existingPrometheusUrl: string | undefined;
+    if (kps === undefined && !(props.prometheus ?? true)) {
+      // the existing Prometheus's interval, when given: the rules' stale window must cover it
+      if (props.scrapeInterval !== undefined)
+        existingScrapeInterval = c.check(() =>
+          checkDuration(this, 'scrapeInterval', props.scrapeInterval!, Duration.seconds(1), Duration.minutes(10)),
+        );
+      if ((props.adapter ?? true) || props.existingPrometheusUrl !== undefined)
+        existingPrometheusUrl = c.check(() =>
+          checkUrl(this, 'existingPrometheusUrl', props.existingPrometheusUrl as string),
+        );
+    }
+    c.throwIfAny();
+
+    this.namespace = namespace!;
+    // a stack of nothing but the cluster's own parts (kube-prometheus-stack's Prometheus, KEDA, a scraped Interlok)
+    // puts nothing in its namespace: an empty namespace of ours would only be one more thing to delete
+    const kpsPrometheus = props.kubePrometheusStack !== undefined;
+    this.createNamespace = (props.createNamespace ?? names!.createNamespace) && !clusterNamespace;
+    if ((props.pushgateway ?? true) || (!kpsPrometheus && (props.prometheus ?? true)) || (props.adapter ?? true))
+      this._useNamespace();
+
+    const existingEndpoints = { pushgateways: [] as string[], prometheusUrls: [] as string[] };
+    // a part that fails is reported with the others: the parts after it are built with the address it would have
+    if (props.pushgateway ?? true) {
+      this.pushgateway = c.check(
+        () =>
+          new Pushgateway(this, 'Pushgateway', {
+            namespace: this.namespace,
+            name: pushgatewayName,
+            networkPolicy,
+            allowPushFrom: props.allowPushFrom,
+            allowScrapeFrom: props.allowScrapeFrom,
+          }),
+      );
+      if (this.pushgateway) {
+        // its user configures this stack, not the pushgateway: hints name the stack's props
+        this.pushgateway._stackPath = () => this._propsPath;
+        this.pushgatewayEndpoint = this.pushgateway.endpoint;
+      }
+    } else if (existingPushgateway !== undefined) {
+      this.pushgatewayEndpoint = existingPushgateway;
+      existingEndpoints.pushgateways.push(existingPushgateway.hostPort);
     }
 
     let prometheusUrl: string | undefined;
-    const kps = props.kubePrometheusStack;
-    if (kps !== undefined) {
-      checkProps(this, 'kubePrometheusStack', kps, 'KubePrometheusStackOptions');
-      if (props.prometheus === true)
-        throw propError(
-          this,
-          'prometheus',
-          true,
-          'false or unset with kubePrometheusStack: its Prometheus does the scraping',
-        );
-      const namespace = checkDnsLabel(this, 'kubePrometheusStack.namespace', kps.namespace ?? 'monitoring');
-      this.kubePrometheusStack = {
-        release: kps.release ?? DEFAULT_RELEASE,
-        namespace,
-        prometheusUrl: checkUrl(
-          this,
-          'kubePrometheusStack.prometheusUrl',
-          kps.prometheusUrl ?? `http://prometheus-operated.${namespace}.svc:9090/`,
-        ),
-        interval: kps.interval ?? DEFAULT_MONITOR_INTERVAL,
-        prometheusPeer: checkPeer(
-          this,
-          'kubePrometheusStack.prometheusPeer',
-          kps.prometheusPeer ?? NetworkPeer.pods(namespace, { 'app.kubernetes.io/name': 'prometheus' }),
-        ),
-      };
-      prometheusUrl = this.kubePrometheusStack.prometheusUrl;
+    if (kpsOptions !== undefined) {
+      this.kubePrometheusStack = kpsOptions;
+      prometheusUrl = kpsOptions.prometheusUrl;
       existingEndpoints.prometheusUrls.push(prometheusUrl);
-      this.scrapeInterval = this.kubePrometheusStack.interval;
+      this.scrapeInterval = kpsOptions.interval;
       if (this.pushgateway) {
-        this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
-          name: this.pushgateway.name,
-          namespace: this.namespace,
-          selector: this.pushgateway.podSelector,
-          port: 'http',
-          interval: this.kubePrometheusStack.interval,
-          release: this.kubePrometheusStack.release,
-        });
-        this.pushgateway.allowScrapeFrom(this.kubePrometheusStack.prometheusPeer);
-      }
-      scrapePods.forEach((pods, i) =>
-        this.podMonitors.push(
-          new PodMonitor(this, `PodMonitor${i || ''}`, {
-            namespace: pods.namespace,
-            selector: pods.podSelector,
-            port: pods.port,
-            path: pods.path,
-            interval: this.kubePrometheusStack!.interval,
-            release: this.kubePrometheusStack!.release,
-          }),
-        ),
-      );
-    } else if (props.prometheus ?? true) {
-      this.prometheus = new PrometheusServer(this, 'Prometheus', {
-        namespace: this.namespace,
-        name: checkServiceName(this, 'names.prometheus', names.prometheus),
-        pushgatewayTargets: this.pushgatewayEndpoint ? [this.pushgatewayEndpoint.hostPort] : [],
-        scrapePods,
-        scrapeInterval,
-        networkPolicy,
-      });
-      this.prometheus._stackPath = () => this._propsPath;
-      this.pushgateway?.allowScrapeFrom(this.prometheus.peer);
-      this.scrapeInterval = this.prometheus.scrapeInterval;
-      checkArray(this, 'allowQueryFrom', props.allowQueryFrom, 'NetworkPeer').forEach((p) =>
-        this.prometheus!.allowQueryFrom(p),
-      );
-      prometheusUrl = this.prometheus.url;
-    } else {
-      // the existing Prometheus's interval, when given: the rules' stale window must cover it
-      if (props.scrapeInterval !== undefined)
-        this.scrapeInterval = checkDuration(
-          this,
-          'scrapeInterval',
-          props.scrapeInterval,
-          Duration.seconds(1),
-          Duration.minutes(10),
+        this.serviceMonitor = c.check(
+          () =>
+            new ServiceMonitor(this, 'ServiceMonitor', {
+              name: this.pushgateway!.name,
+              namespace: this.namespace,
+              selector: this.pushgateway!.podSelector,
+              port: 'http',
+              interval: kpsOptions.interval,
+              release: kpsOptions.release,
+            }),
         );
-      if ((props.adapter ?? true) || props.existingPrometheusUrl !== undefined) {
-        prometheusUrl = checkUrl(this, 'existingPrometheusUrl', props.existingPrometheusUrl as string);
+        this.pushgateway.allowScrapeFrom(kpsOptions.prometheusPeer);
+      }
+      scrapePods.forEach((pods, i) => {
+        const monitor = c.check(
+          () =>
+            new PodMonitor(this, `PodMonitor${i || ''}`, {
+              namespace: pods.namespace,
+              selector: pods.podSelector,
+              port: pods.port,
+              path: pods.path,
+              interval: kpsOptions.interval,
+              release: kpsOptions.release,
+            }),
+        );
+        if (monitor) this.podMonitors.push(monitor);
+      });
+    } else if (props.prometheus ?? true) {
+      this.prometheus = c.check(
+        () =>
+          new PrometheusServer(this, 'Prometheus', {
+            namespace: this.namespace,
+            name: prometheusName,
+            pushgatewayTargets: this.pushgatewayEndpoint
+              ? [this.pushgatewayEndpoint.hostPort]
+              : (props.pushgateway ?? true)
+                ? [PushgatewayEndpoint.service(pushgatewayName!, this.namespace, PUSHGATEWAY_PORT).hostPort]
+                : [],
+            scrapePods,
+            scrapeInterval,
+            networkPolicy,
+          }),
+      );
+      prometheusUrl = prometheusServerUrl(prometheusName!, this.namespace);
+      if (this.prometheus) {
+        const prometheus = this.prometheus;
+        prometheus._stackPath = () => this._propsPath;
+        this.pushgateway?.allowScrapeFrom(prometheus.peer);
+        this.scrapeInterval = prometheus.scrapeInterval;
+        allowQueryFrom.forEach((p) => c.check(() => prometheus.allowQueryFrom(p)));
+        prometheusUrl = prometheus.url;
+      }
+    } else if (!(props.prometheus ?? true)) {
+      if (existingScrapeInterval !== undefined) this.scrapeInterval = existingScrapeInterval;
+      if (existingPrometheusUrl !== undefined) {
+        prometheusUrl = existingPrometheusUrl;
         existingEndpoints.prometheusUrls.push(prometheusUrl);
       }
     }
@@ -371,27 +511,34 @@ export class MonitoringStack extends Construct {
     }
 
     if (props.adapter ?? true) {
-      this.adapter = new PrometheusAdapter(this, 'Adapter', {
-        namespace: this.namespace,
-        name: checkServiceName(this, 'names.adapter', names.adapter),
-        prometheusUrl: prometheusUrl!,
-        scrapeInterval: this.scrapeInterval ?? scrapeInterval,
-        relistInterval: props.relistInterval,
-        tls: props.apiServiceTls,
-        networkPolicy,
-        ...adapterOptions,
-      });
-      if (this.prometheus && networkPolicy && this.adapter.hostNetwork && this.adapter.queryPeers.length === 0) {
+      this.adapter = c.check(
+        () =>
+          new PrometheusAdapter(this, 'Adapter', {
+            namespace: this.namespace,
+            name: adapterName,
+            prometheusUrl: prometheusUrl!,
+            scrapeInterval: this.scrapeInterval ?? scrapeInterval,
+            relistInterval: props.relistInterval,
+            tls: props.apiServiceTls,
+            networkPolicy,
+            ...adapterOptions,
+          }),
+      );
+      const adapter = this.adapter;
+      if (adapter && this.prometheus && networkPolicy && adapter.hostNetwork && adapter.queryPeers.length === 0) {
         // its queries come from its node's address: a pod selector would not admit them on Calico or Cilium
-        throw propError(
-          this,
-          'adapterOptions.nodeCidrs',
-          adapterOptions?.nodeCidrs,
-          'the address ranges of the nodes (CIDR, e.g. ["10.0.0.0/16"]) with adapterOptions.hostNetwork, so that the Prometheus NetworkPolicy admits the adapter\'s queries from its node\'s address (or networkPolicies: false)',
-        );
+        c.check(() => {
+          throw propError(
+            this,
+            'adapterOptions.nodeCidrs',
+            adapterOptions?.nodeCidrs,
+            'the address ranges of the nodes (CIDR, e.g. ["10.0.0.0/16"]) with adapterOptions.hostNetwork, so that the Prometheus NetworkPolicy admits the adapter\'s queries from its node\'s address (or networkPolicies: false)',
+          );
+        });
       }
-      this.adapter.queryPeers.forEach((p) => this.prometheus?.allowQueryFrom(p));
+      adapter?.queryPeers.forEach((p) => this.prometheus?.allowQueryFrom(p));
     }
+    c.throwIfAny();
   }
 
   /**

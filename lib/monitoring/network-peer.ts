@@ -1,7 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { checkDnsLabel, propError } from '../_checks';
-import { isLabelValue } from '../labels';
+import { checkDnsLabel, propError, PropChecks } from '../kit/checks';
+import { isLabelValue } from '../kit/labels';
 import * as k8s from '../../imports/k8s';
 
 /** Pods (or, for what runs on the nodes' network, addresses) allowed to reach a server of the monitoring stack. */
@@ -86,7 +86,9 @@ export function checkPeer(scope: IConstruct, prop: string, peer: NetworkPeer): N
     }
     return peer;
   }
-  checkDnsLabel(scope, `${prop}.namespace`, peer.namespace);
+  // both halves of a pods peer at once
+  const c = new PropChecks();
+  c.check(() => checkDnsLabel(scope, `${prop}.namespace`, peer.namespace));
   const labels = peer.podLabels;
   if (
     labels === null ||
@@ -94,13 +96,16 @@ export function checkPeer(scope: IConstruct, prop: string, peer: NetworkPeer): N
     Object.keys(labels).length === 0 ||
     Object.entries(labels).some(([k, v]) => !LABEL_KEY.test(k) || !isLabelValue(v))
   ) {
-    throw propError(
-      scope,
-      `${prop}.podLabels`,
-      labels,
-      'at least one valid Kubernetes label, so that only those pods are admitted',
-    );
+    c.check(() => {
+      throw propError(
+        scope,
+        `${prop}.podLabels`,
+        labels,
+        'at least one valid Kubernetes label, so that only those pods are admitted',
+      );
+    });
   }
+  c.throwIfAny();
   return peer;
 }
 

@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkServiceName, propError } from '../_checks';
-import { recommendedLabels } from '../labels';
+import { checkDnsLabel, checkServiceName, propError, PropChecks } from '../kit/checks';
+import { recommendedLabels } from '../kit/labels';
 import {
   checkInterval,
   checkNamespaces,
@@ -10,7 +10,7 @@ import {
   DEFAULT_RELEASE,
   RELEASE_LABEL,
 } from './_monitor';
-import { checkProps } from '../_props';
+import { checkPropsIn, propsKeys } from '../kit/props';
 
 export interface PodMonitorProps {
   /** The pods' labels to select them by. */
@@ -53,6 +53,18 @@ export interface PodMonitorProps {
   readonly honorLabels?: boolean;
 }
 
+export const POD_MONITOR_PROPS = propsKeys<PodMonitorProps>('PodMonitorProps', {
+  honorLabels: 1,
+  interval: 1,
+  name: 1,
+  namespace: 1,
+  namespaces: 1,
+  path: 1,
+  port: 1,
+  release: 1,
+  selector: 1,
+});
+
 /**
  * A prometheus-operator `PodMonitor`: kube-prometheus-stack's Prometheus scrapes the selected pods directly and
  * labels their series with `namespace` and `pod` (Interlok 4.1+/5.x, scrape mode). A plain `ApiObject`.
@@ -71,17 +83,24 @@ export class PodMonitor extends Construct {
 
   constructor(scope: Construct, id: string, props: PodMonitorProps) {
     super(scope, id);
-    props = checkProps(this, '', props, 'PodMonitorProps');
-    this.name = checkDnsLabel(this, 'name', props.name ?? 'interlok');
-    this.namespace = checkDnsLabel(this, 'namespace', props.namespace);
-    this.release = checkRelease(this, props.release ?? DEFAULT_RELEASE);
+    const c = new PropChecks();
+    props = checkPropsIn(c, this, '', props, POD_MONITOR_PROPS) ?? c.fail();
+    this.name = c.check(() => checkDnsLabel(this, 'name', props.name ?? 'interlok'))!;
+    this.namespace = c.check(() => checkDnsLabel(this, 'namespace', props.namespace))!;
+    this.release = c.check(() => checkRelease(this, props.release ?? DEFAULT_RELEASE))!;
     this.interval = props.interval ?? DEFAULT_MONITOR_INTERVAL;
-    const interval = checkInterval(this, this.interval);
-    const namespaces = checkNamespaces(this, props.namespaces ?? [this.namespace]);
-    const port = checkServiceName(this, 'port', props.port ?? 'http');
-    if (props.selector === null || typeof props.selector !== 'object' || Object.keys(props.selector).length === 0) {
-      throw propError(this, 'selector', props.selector, 'at least one label of the pods');
-    }
+    const interval = c.check(() => checkInterval(this, this.interval));
+    // the default follows namespace: a bad one is reported once
+    const namespaces =
+      props.namespaces !== undefined || this.namespace !== undefined
+        ? c.check(() => checkNamespaces(this, props.namespaces ?? [this.namespace]))
+        : undefined;
+    const port = c.check(() => checkServiceName(this, 'port', props.port ?? 'http'));
+    c.check(() => {
+      if (props.selector === null || typeof props.selector !== 'object' || Object.keys(props.selector).length === 0)
+        throw propError(this, 'selector', props.selector, 'at least one label of the pods');
+    });
+    c.throwIfAny();
     this.resource = new ApiObject(this, 'Resource', {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PodMonitor',

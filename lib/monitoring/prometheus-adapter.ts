@@ -1,7 +1,7 @@
 import { Duration, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { AppIndex } from '../_app-index';
+import { AppIndex } from '../kit/app-index';
 import * as k8s from '../../imports/k8s';
 import {
   checkArray,
@@ -15,16 +15,17 @@ import {
   checkServiceName,
   checkUrl,
   propError,
-} from '../_checks';
-import { checksum, emptyDirVolume, httpProbe, podDisruptionBudget, renderResources } from '../_pod';
-import { AdapterRule } from '../adapter-rule';
-import { ExistingEndpoints, hostPortOf, serviceKey } from '../existing-endpoints';
+  PropChecks,
+} from '../kit/checks';
+import { checksum, emptyDirVolume, httpProbe, podDisruptionBudget, renderResources } from '../kit/pod';
+import { AdapterRule } from './adapter-rule';
+import { ExistingEndpoints, hostPortOf, serviceKey } from '../existing/existing-endpoints';
 import { PrometheusServer } from './prometheus-server';
-import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
+import { imageVersion, recommendedLabels, selectorLabels } from '../kit/labels';
 import { clusterIpService, singleContainerDeployment } from './_workload';
 import { checkPeer, ingressPolicy, NetworkPeer } from './network-peer';
-import { checkProps } from '../_props';
-import { DEFAULT_NAMES } from './monitoring-names';
+import { checkPropsIn, propsKeys } from '../kit/props';
+import { DEFAULT_NAMES } from '../kit/monitoring-names';
 import { DEFAULT_SCRAPE_SECONDS } from '../model/intervals';
 import {
   ADAPTER_APP_NAME,
@@ -160,6 +161,31 @@ export interface PrometheusAdapterOptions {
   readonly externalMetrics?: boolean;
 }
 
+export const PROMETHEUS_ADAPTER_OPTIONS = propsKeys<PrometheusAdapterOptions>('PrometheusAdapterOptions', {
+  externalMetrics: 1,
+  hostNetwork: 1,
+  nodeCidrs: 1,
+  priorityClassName: 1,
+  replicas: 1,
+  securePort: 1,
+});
+export const PROMETHEUS_ADAPTER_PROPS = propsKeys<PrometheusAdapterProps, PrometheusAdapterOptions>(
+  'PrometheusAdapterProps',
+  {
+    image: 1,
+    name: 1,
+    namespace: 1,
+    networkPolicy: 1,
+    prometheusUrl: 1,
+    relistInterval: 1,
+    resources: 1,
+    rules: 1,
+    scrapeInterval: 1,
+    tls: 1,
+  },
+  { extends: [PROMETHEUS_ADAPTER_OPTIONS], aliases: { networkPolicies: 'networkPolicy', apiServiceTls: 'tls' } },
+);
+
 /** The APIService of the custom metrics API: one per cluster, whoever serves it. */
 export const CUSTOM_METRICS_API_SERVICE = 'v1beta1.custom.metrics.k8s.io';
 /** The APIService of the external metrics API: one per cluster, also registered by KEDA. */
@@ -218,73 +244,118 @@ export class PrometheusAdapter extends Construct {
   constructor(scope: Construct, id: string, props: PrometheusAdapterProps) {
     super(scope, id);
     AppIndex.of(this);
-    props = checkProps(this, '', props, 'PrometheusAdapterProps');
-    this.name = checkServiceName(this, 'name', props.name ?? DEFAULT_NAMES.adapter);
-    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? DEFAULT_NAMES.namespace);
-    this.prometheusUrl = checkUrl(this, 'prometheusUrl', props.prometheusUrl);
-    const image = checkImage(
-      this,
-      'image',
-      props.image ?? 'registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0',
+    const c = new PropChecks();
+    props = checkPropsIn(c, this, '', props, PROMETHEUS_ADAPTER_PROPS) ?? c.fail();
+    this.name = c.check(() => checkServiceName(this, 'name', props.name ?? DEFAULT_NAMES.adapter))!;
+    this.namespace = c.check(() => checkDnsLabel(this, 'namespace', props.namespace ?? DEFAULT_NAMES.namespace))!;
+    this.prometheusUrl = c.check(() => checkUrl(this, 'prometheusUrl', props.prometheusUrl))!;
+    const image = c.check(() =>
+      checkImage(this, 'image', props.image ?? 'registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0'),
+    )!;
+    const scrape = c.check(() =>
+      checkDuration(
+        this,
+        'scrapeInterval',
+        props.scrapeInterval ?? Duration.seconds(DEFAULT_SCRAPE_SECONDS),
+        Duration.seconds(1),
+        Duration.hours(1),
+      ),
     );
-    const scrape = checkDuration(
-      this,
-      'scrapeInterval',
-      props.scrapeInterval ?? Duration.seconds(DEFAULT_SCRAPE_SECONDS),
-      Duration.seconds(1),
-      Duration.hours(1),
-    );
-    this.relistInterval = checkDuration(
-      this,
-      'relistInterval',
-      props.relistInterval ?? Duration.minutes(1),
-      scrape,
-      Duration.hours(1),
-    );
+    // at least the scrape interval: checked against a valid one only
+    this.relistInterval = (
+      scrape === undefined
+        ? undefined
+        : c.check(() =>
+            checkDuration(
+              this,
+              'relistInterval',
+              props.relistInterval ?? Duration.minutes(1),
+              scrape,
+              Duration.hours(1),
+            ),
+          )
+    )!;
     const tls = props.tls ?? ApiServiceTls.insecureSkipTlsVerify();
-    if (!(tls instanceof ApiServiceTls)) throw propError(this, 'tls', tls, 'an ApiServiceTls');
-    if (tls.servingCertSecret !== undefined) checkDnsSubdomain(this, 'tls.servingCertSecret', tls.servingCertSecret);
-    if (tls.mode === 'caBundle' && !/^[A-Za-z0-9+/]+={0,2}$/.test(tls.caBundleBase64 ?? '')) {
-      throw propError(this, 'tls.caBundle', tls.caBundleBase64, 'the CA certificate PEM, base64-encoded');
+    const tlsOk = c.check(() => {
+      if (!(tls instanceof ApiServiceTls)) throw propError(this, 'tls', tls, 'an ApiServiceTls');
+      return true;
+    });
+    if (tlsOk) {
+      if (tls.servingCertSecret !== undefined)
+        c.check(() => checkDnsSubdomain(this, 'tls.servingCertSecret', tls.servingCertSecret!));
+      c.check(() => {
+        if (tls.mode === 'caBundle' && !/^[A-Za-z0-9+/]+={0,2}$/.test(tls.caBundleBase64 ?? '')) {
+          throw propError(this, 'tls.caBundle', tls.caBundleBase64, 'the CA certificate PEM, base64-encoded');
+        }
+        if (tls.mode === 'certManager' && !/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(tls.certificate ?? '')) {
+          throw propError(this, 'tls.certificate', tls.certificate, 'a cert-manager Certificate as "namespace/name"');
+        }
+      });
     }
-    if (tls.mode === 'certManager' && !/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(tls.certificate ?? '')) {
-      throw propError(this, 'tls.certificate', tls.certificate, 'a cert-manager Certificate as "namespace/name"');
-    }
-    checkArray(this, 'rules', props.rules, 'AdapterRule').forEach((r) => this.addRule(r));
-    this.replicas = checkInteger(this, 'replicas', props.replicas ?? 2, 1, 10);
+    const rules = c.check(() => checkArray(this, 'rules', props.rules, 'AdapterRule')) ?? [];
+    rules.forEach((r) => c.check(() => this.addRule(r)));
+    this.replicas = c.check(() => checkInteger(this, 'replicas', props.replicas ?? 2, 1, 10))!;
     const priorityClassName =
       props.priorityClassName === undefined
         ? undefined
-        : checkDnsSubdomain(this, 'priorityClassName', props.priorityClassName);
-    if (props.hostNetwork !== undefined && typeof props.hostNetwork !== 'boolean')
-      throw propError(this, 'hostNetwork', props.hostNetwork, 'true or false');
-    this.hostNetwork = props.hostNetwork ?? false;
-    this.securePort = checkPort(
-      this,
-      'securePort',
-      props.securePort ?? (this.hostNetwork ? ADAPTER_HOST_NETWORK_PORT : ADAPTER_PORT),
-    );
-    if (this.hostNetwork && NODE_PORTS_TAKEN[this.securePort]) {
-      throw propError(
-        this,
-        'securePort',
-        this.securePort,
-        `a port other than ${NODE_PORTS_TAKEN[this.securePort]}'s with hostNetwork (the adapter binds it on the node), e.g. ${ADAPTER_HOST_NETWORK_PORT}`,
-      );
+        : c.check(() => checkDnsSubdomain(this, 'priorityClassName', props.priorityClassName!));
+    const hostNetwork = c.check(() => {
+      if (props.hostNetwork !== undefined && typeof props.hostNetwork !== 'boolean')
+        throw propError(this, 'hostNetwork', props.hostNetwork, 'true or false');
+      return props.hostNetwork ?? false;
+    });
+    this.hostNetwork = hostNetwork ?? false;
+    // the default port and the ports a node's own servers take follow hostNetwork: a bad one is reported once
+    this.securePort = (
+      hostNetwork === undefined
+        ? undefined
+        : c.check(() => {
+            const port = checkPort(
+              this,
+              'securePort',
+              props.securePort ?? (hostNetwork ? ADAPTER_HOST_NETWORK_PORT : ADAPTER_PORT),
+            );
+            if (hostNetwork && NODE_PORTS_TAKEN[port]) {
+              throw propError(
+                this,
+                'securePort',
+                port,
+                `a port other than ${NODE_PORTS_TAKEN[port]}'s with hostNetwork (the adapter binds it on the node), e.g. ${ADAPTER_HOST_NETWORK_PORT}`,
+              );
+            }
+            return port;
+          })
+    )!;
+    const nodeCidrs = c.check(() => checkArray(this, 'nodeCidrs', props.nodeCidrs, 'CIDR strings'));
+    if (hostNetwork === false && props.nodeCidrs !== undefined) {
+      c.check(() => {
+        throw propError(
+          this,
+          'nodeCidrs',
+          props.nodeCidrs,
+          "none without hostNetwork: the adapter's pods are admitted by their labels",
+        );
+      });
     }
-    const nodeCidrs = checkArray(this, 'nodeCidrs', props.nodeCidrs, 'CIDR strings');
-    if (!this.hostNetwork && props.nodeCidrs !== undefined) {
-      throw propError(
-        this,
-        'nodeCidrs',
-        props.nodeCidrs,
-        "none without hostNetwork: the adapter's pods are admitted by their labels",
-      );
-    }
+    // a hostNetwork pod's traffic comes from its node's address, which no pod selector matches
+    const cidrPeers =
+      hostNetwork && nodeCidrs
+        ? nodeCidrs.map((cidr, i) => c.check(() => checkPeer(this, `nodeCidrs[${i}]`, NetworkPeer.ipBlock(cidr)))!)
+        : undefined;
     this.clusterObjectPrefix = `interlok-scaling:${this.namespace}:${this.name}`;
-    if (props.externalMetrics !== undefined && typeof props.externalMetrics !== 'boolean')
-      throw propError(this, 'externalMetrics', props.externalMetrics, 'true or false');
-    this.externalMetrics = props.externalMetrics ?? true;
+    this.externalMetrics = c.check(() => {
+      if (props.externalMetrics !== undefined && typeof props.externalMetrics !== 'boolean')
+        throw propError(this, 'externalMetrics', props.externalMetrics, 'true or false');
+      return props.externalMetrics ?? true;
+    })!;
+    const resources =
+      props.resources !== undefined
+        ? c.check(() => checkResources(this, 'resources', props.resources!))!
+        : {
+            cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
+            memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
+          };
+    c.throwIfAny();
 
     const app = {
       name: ADAPTER_APP_NAME,
@@ -293,10 +364,7 @@ export class PrometheusAdapter extends Construct {
       version: imageVersion(image),
     };
     this.podSelector = selectorLabels(app);
-    // a hostNetwork pod's traffic comes from its node's address, which no pod selector matches
-    this.queryPeers = this.hostNetwork
-      ? nodeCidrs.map((cidr, i) => checkPeer(this, `nodeCidrs[${i}]`, NetworkPeer.ipBlock(cidr)))
-      : [NetworkPeer.pods(this.namespace, this.podSelector)];
+    this.queryPeers = cidrPeers ?? [NetworkPeer.pods(this.namespace, this.podSelector)];
     const labels = recommendedLabels(app);
     const meta = (name: string, namespace?: string) => ({ name, labels, ...(namespace ? { namespace } : {}) });
     const subject = { kind: 'ServiceAccount', name: this.name, namespace: this.namespace };
@@ -348,13 +416,6 @@ export class PrometheusAdapter extends Construct {
     } else {
       volumes.push(emptyDirVolume('serving-cert', '16Mi'));
     }
-    const resources =
-      props.resources !== undefined
-        ? checkResources(this, 'resources', props.resources)
-        : {
-            cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
-            memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
-          };
     this.deployment = singleContainerDeployment(this, 'Resource', {
       name: this.name,
       namespace: this.namespace,

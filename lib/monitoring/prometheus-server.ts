@@ -12,17 +12,18 @@ import {
   checkResources,
   checkServiceName,
   propError,
-} from '../_checks';
-import { checksum, emptyDirVolume, httpProbe, renderResources } from '../_pod';
-import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
+  PropChecks,
+} from '../kit/checks';
+import { checksum, emptyDirVolume, httpProbe, renderResources } from '../kit/pod';
+import { imageVersion, recommendedLabels, selectorLabels } from '../kit/labels';
 import { clusterIpService, singleContainerDeployment } from './_workload';
 import { checkPeer, ingressPolicy, NetworkPeer, requirePeers } from './network-peer';
-import { checkProps } from '../_props';
-import { DEFAULT_NAMES } from './monitoring-names';
+import { checkPropsIn, propsKeys } from '../kit/props';
+import { DEFAULT_NAMES } from '../kit/monitoring-names';
 import { DEFAULT_SCRAPE_SECONDS, INTERLOK_PUSH_SECONDS } from '../model/intervals';
-import { AppIndex } from '../_app-index';
-import { ExistingEndpoints, serviceKey } from '../existing-endpoints';
-import { isPushgatewayService } from '../pushgateway-env';
+import { AppIndex } from '../kit/app-index';
+import { ExistingEndpoints, serviceKey } from '../existing/existing-endpoints';
+import { isPushgatewayService } from './pushgateway-endpoint';
 
 /** Pods Prometheus discovers and scrapes itself (Interlok 4.1+/5.x scrape mode). */
 export interface ScrapedPods {
@@ -40,6 +41,8 @@ export interface ScrapedPods {
    */
   readonly path?: string;
 }
+
+export const SCRAPED_PODS = propsKeys<ScrapedPods>('ScrapedPods', { namespace: 1, path: 1, podSelector: 1, port: 1 });
 
 export interface PrometheusServerProps {
   /**
@@ -86,6 +89,22 @@ export interface PrometheusServerProps {
    */
   readonly networkPolicy?: boolean;
 }
+
+export const PROMETHEUS_SERVER_PROPS = propsKeys<PrometheusServerProps>(
+  'PrometheusServerProps',
+  {
+    image: 1,
+    name: 1,
+    namespace: 1,
+    networkPolicy: 1,
+    pushgatewayTargets: 1,
+    resources: 1,
+    retention: 1,
+    scrapeInterval: 1,
+    scrapePods: 1,
+  },
+  { aliases: { networkPolicies: 'networkPolicy' } },
+);
 
 export const PROMETHEUS_PORT = 9090;
 export const PROMETHEUS_SERVICE_PORT = 80;
@@ -154,6 +173,11 @@ export function prometheusConfig(
   };
 }
 
+/** The URL of the Service of a PrometheusServer of this name and namespace. */
+export function prometheusServerUrl(name: string, namespace: string): string {
+  return `http://${name}.${namespace}.svc:${PROMETHEUS_SERVICE_PORT}/`;
+}
+
 /** A single Prometheus server that scrapes the pushgateway, behind Service `prometheus-server:80`. */
 export class PrometheusServer extends Construct {
   public readonly name: string;
@@ -172,56 +196,61 @@ export class PrometheusServer extends Construct {
 
   constructor(scope: Construct, id: string, props: PrometheusServerProps) {
     super(scope, id);
-    props = checkProps(this, '', props, 'PrometheusServerProps');
-    this.name = checkServiceName(this, 'name', props.name ?? DEFAULT_NAMES.prometheus);
-    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? DEFAULT_NAMES.namespace);
-    const image = checkImage(this, 'image', props.image ?? 'quay.io/prometheus/prometheus:v2.53.4');
-    this.scrapeInterval = checkDuration(
-      this,
-      'scrapeInterval',
-      props.scrapeInterval ?? Duration.seconds(DEFAULT_SCRAPE_SECONDS),
-      Duration.seconds(1),
-      Duration.seconds(INTERLOK_PUSH_SECONDS),
+    const c = new PropChecks();
+    props = checkPropsIn(c, this, '', props, PROMETHEUS_SERVER_PROPS) ?? c.fail();
+    this.name = c.check(() => checkServiceName(this, 'name', props.name ?? DEFAULT_NAMES.prometheus))!;
+    this.namespace = c.check(() => checkDnsLabel(this, 'namespace', props.namespace ?? DEFAULT_NAMES.namespace))!;
+    const image = c.check(() => checkImage(this, 'image', props.image ?? 'quay.io/prometheus/prometheus:v2.53.4'))!;
+    this.scrapeInterval = c.check(() =>
+      checkDuration(
+        this,
+        'scrapeInterval',
+        props.scrapeInterval ?? Duration.seconds(DEFAULT_SCRAPE_SECONDS),
+        Duration.seconds(1),
+        Duration.seconds(INTERLOK_PUSH_SECONDS),
+      ),
+    )!;
+    const retention = c.check(() =>
+      checkDuration(this, 'retention', props.retention ?? Duration.days(1), Duration.hours(1), Duration.days(365)),
     );
-    const retention = checkDuration(
-      this,
-      'retention',
-      props.retention ?? Duration.days(1),
-      Duration.hours(1),
-      Duration.days(365),
-    );
-    const targets = checkArray(this, 'pushgatewayTargets', props.pushgatewayTargets, 'host:port');
-    const scrapePods = checkArray(this, 'scrapePods', props.scrapePods, 'ScrapedPods');
-    if (targets.length === 0 && scrapePods.length === 0) {
-      throw propError(this, 'pushgatewayTargets', targets, 'at least one host:port (or pods in scrapePods)');
+    const targets = c.check(() => checkArray(this, 'pushgatewayTargets', props.pushgatewayTargets, 'host:port'));
+    const scrapePods = c.check(() => checkArray(this, 'scrapePods', props.scrapePods, 'ScrapedPods'));
+    if (targets !== undefined && scrapePods !== undefined && targets.length === 0 && scrapePods.length === 0) {
+      c.check(() => {
+        throw propError(this, 'pushgatewayTargets', targets, 'at least one host:port (or pods in scrapePods)');
+      });
     }
-    targets.forEach((t, i) => checkHostPort(this, `pushgatewayTargets[${i}]`, t));
-    this.checkTargets(targets);
-    scrapePods.forEach((p, i) => {
-      checkProps(this, `scrapePods[${i}]`, p ?? null, 'ScrapedPods');
-      checkDnsLabel(this, `scrapePods[${i}].namespace`, p?.namespace);
-      if (p.podSelector === null || typeof p.podSelector !== 'object' || Object.keys(p.podSelector).length === 0) {
-        throw propError(this, `scrapePods[${i}].podSelector`, p.podSelector, 'at least one pod label');
-      }
+    targets?.forEach((t, i) => c.check(() => checkHostPort(this, `pushgatewayTargets[${i}]`, t)));
+    scrapePods?.forEach((p, i) => {
+      const pods = checkPropsIn(c, this, `scrapePods[${i}]`, p ?? null, SCRAPED_PODS);
+      if (pods === undefined) return;
+      c.check(() => checkDnsLabel(this, `scrapePods[${i}].namespace`, pods.namespace));
+      c.check(() => {
+        const selector = pods.podSelector;
+        if (selector === null || typeof selector !== 'object' || Object.keys(selector).length === 0)
+          throw propError(this, `scrapePods[${i}].podSelector`, selector, 'at least one pod label');
+      });
     });
+    const resources =
+      props.resources !== undefined
+        ? c.check(() => checkResources(this, 'resources', props.resources!))!
+        : {
+            cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
+            memory: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
+          };
+    c.throwIfAny();
+    this.checkTargets(targets!);
 
     const app = { name: 'prometheus', instance: this.name, component: 'metrics-server', version: imageVersion(image) };
     this.podSelector = selectorLabels(app);
     const labels = recommendedLabels(app);
-    this.configYaml = stringify(prometheusConfig(targets, this.scrapeInterval, scrapePods), { lineWidth: 0 });
-    if (scrapePods.length > 0) this.serviceAccount = this.podReader(labels, scrapePods);
+    this.configYaml = stringify(prometheusConfig(targets!, this.scrapeInterval, scrapePods), { lineWidth: 0 });
+    if (scrapePods!.length > 0) this.serviceAccount = this.podReader(labels, scrapePods!);
 
     this.configMap = new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: this.name, namespace: this.namespace, labels },
       data: { 'prometheus.yml': this.configYaml },
     });
-    const resources =
-      props.resources !== undefined
-        ? checkResources(this, 'resources', props.resources)
-        : {
-            cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
-            memory: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
-          };
     this.deployment = singleContainerDeployment(this, 'Resource', {
       name: this.name,
       namespace: this.namespace,
@@ -238,7 +267,7 @@ export class PrometheusServer extends Construct {
         args: [
           '--config.file=/etc/prometheus/prometheus.yml',
           '--storage.tsdb.path=/prometheus',
-          `--storage.tsdb.retention.time=${retention.toSeconds()}s`,
+          `--storage.tsdb.retention.time=${retention!.toSeconds()}s`,
           `--web.listen-address=:${PROMETHEUS_PORT}`,
         ],
         ports: [{ name: 'http', containerPort: PROMETHEUS_PORT, protocol: 'TCP' }],
@@ -341,6 +370,6 @@ export class PrometheusServer extends Construct {
 
   /** The in-cluster URL the adapter queries. */
   public get url(): string {
-    return `http://${this.name}.${this.namespace}.svc:${PROMETHEUS_SERVICE_PORT}/`;
+    return prometheusServerUrl(this.name, this.namespace);
   }
 }

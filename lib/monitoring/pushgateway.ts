@@ -2,15 +2,15 @@ import * as kplus from 'cdk8s-plus-27';
 import { Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { AppIndex } from '../_app-index';
-import { checkArray, checkDnsLabel, checkImage, checkResources, checkServiceName } from '../_checks';
-import { emptyDirVolume, httpProbe, renderResources } from '../_pod';
-import { imageVersion, recommendedLabels, selectorLabels } from '../labels';
-import { IPushgatewayService, PUSHGATEWAY_SERVICE, PushgatewayEndpoint } from '../pushgateway-env';
+import { AppIndex } from '../kit/app-index';
+import { checkArray, checkDnsLabel, checkImage, checkResources, checkServiceName, PropChecks } from '../kit/checks';
+import { emptyDirVolume, httpProbe, renderResources } from '../kit/pod';
+import { imageVersion, recommendedLabels, selectorLabels } from '../kit/labels';
+import { IPushgatewayService, PUSHGATEWAY_SERVICE, PushgatewayEndpoint } from './pushgateway-endpoint';
 import { clusterIpService, singleContainerDeployment } from './_workload';
 import { checkPeer, ingressPolicy, NetworkPeer, requirePeers } from './network-peer';
-import { checkProps } from '../_props';
-import { DEFAULT_NAMES } from './monitoring-names';
+import { checkPropsIn, propsKeys } from '../kit/props';
+import { DEFAULT_NAMES } from '../kit/monitoring-names';
 
 export interface PushgatewayProps {
   /**
@@ -48,6 +48,12 @@ export interface PushgatewayProps {
   readonly networkPolicy?: boolean;
 }
 
+export const PUSHGATEWAY_PROPS = propsKeys<PushgatewayProps>(
+  'PushgatewayProps',
+  { allowPushFrom: 1, allowScrapeFrom: 1, image: 1, name: 1, namespace: 1, networkPolicy: 1, resources: 1 },
+  { aliases: { networkPolicies: 'networkPolicy' } },
+);
+
 export const PUSHGATEWAY_PORT = 9091;
 
 /**
@@ -70,11 +76,24 @@ export class Pushgateway extends Construct implements IPushgatewayService {
 
   constructor(scope: Construct, id: string, props: PushgatewayProps = {}) {
     super(scope, id);
-    props = checkProps(this, '', props, 'PushgatewayProps');
+    const c = new PropChecks();
+    props = checkPropsIn(c, this, '', props, PUSHGATEWAY_PROPS) ?? c.fail();
     Object.defineProperty(this, PUSHGATEWAY_SERVICE, { value: true });
-    this.name = checkServiceName(this, 'name', props.name ?? DEFAULT_NAMES.pushgateway);
-    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? DEFAULT_NAMES.namespace);
-    const image = checkImage(this, 'image', props.image ?? 'quay.io/prometheus/pushgateway:v1.11.3');
+    this.name = c.check(() => checkServiceName(this, 'name', props.name ?? DEFAULT_NAMES.pushgateway))!;
+    this.namespace = c.check(() => checkDnsLabel(this, 'namespace', props.namespace ?? DEFAULT_NAMES.namespace))!;
+    const image = c.check(() => checkImage(this, 'image', props.image ?? 'quay.io/prometheus/pushgateway:v1.11.3'))!;
+    const resources =
+      props.resources !== undefined
+        ? c.check(() => checkResources(this, 'resources', props.resources!))!
+        : {
+            cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
+            memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
+          };
+    const pushers = c.check(() => checkArray(this, 'allowPushFrom', props.allowPushFrom, 'NetworkPeer')) ?? [];
+    pushers.forEach((p) => c.check(() => this.allowPushFrom(p)));
+    const scrapers = c.check(() => checkArray(this, 'allowScrapeFrom', props.allowScrapeFrom, 'NetworkPeer')) ?? [];
+    scrapers.forEach((p) => c.check(() => this.allowScrapeFrom(p)));
+    c.throwIfAny();
     const app = {
       name: 'prometheus-pushgateway',
       instance: this.name,
@@ -83,14 +102,6 @@ export class Pushgateway extends Construct implements IPushgatewayService {
     };
     this.podSelector = selectorLabels(app);
     const labels = recommendedLabels(app);
-    const resources =
-      props.resources !== undefined
-        ? checkResources(this, 'resources', props.resources)
-        : {
-            cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
-            memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
-          };
-
     this.deployment = singleContainerDeployment(this, 'Resource', {
       name: this.name,
       namespace: this.namespace,
@@ -126,8 +137,6 @@ export class Pushgateway extends Construct implements IPushgatewayService {
       targetPort: 'http',
       portName: 'http',
     });
-    checkArray(this, 'allowPushFrom', props.allowPushFrom, 'NetworkPeer').forEach((p) => this.allowPushFrom(p));
-    checkArray(this, 'allowScrapeFrom', props.allowScrapeFrom, 'NetworkPeer').forEach((p) => this.allowScrapeFrom(p));
     this.networkPolicy = props.networkPolicy ?? true;
     if (this.networkPolicy) {
       ingressPolicy(this, 'NetworkPolicy', {

@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkServiceName, propError } from '../_checks';
-import { recommendedLabels } from '../labels';
+import { checkDnsLabel, checkServiceName, propError, PropChecks } from '../kit/checks';
+import { recommendedLabels } from '../kit/labels';
 import {
   checkInterval,
   checkNamespaces,
@@ -10,8 +10,8 @@ import {
   DEFAULT_RELEASE,
   RELEASE_LABEL,
 } from './_monitor';
-import { checkProps } from '../_props';
-import { DEFAULT_NAMES } from './monitoring-names';
+import { checkPropsIn, propsKeys } from '../kit/props';
+import { DEFAULT_NAMES } from '../kit/monitoring-names';
 
 export interface ServiceMonitorProps {
   /** The Service's labels to select it by. */
@@ -48,6 +48,17 @@ export interface ServiceMonitorProps {
   readonly release?: string;
 }
 
+export const SERVICE_MONITOR_PROPS = propsKeys<ServiceMonitorProps>('ServiceMonitorProps', {
+  interval: 1,
+  name: 1,
+  namespace: 1,
+  namespaces: 1,
+  path: 1,
+  port: 1,
+  release: 1,
+  selector: 1,
+});
+
 /**
  * A prometheus-operator `ServiceMonitor` with `honorLabels: true`: for the pushgateway, whose pushed `job`,
  * `k8s_namespace` and `k8s_pod_name` must survive the scrape. A plain `ApiObject` (no CRD import needed).
@@ -61,17 +72,24 @@ export class ServiceMonitor extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceMonitorProps) {
     super(scope, id);
-    props = checkProps(this, '', props, 'ServiceMonitorProps');
-    this.name = checkDnsLabel(this, 'name', props.name ?? DEFAULT_NAMES.pushgateway);
-    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? DEFAULT_NAMES.namespace);
-    this.release = checkRelease(this, props.release ?? DEFAULT_RELEASE);
+    const c = new PropChecks();
+    props = checkPropsIn(c, this, '', props, SERVICE_MONITOR_PROPS) ?? c.fail();
+    this.name = c.check(() => checkDnsLabel(this, 'name', props.name ?? DEFAULT_NAMES.pushgateway))!;
+    this.namespace = c.check(() => checkDnsLabel(this, 'namespace', props.namespace ?? DEFAULT_NAMES.namespace))!;
+    this.release = c.check(() => checkRelease(this, props.release ?? DEFAULT_RELEASE))!;
     this.interval = props.interval ?? DEFAULT_MONITOR_INTERVAL;
-    const interval = checkInterval(this, this.interval);
-    const namespaces = checkNamespaces(this, props.namespaces ?? [this.namespace]);
-    checkServiceName(this, 'port', props.port);
-    if (props.selector === null || typeof props.selector !== 'object' || Object.keys(props.selector).length === 0) {
-      throw propError(this, 'selector', props.selector, 'at least one label of the Service');
-    }
+    const interval = c.check(() => checkInterval(this, this.interval));
+    // the default follows namespace: a bad one is reported once
+    const namespaces =
+      props.namespaces !== undefined || this.namespace !== undefined
+        ? c.check(() => checkNamespaces(this, props.namespaces ?? [this.namespace]))
+        : undefined;
+    c.check(() => checkServiceName(this, 'port', props.port));
+    c.check(() => {
+      if (props.selector === null || typeof props.selector !== 'object' || Object.keys(props.selector).length === 0)
+        throw propError(this, 'selector', props.selector, 'at least one label of the Service');
+    });
+    c.throwIfAny();
     this.resource = new ApiObject(this, 'Resource', {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'ServiceMonitor',

@@ -21,7 +21,7 @@ import { join } from 'path';
 import { stringify } from 'yaml';
 import { DEBIAN_INSTALL, findTool, missingTools, TOOLS } from '../../scripts/check-tools';
 import { ClusterBinaries, ensureBinaries, KUBERNETES_VERSION } from './build';
-import { DEFAULT_NAMES } from '../../lib/monitoring/monitoring-names';
+import { DEFAULT_NAMES } from '../../lib/kit/monitoring-names';
 
 export const NODE_IP = '10.200.0.1';
 export const POD_CIDR = '10.244.0.0/24';

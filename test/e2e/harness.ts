@@ -253,7 +253,7 @@ export function replicaSets(): string[] {
     .sort();
 }
 
-// Added for test/e2e/readme-examples.e2e.ts: the same checks for any file or directory of manifests.
+// Added for test/e2e/readme-examples-suite.ts: the same checks for any file or directory of manifests.
 
 /**
  * kubectl's client-side apply always sends a PodDisruptionBudget's `spec.selector` again (its patch strategy is

@@ -1,6 +1,5 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { ExistingNamespaces } from './existing-namespaces';
 
 type Type<T> = abstract new (...args: any[]) => T;
 
@@ -8,6 +7,22 @@ const INDEXES = new WeakMap<IConstruct, AppIndex>();
 
 /** Namespaces every cluster has. */
 export const CLUSTER_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/**
+ * Marks constructs that declare namespaces the cluster has already (ExistingNamespaces): the index reads them by
+ * this mark, so that it depends on no construct of a layer above it.
+ */
+export const DECLARES_NAMESPACES = Symbol.for('cdk8s-interlok-scaling.DeclaresNamespaces');
+
+/** A construct that declares namespaces the cluster has already. */
+export interface INamespaceDeclaration extends IConstruct {
+  readonly names: string[];
+}
+
+function declaresNamespaces(c: IConstruct): c is INamespaceDeclaration {
+  return (c as any)[DECLARES_NAMESPACES] === true;
+}
+
 // a distinct cache key per predicate name
 const WHERE_KEYS = new Map<string, Type<unknown>>();
 
@@ -76,7 +91,7 @@ export class AppIndex {
           ...this.ofType(ApiObject)
             .filter((o) => o.kind === 'Namespace')
             .map((o) => o.name),
-          ...this.ofType(ExistingNamespaces).flatMap((e) => e.names),
+          ...this.where('namespace declarations', declaresNamespaces).flatMap((e) => e.names),
         ]),
     );
   }

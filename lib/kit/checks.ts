@@ -1,12 +1,12 @@
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
-import { humanMillis } from './core/duration';
-import { describe as describeValue, ValidationError } from './core/errors';
-import { DNS_1035_LABEL, DNS_LABEL, DNS_SUBDOMAIN, HOST, IMAGE_REF, LABEL_NAME, METRIC_NAME } from './core/k8s-names';
-import { maxHeapOptionMi, QUANTITY } from './core/quantity';
-import { suggest } from './core/suggest';
-import { DEFAULT_NAMES } from './monitoring/monitoring-names';
+import { humanMillis } from '../core/duration';
+import { describe as describeValue, ValidationError } from '../core/errors';
+import { DNS_1035_LABEL, DNS_LABEL, DNS_SUBDOMAIN, HOST, IMAGE_REF, LABEL_NAME, METRIC_NAME } from '../core/k8s-names';
+import { maxHeapOptionMi, QUANTITY } from '../core/quantity';
+import { suggest } from '../core/suggest';
+import { DEFAULT_NAMES } from './monitoring-names';
 
 export { maxHeapOptionMi };
 
@@ -19,22 +19,41 @@ export function propError(scope: IConstruct, prop: string, value: unknown, expec
 }
 
 /**
- * Runs every check of one construct call and reports all that fail together, one `[path] prop: got X, expected Y`
- * line each (aws-cdk's validateAllProps): a user fixes a call in one round, not one prop per run. Each check must
- * stand on its own (read the props, not what an earlier check returned); anything else than a ValidationError
- * is thrown as it is.
+ * The errors of one construct call, collected so that they are reported together, one `[path] prop: got X,
+ * expected Y` line each (aws-cdk's validateAllProps): a user fixes a call in one round, not one prop per run.
+ * `check` runs one check and returns its value, or undefined when it failed; a check that needs an earlier value
+ * runs only when that value is valid (not undefined), so one bad prop is reported once, not again through every
+ * check that reads it. Anything else than a ValidationError is thrown as it is.
  */
-export function validateAll(checks: ReadonlyArray<() => unknown>): void {
-  const errors: ValidationError[] = [];
-  for (const check of checks) {
+export class PropChecks {
+  private readonly errors: ValidationError[] = [];
+
+  /** Runs a check: its value, or undefined when it failed (its errors are kept). */
+  public check<T>(check: () => T): T | undefined {
     try {
-      check();
+      return check();
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
-      errors.push(...e.errors);
+      this.errors.push(...e.errors);
+      return undefined;
     }
   }
-  if (errors.length > 0) throw ValidationError.all(errors);
+
+  /** Whether every check so far passed. */
+  public get ok(): boolean {
+    return this.errors.length === 0;
+  }
+
+  /** Throws the errors collected so far, in the order the checks ran (one keeps its one-line message). */
+  public throwIfAny(): void {
+    if (this.errors.length > 0) throw ValidationError.all(this.errors);
+  }
+
+  /** Throws the errors collected so far: where nothing more can be checked. */
+  public fail(): never {
+    this.throwIfAny();
+    throw new Error('internal: PropChecks.fail() with no error');
+  }
 }
 
 /** cdk8s and cdk8s-plus values as messages write them: `30s`, `512 MiB`, `"500m"`. */
@@ -249,44 +268,53 @@ export function checkResources(
       throw propError(scope, p, s, 'a cdk8s Size of at least 1 MiB in whole mebibytes');
     return mib;
   };
+  // every bad quantity at once; a request is compared with its limit only when both are valid
+  const all = new PropChecks();
+  const shaped = new Set<string>();
   for (const key of Object.keys(resources)) {
-    if (!['cpu', 'memory', 'ephemeralStorage'].includes(key)) {
-      const hint = suggest(key, ['cpu', 'memory', 'ephemeralStorage']);
-      throw propError(
-        scope,
-        `${prop}.${key}`,
-        (resources as any)[key],
-        `no such resource${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ' (cpu, memory or ephemeralStorage)'}`,
-      );
-    }
-    const pair = (resources as any)[key];
-    if (pair === null || typeof pair !== 'object')
-      throw propError(scope, `${prop}.${key}`, pair, '{ request, limit }: an object, or leave it out');
-    const unknown = Object.keys(pair).find((k) => k !== 'request' && k !== 'limit');
-    if (unknown !== undefined) throw propError(scope, `${prop}.${key}.${unknown}`, pair[unknown], 'request or limit');
+    all.check(() => {
+      if (!['cpu', 'memory', 'ephemeralStorage'].includes(key)) {
+        const hint = suggest(key, ['cpu', 'memory', 'ephemeralStorage']);
+        throw propError(
+          scope,
+          `${prop}.${key}`,
+          (resources as any)[key],
+          `no such resource${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ' (cpu, memory or ephemeralStorage)'}`,
+        );
+      }
+      const pair = (resources as any)[key];
+      if (pair === null || typeof pair !== 'object')
+        throw propError(scope, `${prop}.${key}`, pair, '{ request, limit }: an object, or leave it out');
+      const unknown = Object.keys(pair).find((k) => k !== 'request' && k !== 'limit');
+      if (unknown !== undefined) throw propError(scope, `${prop}.${key}.${unknown}`, pair[unknown], 'request or limit');
+      shaped.add(key);
+    });
   }
+  const amounts = (name: string, read: (value: any, p: string) => number | undefined) => {
+    if (!shaped.has(name)) return [undefined, undefined];
+    const pair = (resources as any)[name];
+    return [
+      all.check(() => read(pair.request, `${prop}.${name}.request`)),
+      all.check(() => read(pair.limit, `${prop}.${name}.limit`)),
+    ];
+  };
   const pairs: Array<[string, number | undefined, number | undefined]> = [
-    ['cpu', cpu(resources.cpu?.request, `${prop}.cpu.request`), cpu(resources.cpu?.limit, `${prop}.cpu.limit`)],
-    [
-      'memory',
-      size(resources.memory?.request, `${prop}.memory.request`),
-      size(resources.memory?.limit, `${prop}.memory.limit`),
-    ],
-    [
-      'ephemeralStorage',
-      size(resources.ephemeralStorage?.request, `${prop}.ephemeralStorage.request`),
-      size(resources.ephemeralStorage?.limit, `${prop}.ephemeralStorage.limit`),
-    ],
+    ['cpu', ...amounts('cpu', cpu)] as [string, number | undefined, number | undefined],
+    ['memory', ...amounts('memory', size)] as [string, number | undefined, number | undefined],
+    ['ephemeralStorage', ...amounts('ephemeralStorage', size)] as [string, number | undefined, number | undefined],
   ];
   for (const [name, request, limit] of pairs) {
     if (request !== undefined && limit !== undefined && request > limit) {
-      throw propError(
-        scope,
-        `${prop}.${name}.request`,
-        (resources as any)[name].request,
-        `at most the limit (${describe((resources as any)[name].limit)})`,
-      );
+      all.check(() => {
+        throw propError(
+          scope,
+          `${prop}.${name}.request`,
+          (resources as any)[name].request,
+          `at most the limit (${describe((resources as any)[name].limit)})`,
+        );
+      });
     }
   }
+  all.throwIfAny();
   return resources;
 }

@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { propsKeys } from '../kit/props';
 
 /** Options of `MetricsSource.scrape`. */
 export interface ScrapeSourceOptions {
@@ -15,6 +16,8 @@ export interface ScrapeSourceOptions {
    */
   readonly window?: Duration;
 }
+
+export const SCRAPE_SOURCE_OPTIONS = propsKeys<ScrapeSourceOptions>('ScrapeSourceOptions', { window: 1, workflow: 1 });
 
 /** The path Interlok's `metrics-provider-prometheus` component serves (on the `jetty` component's port, 8080). */
 export const SCRAPE_METRICS_PATH = '/prometheus/metrics';

@@ -1,25 +1,25 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import { AppIndex } from './_app-index';
-import { checkDuration, checkLabelName, checkMetricName, humanDuration, propError } from './_checks';
-import { PrometheusServer } from './monitoring/prometheus-server';
+import { AppIndex } from '../kit/app-index';
+import { checkDuration, checkLabelName, checkMetricName, humanDuration, propError, PropChecks } from '../kit/checks';
+import { PrometheusServer } from './prometheus-server';
 import {
   DEFAULT_SCRAPE_SECONDS,
   defaultStaleAfterSeconds,
   INTERLOK_PUSH_SECONDS,
   MIN_STALE_MARGIN_SECONDS,
-} from './model/intervals';
+} from '../model/intervals';
 import {
   deploymentPodRegex,
   deploymentTotalQuery,
   perPodFreshQuery,
   POD_OF_DEPLOYMENT_SUFFIX,
   TotalQuerySource,
-} from './model/deployment-query';
+} from '../model/deployment-query';
 import { MetricsSource, SCRAPE_SERIES } from './metrics-source';
-import { checkProps } from './_props';
-import type { AdapterConfig, AdapterRuleConfig } from './model/adapter-config';
+import { checkPropsIn, propsKeys } from '../kit/props';
+import type { AdapterConfig, AdapterRuleConfig } from '../model/adapter-config';
 
 // the model owns the rule's data types; the constructs' users import them from here, as before
 export type { AdapterConfig, AdapterRuleConfig };
@@ -120,6 +120,18 @@ export interface AdapterRuleProps {
   readonly externalMetricName?: string;
 }
 
+export const ADAPTER_RULE_PROPS = propsKeys<AdapterRuleProps>('AdapterRuleProps', {
+  external: 1,
+  externalMetricName: 1,
+  metricName: 1,
+  metricsSource: 1,
+  namespaceLabel: 1,
+  podLabel: 1,
+  scrapeInterval: 1,
+  seriesName: 1,
+  staleAfter: 1,
+});
+
 /**
  * Serves a metric pushed by Interlok as a Pods custom metric: selects exactly that series with both pod labels
  * set, maps `k8s_namespace`/`k8s_pod_name` to namespace/pod, and queries it scoped to the HPA's namespace and pods,
@@ -166,94 +178,127 @@ export class AdapterRule extends Construct {
 
   constructor(scope: Construct, id: string, props: AdapterRuleProps = {}) {
     super(scope, id);
-    props = checkProps(this, '', props, 'AdapterRuleProps');
-    const source = props.metricsSource ?? MetricsSource.pushgateway();
-    if (!(source instanceof MetricsSource))
-      throw propError(
-        this,
-        'metricsSource',
-        source,
-        'a MetricsSource (MetricsSource.pushgateway() or MetricsSource.scrape({ workflow }))',
-      );
-    this.metricsSource = source;
-    const scrape = source.kind === 'scrape';
-    if (scrape) {
-      if (typeof source.workflow !== 'string' || source.workflow.length === 0 || /["\\\n]/.test(source.workflow)) {
+    const c = new PropChecks();
+    props = checkPropsIn(c, this, '', props, ADAPTER_RULE_PROPS) ?? c.fail();
+    const source = c.check(() => {
+      const given = props.metricsSource ?? MetricsSource.pushgateway();
+      if (!(given instanceof MetricsSource))
         throw propError(
           this,
-          'metricsSource.workflow',
-          source.workflow,
-          'the workflow label value `<workflow unique-id>@<channel unique-id>`, without quotes, backslashes or line breaks',
+          'metricsSource',
+          given,
+          'a MetricsSource (MetricsSource.pushgateway() or MetricsSource.scrape({ workflow }))',
         );
-      }
+      return given;
+    });
+    this.metricsSource = source!;
+    // a bad source is reported once: the defaults below are the pushgateway's, its scrape checks are skipped
+    const scrape = source?.kind === 'scrape';
+    let window: Duration | undefined;
+    if (scrape) {
+      c.check(() => {
+        if (typeof source.workflow !== 'string' || source.workflow.length === 0 || /["\\\n]/.test(source.workflow)) {
+          throw propError(
+            this,
+            'metricsSource.workflow',
+            source.workflow,
+            'the workflow label value `<workflow unique-id>@<channel unique-id>`, without quotes, backslashes or line breaks',
+          );
+        }
+      });
       if (source.window !== undefined)
-        checkDuration(this, 'metricsSource.window', source.window, Duration.seconds(20), Duration.hours(1));
-    }
-    this.seriesName = checkMetricName(
-      this,
-      'seriesName',
-      props.seriesName ?? (scrape ? SCRAPE_SERIES : 'MessageMetrics'),
-    );
-    this.metricName = checkMetricName(
-      this,
-      'metricName',
-      props.metricName ?? (scrape ? 'interlok_messages' : this.seriesName),
-    );
-    this.namespaceLabel = checkLabelName(
-      this,
-      'namespaceLabel',
-      props.namespaceLabel ?? (scrape ? 'namespace' : 'k8s_namespace'),
-    );
-    this.podLabel = checkLabelName(this, 'podLabel', props.podLabel ?? (scrape ? 'pod' : 'k8s_pod_name'));
-    if (this.podLabel === this.namespaceLabel) {
-      throw new Error(
-        `[${this.node.path}] podLabel: got "${this.podLabel}", expected a label other than namespaceLabel`,
-      );
-    }
-    this.scrapeInterval = checkDuration(
-      this,
-      'scrapeInterval',
-      props.scrapeInterval ?? Duration.seconds(DEFAULT_SCRAPE_SECONDS),
-      Duration.seconds(1),
-      Duration.minutes(10),
-    );
-    const busyAge = INTERLOK_PUSH_SECONDS + this.scrapeInterval.toSeconds();
-    this.staleAfter = checkDuration(
-      this,
-      'staleAfter',
-      props.staleAfter ?? Duration.seconds(defaultStaleAfterSeconds(this.scrapeInterval.toSeconds())),
-      Duration.seconds(busyAge + MIN_STALE_MARGIN_SECONDS),
-      Duration.hours(1),
-    );
-
-    if (props.external !== undefined && typeof props.external !== 'boolean')
-      throw propError(this, 'external', props.external, 'true or false');
-    this.external = props.external ?? true;
-    this.externalMetricName =
-      props.externalMetricName ?? `interlok_${this.seriesName.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
-    if (typeof this.externalMetricName !== 'string' || !/^[a-z][a-z0-9_]{0,62}$/.test(this.externalMetricName)) {
-      throw propError(
-        this,
-        'externalMetricName',
-        this.externalMetricName,
-        'a lowercase name of a-z, 0-9 and "_" starting with a letter, at most 63 characters (client-go lowercases External metric names)',
-      );
-    }
-
-    if (scrape) {
-      // two intervals hold two samples only while no scrape is late: then a pod drops out of the sum
-      const least = SCRAPE_WINDOW_INTERVALS * this.scrapeInterval.toSeconds();
-      this.scrapeWindow = source.window ?? Duration.seconds(Math.max(60, least));
-      if (this.scrapeWindow.toSeconds() < least) {
-        throw propError(
-          this,
-          'metricsSource.window',
-          source.window,
-          `at least ${SCRAPE_WINDOW_INTERVALS} scrape intervals (${humanDuration(Duration.seconds(least))} with a ${humanDuration(this.scrapeInterval)} interval): ` +
-            'increase needs two samples of each pod in its window, and a late or missed scrape (Prometheus 3 leaves the start of a range open) would drop the pod from the sum',
+        window = c.check(() =>
+          checkDuration(this, 'metricsSource.window', source.window!, Duration.seconds(20), Duration.hours(1)),
         );
-      }
     }
+    // defaults that follow another prop are checked only when that prop is valid: a bad one is reported once
+    const seriesName = c.check(() =>
+      checkMetricName(this, 'seriesName', props.seriesName ?? (scrape ? SCRAPE_SERIES : 'MessageMetrics')),
+    );
+    const metricName =
+      props.metricName !== undefined || scrape || seriesName !== undefined
+        ? c.check(() =>
+            checkMetricName(this, 'metricName', props.metricName ?? (scrape ? 'interlok_messages' : seriesName!)),
+          )
+        : undefined;
+    const namespaceLabel = c.check(() =>
+      checkLabelName(this, 'namespaceLabel', props.namespaceLabel ?? (scrape ? 'namespace' : 'k8s_namespace')),
+    );
+    const podLabel = c.check(() =>
+      checkLabelName(this, 'podLabel', props.podLabel ?? (scrape ? 'pod' : 'k8s_pod_name')),
+    );
+    if (podLabel !== undefined && podLabel === namespaceLabel) {
+      c.check(() => {
+        throw propError(this, 'podLabel', podLabel, 'a label other than namespaceLabel');
+      });
+    }
+    const scrapeInterval = c.check(() =>
+      checkDuration(
+        this,
+        'scrapeInterval',
+        props.scrapeInterval ?? Duration.seconds(DEFAULT_SCRAPE_SECONDS),
+        Duration.seconds(1),
+        Duration.minutes(10),
+      ),
+    );
+    const staleAfter =
+      scrapeInterval === undefined
+        ? undefined
+        : c.check(() =>
+            checkDuration(
+              this,
+              'staleAfter',
+              props.staleAfter ?? Duration.seconds(defaultStaleAfterSeconds(scrapeInterval.toSeconds())),
+              Duration.seconds(INTERLOK_PUSH_SECONDS + scrapeInterval.toSeconds() + MIN_STALE_MARGIN_SECONDS),
+              Duration.hours(1),
+            ),
+          );
+    c.check(() => {
+      if (props.external !== undefined && typeof props.external !== 'boolean')
+        throw propError(this, 'external', props.external, 'true or false');
+    });
+    const externalMetricName =
+      props.externalMetricName !== undefined || seriesName !== undefined
+        ? c.check(() => {
+            const name =
+              props.externalMetricName ??
+              `interlok_${seriesName!.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
+            if (typeof name !== 'string' || !/^[a-z][a-z0-9_]{0,62}$/.test(name)) {
+              throw propError(
+                this,
+                'externalMetricName',
+                name,
+                'a lowercase name of a-z, 0-9 and "_" starting with a letter, at most 63 characters (client-go lowercases External metric names)',
+              );
+            }
+            return name;
+          })
+        : undefined;
+    if (scrape && scrapeInterval !== undefined && (source.window === undefined || window !== undefined)) {
+      // two intervals hold two samples only while no scrape is late: then a pod drops out of the sum
+      const least = SCRAPE_WINDOW_INTERVALS * scrapeInterval.toSeconds();
+      this.scrapeWindow = window ?? Duration.seconds(Math.max(60, least));
+      c.check(() => {
+        if (this.scrapeWindow!.toSeconds() < least) {
+          throw propError(
+            this,
+            'metricsSource.window',
+            source.window,
+            `at least ${SCRAPE_WINDOW_INTERVALS} scrape intervals (${humanDuration(Duration.seconds(least))} with a ${humanDuration(scrapeInterval)} interval): ` +
+              'increase needs two samples of each pod in its window, and a late or missed scrape (Prometheus 3 leaves the start of a range open) would drop the pod from the sum',
+          );
+        }
+      });
+    }
+    c.throwIfAny();
+    this.seriesName = seriesName!;
+    this.metricName = metricName!;
+    this.namespaceLabel = namespaceLabel!;
+    this.podLabel = podLabel!;
+    this.scrapeInterval = scrapeInterval!;
+    this.staleAfter = staleAfter!;
+    this.external = props.external ?? true;
+    this.externalMetricName = externalMetricName!;
 
     const index = AppIndex.of(this);
     this.node.addValidation({

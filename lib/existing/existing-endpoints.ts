@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
-import { checkArray, checkHostPort, checkUrl } from './_checks';
-import { checkProps } from './_props';
+import { checkArray, checkHostPort, checkUrl, PropChecks } from '../kit/checks';
+import { checkPropsIn, propsKeys } from '../kit/props';
 
 export interface ExistingEndpointsProps {
   /**
@@ -15,6 +15,11 @@ export interface ExistingEndpointsProps {
   readonly prometheusUrls?: string[];
 }
 
+export const EXISTING_ENDPOINTS_PROPS = propsKeys<ExistingEndpointsProps>('ExistingEndpointsProps', {
+  prometheusUrls: 1,
+  pushgateways: 1,
+});
+
 /**
  * Declares servers the cluster runs already. A PrometheusServer scraping a pushgateway, or a PrometheusAdapter
  * querying a Prometheus, that this app neither synthesizes nor declares here fails synth: it would read nothing.
@@ -26,13 +31,15 @@ export class ExistingEndpoints extends Construct {
 
   constructor(scope: Construct, id: string, props: ExistingEndpointsProps) {
     super(scope, id);
-    props = checkProps(this, '', props, 'ExistingEndpointsProps');
-    this.pushgateways = checkArray(this, 'pushgateways', props.pushgateways, 'host:port').map((h, i) =>
-      checkHostPort(this, `pushgateways[${i}]`, h),
-    );
-    this.prometheusUrls = checkArray(this, 'prometheusUrls', props.prometheusUrls, 'URLs').map((u, i) =>
-      checkUrl(this, `prometheusUrls[${i}]`, u),
-    );
+    const c = new PropChecks();
+    props = checkPropsIn(c, this, '', props, EXISTING_ENDPOINTS_PROPS) ?? c.fail();
+    const pushgateways = c.check(() => checkArray(this, 'pushgateways', props.pushgateways, 'host:port')) ?? [];
+    pushgateways.forEach((h, i) => c.check(() => checkHostPort(this, `pushgateways[${i}]`, h)));
+    const prometheusUrls = c.check(() => checkArray(this, 'prometheusUrls', props.prometheusUrls, 'URLs')) ?? [];
+    prometheusUrls.forEach((u, i) => c.check(() => checkUrl(this, `prometheusUrls[${i}]`, u)));
+    c.throwIfAny();
+    this.pushgateways = pushgateways;
+    this.prometheusUrls = prometheusUrls;
   }
 }
 

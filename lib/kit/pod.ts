@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import * as k8s from '../imports/k8s';
+import * as k8s from '../../imports/k8s';
 
 /**
  * An env var's value from the pod's own fields (downward API). `apiVersion` is written although the API server

@@ -1,12 +1,12 @@
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
-import * as k8s from '../../imports/k8s';
-import { checkDnsLabel, propError } from '../_checks';
-import { AdapterRule } from '../adapter-rule';
-import { recommendedLabels } from '../labels';
-import { MessageMetricsHpa } from '../message-metrics-hpa';
-import { checkProps } from '../_props';
-import { deploymentPodRegex, perPodFreshQuery } from '../model/deployment-query';
+import * as k8s from '../imports/k8s';
+import { checkDnsLabel, propError, PropChecks } from './kit/checks';
+import { AdapterRule } from './monitoring/adapter-rule';
+import { recommendedLabels } from './kit/labels';
+import { MessageMetricsHpa } from './message-metrics-hpa';
+import { checkPropsIn, propsKeys } from './kit/props';
+import { deploymentPodRegex, perPodFreshQuery } from './model/deployment-query';
 
 export interface GrafanaDashboardProps {
   /** The namespace of the ConfigMap (the Grafana sidecar searches its own or every namespace). */
@@ -22,6 +22,12 @@ export interface GrafanaDashboardProps {
   readonly kubeStateMetrics?: boolean;
 }
 
+export const GRAFANA_DASHBOARD_PROPS = propsKeys<GrafanaDashboardProps>('GrafanaDashboardProps', {
+  hpa: 1,
+  kubeStateMetrics: 1,
+  namespace: 1,
+});
+
 /**
  * A Grafana dashboard as a ConfigMap for the Grafana sidecar (label `grafana_dashboard: "1"`, as kube-prometheus-stack
  * and the Grafana chart look for): MessageMetrics per pod and in total (fresh groups only, as the adapter reads them),
@@ -34,11 +40,18 @@ export class GrafanaDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: GrafanaDashboardProps) {
     super(scope, id);
-    props = checkProps(this, '', props, 'GrafanaDashboardProps');
-    const namespace = checkDnsLabel(this, 'namespace', props.namespace);
+    const c = new PropChecks();
+    props = checkPropsIn(c, this, '', props, GRAFANA_DASHBOARD_PROPS) ?? c.fail();
+    const namespace = c.check(() => checkDnsLabel(this, 'namespace', props.namespace));
     const hpa = props.hpa;
+    c.check(() => {
+      if (!(hpa instanceof MessageMetricsHpa)) throw propError(this, 'hpa', hpa, 'a MessageMetricsHpa of this app');
+    });
     const ksm = props.kubeStateMetrics ?? true;
-    if (typeof ksm !== 'boolean') throw propError(this, 'kubeStateMetrics', ksm, 'true or false');
+    c.check(() => {
+      if (typeof ksm !== 'boolean') throw propError(this, 'kubeStateMetrics', ksm, 'true or false');
+    });
+    c.throwIfAny();
     this.dashboard = GrafanaDashboard.model(hpa.rule, hpa, ksm);
     this.configMap = new k8s.KubeConfigMap(this, 'Resource', {
       metadata: {
