@@ -19,10 +19,12 @@ import {
   resetCluster,
   sleep,
   waitFor,
-  cliCommand,
 } from './harness';
+import { cliBundle } from '../support/cli-bundle';
 
 const root = join(__dirname, '..', '..');
+/** The CLI as its package's bin runs it (`npx cdk8s-interlok-scaling`), bundled once for this file. */
+const cli = cliBundle();
 const dist = join(root, 'dist');
 const objects: any[] = parseAllDocuments(readFileSync(join(dist, 'interlok-autoscaling.k8s.yaml'), 'utf8')).map((d) =>
   d.toJSON(),
@@ -93,8 +95,10 @@ interface Run {
 /** The CLI as a user runs it, on the cluster of KUBECONFIG. */
 function doctor(...flags: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    const [node, cli] = cliCommand();
-    const p = spawn(node, [cli, 'doctor', ...flags], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+    const p = spawn(process.execPath, [cli(), 'doctor', ...flags], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => {
@@ -237,8 +241,10 @@ test('healthy stack: every link ok, exit 0; the shipped read-only ClusterRole is
     const file = join(work, 'reader.kubeconfig');
     writeFileSync(file, stringify(kubeconfig));
     const asReader = await new Promise<Run>((resolve) => {
-      const [node, cli] = cliCommand();
-      const p = spawn(node, [cli, 'doctor', '--json'], { cwd: root, env: { ...process.env, KUBECONFIG: file } });
+      const p = spawn(process.execPath, [cli(), 'doctor', '--json'], {
+        cwd: root,
+        env: { ...process.env, KUBECONFIG: file },
+      });
       let stdout = '';
       let stderr = '';
       p.stdout.on('data', (d) => {

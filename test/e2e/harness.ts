@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'child_process';
-import { readFileSync, renameSync } from 'fs';
+import { readFileSync } from 'fs';
 import { join } from 'path';
 import { STATE_ENV } from '../cluster/cluster';
 
@@ -386,30 +386,4 @@ export function ensureNamespaces(objects: any[]): string[] {
     }
   }
   return created;
-}
-
-let cliBundle: string | undefined;
-
-/**
- * The CLI as its package's bin runs it (`npx cdk8s-interlok-scaling`): node and cli/build's bundle, built once per
- * test process by the cli package's own `build` script (the tsx loader would compile the CLI and its Kubernetes
- * client again at each call, about a CPU-second each). Written under another name and renamed, as test clusters
- * running side by side build the same file.
- */
-export function cliCommand(): [string, string] {
-  if (!cliBundle) {
-    const cliDir = join(repoRoot, 'cli');
-    const script: string = JSON.parse(readFileSync(join(cliDir, 'package.json'), 'utf8')).scripts.build;
-    const [tool, ...args] = script.split(/\s+/);
-    const outfile = args.find((a) => a.startsWith('--outfile='))!.slice('--outfile='.length);
-    const partial = `${outfile}.${process.pid}.partial.js`;
-    execFileSync(
-      join(repoRoot, 'node_modules', '.bin', tool!),
-      args.map((a) => (a.startsWith('--outfile=') ? `--outfile=${partial}` : a)),
-      { cwd: cliDir, stdio: 'pipe' },
-    );
-    renameSync(join(cliDir, partial), join(cliDir, outfile));
-    cliBundle = join(cliDir, outfile);
-  }
-  return [process.execPath, cliBundle];
 }

@@ -21,8 +21,8 @@ import {
   waitFor,
   waitForDeleted,
   waitForReplicas,
-  cliCommand,
 } from './harness';
+import { cliBundle } from '../support/cli-bundle';
 import {
   deleteStandInPages,
   generatedConfig,
@@ -42,6 +42,8 @@ import {
 } from './upstream';
 
 const root = join(__dirname, '..', '..');
+/** The CLI as its package's bin runs it (`npx cdk8s-interlok-scaling`), bundled once for this file. */
+const cli = cliBundle();
 const HEADING = 'A cluster that runs kube-prometheus-stack';
 let work: string;
 let example: Synthesized;
@@ -208,7 +210,7 @@ describe("`adapter-values` in the prometheus-community chart's adapter, against 
     const sm = one(app, 'ServiceMonitor');
     const interval = sm.spec.endpoints[0].interval;
     const values = parse(
-      execFileSync(cliCommand()[0], [cliCommand()[1], 'adapter-values', '--scrape-interval', interval], {
+      execFileSync(process.execPath, [cli(), 'adapter-values', '--scrape-interval', interval], {
         cwd: root,
         encoding: 'utf8',
         env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },

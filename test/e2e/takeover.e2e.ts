@@ -21,10 +21,12 @@ import {
   sleep,
   waitFor,
   waitForCleanCluster,
-  cliCommand,
 } from './harness';
+import { cliBundle } from '../support/cli-bundle';
 
 const root = join(__dirname, '..', '..');
+/** The CLI as its package's bin runs it (`npx cdk8s-interlok-scaling`), bundled once for this file. */
+const cli = cliBundle();
 const dist = join(root, 'dist');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const objects = parseAllDocuments(readFileSync(join(dist, 'interlok-autoscaling.k8s.yaml'), 'utf8'))
@@ -44,10 +46,10 @@ const hpa = named('HorizontalPodAutoscaler');
 let work: string;
 
 /** The CLI of this repository, as `npx cdk8s-interlok-scaling` runs the installed one. */
-const CLI = cliCommand().join(' ');
+const CLI = () => `${process.execPath} ${cli()}`;
 const asUser = (command: string, manifests = 'dist/') =>
   command
-    .replace(/npx cdk8s-interlok-scaling/g, CLI)
+    .replace(/npx cdk8s-interlok-scaling/g, CLI())
     .replace(/\bdist\//g, manifests.endsWith('/') ? manifests : `${manifests}/`);
 const sh = (command: string) => spawnSync('sh', ['-c', command], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
 
@@ -65,8 +67,7 @@ function readmeCommands(heading: string): string[] {
 const [deploy] = readmeCommands('Deploy');
 
 function preflight(...args: string[]): { status: number; report: any; stderr: string } {
-  const [node, cli] = cliCommand();
-  const r = spawnSync(node, [cli, 'preflight', ...args, '--json'], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cli(), 'preflight', ...args, '--json'], { cwd: root, encoding: 'utf8' });
   let report: any;
   try {
     report = JSON.parse(r.stdout);
