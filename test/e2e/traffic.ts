@@ -135,13 +135,13 @@ const listeners: ChildProcess[] = [];
  * `body` to every request; resolves once it answers (from the node, which every policy lets through).
  */
 export async function listenIn(pod: RunningPod, port: number, body = 'ok\n'): Promise<void> {
+  // `npm run cluster -- exec` without npm's own start (a CPU-second each, many listeners a file)
   const child = spawn(
-    'npm',
+    process.execPath,
     [
-      'run',
-      '-s',
-      'cluster',
-      '--',
+      '--import',
+      'tsx',
+      'test/cluster/cli.ts',
       'exec',
       pod.name,
       '--',
@@ -158,7 +158,7 @@ export async function listenIn(pod: RunningPod, port: number, body = 'ok\n'): Pr
       const r = spawnSync('curl', ['-sf', '--max-time', '2', `http://${pod.ip}:${port}/`], { encoding: 'utf8' });
       return r.status === 0 ? true : undefined;
     },
-    30_000,
+    60_000,
     500,
   );
 }
