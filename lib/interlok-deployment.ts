@@ -34,7 +34,7 @@ import { imageTag, imageVersion, recommendedLabels, selectorLabels } from './kit
 import { PushgatewayEnv } from './pushgateway-env';
 import { PushgatewayEndpoint } from './monitoring/pushgateway-endpoint';
 import { INTERLOK_PUSH_SECONDS } from './model/intervals';
-import { MetricsSource } from './monitoring/metrics-source';
+import { checkMetricsSource, MetricsSource } from './monitoring/metrics-source';
 import { checkPropsIn, knownProps, propsKeys, suggest } from './kit/props';
 import { inputError } from './model/_input';
 
@@ -427,17 +427,7 @@ export class InterlokDeployment extends Construct {
         );
       }
     });
-    const source = c.check(() => {
-      const given = props.metricsSource ?? MetricsSource.pushgateway();
-      if (!(given instanceof MetricsSource))
-        throw propError(
-          this,
-          'metricsSource',
-          given,
-          'a MetricsSource (MetricsSource.pushgateway() or MetricsSource.scrape({ workflow }))',
-        );
-      return given;
-    });
+    const source = c.check(() => checkMetricsSource(this, props.metricsSource));
     // the checks that depend on how the messages are counted run only with a valid metricsSource
     const scrape = source?.kind === 'scrape';
     const image = c.check(() => {

@@ -17,7 +17,7 @@ import {
   POD_OF_DEPLOYMENT_SUFFIX,
   TotalQuerySource,
 } from '../model/deployment-query';
-import { MetricsSource, SCRAPE_SERIES } from './metrics-source';
+import { checkMetricsSource, MetricsSource, SCRAPE_SERIES } from './metrics-source';
 import { checkPropsIn, propsKeys } from '../kit/props';
 import type { AdapterConfig, AdapterRuleConfig } from '../model/adapter-config';
 
@@ -180,17 +180,7 @@ export class AdapterRule extends Construct {
     super(scope, id);
     const c = new PropChecks();
     props = checkPropsIn(c, this, '', props, ADAPTER_RULE_PROPS) ?? c.fail();
-    const source = c.check(() => {
-      const given = props.metricsSource ?? MetricsSource.pushgateway();
-      if (!(given instanceof MetricsSource))
-        throw propError(
-          this,
-          'metricsSource',
-          given,
-          'a MetricsSource (MetricsSource.pushgateway() or MetricsSource.scrape({ workflow }))',
-        );
-      return given;
-    });
+    const source = c.check(() => checkMetricsSource(this, props.metricsSource));
     this.metricsSource = source!;
     // a bad source is reported once: the defaults below are the pushgateway's, its scrape checks are skipped
     const scrape = source?.kind === 'scrape';

@@ -1,4 +1,6 @@
 import { Duration } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { propError } from '../kit/checks';
 import { propsKeys } from '../kit/props';
 
 /** Options of `MetricsSource.scrape`. */
@@ -52,4 +54,17 @@ export class MetricsSource {
     /** The increase window given (scrape only); undefined for the rule's default (see ScrapeSourceOptions.window). */
     public readonly window?: Duration,
   ) {}
+}
+
+/** A construct's `metricsSource` prop: given or the pushgateway's (the default), else a ValidationError. */
+export function checkMetricsSource(scope: IConstruct, given: MetricsSource | undefined): MetricsSource {
+  const source = given ?? MetricsSource.pushgateway();
+  if (!(source instanceof MetricsSource))
+    throw propError(
+      scope,
+      'metricsSource',
+      source,
+      'a MetricsSource (MetricsSource.pushgateway() or MetricsSource.scrape({ workflow }))',
+    );
+  return source;
 }

@@ -3,10 +3,9 @@
 // `npm run cluster -- exec <namespace>/<pod> -- <command...>`: runs a command in a pod's network namespace (from
 // inside `run`). `npm run cluster -- build`: builds the Go binaries into the cache and nothing else.
 import { spawn } from 'child_process';
-import { join } from 'path';
 import { Command } from 'commander';
 import { ensureBinaries } from './build';
-import { agentMountNamespace, Cluster, kubeBinaryForExec, podNetns, STATE_ENV } from './cluster';
+import { Cluster, podExecArgv, STATE_ENV } from './cluster';
 
 const program = new Command('cluster').description('the test cluster of cdk8s-interlok-scaling').showHelpAfterError();
 const callerCwd = process.env.INIT_CWD ?? process.cwd(); // npm runs scripts in the package root
@@ -58,34 +57,14 @@ program
       process.exit(2);
     }
     const [namespace, name] = pod.includes('/') ? pod.split('/', 2) : ['default', pod];
-    let netns: string;
-    let mounts: string;
+    let argv: [string, string[]];
     try {
-      netns = podNetns(stateDir, namespace, name);
-      mounts = agentMountNamespace(stateDir);
+      argv = podExecArgv(stateDir, namespace!, name!, command, callerCwd);
     } catch (e) {
       console.error(`cluster: ${(e as Error).message}`);
       process.exit(1);
     }
-    // run.json mounts the cluster's hosts file, so that *.svc names resolve there as they do for the pod
-    // the pod's namespace has its name only in the agent's mount namespace (see Cluster.start): enter that first
-    const child = spawn(
-      'nsenter',
-      [
-        `--mount=${mounts}`,
-        `--wd=${callerCwd}`,
-        '--',
-        'ip',
-        'netns',
-        'exec',
-        netns,
-        kubeBinaryForExec(stateDir),
-        'container-init',
-        join(stateDir, 'run.json'),
-        ...command,
-      ],
-      { stdio: 'inherit', cwd: callerCwd },
-    );
+    const child = spawn(...argv, { stdio: 'inherit', cwd: callerCwd });
     child.on('exit', (code) => process.exit(code ?? 1));
   });
 

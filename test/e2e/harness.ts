@@ -47,12 +47,14 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Polls `probe` until it returns a value that is not undefined; the error names what was awaited and the last value.
+ * Every 2 s by default: most probes are kubectl calls (a tenth of a CPU-second each) and most waits are for clocks
+ * of 5 s and more, while up to 8 test clusters share 2 cores.
  */
 export async function waitFor<T>(
   what: string,
   probe: () => T | undefined | Promise<T | undefined>,
   timeoutMs: number,
-  everyMs = 1000,
+  everyMs = 2000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -163,7 +165,7 @@ export function waitForReplicas(
       throw new Error(JSON.stringify(s));
     },
     timeoutMs,
-    1000,
+    2000,
   );
 }
 
@@ -207,7 +209,7 @@ export async function waitForCleanCluster(timeoutMs = 150_000): Promise<void> {
       throw new Error(`left: ${left.split('\n').join(', ')}; terminating: ${terminating.join(', ')}`);
     },
     timeoutMs,
-    1000,
+    2000,
   );
 }
 
@@ -289,7 +291,7 @@ export async function waitForDeleted(path: string, timeoutMs = 150_000): Promise
       throw new Error(`left: ${left.split('\n').join(', ')}; terminating: ${terminating.join(', ')}`);
     },
     timeoutMs,
-    1000,
+    2000,
   );
 }
 

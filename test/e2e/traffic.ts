@@ -1,21 +1,24 @@
 // Traffic between pods' network namespaces on the test cluster, for the NetworkPolicy tests: probes run inside a
-// pod's namespace through `npm run cluster -- exec` (traffic from the node itself is always let through, as on a
+// pod's namespace as `npm run cluster -- exec` runs them (traffic from the node itself is always let through, as on a
 // real node), stand-in pods (an image the node agent does not know: it runs nothing, but the pod gets a namespace
 // and an IP), and listeners inside them.
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import { join } from 'path';
 import { stringify } from 'yaml';
+import { podExecArgv, STATE_ENV } from '../cluster/cluster';
 import { getJson, kubectl, sleep, waitFor } from './harness';
 
 const repoRoot = join(__dirname, '..', '..');
 
+/** What `npm run cluster -- exec <pod> -- <argv>` runs, without npm and the CLI's own start. */
+function execIn(pod: string, argv: string[]): [string, string[]] {
+  const [namespace, name] = pod.split('/', 2);
+  return podExecArgv(process.env[STATE_ENV]!, namespace!, name!, argv, repoRoot);
+}
+
 /** Runs a command in a pod's network namespace (the test cluster's `exec`); waits for it. */
 export function podExec(pod: string, argv: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync('npm', ['run', '-s', 'cluster', '--', 'exec', pod, '--', ...argv], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  const r = spawnSync(...execIn(pod, argv), { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
   return { status: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
@@ -135,20 +138,12 @@ const listeners: ChildProcess[] = [];
  * `body` to every request; resolves once it answers (from the node, which every policy lets through).
  */
 export async function listenIn(pod: RunningPod, port: number, body = 'ok\n'): Promise<void> {
-  // `npm run cluster -- exec` without npm's own start (a CPU-second each, many listeners a file)
   const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'test/cluster/cli.ts',
-      'exec',
-      pod.name,
-      '--',
+    ...execIn(pod.name, [
       process.execPath,
       '-e',
       `require('http').createServer((q, r) => r.end(${JSON.stringify(body)})).listen(${port}, '0.0.0.0')`,
-    ],
+    ]),
     { cwd: repoRoot, stdio: 'ignore', detached: true },
   );
   listeners.push(child);
