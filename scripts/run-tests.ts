@@ -17,24 +17,24 @@ const e2e = readdirSync(join(root, 'test', 'e2e'))
   .sort()
   .map((f) => `test/e2e/${f}`);
 /**
- * Seconds each file took in `npm test` (2026-11-30, 2 cores, 8 clusters and jest beside it): the files are dealt
- * longest first to the cluster with the least so far, so that the clusters finish close together. A file not listed
- * counts 300 s. KEDA and prometheus-operator start only in the files that install them.
+ * Seconds each file took in `CI=true bash .ci/run` (2026-11-30, 2 cores, 8 clusters and jest beside it): the files
+ * are dealt longest first to the cluster with the least so far, so that the clusters finish close together. A file
+ * not listed counts 300 s. KEDA and prometheus-operator start only in the files that install them.
  */
 const SECONDS: Record<string, number> = {
-  'network-policies-readme': 509,
-  'network-policy-props': 424,
-  doctor: 389,
-  takeover: 366,
-  'network-policies-readme-2': 361,
-  'kube-prometheus-stack': 304,
-  hpa: 271,
-  keda: 266,
-  'readme-examples-2': 263,
-  'scaler-switch': 253,
-  'network-policies': 238,
-  'readme-examples': 171,
-  apply: 86,
+  doctor: 417,
+  keda: 389,
+  takeover: 384,
+  'network-policies-readme': 379,
+  'readme-examples': 303,
+  'kube-prometheus-stack': 301,
+  'network-policy-props': 288,
+  hpa: 275,
+  'scaler-switch': 255,
+  'network-policies-readme-2': 252,
+  'readme-examples-2': 226,
+  'network-policies': 135,
+  apply: 64,
 };
 const CLUSTERS = Math.max(1, Number(process.env.CDK8S_INTERLOK_SCALING_CLUSTERS ?? 8));
 const weight = (f: string) => SECONDS[/([^/]+)\.e2e\.ts$/.exec(f)![1]] ?? 300;

@@ -385,7 +385,32 @@ export function ensureNamespaces(objects: any[]): string[] {
     if (!emitted.has(ns) && kubectlResult(['get', 'namespace', ns]).status !== 0) {
       kubectl(['create', 'namespace', ns]);
       created.push(ns);
+      createdHere.push(ns);
     }
   }
   return created;
+}
+
+/** Every namespace ensureNamespaces created in this test process. */
+const createdHere: string[] = [];
+
+/**
+ * Deletes the namespaces ensureNamespaces created in this test process and waits until they are gone: the next file
+ * on the same test cluster starts from the namespaces a cluster has (readme-examples-suite.ts takes them as the
+ * user's, that an example must not emit).
+ */
+export async function removeCreatedNamespaces(): Promise<void> {
+  const names = createdHere.splice(0);
+  if (names.length === 0) return;
+  kubectlResult(['delete', 'namespace', ...names, '--ignore-not-found', '--wait=false']);
+  await waitFor(
+    `the namespaces ${names.join(', ')} gone`,
+    () => {
+      const left = getJson(['get', 'namespaces'])
+        .items.map((n: any) => n.metadata.name)
+        .filter((n: string) => names.includes(n));
+      return left.length === 0 ? true : undefined;
+    },
+    150_000,
+  );
 }

@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 import { desiredReplicasExternal } from '../../lib';
 import {
   ensureNamespaces,
+  removeCreatedNamespaces,
   getJson,
   hpaState,
   kubectl,
@@ -111,6 +112,7 @@ afterAll(async () => {
     await waitForDeleted(keda.dist).catch(() => undefined);
   }
   await uninstallKeda();
+  await removeCreatedNamespaces();
   if (work) rmSync(work, { recursive: true, force: true });
 }, 600_000);
 

@@ -13,6 +13,7 @@ import { join } from 'path';
 import { parse, stringify } from 'yaml';
 import {
   ensureNamespaces,
+  removeCreatedNamespaces,
   kubectl,
   kubectlResult,
   Pusher,
@@ -106,6 +107,7 @@ beforeAll(async () => {
 afterAll(async () => {
   pusher?.stop();
   await uninstallKubePrometheusStack();
+  await removeCreatedNamespaces();
   if (work) rmSync(work, { recursive: true, force: true });
 }, 600_000);
 
