@@ -1,7 +1,7 @@
 /**
  * The chain on real binaries: Interlok's pushes (simulated byte for byte) → a real pushgateway → a real
  * Prometheus configured as dist/'s → the adapter's query built from dist/'s rule → dist/'s HPA. The stack is dist/'s
- * on the short clocks of the harness (1 s scrape, 20 s stale window); dist-clocks.test.ts runs dist/ itself.
+ * on the short clocks of the harness (1 s scrape, 16 s stale window); dist-clocks.test.ts runs dist/ itself.
  * Each scenario also runs with the guide's own rule, to show which of its failures this library fixes.
  */
 import { parse } from 'yaml';

@@ -3,7 +3,7 @@
  * scraping every 10 s, a push stale after 30 s), a real pushgateway and Prometheus, and Interlok's 10 s push.
  *
  * Why this file exists: every other chain test runs dist/'s stack synthesized on short clocks (harness.ts: 1 s
- * scrape, 20 s window), which proves the same behaviours in a fraction of the time. This one runs what users apply
+ * scrape, 16 s window), which proves the same behaviours in a fraction of the time. This one runs what users apply
  * at least once, so that a fault that shows only on dist/'s own intervals (a window that is too short for a 10 s
  * scrape, a config dist/ has and the short stack has not) still fails a test: the guide's headline (150 messages
  * into one pod → 2 replicas) and an idle pod's push going stale after dist/'s window, not before, while a busy pod

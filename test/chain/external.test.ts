@@ -4,7 +4,7 @@
  * HPA's selector → the HPA's External AverageValue calculation. It covers the guide's scenarios and the idle cases
  * in which a Pods metric leaves the HPA without any metric: a rollout while idle, a pushgateway replaced while
  * idle, and a pod that never received traffic next to one that did. dist/'s stack on the harness's short clocks
- * (1 s scrape, 20 s stale window); dist-clocks.test.ts runs dist/ itself.
+ * (1 s scrape, 16 s stale window); dist-clocks.test.ts runs dist/ itself.
  */
 import { parse } from 'yaml';
 import { AdapterRuleConfig } from '../../lib';

@@ -2,7 +2,7 @@
  * KEDA mode on real binaries: pushes as Interlok makes them → a real pushgateway → a real Prometheus configured
  * from the KEDA-mode chart → the query of each generated ScaledObject's prometheus trigger → the HPA KEDA creates
  * (External AverageValue). The headline, namespaces and Deployments, stale groups and pods that never pushed. On
- * the harness's short clocks (1 s scrape, 20 s stale window).
+ * the harness's short clocks (1 s scrape, 16 s stale window).
  */
 import { Duration, Testing } from 'cdk8s';
 import { AdapterRule, KedaScaledObject, Scaler, ScaleTarget } from '../../lib';
