@@ -52,11 +52,11 @@ export function cacheRoot(): string {
 }
 
 export interface ClusterBinaries {
-  /** etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy, kubectl and the node agent */
+  /** etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy and the node agent */
   readonly kube: string;
   /**
-   * kubectl alone (cmd/kubectl, the same module): what the tests call, hundreds of times a file. The multi-call
-   * binary initialises every control-plane package at each start, about twice the CPU of kubectl's own.
+   * kubectl, a binary of its own (cmd/kubectl, the same module): what the tests call, hundreds of times a file. Inside
+   * the multi-call binary each call also initialised every control-plane package, about twice the CPU.
    */
   readonly kubectl: string;
   readonly prometheusAdapter: string;

@@ -1,12 +1,12 @@
-// Command kube is the test cluster's one multi-call binary: the Kubernetes control plane, kubectl, kube-proxy and
-// etcd from their pinned modules, and the node agent that plays the kubelet. The first argument picks the
-// component before anything is constructed, because each command installs process-wide signal handlers.
+// Command kube is the test cluster's one multi-call binary: the Kubernetes control plane, kube-proxy and etcd from
+// their pinned modules, and the node agent that plays the kubelet (kubectl is a binary of its own: cmd/kubectl). The
+// first argument picks the component before anything is constructed, because each command installs process-wide
+// signal handlers.
 package main
 
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"go.etcd.io/etcd/server/v3/etcdmain"
@@ -14,8 +14,6 @@ import (
 	_ "k8s.io/component-base/logs/json/register"
 	_ "k8s.io/component-base/metrics/prometheus/clientgo"
 	_ "k8s.io/component-base/metrics/prometheus/version"
-	kubectlcmd "k8s.io/kubectl/pkg/cmd"
-	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 	apiserver "k8s.io/kubernetes/cmd/kube-apiserver/app"
 	controllermanager "k8s.io/kubernetes/cmd/kube-controller-manager/app"
 	proxy "k8s.io/kubernetes/cmd/kube-proxy/app"
@@ -23,12 +21,8 @@ import (
 )
 
 func main() {
-	// a symlink named kubectl puts kubectl itself on a PATH
-	if filepath.Base(os.Args[0]) == "kubectl" {
-		os.Args = append([]string{"kube", "kubectl"}, os.Args[1:]...)
-	}
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: kube etcd|kube-apiserver|kube-controller-manager|kube-scheduler|kube-proxy|kubectl|node-agent|container-init [args...]")
+		fmt.Fprintln(os.Stderr, "usage: kube etcd|kube-apiserver|kube-controller-manager|kube-scheduler|kube-proxy|node-agent|container-init [args...]")
 		os.Exit(2)
 	}
 	name, args := os.Args[1], os.Args[2:]
@@ -36,14 +30,6 @@ func main() {
 	switch name {
 	case "etcd":
 		etcdmain.Main(append([]string{"etcd"}, args...))
-		return
-	case "kubectl":
-		// kubectl reads os.Args through its plugin handler, so it sees itself as argv[0].
-		os.Args = append([]string{"kubectl"}, args...)
-		c := kubectlcmd.NewDefaultKubectlCommand()
-		if err := cli.RunNoErrOutput(c); err != nil {
-			cmdutil.CheckErr(err)
-		}
 		return
 	case "node-agent":
 		os.Exit(runNodeAgent(args))

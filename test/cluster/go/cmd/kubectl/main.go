@@ -1,5 +1,5 @@
-// Command kubectl is kubectl alone, for the tests' many calls: the multi-call binary also initialises the whole
-// control plane's packages at every start, which costs each call about twice the CPU.
+// Command kubectl is the test cluster's kubectl, a binary of its own for the tests' many calls: inside the multi-call
+// binary each call also initialised the whole control plane's packages, about twice the CPU.
 package main
 
 import (
