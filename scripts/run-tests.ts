@@ -8,7 +8,8 @@
 // Each part's output is printed whole once it ends, with how long it took; the exit code is non-zero if any part
 // failed. `npm run test:cluster` runs every e2e file on one cluster.
 import { spawn, spawnSync } from 'child_process';
-import { readdirSync } from 'fs';
+import { mkdtempSync, readdirSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 
 const root = join(__dirname, '..');
@@ -17,24 +18,24 @@ const e2e = readdirSync(join(root, 'test', 'e2e'))
   .sort()
   .map((f) => `test/e2e/${f}`);
 /**
- * Seconds each file took in `CI=true bash .ci/run` (2026-11-30, 2 cores, 8 clusters and jest beside it): the files
+ * Seconds each file took in a whole `npm test` here (2026-11-30, 2 cores, 8 clusters and jest beside it): the files
  * are dealt longest first to the cluster with the least so far, so that the clusters finish close together. A file
  * not listed counts 300 s. KEDA and prometheus-operator start only in the files that install them.
  */
 const SECONDS: Record<string, number> = {
-  doctor: 417,
-  keda: 389,
-  takeover: 384,
-  'network-policies-readme': 379,
-  'readme-examples': 303,
-  'kube-prometheus-stack': 301,
-  'network-policy-props': 288,
-  hpa: 275,
-  'scaler-switch': 255,
-  'network-policies-readme-2': 252,
-  'readme-examples-2': 226,
-  'network-policies': 135,
-  apply: 64,
+  doctor: 391,
+  takeover: 332,
+  'network-policies-readme': 308,
+  'network-policy-props': 306,
+  'readme-examples': 304,
+  'kube-prometheus-stack': 293,
+  keda: 282,
+  hpa: 253,
+  'scaler-switch': 233,
+  'readme-examples-2': 216,
+  'network-policies-readme-2': 157,
+  'network-policies': 148,
+  apply: 72,
 };
 const CLUSTERS = Math.max(1, Number(process.env.CDK8S_INTERLOK_SCALING_CLUSTERS ?? 8));
 const weight = (f: string) => SECONDS[/([^/]+)\.e2e\.ts$/.exec(f)![1]] ?? 300;
@@ -96,6 +97,10 @@ const tsx = (script: string, ...args: string[]): [string, string[]] => [
 async function main(): Promise<number> {
   // the binaries once, before the clusters would each build them (seconds when cached)
   const build = spawnSync(...tsx('test/cluster/cli.ts', 'build'), { cwd: root, stdio: 'inherit' });
+  // the README examples' dist/ directories, synthesized once for all the e2e files that apply them
+  // (test/e2e/synthesize.ts)
+  const synthCache = mkdtempSync(join(tmpdir(), 'cdk8s-interlok-scaling-synth-'));
+  process.env.CDK8S_INTERLOK_SCALING_SYNTH_CACHE = synthCache;
   const clusters = groups
     .filter((g) => g.length > 0)
     .map((files, i) =>
@@ -129,6 +134,7 @@ async function main(): Promise<number> {
     [jest, ['--ci', '--selectProjects', 'chain', '--maxWorkers=8']],
   ]);
   const results = await Promise.all([checks, chain, ...clusters]);
+  rmSync(synthCache, { recursive: true, force: true });
   console.error(`\ncdk8s-interlok-scaling: npm test took ${elapsed()} s`);
   for (const r of results) console.error(`  ${r.code === 0 ? 'passed' : 'FAILED'} ${r.seconds} s  ${r.name}`);
   return results.find((r) => r.code !== 0)?.code ?? 0;

@@ -109,11 +109,15 @@ describe('idle over time (real push times)', () => {
     const lastPush = Date.now();
     const busy = async () => chain.pushAsInterlok('scenario-e-busy', podName('interlok', 1), 150);
     await busy();
+    // twice as often as Interlok: what is tested is the other Deployment's staleness, and a timer firing late in a
+    // loaded jest worker must not make this one stale too
     const timer = setInterval(() => {
       void busy();
-    }, PUSH_MS);
+    }, PUSH_MS / 2);
     try {
       await chain.waitFor(`MessageMetrics{k8s_pod_name="${took}"}`, (s) => s.length === 1);
+      // and the busy group's first scrape: under load a scrape can fall between the two pushes
+      await chain.waitFor(`MessageMetrics{k8s_namespace="scenario-e-busy"}`, (s) => s.length === 1);
       // two replicas: one took 150 messages, the other never received any (no series at all)
       expect((await decide('scenario-e', 2)).desiredReplicas).toBe(2);
       let scaledDownAfter = -1;

@@ -34,6 +34,32 @@ export const STATE_ENV = 'CDK8S_INTERLOK_SCALING_CLUSTER';
 /** The node agent's pid, in the state dir: `exec` enters its mount namespace. */
 const AGENT_PID_FILE = 'node-agent.pid';
 
+/**
+ * The controllers the tests' objects need, and no others: each controller that runs watches its resources through
+ * the API server, and 8 test clusters share 2 cores. Left out: volumes and claims, certificates, cron jobs,
+ * replication controllers, resource quotas, pod GC, TTLs and the other housekeeping loops.
+ */
+const CONTROLLERS = [
+  'deployment-controller',
+  'replicaset-controller',
+  'statefulset-controller', // prometheus-operator's Prometheus
+  'daemonset-controller',
+  'job-controller',
+  'horizontal-pod-autoscaler-controller',
+  'namespace-controller',
+  'garbage-collector-controller', // cascading deletes: ReplicaSets and pods of a deleted Deployment
+  'serviceaccount-controller', // each namespace's `default` ServiceAccount
+  'serviceaccount-token-controller',
+  'root-ca-certificate-publisher-controller', // kube-root-ca.crt, which every projected token volume mounts
+  'clusterrole-aggregation-controller',
+  'endpoints-controller',
+  'endpointslice-controller',
+  'endpointslice-mirroring-controller', // ExistingEndpoints: Services with Endpoints of their own
+  'disruption-controller', // PodDisruptionBudgets' status, as a real cluster keeps it
+  'node-lifecycle-controller', // lifts the not-ready taint the API server puts on a new Node, once it is Ready
+  'service-cidr-controller',
+];
+
 export interface ClusterOptions {
   /** kube-controller-manager --horizontal-pod-autoscaler-sync-period. @default 15s, the controller's own */
   readonly hpaSyncPeriod?: string;
@@ -185,7 +211,7 @@ export class Cluster {
       `--cluster-signing-cert-file=${pki('ca.crt')}`,
       `--cluster-signing-key-file=${pki('ca.key')}`,
       '--use-service-account-credentials',
-      '--controllers=*',
+      `--controllers=${CONTROLLERS.join(',')}`,
       '--leader-elect=false',
       `--service-cluster-ip-range=${SERVICE_CIDR}`,
       '--bind-address=127.0.0.1',

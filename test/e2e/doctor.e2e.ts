@@ -19,6 +19,7 @@ import {
   resetCluster,
   sleep,
   waitFor,
+  waitForEveryAdapterReplica,
 } from './harness';
 import { cliBundle } from '../support/cli-bundle';
 
@@ -148,7 +149,9 @@ async function verdict(
         return ok(last) ? last : undefined;
       },
       timeoutMs,
-      2000,
+      // a doctor run is a node process loading the CLI and the Kubernetes client (about 1.2 CPU-s, twenty kubectl
+      // reads' worth) while 8 test clusters share 2 cores: polled less often than the reads
+      4000,
     );
   } catch (e) {
     throw new Error(`${(e as Error).message}\nlast report: ${JSON.stringify(last?.chain, null, 1)}`);
@@ -174,6 +177,20 @@ beforeAll(async () => {
   kubectl(['apply', '-f', dist]);
   kubectl(['wait', '--for=condition=Available', `apiservice/${externalApi.metadata.name}`, '--timeout=180s']);
   kubectl(['-n', adapterNs, 'wait', '--for=condition=Ready', 'pod', '--all', '--timeout=120s']);
+  // every replica, not the one a request happened to reach: each finds the metric name on its own relist
+  await waitForEveryAdapterReplica(
+    adapterNs,
+    Object.entries(adapter.spec.selector.matchLabels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
+    [
+      `/apis/external.metrics.k8s.io/v1beta1/namespaces/${NS}/${hpa.spec.metrics[0].external.metric.name}?labelSelector=${encodeURIComponent(
+        Object.entries(hpa.spec.metrics[0].external.metric.selector.matchLabels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(','),
+      )}`,
+    ],
+  );
   await healthy();
 }, 400_000);
 

@@ -1,7 +1,9 @@
 import { execFileSync, spawnSync } from 'child_process';
 import { readFileSync } from 'fs';
+import { request as httpsRequest } from 'https';
 import { join } from 'path';
 import { STATE_ENV } from '../cluster/cluster';
+import { apiGet, apiGetJson, liveManifestObjects } from './kube-api';
 
 /** Fails the suite (never skips it) when it is not run inside `npm run cluster -- run`. */
 export function requireCluster(): { prometheusUrl: string; pushgatewayUrl: string } {
@@ -21,6 +23,14 @@ export interface Result {
 }
 
 export function kubectlResult(args: string[], input?: string): Result {
+  if (args.length === 3 && args[0] === 'get' && args[1] === '--raw' && args[2].startsWith('/')) {
+    // a read: from this process (see kube-api.ts), answering as kubectl does
+    const r = apiGet(args[2]);
+    const text = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
+    if (r.status >= 200 && r.status < 300) return { status: 0, stdout: text, stderr: '' };
+    const why = typeof r.body === 'object' && r.body ? `(${r.body.reason}): ${r.body.message}` : `${r.status}: ${text}`;
+    return { status: 1, stdout: '', stderr: `Error from server ${why}\n` };
+  }
   const r = spawnSync('kubectl', args, { encoding: 'utf8', input, maxBuffer: 64 << 20 });
   if (r.error) throw r.error;
   return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
@@ -32,15 +42,78 @@ export function kubectl(args: string[], input?: string): string {
   return r.stdout;
 }
 
+/** `kubectl <args> -o json`, parsed; the plain reads of the resources below go to the API from this process. */
 export function getJson(args: string[]): any {
-  return JSON.parse(kubectl([...args, '-o', 'json']));
+  const read = readPath(args);
+  if (!read) return JSON.parse(kubectl([...args, '-o', 'json']));
+  const body = apiGetJson(read);
+  if (Array.isArray(body.items)) {
+    // as kubectl lists them: each item with its apiVersion and kind
+    const kind = String(body.kind).replace(/List$/, '');
+    for (const item of body.items) Object.assign(item, { apiVersion: body.apiVersion, kind, ...item });
+  }
+  return body;
+}
+
+/** The resources the tests poll, by the names kubectl takes for them: [API group path, plural, namespaced]. */
+const READABLE: Record<string, [string, string, boolean]> = {};
+for (const [names, base, plural, namespaced] of [
+  ['namespace namespaces ns', '/api/v1', 'namespaces', false],
+  ['node nodes', '/api/v1', 'nodes', false],
+  ['pod pods po', '/api/v1', 'pods', true],
+  ['configmap configmaps cm', '/api/v1', 'configmaps', true],
+  ['secret secrets', '/api/v1', 'secrets', true],
+  ['service services svc', '/api/v1', 'services', true],
+  ['deployment deployments deploy', '/apis/apps/v1', 'deployments', true],
+  ['replicaset replicasets rs', '/apis/apps/v1', 'replicasets', true],
+  ['hpa horizontalpodautoscaler horizontalpodautoscalers', '/apis/autoscaling/v2', 'horizontalpodautoscalers', true],
+  ['apiservice apiservices', '/apis/apiregistration.k8s.io/v1', 'apiservices', false],
+  ['scaledobject scaledobjects so', '/apis/keda.sh/v1alpha1', 'scaledobjects', true],
+] as const) {
+  for (const n of names.split(' ')) READABLE[n] = [base, plural, namespaced];
+}
+
+/**
+ * The API path of a plain `get <resource> [name] [-n ns] [-l selector] [-A]`, or undefined for anything else (which
+ * kubectl then runs).
+ */
+function readPath(args: string[]): string | undefined {
+  let ns = 'default';
+  let all = false;
+  let selector: string | undefined;
+  const words: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '-n' || a === '--namespace') ns = args[++i];
+    else if (a === '-l' || a === '--selector') selector = args[++i];
+    else if (a === '-A' || a === '--all-namespaces') all = true;
+    else if (a.startsWith('-')) return undefined;
+    else words.push(a);
+  }
+  const [verb, resource, name, ...rest] = words;
+  const r = verb === 'get' && resource !== undefined ? READABLE[resource] : undefined;
+  if (!r || rest.length > 0 || (name !== undefined && (all || selector !== undefined))) return undefined;
+  const [base, plural, namespaced] = r;
+  const scope = namespaced && !all ? `/namespaces/${encodeURIComponent(ns)}` : '';
+  const query = selector !== undefined ? `?labelSelector=${encodeURIComponent(selector)}` : '';
+  return `${base}${scope}/${plural}${name !== undefined ? `/${encodeURIComponent(name)}` : ''}${query}`;
 }
 
 /** The live objects of a manifest file or directory (`kubectl get -f`), by kind/namespace/name. */
 export function liveObjects(path: string, ...flags: string[]): Array<[string, any]> {
-  const list = getJson(['get', '-f', path, ...flags]);
-  const items: any[] = list.kind === 'List' ? list.items : [list];
+  const known = flags.filter((f) => f !== '--show-managed-fields');
+  const items: any[] =
+    known.length === 0
+      ? liveManifestObjects(path, { managedFields: flags.includes('--show-managed-fields') })
+      : ((list) => (list.kind === 'List' ? list.items : [list]))(getJson(['get', '-f', path, ...flags]));
   return items.map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]);
+}
+
+/** What `kubectl get -f path --ignore-not-found -o name` lists: the objects of a manifest that still exist. */
+function leftOf(path: string): string {
+  return liveManifestObjects(path, { ignoreNotFound: true })
+    .map((o) => `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`)
+    .join('\n');
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -201,7 +274,7 @@ export async function waitForCleanCluster(timeoutMs = 150_000): Promise<void> {
   await waitFor(
     'every object of dist/ gone and no namespace Terminating',
     () => {
-      const left = kubectlResult(['get', '-f', distDir, '--ignore-not-found', '-o', 'name']).stdout.trim();
+      const left = leftOf(distDir);
       const terminating = getJson(['get', 'namespaces'])
         .items.filter((n: any) => n.status.phase !== 'Active')
         .map((n: any) => n.metadata.name);
@@ -285,7 +358,7 @@ export async function waitForDeleted(path: string, timeoutMs = 150_000): Promise
   await waitFor(
     `every object of ${path} gone and no namespace Terminating`,
     () => {
-      const left = kubectlResult(['get', '-f', path, '--ignore-not-found', '-o', 'name']).stdout.trim();
+      const left = leftOf(path);
       const terminating = terminatingNamespaces();
       if (left === '' && terminating.length === 0) return true;
       throw new Error(`left: ${left.split('\n').join(', ')}; terminating: ${terminating.join(', ')}`);
@@ -412,5 +485,68 @@ export async function removeCreatedNamespaces(): Promise<void> {
       return left.length === 0 ? true : undefined;
     },
     150_000,
+  );
+}
+
+/**
+ * Resolves once every running pod of an adapter Deployment answers each of `paths` (External or custom metrics URLs)
+ * itself, asked as the aggregator asks it (the front-proxy client certificate and the X-Remote-* headers, here of
+ * a cluster admin). Through the APIService a request reaches one replica at random, and each replica finds a metric
+ * name only on its own relist (every 60 s in dist/): a replica whose relist came before Prometheus's first scrape
+ * of the pushgateway answers NotFound for up to a minute more while the other serves it.
+ */
+export async function waitForEveryAdapterReplica(
+  namespace: string,
+  selector: string,
+  paths: string[],
+  timeoutMs = 180_000,
+): Promise<void> {
+  const pki = join(process.env[STATE_ENV]!, 'pki');
+  const cert = readFileSync(join(pki, 'front-proxy-client.crt'));
+  const key = readFileSync(join(pki, 'front-proxy-client.key'));
+  const ask = (ip: string, port: number, path: string) =>
+    new Promise<number>((resolve) => {
+      const req = httpsRequest(
+        {
+          host: ip,
+          port,
+          path,
+          cert,
+          key,
+          rejectUnauthorized: false, // the adapter's own serving certificate, as the APIService's insecureSkipTLSVerify
+          headers: { 'X-Remote-User': 'cdk8s-interlok-scaling-test', 'X-Remote-Group': 'system:masters' },
+          timeout: 10_000,
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => resolve(0));
+      req.end();
+    });
+  await waitFor(
+    `every replica of the adapter in ${namespace} to serve ${paths.join(', ')}`,
+    async () => {
+      const pods = getJson(['get', 'pods', '-n', namespace, '-l', selector]).items.filter(
+        (p: any) => !p.metadata.deletionTimestamp && p.status.podIP,
+      );
+      if (pods.length === 0) throw new Error('no adapter pod has an IP yet');
+      const answers: string[] = [];
+      for (const p of pods) {
+        const port = Number(
+          /--secure-port=(\d+)/.exec(p.spec.containers.flatMap((c: any) => c.args ?? []).join(' '))?.[1] ?? 443,
+        );
+        for (const path of paths) {
+          const status = await ask(p.status.podIP, port, path);
+          if (status !== 200) answers.push(`${p.metadata.name}: ${status} for ${path}`);
+        }
+      }
+      if (answers.length === 0) return true;
+      throw new Error(answers.join('; '));
+    },
+    timeoutMs,
+    2000,
   );
 }

@@ -17,6 +17,7 @@ import {
   requireCluster,
   resetCluster,
   waitFor,
+  waitForEveryAdapterReplica,
   waitForReplicas,
 } from './harness';
 import { DEFAULT_NAMES as NAMES } from '../../lib/monitoring/monitoring-names';
@@ -75,7 +76,16 @@ beforeAll(async () => {
   }
   kubectl(['-n', NAMES.namespace, 'wait', '--for=condition=Ready', 'pod', '--all', '--timeout=120s']);
   // the adapter lists metric names at start and then every --metrics-relist-interval (60 s in dist/): started
-  // before Prometheus had scraped anything, it serves the External metric only after that relist
+  // before Prometheus had scraped anything, it serves the External metric only after that relist, each replica
+  // after its own
+  const adapter = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === NAMES.adapter);
+  await waitForEveryAdapterReplica(
+    adapter.metadata.namespace,
+    Object.entries(adapter.spec.selector.matchLabels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
+    [external('default'), external('team-b')],
+  );
   await waitFor(
     'the External metric to be served in both namespaces',
     () => (externalValue('default') === 0 && externalValue('team-b') === 0 ? true : undefined),

@@ -1,7 +1,18 @@
 // A cdk8s app's code (a README example, or a test's own) synthesized as a user's shell would run it, with
 // `from 'cdk8s-interlok-scaling'` pointing at this repository's lib/.
 import { execFileSync } from 'child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import { createHash } from 'crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'fs';
 import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
 
@@ -36,13 +47,55 @@ export function synthesizeApp(work: string, name: string, code: string): Synthes
     join(dir, 'app.ts'),
     code.replace(/from 'cdk8s-interlok-scaling'/g, `from ${JSON.stringify(join(root, 'lib'))}`),
   );
-  const env: NodeJS.ProcessEnv = { ...process.env, CDK8S_CHECK_UPGRADE: 'false' };
-  delete env.CDK8S_OUTDIR;
-  execFileSync(process.execPath, ['--import', 'tsx', 'app.ts'], { cwd: dir, env, stdio: 'pipe' });
   const dist = join(dir, 'dist');
+  const cached = synthCache(code);
+  if (cached && existsSync(cached)) {
+    cpSync(cached, dist, { recursive: true });
+  } else {
+    const env: NodeJS.ProcessEnv = { ...process.env, CDK8S_CHECK_UPGRADE: 'false' };
+    delete env.CDK8S_OUTDIR;
+    execFileSync(process.execPath, ['--import', 'tsx', 'app.ts'], { cwd: dir, env, stdio: 'pipe' });
+    if (cached) {
+      // whole or not at all: another test cluster's file may synthesize the same app at the same time
+      const tmp = `${cached}.${process.pid}`;
+      cpSync(dist, tmp, { recursive: true });
+      try {
+        renameSync(tmp, cached);
+      } catch {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    }
+  }
   const objects = readdirSync(dist)
     .filter((f) => f.endsWith('.yaml'))
     .flatMap((f) => parseAllDocuments(readFileSync(join(dist, f), 'utf8')).map((d) => d.toJS()))
     .filter((o) => o);
   return { dist, objects };
+}
+
+/**
+ * `npm test` synthesizes each README example in several e2e files (on several test clusters): the first writes its
+ * dist/ to the run's cache (CDK8S_INTERLOK_SCALING_SYNTH_CACHE, which scripts/run-tests.ts makes and removes), keyed
+ * by the app's code and every file of lib/ and imports/, and the others copy it. Without the variable every file
+ * synthesizes its own.
+ */
+function synthCache(code: string): string | undefined {
+  const root = process.env.CDK8S_INTERLOK_SCALING_SYNTH_CACHE;
+  if (!root) return undefined;
+  sourcesHash ??= ['lib', 'imports'].map((d) => hashTree(join(__dirname, '..', '..', d))).join();
+  return join(root, createHash('sha256').update(sourcesHash).update(code).digest('hex').slice(0, 24));
+}
+let sourcesHash: string | undefined;
+
+function hashTree(dir: string): string {
+  const h = createHash('sha256');
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else h.update(p).update(readFileSync(p));
+    }
+  };
+  walk(dir);
+  return h.digest('hex');
 }

@@ -363,12 +363,11 @@ func (p *provider) refreshHosts() {
 		pods = append(pods, rt)
 	}
 	p.mu.Unlock()
-	if same {
-		return
+	if !same {
+		writeInPlace(p.cfg.NodeHostsFile, "127.0.0.1\tlocalhost\n::1\tlocalhost\n"+hosts)
 	}
-	writeInPlace(p.cfg.NodeHostsFile, "127.0.0.1\tlocalhost\n::1\tlocalhost\n"+hosts)
 	for _, rt := range pods {
-		rt.writeHosts(hosts)
+		rt.writeHosts(hosts) // each pod's own file, when it differs (see writeHosts)
 	}
 }
 

@@ -49,6 +49,10 @@ type podRuntime struct {
 	// notifyMu keeps one pod's status snapshots in the order they were taken on their way to virtual-kubelet (see
 	// provider.changed)
 	notifyMu sync.Mutex
+
+	hostsMu      sync.Mutex
+	hosts        string // the Services' lines in the pod's hosts file
+	hostsWritten bool
 }
 
 type containerRuntime struct {
@@ -177,9 +181,19 @@ func (rt *podRuntime) teardownNetwork() {
 	_ = os.Remove(filepath.Join(rt.p.cfg.StateDir, "netns", rt.pod.Namespace, rt.pod.Name))
 }
 
+// writeHosts writes the pod's hosts file when its Services' lines differ from `services`. The refresh loop calls it
+// for every pod every 2 s: a pod that was being created while the Services changed had written the older lines
+// after the loop wrote the newer ones to the pods it knew, and kept them (an adapter replica that never resolved
+// Prometheus's Service, its relists failing for good, while the other one served).
 func (rt *podRuntime) writeHosts(services string) {
+	rt.hostsMu.Lock()
+	defer rt.hostsMu.Unlock()
+	if rt.hostsWritten && rt.hosts == services {
+		return
+	}
 	writeInPlace(filepath.Join(rt.dir, "hosts"), fmt.Sprintf("127.0.0.1\tlocalhost\n::1\tlocalhost\n%s\t%s\n%s",
 		rt.ip, rt.pod.Name, services))
+	rt.hosts, rt.hostsWritten = services, true
 }
 
 // projectVolumes writes each volume's files as the API server has them now. first: also emptyDirs.
