@@ -79,6 +79,50 @@ export function apiGet(path: string): ApiResponse {
 }
 let requests = 0;
 
+/** The resources the tests poll, by the names kubectl takes for them: [API group path, plural, namespaced]. */
+const READABLE: Record<string, [string, string, boolean]> = {};
+for (const [names, base, plural, namespaced] of [
+  ['namespace namespaces ns', '/api/v1', 'namespaces', false],
+  ['node nodes', '/api/v1', 'nodes', false],
+  ['pod pods po', '/api/v1', 'pods', true],
+  ['configmap configmaps cm', '/api/v1', 'configmaps', true],
+  ['secret secrets', '/api/v1', 'secrets', true],
+  ['service services svc', '/api/v1', 'services', true],
+  ['deployment deployments deploy', '/apis/apps/v1', 'deployments', true],
+  ['replicaset replicasets rs', '/apis/apps/v1', 'replicasets', true],
+  ['hpa horizontalpodautoscaler horizontalpodautoscalers', '/apis/autoscaling/v2', 'horizontalpodautoscalers', true],
+  ['apiservice apiservices', '/apis/apiregistration.k8s.io/v1', 'apiservices', false],
+  ['scaledobject scaledobjects so', '/apis/keda.sh/v1alpha1', 'scaledobjects', true],
+] as const) {
+  for (const n of names.split(' ')) READABLE[n] = [base, plural, namespaced];
+}
+
+/**
+ * The API path of a plain `get <resource> [name] [-n ns] [-l selector] [-A]`, or undefined for anything else (which
+ * kubectl then runs).
+ */
+export function readPath(args: readonly string[]): string | undefined {
+  let ns = 'default';
+  let all = false;
+  let selector: string | undefined;
+  const words: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '-n' || a === '--namespace') ns = args[++i];
+    else if (a === '-l' || a === '--selector') selector = args[++i];
+    else if (a === '-A' || a === '--all-namespaces') all = true;
+    else if (a.startsWith('-')) return undefined;
+    else words.push(a);
+  }
+  const [verb, resource, name, ...rest] = words;
+  const r = verb === 'get' && resource !== undefined ? READABLE[resource] : undefined;
+  if (!r || rest.length > 0 || (name !== undefined && (all || selector !== undefined))) return undefined;
+  const [base, plural, namespaced] = r;
+  const scope = namespaced && !all ? `/namespaces/${encodeURIComponent(ns)}` : '';
+  const query = selector !== undefined ? `?labelSelector=${encodeURIComponent(selector)}` : '';
+  return `${base}${scope}/${plural}${name !== undefined ? `/${encodeURIComponent(name)}` : ''}${query}`;
+}
+
 /** The object or list at `path`; an answer other than 2xx throws with the server's message, as kubectl would. */
 export function apiGetJson(path: string): any {
   const r = apiGet(path);
