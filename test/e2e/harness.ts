@@ -230,12 +230,12 @@ export async function waitForCleanCluster(timeoutMs = 150_000): Promise<void> {
   await waitFor(
     'every object of dist/ gone and no namespace Terminating',
     () => {
+      // the namespaces first: while one is Terminating, reading each object (a request each) tells nothing more
+      const terminating = terminatingNamespaces();
+      if (terminating.length > 0) throw new Error(`terminating: ${terminating.join(', ')}`);
       const left = leftOf(distDir);
-      const terminating = getJson(['get', 'namespaces'])
-        .items.filter((n: any) => n.status.phase !== 'Active')
-        .map((n: any) => n.metadata.name);
-      if (left === '' && terminating.length === 0) return true;
-      throw new Error(`left: ${left.split('\n').join(', ')}; terminating: ${terminating.join(', ')}`);
+      if (left === '') return true;
+      throw new Error(`left: ${left.split('\n').join(', ')}`);
     },
     timeoutMs,
     2000,
@@ -314,10 +314,11 @@ export async function waitForDeleted(path: string, timeoutMs = 150_000): Promise
   await waitFor(
     `every object of ${path} gone and no namespace Terminating`,
     () => {
+      const terminating = terminatingNamespaces(); // first, as in waitForCleanCluster
+      if (terminating.length > 0) throw new Error(`terminating: ${terminating.join(', ')}`);
       const left = leftOf(path);
-      const terminating = terminatingNamespaces();
-      if (left === '' && terminating.length === 0) return true;
-      throw new Error(`left: ${left.split('\n').join(', ')}; terminating: ${terminating.join(', ')}`);
+      if (left === '') return true;
+      throw new Error(`left: ${left.split('\n').join(', ')}`);
     },
     timeoutMs,
     2000,
@@ -386,9 +387,7 @@ export async function waitForDeploymentsObserved(path: string, timeoutMs = 60_00
   await waitFor(
     `the Deployments of ${path} observed by their controller`,
     () => {
-      const pending = liveObjects(path)
-        .map(([, o]) => o)
-        .filter((o) => o.kind === 'Deployment')
+      const pending = liveManifestObjects(path, { kinds: ['Deployment'] })
         .filter(
           (d) =>
             d.status?.observedGeneration !== d.metadata.generation ||

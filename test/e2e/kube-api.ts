@@ -177,15 +177,15 @@ export function manifestObjects(path: string): any[] {
 
 /**
  * The live objects of a manifest (`kubectl get -f path -o json`), in the manifest's order, managedFields kept only
- * when asked for (kubectl's --show-managed-fields). An object that does not exist throws, as kubectl fails, unless
- * `ignoreNotFound` (its --ignore-not-found) leaves it out.
+ * when asked for (kubectl's --show-managed-fields), only those of `kinds` if given. An object that does not exist
+ * throws, as kubectl fails, unless `ignoreNotFound` (its --ignore-not-found) leaves it out.
  */
 export function liveManifestObjects(
   path: string,
-  opts: { readonly managedFields?: boolean; readonly ignoreNotFound?: boolean } = {},
+  opts: { readonly managedFields?: boolean; readonly ignoreNotFound?: boolean; readonly kinds?: string[] } = {},
 ): any[] {
   const out: any[] = [];
-  for (const o of manifestObjects(path)) {
+  for (const o of manifestObjects(path).filter((x) => !opts.kinds || opts.kinds.includes(x.kind))) {
     const at = objectPath(o);
     const r = apiGet(at);
     if (r.status === 404 && opts.ignoreNotFound) continue;
