@@ -103,6 +103,13 @@ async function main(): Promise<number> {
   // (test/e2e/synthesize.ts)
   const synthCache = mkdtempSync(join(tmpdir(), 'cdk8s-interlok-scaling-synth-'));
   process.env.CDK8S_INTERLOK_SCALING_SYNTH_CACHE = synthCache;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    // an interrupted run leaves nothing behind either (each test cluster tears itself down on the same signal)
+    process.once(signal, () => {
+      rmSync(synthCache, { recursive: true, force: true });
+      process.exit(130);
+    });
+  }
   const clusters = groups
     .filter((g) => g.length > 0)
     .map((files, i) =>
