@@ -299,6 +299,22 @@ export class MetricsChain {
     return data.result;
   }
 
+  /**
+   * How Prometheus's scrapes went in the last `seconds` (per job: whether one failed, the longest): for a test's
+   * failure message, when a value read as stale or missing might come from a failed scrape (a failed scrape marks
+   * every series of its target stale until the next one).
+   */
+  public async scrapeHealth(seconds = 20): Promise<string> {
+    const [up, duration] = await Promise.all([
+      this.instantQuery(`min by (job) (min_over_time(up[${seconds}s]))`),
+      this.instantQuery(`max by (job) (max_over_time(scrape_duration_seconds[${seconds}s]))`),
+    ]);
+    return JSON.stringify({
+      minUp: Object.fromEntries(up.map((s) => [s.metric.job, s.value[1]])),
+      maxScrapeSeconds: Object.fromEntries(duration.map((s) => [s.metric.job, s.value[1]])),
+    });
+  }
+
   public async series(match: string, maxAgeSeconds: number): Promise<Record<string, string>[]> {
     const now = Date.now() / 1000;
     return this.api('/api/v1/series', { 'match[]': match, start: String(now - maxAgeSeconds), end: String(now) });
