@@ -565,13 +565,13 @@ function imageRules(bins: ClusterBinaries): object[] {
 }
 
 /** For `exec`: the network namespace of a pod of the cluster whose state dir is given. */
-export function podNetns(stateDir: string, namespace: string, pod: string): string {
+function podNetns(stateDir: string, namespace: string, pod: string): string {
   const file = join(stateDir, 'netns', namespace, pod);
   if (!existsSync(file)) throw new Error(`no pod ${namespace}/${pod} runs on the test cluster's node (yet)`);
   return readFileSync(file, 'utf8').trim();
 }
 
-export function kubeBinaryForExec(stateDir: string): string {
+function kubeBinaryForExec(stateDir: string): string {
   return JSON.parse(readFileSync(join(stateDir, 'agent.json'), 'utf8')).kubeBinary;
 }
 
@@ -607,7 +607,7 @@ export function podExecArgv(
 }
 
 /** For `exec`: the mount namespace of the node agent, where the pods' network namespaces have their names. */
-export function agentMountNamespace(stateDir: string): string {
+function agentMountNamespace(stateDir: string): string {
   const pid = readFileSync(join(stateDir, AGENT_PID_FILE), 'utf8').trim();
   const ns = `/proc/${pid}/ns/mnt`;
   if (!existsSync(ns)) throw new Error(`the node agent (pid ${pid}) is not running`);

@@ -13,6 +13,7 @@ import {
   getJson,
   kubectl,
   kubectlResult,
+  labelSelector,
   Pusher,
   readmeTeardown,
   requireCluster,
@@ -81,9 +82,7 @@ const interlokContainer = interlok.spec.template.spec.containers.find((c: any) =
 const pushgateway = / -?-DprometheusEndpointUrl=(\S+)/.exec(
   ` ${interlokContainer.env.find((e: any) => e.name === 'JAVA_OPTS').value}`,
 )![1]!;
-const interlokSelector = Object.entries(interlok.spec.selector.matchLabels)
-  .map(([k, v]) => `${k}=${v}`)
-  .join(',');
+const interlokSelector = labelSelector(interlok.spec.selector.matchLabels);
 const staleAfter = staleAfterOf(parse(adapterConfig.data['config.yaml']).externalRules[0])!;
 
 interface Run {
@@ -178,19 +177,12 @@ beforeAll(async () => {
   kubectl(['wait', '--for=condition=Available', `apiservice/${externalApi.metadata.name}`, '--timeout=180s']);
   kubectl(['-n', adapterNs, 'wait', '--for=condition=Ready', 'pod', '--all', '--timeout=120s']);
   // every replica, not the one a request happened to reach: each finds the metric name on its own relist
-  await waitForEveryAdapterReplica(
-    adapterNs,
-    Object.entries(adapter.spec.selector.matchLabels)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(','),
-    [
-      `/apis/external.metrics.k8s.io/v1beta1/namespaces/${NS}/${hpa.spec.metrics[0].external.metric.name}?labelSelector=${encodeURIComponent(
-        Object.entries(hpa.spec.metrics[0].external.metric.selector.matchLabels)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(','),
-      )}`,
-    ],
-  );
+  const { metric } = hpa.spec.metrics[0].external;
+  await waitForEveryAdapterReplica(adapter, [
+    `/apis/external.metrics.k8s.io/v1beta1/namespaces/${NS}/${metric.name}?labelSelector=${encodeURIComponent(
+      labelSelector(metric.selector.matchLabels),
+    )}`,
+  ]);
   await healthy();
 }, 400_000);
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'fs';
 import { request as httpsRequest } from 'https';
 import { join } from 'path';
 import { STATE_ENV } from '../cluster/cluster';
-import { apiGet, apiGetJson, liveManifestObjects, readPath } from './kube-api';
+import { apiGet, apiGetJson, liveManifestObjects, readPath, serverError } from './kube-api';
 
 /** Fails the suite (never skips it) when it is not run inside `npm run cluster -- run`. */
 export function requireCluster(): { prometheusUrl: string; pushgatewayUrl: string } {
@@ -26,10 +26,9 @@ export function kubectlResult(args: string[], input?: string): Result {
   if (args.length === 3 && args[0] === 'get' && args[1] === '--raw' && args[2].startsWith('/')) {
     // a read: from this process (see kube-api.ts), answering as kubectl does
     const r = apiGet(args[2]);
-    const text = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
-    if (r.status >= 200 && r.status < 300) return { status: 0, stdout: text, stderr: '' };
-    const why = typeof r.body === 'object' && r.body ? `(${r.body.reason}): ${r.body.message}` : `${r.status}: ${text}`;
-    return { status: 1, stdout: '', stderr: `Error from server ${why}\n` };
+    if (r.status >= 200 && r.status < 300)
+      return { status: 0, stdout: typeof r.body === 'string' ? r.body : JSON.stringify(r.body), stderr: '' };
+    return { status: 1, stdout: '', stderr: `${serverError(r)}\n` };
   }
   const r = spawnSync('kubectl', args, { encoding: 'utf8', input, maxBuffer: 64 << 20 });
   if (r.error) throw r.error;
@@ -56,13 +55,15 @@ export function getJson(args: string[]): any {
 }
 
 /** The live objects of a manifest file or directory (`kubectl get -f`), by kind/namespace/name. */
-export function liveObjects(path: string, ...flags: string[]): Array<[string, any]> {
-  const known = flags.filter((f) => f !== '--show-managed-fields');
-  const items: any[] =
-    known.length === 0
-      ? liveManifestObjects(path, { managedFields: flags.includes('--show-managed-fields') })
-      : ((list) => (list.kind === 'List' ? list.items : [list]))(getJson(['get', '-f', path, ...flags]));
-  return items.map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]);
+export function liveObjects(path: string, opts: { managedFields?: boolean } = {}): Array<[string, any]> {
+  return liveManifestObjects(path, opts).map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]);
+}
+
+/** A label selector's `-l` form: `k=v,k2=v2`. */
+export function labelSelector(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }
 
 /** What `kubectl get -f path --ignore-not-found -o name` lists: the objects of a manifest that still exist. */
@@ -76,8 +77,8 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Polls `probe` until it returns a value that is not undefined; the error names what was awaited and the last value.
- * Every 2 s by default: most probes are kubectl calls (a tenth of a CPU-second each) and most waits are for clocks
- * of 5 s and more, while up to 8 test clusters share 2 cores.
+ * Every 2 s by default: most waits are for clocks of 5 s and more, and a probe that still runs kubectl costs about
+ * 0.06 CPU-s while up to 8 test clusters share 2 cores (most reads now go out from this process: kube-api.ts).
  */
 export async function waitFor<T>(
   what: string,
@@ -334,7 +335,7 @@ export async function waitForDeleted(path: string, timeoutMs = 150_000): Promise
  */
 export function appliedState(path: string): Record<string, string> {
   return Object.fromEntries(
-    liveObjects(path, '--show-managed-fields').map(([key, o]) => {
+    liveObjects(path, { managedFields: true }).map(([key, o]) => {
       const { resourceVersion, managedFields, annotations, ...meta } = o.metadata;
       const { ['deployment.kubernetes.io/revision']: _, ...rest } = annotations ?? {};
       void resourceVersion;
@@ -450,12 +451,11 @@ export async function removeCreatedNamespaces(): Promise<void> {
  * name only on its own relist (every 60 s in dist/): a replica whose relist came before Prometheus's first scrape
  * of the pushgateway answers NotFound for up to a minute more while the other serves it.
  */
-export async function waitForEveryAdapterReplica(
-  namespace: string,
-  selector: string,
-  paths: string[],
-  timeoutMs = 180_000,
-): Promise<void> {
+export async function waitForEveryAdapterReplica(adapter: any, paths: string[], timeoutMs = 180_000): Promise<void> {
+  const namespace: string = adapter.metadata.namespace;
+  const selector = labelSelector(adapter.spec.selector.matchLabels);
+  const args: string[] = adapter.spec.template.spec.containers.flatMap((c: any) => c.args ?? []);
+  const port = Number(/^--secure-port=(\d+)$/.exec(args.find((a) => a.startsWith('--secure-port=')) ?? '')?.[1] ?? 443);
   const pki = join(process.env[STATE_ENV]!, 'pki');
   const cert = readFileSync(join(pki, 'front-proxy-client.crt'));
   const key = readFileSync(join(pki, 'front-proxy-client.key'));
@@ -490,9 +490,6 @@ export async function waitForEveryAdapterReplica(
       if (pods.length === 0) throw new Error('no adapter pod has an IP yet');
       const answers: string[] = [];
       for (const p of pods) {
-        const port = Number(
-          /--secure-port=(\d+)/.exec(p.spec.containers.flatMap((c: any) => c.args ?? []).join(' '))?.[1] ?? 443,
-        );
         for (const path of paths) {
           const status = await ask(p.status.podIP, port, path);
           if (status !== 200) answers.push(`${p.metadata.name}: ${status} for ${path}`);

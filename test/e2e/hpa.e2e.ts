@@ -79,13 +79,7 @@ beforeAll(async () => {
   // before Prometheus had scraped anything, it serves the External metric only after that relist, each replica
   // after its own
   const adapter = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === NAMES.adapter);
-  await waitForEveryAdapterReplica(
-    adapter.metadata.namespace,
-    Object.entries(adapter.spec.selector.matchLabels)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(','),
-    [external('default'), external('team-b')],
-  );
+  await waitForEveryAdapterReplica(adapter, [external('default'), external('team-b')]);
   await waitFor(
     'the External metric to be served in both namespaces',
     () => (externalValue('default') === 0 && externalValue('team-b') === 0 ? true : undefined),

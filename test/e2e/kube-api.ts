@@ -123,12 +123,18 @@ export function readPath(args: readonly string[]): string | undefined {
   return `${base}${scope}/${plural}${name !== undefined ? `/${encodeURIComponent(name)}` : ''}${query}`;
 }
 
+/** A refusal as kubectl prints it: `Error from server (NotFound): ...`. */
+export function serverError(r: ApiResponse): string {
+  return typeof r.body === 'object' && r.body
+    ? `Error from server (${r.body.reason}): ${r.body.message}`
+    : `Error from server (${r.status}): ${r.body}`;
+}
+
 /** The object or list at `path`; an answer other than 2xx throws with the server's message, as kubectl would. */
 export function apiGetJson(path: string): any {
   const r = apiGet(path);
   if (r.status >= 200 && r.status < 300) return r.body;
-  const reason = typeof r.body === 'object' ? `(${r.body.reason}): ${r.body.message}` : `${r.status}: ${r.body}`;
-  throw new Error(`GET ${path}: Error from server ${reason}`);
+  throw new Error(`GET ${path}: ${serverError(r)}`);
 }
 
 interface Resource {
@@ -189,10 +195,7 @@ export function liveManifestObjects(
     const at = objectPath(o);
     const r = apiGet(at);
     if (r.status === 404 && opts.ignoreNotFound) continue;
-    if (r.status !== 200) {
-      const why = typeof r.body === 'object' ? `(${r.body.reason}): ${r.body.message}` : `${r.status}: ${r.body}`;
-      throw new Error(`GET ${at}: Error from server ${why}`);
-    }
+    if (r.status !== 200) throw new Error(`GET ${at}: ${serverError(r)}`);
     if (!opts.managedFields) delete r.body.metadata.managedFields;
     out.push(r.body);
   }

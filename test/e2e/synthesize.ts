@@ -76,26 +76,10 @@ export function synthesizeApp(work: string, name: string, code: string): Synthes
 /**
  * `npm test` synthesizes each README example in several e2e files (on several test clusters): the first writes its
  * dist/ to the run's cache (CDK8S_INTERLOK_SCALING_SYNTH_CACHE, which scripts/run-tests.ts makes and removes), keyed
- * by the app's code and every file of lib/ and imports/, and the others copy it. Without the variable every file
+ * by the app's code (lib/ is the same throughout one run), and the others copy it. Without the variable every file
  * synthesizes its own.
  */
 function synthCache(code: string): string | undefined {
   const root = process.env.CDK8S_INTERLOK_SCALING_SYNTH_CACHE;
-  if (!root) return undefined;
-  sourcesHash ??= ['lib', 'imports'].map((d) => hashTree(join(__dirname, '..', '..', d))).join();
-  return join(root, createHash('sha256').update(sourcesHash).update(code).digest('hex').slice(0, 24));
-}
-let sourcesHash: string | undefined;
-
-function hashTree(dir: string): string {
-  const h = createHash('sha256');
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else h.update(p).update(readFileSync(p));
-    }
-  };
-  walk(dir);
-  return h.digest('hex');
+  return root ? join(root, createHash('sha256').update(code).digest('hex').slice(0, 24)) : undefined;
 }

@@ -6,7 +6,7 @@ import { ChildProcess, spawn, spawnSync } from 'child_process';
 import { join } from 'path';
 import { stringify } from 'yaml';
 import { podExecArgv, STATE_ENV } from '../cluster/cluster';
-import { getJson, kubectl, sleep, waitFor } from './harness';
+import { getJson, kubectl, labelSelector, sleep, waitFor } from './harness';
 
 const repoRoot = join(__dirname, '..', '..');
 
@@ -116,9 +116,7 @@ export async function runningPod(
   labels: Record<string, string>,
   timeoutMs = 90_000,
 ): Promise<RunningPod> {
-  const selector = Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
+  const selector = labelSelector(labels);
   return waitFor(
     `a running pod of ${namespace} (${selector})`,
     () => {
