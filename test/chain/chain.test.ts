@@ -179,11 +179,7 @@ describe('(e) load stops → scale down', () => {
     await chain.pushAsInterlok('scenario-e', 'interlok-e-2', 150);
     const lastPush = Date.now();
     // A pod in another namespace stays under load and pushes every 10 s as Interlok does.
-    const busy = async () => chain.pushAsInterlok('scenario-e-busy', 'interlok-e-busy', 150);
-    await busy();
-    const timer = setInterval(() => {
-      void busy();
-    }, PUSH_MS);
+    const busy = await chain.keepPushing('scenario-e-busy', 'interlok-e-busy', 150, PUSH_MS);
     try {
       await scraped('interlok-e-2', 150);
       await scraped('interlok-e-busy', 150);
@@ -224,7 +220,7 @@ describe('(e) load stops → scale down', () => {
       expect([...guide.values.values()]).toEqual([150, 150]);
       expect(guide.desiredReplicas).toBe(3);
     } finally {
-      clearInterval(timer);
+      await busy.stop();
     }
   }, 60000);
 });

@@ -21,6 +21,7 @@ import {
   Manifest,
   MetricsChain,
   podName,
+  Pusher,
   SHORT_SCRAPE_SECONDS,
   SHORT_STALE_SECONDS,
   shortClockObjects,
@@ -74,22 +75,18 @@ const headlinePod = podName('interlok', 1);
 const busyPod = podName('interlok', 1, 'b6c8d9f7x');
 let chain: MetricsChain;
 let lastPush = 0;
-let timer: NodeJS.Timeout | undefined;
+let busy: Pusher | undefined;
 beforeAll(async () => {
   chain = await MetricsChain.start(prometheusYaml);
   // one pod takes the guide's 150 messages and goes idle: Interlok pushes nothing more for it
   await chain.pushAsInterlok('default', headlinePod, 150);
   lastPush = Date.now();
   // a pod of the same Deployment in another namespace stays under load and pushes every 10 s as Interlok does
-  const busy = async () => chain.pushAsInterlok('team-busy', busyPod, 150);
-  await busy();
-  timer = setInterval(() => {
-    void busy();
-  }, PUSH_MS);
+  busy = await chain.keepPushing('team-busy', busyPod, 150, PUSH_MS);
   await chain.waitFor('count(MessageMetrics)', (s) => s.length === 1 && s[0].value[1] === '2');
 }, 60000);
 afterAll(async () => {
-  clearInterval(timer);
+  await busy?.stop();
   await chain?.stop();
 });
 

@@ -107,13 +107,9 @@ describe('idle over time (real push times)', () => {
     const took = podName('interlok', 1, 'x2x4z2x4z');
     await chain.pushAsInterlok('scenario-e', took, 150);
     const lastPush = Date.now();
-    const busy = async () => chain.pushAsInterlok('scenario-e-busy', podName('interlok', 1), 150);
-    await busy();
     // twice as often as Interlok: what is tested is the other Deployment's staleness, and a timer firing late in a
     // loaded jest worker must not make this one stale too
-    const timer = setInterval(() => {
-      void busy();
-    }, PUSH_MS / 2);
+    const busy = await chain.keepPushing('scenario-e-busy', podName('interlok', 1), 150, PUSH_MS / 2);
     try {
       await chain.waitFor(`MessageMetrics{k8s_pod_name="${took}"}`, (s) => s.length === 1);
       // and the busy group's first scrape: under load a scrape can fall between the two pushes
@@ -144,7 +140,7 @@ describe('idle over time (real push times)', () => {
       expect(scaledDownAfter).toBeGreaterThanOrEqual((SHORT_STALE_SECONDS - 1) * 1000);
       expect(scaledDownAfter).toBeLessThanOrEqual(STALE_BOUND_MS);
     } finally {
-      clearInterval(timer);
+      await busy.stop();
     }
   }, 60000);
 

@@ -152,6 +152,10 @@ export function sleep(ms: number): Promise<void> {
  * A real pushgateway and a real Prometheus on 127.0.0.1, Prometheus configured from the synthesized ConfigMap
  * with only the scrape target replaced by the local pushgateway.
  */
+export interface Pusher {
+  stop(): Promise<void>;
+}
+
 export class MetricsChain {
   public static async start(prometheusYaml: string): Promise<MetricsChain> {
     const dir = mkdtempSync(join(tmpdir(), 'interlok-chain-'));
@@ -263,8 +267,40 @@ export class MetricsChain {
   }
 
   public async stop(): Promise<void> {
+    // a push still in flight when the pushgateway goes would reject after the tests, failing the whole file
+    await Promise.allSettled([...this.pushers].map((p) => p.stop()));
     await Promise.all(this.procs.map((p) => stopProcess(p, 'SIGTERM')));
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private readonly pushers = new Set<Pusher>();
+
+  /**
+   * A pod under load: one push now, then one every `everyMs` until `stop()`, which waits for the push in flight and
+   * throws the first push that failed (a busy pod that silently stopped pushing would read as idle).
+   */
+  public async keepPushing(namespace: string, pod: string, value: number, everyMs: number): Promise<Pusher> {
+    await this.pushAsInterlok(namespace, pod, value);
+    const inFlight = new Set<Promise<void>>();
+    let failed: unknown;
+    const timer = setInterval(() => {
+      const push: Promise<void> = this.pushAsInterlok(namespace, pod, value)
+        .catch((e) => {
+          failed ??= e;
+        })
+        .finally(() => inFlight.delete(push));
+      inFlight.add(push);
+    }, everyMs);
+    const pusher: Pusher = {
+      stop: async () => {
+        clearInterval(timer);
+        this.pushers.delete(pusher);
+        await Promise.all(inFlight);
+        if (failed) throw failed;
+      },
+    };
+    this.pushers.add(pusher);
+    return pusher;
   }
 
   /** What Interlok's PrometheusMetricsAdapter does every 10 s: pushAdd (POST) of one counter to its group. */

@@ -107,11 +107,7 @@ test("stale: an idle pod's group stops counting after the stale window, a busy o
   const busySo = scaledObject('scenario-e-busy', 'interlok');
   await chain.pushAsInterlok('scenario-e', podName('interlok', 1), 150);
   const lastPush = Date.now();
-  const busy = async () => chain.pushAsInterlok('scenario-e-busy', podName('interlok', 1), 150);
-  await busy();
-  const timer = setInterval(() => {
-    void busy();
-  }, PUSH_MS);
+  const busy = await chain.keepPushing('scenario-e-busy', podName('interlok', 1), 150, PUSH_MS);
   try {
     // both groups scraped (under load a scrape can fall between the two pushes, and the busy one would read 0)
     await chain.waitFor(`MessageMetrics{k8s_namespace=~"scenario-e|scenario-e-busy"}`, (s) => s.length === 2);
@@ -132,6 +128,6 @@ test("stale: an idle pod's group stops counting after the stale window, a busy o
     expect(after).toBeGreaterThanOrEqual((SHORT_STALE_SECONDS - 1) * 1000);
     expect(after).toBeLessThanOrEqual(2 * SHORT_STALE_SECONDS * 1000);
   } finally {
-    clearInterval(timer);
+    await busy.stop();
   }
 }, 60000);
