@@ -109,6 +109,14 @@ const tool = (name: string): string => {
   return found;
 };
 
+/**
+ * The Go garbage collector's target for the control plane and for the tests' own Go tools (kubectl, helm): a test
+ * run on 2 cores is CPU-bound, and at Go's default of 100 the API servers spent about a tenth of their CPU in the
+ * collector (kubectl apply about a sixth); 400 saves most of that for a few hundred MiB per process, which this
+ * machine has. The pods' programs (what the tests prove) keep their images' default: their env is the pod spec's.
+ */
+export const TEST_GOGC = '400';
+
 export class Cluster {
   readonly id = randomBytes(2).toString('hex');
   readonly prefix = `cis${this.id}`;
@@ -421,7 +429,10 @@ export class Cluster {
   private startProcess(name: string, args: string[], binary = this.bins.kube): void {
     const logPath = join(this.stateDir, 'logs', `${name}.log`);
     const fd = openSync(logPath, 'a');
-    const child = spawn('ip', ['netns', 'exec', this.nodeNetns, binary, ...args], { stdio: ['ignore', fd, fd] });
+    const child = spawn('ip', ['netns', 'exec', this.nodeNetns, binary, ...args], {
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, GOGC: TEST_GOGC },
+    });
     closeSync(fd);
     const proc: Proc = { name, child, exited: false };
     child.on('exit', (code, signal) => {
@@ -490,7 +501,7 @@ export class Cluster {
       const child = spawn('ip', ['netns', 'exec', this.nodeNetns, this.bins.kube, 'container-init', spec, ...argv], {
         stdio: 'inherit',
         cwd,
-        env: { ...process.env, ...this.env() },
+        env: { GOGC: TEST_GOGC, ...process.env, ...this.env() },
       });
       const forward = (sig: NodeJS.Signals) => child.kill(sig);
       process.on('SIGINT', forward).on('SIGTERM', forward);

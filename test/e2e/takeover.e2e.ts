@@ -66,15 +66,18 @@ function readmeCommands(heading: string): string[] {
 }
 const [deploy] = readmeCommands('Deploy');
 
+/** preflight in this file's CLI worker (see cliBundle); the README's commands above run the bin itself. */
 function preflight(...args: string[]): { status: number; report: any; stderr: string } {
-  const r = spawnSync(process.execPath, [cli(), 'preflight', ...args, '--json'], { cwd: root, encoding: 'utf8' });
+  // a worker thread cannot chdir: relative paths are the process's, which must be the repository's as for the bin
+  if (process.cwd() !== root) throw new Error(`preflight(): run jest from ${root}, not ${process.cwd()}`);
+  const r = cli.runSync(['preflight', ...args, '--json']);
   let report: any;
   try {
     report = JSON.parse(r.stdout);
   } catch {
     report = r.stdout;
   }
-  return { status: r.status ?? 1, report, stderr: r.stderr };
+  return { status: r.code, report, stderr: r.stderr };
 }
 
 /** What a user wrote into an object (not what the server keeps for itself). */
