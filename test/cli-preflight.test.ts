@@ -1,6 +1,5 @@
 // `preflight`: what it takes as ours, what it reports about the rest, and its exit codes without a cluster. On the
 // real control plane (Helm, another field manager, the README's apply): test/e2e/takeover.e2e.ts.
-import { spawnSync } from 'child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -150,12 +149,12 @@ describe('the command without a cluster', () => {
     ].join('\n'),
   );
   const bin = cliBundle();
-  const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [bin(), 'preflight', ...args], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, KUBECONFIG: kubeconfig },
-    });
+  // in this file's CLI worker (the bundle loads once), with the process's cwd as the bin would have it here
+  const cli = (...args: string[]) => {
+    if (process.cwd() !== root) throw new Error(`run jest from ${root}, not ${process.cwd()}`);
+    const r = bin.runSync(['preflight', ...args], { KUBECONFIG: kubeconfig });
+    return { status: r.code, stdout: r.stdout, stderr: r.stderr };
+  };
 
   test('bad usage exits 2: no such manifests, a context the kubeconfig lacks, two manifests', () => {
     expect(cli('no-such-dir/')).toMatchObject({

@@ -1,24 +1,17 @@
 // doctor on a cluster, without one: how it reaches a Service through the API server's proxy, how it writes a
 // selector, and its usage errors (exit 2) before it talks to any cluster. The chains themselves run on the real
 // control plane: test/e2e/doctor.e2e.ts.
-import { spawnSync } from 'child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { selectorString, serviceProxyBase } from '../cli/commands/doctor-cluster';
 import { cliBundle } from './support/cli-bundle';
 
-const root = join(__dirname, '..');
-
 const bin = cliBundle();
 
+/** The bundled CLI in this file's worker (see cliBundle): it loads once for all the runs below. */
 function cli(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, [bin(), ...args], {
-    cwd: root,
-    encoding: 'utf-8',
-    env: { ...process.env, ...env },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return bin.runSync(args, env);
 }
 
 test('a Service URL or host:port becomes the API server proxy path; other hosts are not reachable that way', () => {
