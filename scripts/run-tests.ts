@@ -1,14 +1,15 @@
 // `npm test`: every check and every test, in parts that run at once because most of them wait rather than compute
 // (2 cores here):
-// - the tests on the real control plane, dealt over several test clusters (CDK8S_INTERLOK_SCALING_CLUSTERS, default
-//   8; each in network namespaces of its own). They wait on the clocks of Prometheus, the adapter and the HPA
-//   controller: an idle test cluster costs about 5 % of a core, the kubectl calls of its tests most of the rest;
+// - the tests on the real control plane, on several test clusters (CDK8S_INTERLOK_SCALING_CLUSTERS, default 8;
+//   each in network namespaces of its own) that take the e2e files from one queue, longest first. They wait on the
+//   clocks of Prometheus, the adapter and the HPA controller: an idle test cluster costs about 5 % of a core, the
+//   kubectl calls of its tests most of the rest;
 // - lint, tsc, the API report, then the unit and package tiers of jest (one worker: they compute);
 // - the chain tier of jest (real Prometheus and pushgateway processes that wait on scrapes: many workers).
 // Each part's output is printed whole once it ends, with how long it took; the exit code is non-zero if any part
 // failed. `npm run test:cluster` runs every e2e file on one cluster.
 import { spawn, spawnSync } from 'child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 
@@ -18,34 +19,31 @@ const e2e = readdirSync(join(root, 'test', 'e2e'))
   .sort()
   .map((f) => `test/e2e/${f}`);
 /**
- * The longest each file took in two whole runs here (2026-11-30, 2 cores, 8 clusters and jest beside it: `npm test`
- * and `CI=true bash .ci/run` in a fresh clone): the files are dealt longest first to the cluster with the least so
- * far, so that the clusters finish close together. The same file took up to twice as long from one run to the next
- * (the README examples' suites most: their applies and diffs compute), so the worse of the two counts. A file not
- * listed counts 300 s. KEDA and prometheus-operator start only in the files that install them.
+ * How long each file took in a whole run here (2026-11-30, 2 cores, 8 clusters and jest beside it, `CI=true bash
+ * .ci/run` in a fresh clone), for the order of the queue only: the longest are taken first, so that the short ones
+ * fill in at the end. The same file took up to twice as long from one run to the next (the README examples' suites
+ * most: their applies and diffs compute), which the queue absorbs: a cluster takes the next file when its last one
+ * ends (scripts/e2e-queue.ts). A file not listed counts 300 s.
  */
 const SECONDS: Record<string, number> = {
-  'readme-examples': 528,
-  doctor: 477,
-  'readme-examples-2': 456,
-  takeover: 393,
-  'network-policies-readme': 367,
-  'network-policy-props': 346,
-  'kube-prometheus-stack': 293,
-  keda: 282,
+  doctor: 367,
+  takeover: 354,
+  'network-policies-readme': 338,
+  'network-policy-props': 327,
+  keda: 317,
+  'kube-prometheus-stack': 282,
   hpa: 267,
-  'scaler-switch': 264,
-  'network-policies-readme-2': 256,
-  'network-policies': 148,
-  apply: 92,
+  'scaler-switch': 260,
+  'readme-examples': 240,
+  'readme-examples-4': 240,
+  'readme-examples-2': 205,
+  'readme-examples-3': 205,
+  'network-policies-readme-2': 180,
+  'network-policies': 152,
+  apply: 68,
 };
-const CLUSTERS = Math.max(1, Number(process.env.CDK8S_INTERLOK_SCALING_CLUSTERS ?? 8));
+const CLUSTERS = Math.max(1, Math.min(e2e.length, Number(process.env.CDK8S_INTERLOK_SCALING_CLUSTERS ?? 8)));
 const weight = (f: string) => SECONDS[/([^/]+)\.e2e\.ts$/.exec(f)![1]] ?? 300;
-const groups: string[][] = Array.from({ length: CLUSTERS }, () => []);
-for (const f of [...e2e].sort((x, y) => weight(y) - weight(x))) {
-  const load = (g: string[]) => g.reduce((sum, x) => sum + weight(x), 0);
-  groups.reduce((min, g) => (load(g) < load(min) ? g : min)).push(f);
-}
 
 interface Result {
   readonly name: string;
@@ -103,36 +101,29 @@ async function main(): Promise<number> {
   // (test/e2e/synthesize.ts)
   const synthCache = mkdtempSync(join(tmpdir(), 'cdk8s-interlok-scaling-synth-'));
   process.env.CDK8S_INTERLOK_SCALING_SYNTH_CACHE = synthCache;
+  // the e2e files, longest first, as entries that the clusters take one at a time (scripts/e2e-queue.ts)
+  const queue = mkdtempSync(join(tmpdir(), 'cdk8s-interlok-scaling-queue-'));
+  [...e2e]
+    .sort((x, y) => weight(y) - weight(x))
+    .forEach((f, i) => writeFileSync(join(queue, String(i).padStart(3, '0')), `${f}\n`));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     // an interrupted run leaves nothing behind either (each test cluster tears itself down on the same signal)
     process.once(signal, () => {
       rmSync(synthCache, { recursive: true, force: true });
+      rmSync(queue, { recursive: true, force: true });
       process.exit(130);
     });
   }
-  const clusters = groups
-    .filter((g) => g.length > 0)
-    .map((files, i) =>
-      part(`test cluster ${i + 1} (${files.join(', ')})`, [
-        build.status === 0
-          ? tsx(
-              'test/cluster/cli.ts',
-              'run',
-              '--hpa-sync-period=5s',
-              '--',
-              'jest',
-              '--ci',
-              '-c',
-              'test/e2e/jest.config.js',
-              '--verbose',
-              ...files,
-            )
-          : [
-              process.execPath,
-              ['-e', 'console.error("cluster: the binaries could not be built (above)"); process.exit(1)'],
-            ],
-      ]),
-    );
+  const clusters = Array.from({ length: CLUSTERS }, (_, i) =>
+    part(`test cluster ${i + 1}`, [
+      build.status === 0
+        ? tsx('test/cluster/cli.ts', 'run', '--hpa-sync-period=5s', '--', ...tsx('scripts/e2e-queue.ts', queue).flat())
+        : [
+            process.execPath,
+            ['-e', 'console.error("cluster: the binaries could not be built (above)"); process.exit(1)'],
+          ],
+    ]),
+  );
   const checks = part('lint, tsc, API report, then the unit and package tiers (jest)', [
     [npm, ['run', '-s', 'lint']],
     [join(root, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.']],
@@ -144,8 +135,14 @@ async function main(): Promise<number> {
   ]);
   const results = await Promise.all([checks, chain, ...clusters]);
   rmSync(synthCache, { recursive: true, force: true });
+  rmSync(queue, { recursive: true, force: true });
   console.error(`\ncdk8s-interlok-scaling: npm test took ${elapsed()} s`);
-  for (const r of results) console.error(`  ${r.code === 0 ? 'passed' : 'FAILED'} ${r.seconds} s  ${r.name}`);
+  for (const r of results) {
+    console.error(`  ${r.code === 0 ? 'passed' : 'FAILED'} ${r.seconds} s  ${r.name}`);
+    // a test cluster's files, each with its time (scripts/e2e-queue.ts prints them last)
+    const ran = /\nthis test cluster ran:\n((?: {2}.*\n?)*)/.exec(r.output)?.[1];
+    if (ran) console.error(ran.trimEnd().replace(/^/gm, '    '));
+  }
   return results.find((r) => r.code !== 0)?.code ?? 0;
 }
 

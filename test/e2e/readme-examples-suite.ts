@@ -49,8 +49,8 @@ function namespaceNames(): string[] {
 }
 
 /**
- * The suite for the README examples numbered `numbers` (1-based, in README order). It is split over two e2e files,
- * so that `npm test` can deal them to two test clusters: each example applies and tears down its stack twice.
+ * The suite for the README examples numbered `numbers` (1-based, in README order). It is split over several e2e
+ * files, so that `npm test`'s test clusters can take them apart: each example applies and tears down its stack twice.
  */
 export function readmeExamplesSuite(numbers: readonly number[], { checkHeadings = false } = {}): void {
   let work: string;
