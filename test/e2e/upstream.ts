@@ -351,6 +351,23 @@ export async function installKubePrometheusStack(opts: {
     180_000,
     2000,
   );
+  // prometheus-config-reloader's first sync retries Prometheus's /-/reload until it answers, and watches the files
+  // only after it (thanos pkg/reloader, Watch): a monitor applied in that window reached Prometheus only on the next
+  // --watch-interval, 3 min later (the test that reads the pushed metric took 202 s instead of 30). Users meet the
+  // same window right after an install; the tests start once it has passed.
+  const reloader = `http://${prometheus}.${namespace}.svc:8080/metrics`;
+  await waitFor(
+    "prometheus-config-reloader's first reload of Prometheus",
+    () => {
+      const r = spawnSync('curl', ['-fsS', '--max-time', '5', reloader], { encoding: 'utf8' });
+      if (/^reloader_last_reload_successful 1$/m.test(r.stdout)) return true;
+      throw new Error(
+        `${reloader}: ${r.stderr.trim() || (r.stdout.match(/^reloader_last_reload.*$/gm) ?? []).join(', ')}`,
+      );
+    },
+    120_000,
+    2000,
+  );
   return { stack, seconds: (Date.now() - t0) / 1000 };
 }
 
