@@ -36,7 +36,7 @@ const AGENT_PID_FILE = 'node-agent.pid';
 
 /**
  * The controllers the tests' objects need, and no others: each controller that runs watches its resources through
- * the API server, and 8 test clusters share 2 cores. Left out: volumes and claims, certificates, cron jobs,
+ * the API server, and 10 test clusters share 2 cores. Left out: volumes and claims, certificates, cron jobs,
  * replication controllers, resource quotas, pod GC, TTLs and the other housekeeping loops.
  */
 const CONTROLLERS = [

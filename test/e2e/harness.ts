@@ -79,7 +79,7 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Polls `probe` until it returns a value that is not undefined; the error names what was awaited and the last value.
  * Every 2 s by default: most waits are for clocks of 5 s and more, and a probe that still runs kubectl costs about
- * 0.06 CPU-s while up to 8 test clusters share 2 cores (most reads now go out from this process: kube-api.ts).
+ * 0.06 CPU-s while up to 10 test clusters share 2 cores (most reads now go out from this process: kube-api.ts).
  */
 export async function waitFor<T>(
   what: string,

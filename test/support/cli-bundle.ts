@@ -92,7 +92,7 @@ port.on('message', ({ id, args, env, flag }) => {
 /**
  * The CLI's commands in a worker thread of the test's process: the bundle and the Kubernetes client load once per
  * file instead of once per run (a doctor or preflight process cost 1.2 to 2 CPU-s, most of it loading them, and the
- * e2e files ran some 30 while 8 test clusters share 2 cores). What it writes is collected as the bin would print it
+ * e2e files ran some 30 while 10 test clusters share 2 cores). What it writes is collected as the bin would print it
  * without a terminal (no colour, no progress). The bin itself keeps a run of its own in each file that uses this.
  */
 class CliWorker {
