@@ -4,7 +4,7 @@
 // so that a file that runs long here does not hold back the files dealt after it, and the clusters finish close
 // together. Taking is a rename into the queue's `taken/` directory: atomic, so each file runs once. Each file is a
 // jest run of its own on this cluster; the exit code is non-zero if any failed.
-import { spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import { mkdirSync, readdirSync, readFileSync, renameSync } from 'fs';
 import { join } from 'path';
 
@@ -33,18 +33,37 @@ function take(): string | undefined {
   return undefined;
 }
 
-const ran: string[] = [];
-let failed = false;
-for (let file = take(); file !== undefined; file = take()) {
-  const t0 = Date.now();
-  const r = spawnSync(
-    process.execPath,
-    [join(root, 'node_modules', '.bin', 'jest'), '--ci', '-c', 'test/e2e/jest.config.js', '--verbose', file],
-    { cwd: root, stdio: 'inherit' },
-  );
-  const ok = r.status === 0;
-  failed ||= !ok;
-  ran.push(`${ok ? 'passed' : 'FAILED'} ${Math.round((Date.now() - t0) / 1000)} s  ${file}`);
+/** One file's jest run, its output straight through; the signal that stops this runner stops it too. */
+function jest(file: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [join(root, 'node_modules', '.bin', 'jest'), '--ci', '-c', 'test/e2e/jest.config.js', '--verbose', file],
+      { cwd: root, stdio: 'inherit' },
+    );
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    process.on('SIGINT', forward).on('SIGTERM', forward);
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', forward).off('SIGTERM', forward);
+      if (signal) process.exit(1); // stopped: take nothing more
+      resolve(code === 0);
+    });
+  });
 }
-console.error(`\nthis test cluster ran:\n${ran.map((l) => `  ${l}`).join('\n') || '  nothing (the queue was empty)'}`);
-process.exit(failed ? 1 : 0);
+
+async function main(): Promise<number> {
+  const ran: string[] = [];
+  let failed = false;
+  for (let file = take(); file !== undefined; file = take()) {
+    const t0 = Date.now();
+    const ok = await jest(file);
+    failed ||= !ok;
+    ran.push(`${ok ? 'passed' : 'FAILED'} ${Math.round((Date.now() - t0) / 1000)} s  ${file}`);
+  }
+  console.error(
+    `\nthis test cluster ran:\n${ran.map((l) => `  ${l}`).join('\n') || '  nothing (the queue was empty)'}`,
+  );
+  return failed ? 1 : 0;
+}
+
+main().then((code) => process.exit(code));
