@@ -25,28 +25,41 @@ function take(): string | undefined {
     const to = join(taken, entry);
     try {
       renameSync(join(queue, entry), to);
-    } catch {
-      continue; // another cluster took it first
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // another cluster took it first
+      throw e;
     }
     return readFileSync(to, 'utf8').trim();
   }
   return undefined;
 }
 
+let stopping = false;
+
 /** One file's jest run, its output straight through; the signal that stops this runner stops it too. */
 function jest(file: string): Promise<boolean> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      [join(root, 'node_modules', '.bin', 'jest'), '--ci', '-c', 'test/e2e/jest.config.js', '--verbose', file],
+      [
+        join(root, 'node_modules', '.bin', 'jest'),
+        '--ci',
+        '-c',
+        'test/e2e/jest.config.js',
+        '--verbose',
+        '--runTestsByPath',
+        file,
+      ],
       { cwd: root, stdio: 'inherit' },
     );
-    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    const forward = (signal: NodeJS.Signals) => {
+      stopping = true;
+      child.kill(signal);
+    };
     process.on('SIGINT', forward).on('SIGTERM', forward);
-    child.on('exit', (code, signal) => {
+    child.on('exit', (code) => {
       process.off('SIGINT', forward).off('SIGTERM', forward);
-      if (signal) process.exit(1); // stopped: take nothing more
-      resolve(code === 0);
+      resolve(code === 0); // killed by a signal of its own (the OOM killer): a failed file, and the queue goes on
     });
   });
 }
@@ -54,7 +67,10 @@ function jest(file: string): Promise<boolean> {
 async function main(): Promise<number> {
   const ran: string[] = [];
   let failed = false;
-  for (let file = take(); file !== undefined; file = take()) {
+  for (;;) {
+    if (stopping) return 130;
+    const file = take();
+    if (file === undefined) break;
     const t0 = Date.now();
     const ok = await jest(file);
     failed ||= !ok;
@@ -66,4 +82,11 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-main().then((code) => process.exit(code));
+process.once('SIGINT', () => (stopping = true)).once('SIGTERM', () => (stopping = true));
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`e2e-queue: ${(e as Error).message}`);
+    process.exit(1);
+  },
+);

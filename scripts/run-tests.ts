@@ -9,8 +9,8 @@
 //   scrapes: many workers).
 // Each part's output is printed whole once it ends, with how long it took; the exit code is non-zero if any part
 // failed. `npm run test:cluster` runs every e2e file on one cluster.
-import { spawn, spawnSync } from 'child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'fs';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 
@@ -44,11 +44,21 @@ const SECONDS: Record<string, number> = {
   apply: 93,
 };
 /**
- * 10: the tests mostly wait on clocks, and the queue keeps every cluster busy to the end. With the CPU cuts of
- * 2026-11-30 (GOGC, the CLI worker) a whole run used about three quarters of the 2 cores on 8 clusters and took
- * 578 s; on 10 it took 531 s (bench/RESULTS.md).
+ * 10 by default: the tests mostly wait on clocks, and the queue keeps every cluster busy to the end (bench/RESULTS.md
+ * compares 8 and 10). Each cluster with its pods takes up to about 1.5 GB of memory: fewer on a smaller machine.
  */
-const CLUSTERS = Math.max(1, Math.min(e2e.length, Number(process.env.CDK8S_INTERLOK_SCALING_CLUSTERS ?? 10)));
+function clusterCount(): number {
+  const given = process.env.CDK8S_INTERLOK_SCALING_CLUSTERS ?? '10';
+  const n = Number(given);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(
+      `cdk8s-interlok-scaling: CDK8S_INTERLOK_SCALING_CLUSTERS: got "${given}", expected a whole number ≥ 1`,
+    );
+    process.exit(2);
+  }
+  return Math.min(e2e.length, n);
+}
+const CLUSTERS = clusterCount();
 const weight = (f: string) => SECONDS[/([^/]+)\.e2e\.ts$/.exec(f)![1]] ?? 300;
 
 interface Result {
@@ -61,10 +71,15 @@ interface Result {
 const started = Date.now();
 const elapsed = () => Math.round((Date.now() - started) / 1000);
 
+/** The commands running now: a signal to this process is passed on to them (a test cluster tears itself down). */
+const running = new Set<ChildProcess>();
+
 /** Runs one command of a part, its output kept for the part's report. */
 function run(cmd: string, args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
+    child.on('exit', () => running.delete(child));
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -111,13 +126,18 @@ async function main(): Promise<number> {
   const queue = mkdtempSync(join(tmpdir(), 'cdk8s-interlok-scaling-queue-'));
   [...e2e]
     .sort((x, y) => weight(y) - weight(x))
-    .forEach((f, i) => writeFileSync(join(queue, String(i).padStart(3, '0')), `${f}\n`));
+    .forEach((f, i) => writeFileSync(join(queue, String(i).padStart(String(e2e.length).length, '0')), `${f}\n`));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    // an interrupted run leaves nothing behind either (each test cluster tears itself down on the same signal)
+    // an interrupted run leaves nothing behind either: the signal goes on to every command (each test cluster tears
+    // itself down on it), and the run's directories go once they have ended
     process.once(signal, () => {
-      rmSync(synthCache, { recursive: true, force: true });
-      rmSync(queue, { recursive: true, force: true });
-      process.exit(130);
+      const ended = [...running].map((c) => new Promise((r) => c.once('exit', r)));
+      for (const c of running) c.kill(signal);
+      void Promise.all(ended).finally(() => {
+        rmSync(synthCache, { recursive: true, force: true });
+        rmSync(queue, { recursive: true, force: true });
+        process.exit(130);
+      });
     });
   }
   const clusters = Array.from({ length: CLUSTERS }, (_, i) =>
@@ -130,8 +150,9 @@ async function main(): Promise<number> {
           ],
     ]),
   );
-  // lint, tsc and the API report first; the jest tiers once they pass. The chain tier's timing-bound tests then run
-  // after the test clusters' start, when the 8 API servers booting at once no longer hold both cores
+  // lint, tsc and the API report first (about 200 s here); the jest tiers once they pass. The chain tier's
+  // timing-bound tests then run after the test clusters' start, when their API servers booting at once no longer hold
+  // both cores
   const checks = part('lint, tsc, API report', [
     [npm, ['run', '-s', 'lint']],
     [join(root, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.']],
@@ -152,6 +173,11 @@ async function main(): Promise<number> {
     [jest, ['--ci', '--selectProjects', 'chain', '--maxWorkers=8']],
   ]);
   const results = await Promise.all([checks, tiers, chain, ...clusters]);
+  // files no cluster took (every cluster failed to start, or ended early): never run, so the run fails
+  const left = readdirSync(queue)
+    .filter((e) => e !== 'taken')
+    .map((e) => readFileSync(join(queue, e), 'utf8').trim());
+  if (left.length) results.push({ name: `never run: ${left.join(', ')}`, code: 1, output: '', seconds: 0 });
   rmSync(synthCache, { recursive: true, force: true });
   rmSync(queue, { recursive: true, force: true });
   console.error(`\ncdk8s-interlok-scaling: npm test took ${elapsed()} s`);

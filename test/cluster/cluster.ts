@@ -36,7 +36,7 @@ const AGENT_PID_FILE = 'node-agent.pid';
 
 /**
  * The controllers the tests' objects need, and no others: each controller that runs watches its resources through
- * the API server, and 10 test clusters share 2 cores. Left out: volumes and claims, certificates, cron jobs,
+ * the API server, and the test clusters share 2 cores. Left out: volumes and claims, certificates, cron jobs,
  * replication controllers, resource quotas, pod GC, TTLs and the other housekeeping loops.
  */
 const CONTROLLERS = [
@@ -110,10 +110,10 @@ const tool = (name: string): string => {
 };
 
 /**
- * The Go garbage collector's target for the control plane and for the tests' own Go tools (kubectl, helm): a test
- * run on 2 cores is CPU-bound, and at Go's default of 100 the API servers spent about a tenth of their CPU in the
- * collector (kubectl apply about a sixth); 400 saves most of that for a few hundred MiB per process, which this
- * machine has. The pods' programs (what the tests prove) keep their images' default: their env is the pod spec's.
+ * The Go garbage collector's target for the control plane and for the tests' own Go tools (kubectl, helm), unless
+ * GOGC is set: the test clusters share 2 cores, and at Go's default of 100 the API servers spent about a tenth of
+ * their CPU in the collector (kubectl apply about a sixth); 400 saves most of that for a few hundred MB per process.
+ * The pods' programs (what the tests prove) keep their images' default: their env is the pod spec's.
  */
 export const TEST_GOGC = '400';
 
@@ -431,7 +431,7 @@ export class Cluster {
     const fd = openSync(logPath, 'a');
     const child = spawn('ip', ['netns', 'exec', this.nodeNetns, binary, ...args], {
       stdio: ['ignore', fd, fd],
-      env: { ...process.env, GOGC: TEST_GOGC },
+      env: { GOGC: TEST_GOGC, ...process.env },
     });
     closeSync(fd);
     const proc: Proc = { name, child, exited: false };

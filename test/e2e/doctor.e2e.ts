@@ -135,7 +135,7 @@ async function verdict(
         return ok(last) ? last : undefined;
       },
       timeoutMs,
-      // a doctor run makes some twenty reads of the API server and several queries of Prometheus while 8 test
+      // a doctor run makes some twenty reads of the API server and several queries of Prometheus while the test
       // clusters share 2 cores: polled less often than a single read
       4000,
     );

@@ -3,6 +3,7 @@ import { readFileSync } from 'fs';
 import { request as httpsRequest } from 'https';
 import { join } from 'path';
 import { parse, stringify } from 'yaml';
+import { serviceProxyBase } from '../../cli/commands/doctor-cluster';
 import { STATE_ENV } from '../cluster/cluster';
 import { apiGet, apiGetJson, liveManifestObjects, manifestObjects, readPath, serverError } from './kube-api';
 
@@ -79,7 +80,7 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Polls `probe` until it returns a value that is not undefined; the error names what was awaited and the last value.
  * Every 2 s by default: most waits are for clocks of 5 s and more, and a probe that still runs kubectl costs about
- * 0.06 CPU-s while up to 10 test clusters share 2 cores (most reads now go out from this process: kube-api.ts).
+ * 0.06 CPU-s while the test clusters share 2 cores (most reads now go out from this process: kube-api.ts).
  */
 export async function waitFor<T>(
   what: string,
@@ -447,26 +448,27 @@ export async function removeCreatedNamespaces(): Promise<void> {
 
 /**
  * `kubectl apply -f <dist>` as two applies of its objects: all but the adapter's Deployment, then, once Prometheus
- * has scraped what the adapter's External rules discover (their seriesQuery), the adapter's Deployment. The adapter
- * lists metric names when it starts and then every --metrics-relist-interval (60 s in dist/): in one apply it starts
- * before Prometheus's first scrape of the pushgateway and serves the External metric up to a minute later. That
- * minute is what a user meets after the README's one apply, which apply.e2e, takeover.e2e and the README examples'
- * suites apply; the files that test what the chain does once it serves start without it. Resolves to the seconds
- * it took until the adapter's pods were Ready.
+ * has scraped what the adapter's External rules discover (their seriesQuery), the adapter's Deployment, waited for
+ * until Available. The adapter lists metric names when it starts and then every --metrics-relist-interval (60 s in
+ * dist/): in one apply it starts before Prometheus's first scrape of the pushgateway and serves the External metric
+ * up to a minute later. That minute is what a user meets after the README's one apply, which apply.e2e,
+ * takeover.e2e, doctor.e2e and the README examples' suites apply; a file that tests what the chain does once it
+ * serves can start without it.
  */
-export async function applyAdapterLast(dist: string): Promise<number> {
-  const t0 = Date.now();
+export async function applyAdapterLast(dist: string): Promise<void> {
   const objects = manifestObjects(dist);
-  const adapterArgs = (o: any): string[] =>
-    o.kind === 'Deployment' ? o.spec.template.spec.containers.flatMap((c: any) => c.args ?? []) : [];
-  const adapter = objects.find((o) => adapterArgs(o).some((a) => a.startsWith('--prometheus-url=')));
+  const prometheusUrl = (o: any): string | undefined =>
+    o.kind === 'Deployment'
+      ? o.spec.template.spec.containers
+          .flatMap((c: any) => c.args ?? [])
+          .find((a: string) => a.startsWith('--prometheus-url='))
+          ?.slice('--prometheus-url='.length)
+      : undefined;
+  const adapter = objects.find((o) => prometheusUrl(o) !== undefined);
   if (!adapter) throw new Error(`${dist} has no adapter Deployment (no container with --prometheus-url)`);
-  const url = new URL(
-    adapterArgs(adapter)
-      .find((a) => a.startsWith('--prometheus-url='))!
-      .split('=', 2)[1]!,
-  );
-  const [service, namespace] = url.hostname.split('.') as [string, string];
+  // through the API server's proxy to the Service, as doctor reads Prometheus
+  const proxy = serviceProxyBase(prometheusUrl(adapter)!);
+  if (!proxy) throw new Error(`the adapter's --prometheus-url ${prometheusUrl(adapter)} is not a Service's address`);
   const configMap = adapter.spec.template.spec.volumes.find((v: any) => v.configMap).configMap.name;
   const config = objects.find(
     (o) =>
@@ -482,15 +484,13 @@ export async function applyAdapterLast(dist: string): Promise<number> {
       .map((o) => stringify(o))
       .join('---\n'),
   );
-  // through the API server's proxy to the Service, as doctor reads Prometheus
-  const proxy = `/api/v1/namespaces/${namespace}/services/${url.protocol.slice(0, -1)}:${service}:${url.port || 80}/proxy`;
   await waitFor(
     `Prometheus to have scraped ${seriesQueries.join(', ')}`,
     () => {
       for (const q of seriesQueries) {
-        const r = apiGet(`${proxy}/api/v1/query?query=${encodeURIComponent(q)}`);
+        const r = apiGet(`${proxy.prefix}/api/v1/query?query=${encodeURIComponent(q)}`);
         if (r.status !== 200) throw new Error(`${q}: ${serverError(r)}`);
-        if (r.body?.data?.result?.length === 0) throw new Error(`${q}: no series yet`);
+        if (!(r.body?.data?.result?.length > 0)) throw new Error(`${q}: no series yet`);
       }
       return true;
     },
@@ -505,7 +505,6 @@ export async function applyAdapterLast(dist: string): Promise<number> {
     `deployment/${adapter.metadata.name}`,
     '--timeout=120s',
   ]);
-  return (Date.now() - t0) / 1000;
 }
 
 /**

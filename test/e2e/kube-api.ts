@@ -1,6 +1,6 @@
 // Reads of the test cluster's API from this process, synchronously, for the tests' polls. A kubectl process per read
 // cost about 0.06 CPU-s (a Go runtime, its scheme and a TLS handshake each time) and the e2e files made some 1,300
-// of them per `npm test`, while up to 10 test clusters share 2 cores. The requests go out from a worker thread
+// of them per `npm test`, while the test clusters share 2 cores. The requests go out from a worker thread
 // through @kubernetes/client-node (one kept-alive connection); the test's thread waits on it with Atomics.wait, so
 // the helpers stay synchronous like the kubectl calls they replace. Writes stay kubectl's: they are what we test.
 import { readdirSync, readFileSync, statSync } from 'fs';

@@ -87,7 +87,7 @@ export const NETWORK_POLICY_EXAMPLES = examples
 
 /**
  * The suite for the README examples numbered `numbers` (1-based, in README order; some of NETWORK_POLICY_EXAMPLES).
- * It is split over two e2e files, so that `npm test` can deal them to two test clusters.
+ * It is split over two e2e files, so that `npm test`'s test clusters can take them apart (scripts/e2e-queue.ts).
  */
 export function networkPoliciesReadmeSuite(numbers: readonly number[], { checkHeadings = false } = {}): void {
   let work: string;

@@ -22,6 +22,7 @@ import {
 import { STATE_ENV } from '../cluster/cluster';
 import { readmeExamples } from '../readme-examples';
 import { getJson, kubectl, kubectlResult, waitFor } from './harness';
+import { apiGet, serverError } from './kube-api';
 
 const root = join(__dirname, '..', '..');
 
@@ -355,15 +356,15 @@ export async function installKubePrometheusStack(opts: {
   // only after it (thanos pkg/reloader, Watch): a monitor applied in that window reached Prometheus only on the next
   // --watch-interval, 3 min later (the test that reads the pushed metric took 202 s instead of 30). Users meet the
   // same window right after an install; the tests start once it has passed.
-  const reloader = `http://${prometheus}.${namespace}.svc:8080/metrics`;
+  const service = stackObjects.find((o) => o.kind === 'Service');
+  const port = service.spec.ports.find((p: any) => p.name === 'reloader-web').port;
+  const metrics = `/api/v1/namespaces/${namespace}/services/http:${prometheus}:${port}/proxy/metrics`;
   await waitFor(
     "prometheus-config-reloader's first reload of Prometheus",
     () => {
-      const r = spawnSync('curl', ['-fsS', '--max-time', '5', reloader], { encoding: 'utf8' });
-      if (/^reloader_last_reload_successful 1$/m.test(r.stdout)) return true;
-      throw new Error(
-        `${reloader}: ${r.stderr.trim() || (r.stdout.match(/^reloader_last_reload.*$/gm) ?? []).join(', ')}`,
-      );
+      const r = apiGet(metrics);
+      if (r.status === 200 && /^reloader_last_reload_successful 1$/m.test(String(r.body))) return true;
+      throw new Error(`${metrics}: ${r.status === 200 ? 'not reloaded yet' : serverError(r)}`);
     },
     120_000,
     2000,
