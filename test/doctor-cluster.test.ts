@@ -4,7 +4,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { selectorString, serviceProxyBase } from '../cli/commands/doctor-cluster';
+import { selectorString } from '../cli/commands/doctor-cluster';
+import { serviceProxyBase } from '../cli/service-proxy';
 import { cliBundle } from './support/cli-bundle';
 
 const bin = cliBundle();

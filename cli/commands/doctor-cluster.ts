@@ -10,6 +10,7 @@ import { App, Chart } from 'cdk8s';
 import { parse } from 'yaml';
 import { AdapterRule, AdapterRuleConfig } from '../../lib/monitoring/adapter-rule';
 import { PART_OF } from '../../lib/kit/labels';
+import { serviceProxyBase } from '../service-proxy';
 import {
   externalValues,
   labelForResource,
@@ -103,35 +104,6 @@ class Api {
       throw e;
     }
   }
-}
-
-/**
- * `host:port` (or a URL) of a Service's DNS name as the API server's proxy path prefix; undefined for any other host.
- */
-export function serviceProxyBase(
-  address: string,
-): { namespace: string; name: string; port: string; scheme: string; path: string; prefix: string } | undefined {
-  let url: URL;
-  try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(address) ? address : `http://${address}`);
-  } catch {
-    return undefined;
-  }
-  const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.svc(\.cluster\.local)?)?$/.exec(
-    url.hostname,
-  );
-  if (!m) return undefined;
-  const scheme = url.protocol.replace(':', '');
-  const port = url.port || (scheme === 'https' ? '443' : '80');
-  const path = url.pathname.replace(/\/$/, '');
-  return {
-    namespace: m[3]!,
-    name: m[1]!,
-    port,
-    scheme,
-    path,
-    prefix: `/api/v1/namespaces/${m[3]}/services/${scheme}:${m[1]}:${port}/proxy${path}`,
-  };
 }
 
 /** A label selector (matchLabels, matchExpressions) as the `labelSelector` query parameter. */

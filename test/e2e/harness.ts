@@ -3,7 +3,7 @@ import { readFileSync } from 'fs';
 import { request as httpsRequest } from 'https';
 import { join } from 'path';
 import { parse, stringify } from 'yaml';
-import { serviceProxyBase } from '../../cli/commands/doctor-cluster';
+import { serviceProxyBase } from '../../cli/service-proxy';
 import { STATE_ENV } from '../cluster/cluster';
 import { apiGet, apiGetJson, liveManifestObjects, manifestObjects, readPath, serverError } from './kube-api';
 
