@@ -404,7 +404,15 @@ test("the adapter's pods not ready: broken at the adapter pods, with the pod's c
   ]);
   kubectl(['scale', ...deploy.slice(0, 2), `${deploy[2]}/${deploy[3]}`, `--replicas=${adapter.spec.replicas}`]);
   try {
-    const c = await verdict('the adapter pods to be pending', (x) => x.chain.brokenLink === 'adapter pods', 60_000);
+    // and the scheduler's condition on the pod: its FailedScheduling event can be read before the condition is
+    // (seen under load), and then doctor cannot yet tell a pod that will never be scheduled
+    const c = await verdict(
+      'the adapter pods to be pending, unschedulable',
+      (x) =>
+        x.chain.brokenLink === 'adapter pods' &&
+        String(x.chain.findings.at(-1)?.evidence).includes('PodScheduled=False'),
+      60_000,
+    );
     expect(c.run.code).toBe(1);
     const f = c.chain.findings.at(-1);
     expect(f.what).toMatch(new RegExp(`^0 of ${adapter.spec.replicas} adapter pods ready`));
