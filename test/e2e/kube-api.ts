@@ -5,8 +5,9 @@
 // the helpers stay synchronous like the kubectl calls they replace. Writes stay kubectl's: they are what we test.
 import { readdirSync, readFileSync, statSync } from 'fs';
 import { extname, join } from 'path';
-import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'worker_threads';
+import { MessageChannel, MessagePort, Worker } from 'worker_threads';
 import { parseAllDocuments } from 'yaml';
+import { callSync } from '../support/sync-call';
 
 /** What a GET answered: the HTTP status and the body (parsed when it is JSON). */
 export interface ApiResponse {
@@ -64,20 +65,8 @@ export function apiGet(path: string): ApiResponse {
     port1.unref();
     channel = port1;
   }
-  const id = ++requests;
-  const flag = new Int32Array(new SharedArrayBuffer(4));
-  channel.postMessage({ id, path, flag });
-  if (Atomics.wait(flag, 0, 0, 90_000) === 'timed-out') throw new Error(`GET ${path}: no answer in 90 s`);
-  for (;;) {
-    // the answer to a request that timed out earlier may still be queued before this one's
-    const m = receiveMessageOnPort(channel);
-    if (!m) throw new Error(`GET ${path}: the worker answered nothing`);
-    if (m.message.id !== id) continue;
-    if (m.message.error) throw new Error(`GET ${path}: ${m.message.error}`);
-    return m.message.value;
-  }
+  return callSync<ApiResponse>(channel, { path }, `GET ${path}`, 90_000);
 }
-let requests = 0;
 
 /** The resources the tests poll, by the names kubectl takes for them: [API group path, plural, namespaced]. */
 const READABLE: Record<string, [string, string, boolean]> = {};

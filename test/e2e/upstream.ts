@@ -19,6 +19,7 @@ import {
   PROMETHEUS_OPERATOR_VERSION,
   PROMETHEUS_VERSION,
 } from '../cluster/build';
+import { serviceProxyBase } from '../../cli/service-proxy';
 import { STATE_ENV } from '../cluster/cluster';
 import { readmeExamples } from '../readme-examples';
 import { getJson, kubectl, kubectlResult, waitFor } from './harness';
@@ -358,7 +359,7 @@ export async function installKubePrometheusStack(opts: {
   // same window right after an install; the tests start once it has passed.
   const service = stackObjects.find((o) => o.kind === 'Service');
   const port = service.spec.ports.find((p: any) => p.name === 'reloader-web').port;
-  const metrics = `/api/v1/namespaces/${namespace}/services/http:${prometheus}:${port}/proxy/metrics`;
+  const metrics = `${serviceProxyBase(`http://${prometheus}.${namespace}.svc:${port}`)!.prefix}/metrics`;
   await waitFor(
     "prometheus-config-reloader's first reload of Prometheus",
     () => {

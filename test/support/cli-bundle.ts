@@ -8,7 +8,8 @@
 import { execFileSync } from 'child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { join } from 'path';
-import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'worker_threads';
+import { MessageChannel, MessagePort, Worker } from 'worker_threads';
+import { callSync, nextCallId } from './sync-call';
 import type { CliRun } from './cli';
 
 const root = join(__dirname, '..', '..');
@@ -111,7 +112,6 @@ class CliWorker {
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private readonly pending = new Map<number, { resolve: (r: CliRun) => void; reject: (e: Error) => void }>();
-  private ids = 0;
   private dead?: Error;
 
   constructor(main: string) {
@@ -130,7 +130,7 @@ class CliWorker {
 
   run(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
     if (this.dead) return Promise.reject(this.dead);
-    const id = ++this.ids;
+    const id = nextCallId();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.port.postMessage({ id, args, env: { ...process.env, ...env } });
@@ -139,23 +139,12 @@ class CliWorker {
 
   runSync(args: string[], env: Record<string, string> = {}): CliRun {
     if (this.dead) throw this.dead;
-    const id = ++this.ids;
-    const flag = new Int32Array(new SharedArrayBuffer(4));
     // the answer arrives on the port while this thread waits, so no listener of this thread may take it first
     this.port.off('message', this.listener);
     try {
-      this.port.postMessage({ id, args, env: { ...process.env, ...env }, flag });
-      if (Atomics.wait(flag, 0, 0, 300_000) === 'timed-out') throw new Error(`${args.join(' ')}: no answer in 300 s`);
-      for (;;) {
-        const m = receiveMessageOnPort(this.port);
-        if (!m) throw new Error(`${args.join(' ')}: the worker answered nothing`);
-        if (m.message.id !== id) {
-          this.settle(m.message);
-          continue;
-        }
-        if (m.message.error) throw new Error(`${args.join(' ')}: ${m.message.error}`);
-        return m.message.value;
-      }
+      return callSync<CliRun>(this.port, { args, env: { ...process.env, ...env } }, args.join(' '), 300_000, (m) =>
+        this.settle(m as any),
+      );
     } finally {
       this.port.on('message', this.listener);
     }
