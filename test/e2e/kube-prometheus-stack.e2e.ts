@@ -34,6 +34,7 @@ import {
   promQuery,
   pushgatewayUrl,
   readmeExample,
+  restartPrometheus,
   serviceOf,
   setStandInPage,
   synthesizeApp,
@@ -279,6 +280,8 @@ app.synth();
     kubectl(['apply', '-f', app.dist]);
     const job = await generatedJob(`podMonitor/${ns}/${pm.metadata.name}/0`);
     expect(job.kubernetes_sd_configs[0]).toMatchObject({ role: 'pod', namespaces: { names: [ns] } });
+    // not the Secret's first change: the config reloader would pass it on only at its 3 min watch interval
+    await restartPrometheus(stack);
     kubectl(['-n', ns, 'wait', '--for=condition=Available', `deployment/${deployment}`, '--timeout=120s']);
     const pods = podsOfDeployment(ns, deployment);
     const workflow = 'in-box-workflow@in-box-channel';
@@ -296,9 +299,9 @@ app.synth();
         const r = promQuery(prometheusBase, `workflow_count_total{namespace="${ns}"}`);
         return r.length === pods.length ? r : undefined;
       },
-      300_000,
+      120_000,
       3000,
-    ); // the config reloader's watch interval, as above
+    );
     expect(samples.map((s: any) => [s.metric.namespace, s.metric.pod, s.metric.workflow, s.value[1]]).sort()).toEqual(
       pods.map((p) => [ns, p, workflow, '42']).sort(),
     );

@@ -335,31 +335,34 @@ export async function installKubePrometheusStack(opts: {
     () => (kubectlResult(['-n', namespace, 'get', 'statefulset', stack.statefulSet]).status === 0 ? true : undefined),
     120_000,
   );
+  await prometheusReady(stack);
+  return { stack, seconds: (Date.now() - t0) / 1000 };
+}
+
+/**
+ * Resolves once the stack's Prometheus pod (another one than `notUid`, if given) is Ready and
+ * prometheus-config-reloader has reloaded it once. The reloader's first sync retries Prometheus's /-/reload until it
+ * answers, and watches the files only after it (thanos pkg/reloader, Watch): a monitor applied in that window
+ * reached Prometheus only on the next --watch-interval, 3 min later (the test that reads the pushed metric took 202 s
+ * instead of 30). Users meet the same window right after an install; the tests start once it has passed.
+ */
+async function prometheusReady(stack: KubePrometheusStack, notUid?: string): Promise<void> {
+  const { namespace } = stack;
+  const pod = `${stack.statefulSet}-0`;
   await waitFor(
-    `Prometheus ${namespace}/${stack.statefulSet}-0 Ready`,
+    `Prometheus ${namespace}/${pod} Ready`,
     () => {
-      const r = kubectlResult([
-        '-n',
-        namespace,
-        'get',
-        'pod',
-        `${stack.statefulSet}-0`,
-        '-o',
-        'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
-      ]);
-      if (r.stdout === 'True') return true;
-      throw new Error(`${r.stdout}${r.stderr}`);
+      const p = getJson(['-n', namespace, 'get', 'pod', pod]);
+      const ready = p.status?.conditions?.find((c: any) => c.type === 'Ready')?.status;
+      if (p.metadata.uid !== notUid && ready === 'True' && !p.metadata.deletionTimestamp) return true;
+      throw new Error(p.metadata.uid === notUid ? 'the old pod' : `Ready ${ready}`);
     },
     180_000,
     2000,
   );
-  // prometheus-config-reloader's first sync retries Prometheus's /-/reload until it answers, and watches the files
-  // only after it (thanos pkg/reloader, Watch): a monitor applied in that window reached Prometheus only on the next
-  // --watch-interval, 3 min later (the test that reads the pushed metric took 202 s instead of 30). Users meet the
-  // same window right after an install; the tests start once it has passed.
   const service = stackObjects.find((o) => o.kind === 'Service');
   const port = service.spec.ports.find((p: any) => p.name === 'reloader-web').port;
-  const metrics = `${serviceProxyBase(`http://${prometheus}.${namespace}.svc:${port}`)!.prefix}/metrics`;
+  const metrics = `${serviceProxyBase(`http://${stack.prometheus}.${namespace}.svc:${port}`)!.prefix}/metrics`;
   await waitFor(
     "prometheus-config-reloader's first reload of Prometheus",
     () => {
@@ -370,7 +373,20 @@ export async function installKubePrometheusStack(opts: {
     120_000,
     2000,
   );
-  return { stack, seconds: (Date.now() - t0) / 1000 };
+}
+
+/**
+ * Starts the stack's Prometheus pod again, so that it runs on the configuration the operator has written by now.
+ * prometheus-config-reloader sees only the first change of that Secret: its watch (thanos pkg/reloader, addFile)
+ * follows the mounted file's symlink to a file that the next `..data` swap deletes, as the kubelet's AtomicWriter
+ * swaps it, so later changes reach Prometheus at its 3 min --watch-interval only (which prometheus-operator v0.85.0
+ * leaves at that default). A test whose monitor is not the first change restarts Prometheus rather than wait for it.
+ */
+export async function restartPrometheus(stack: KubePrometheusStack): Promise<void> {
+  const pod = `${stack.statefulSet}-0`;
+  const uid = getJson(['-n', stack.namespace, 'get', 'pod', pod]).metadata.uid;
+  kubectl(['-n', stack.namespace, 'delete', 'pod', pod, '--wait=false']);
+  await prometheusReady(stack, uid);
 }
 
 export async function uninstallKubePrometheusStack(): Promise<void> {
