@@ -4,7 +4,8 @@
 //   each in network namespaces of its own) that take the e2e files from one queue, longest first. They wait on the
 //   clocks of Prometheus, the adapter and the HPA controller: an idle test cluster costs about 4 % of a core, the
 //   kubectl calls of its tests most of the rest;
-// - the unit and package tiers of jest (one worker: they compute);
+// - the unit and package tiers of jest (two workers: they compute, and the package tests' npm and tsc steps take
+//   long);
 // - lint, tsc and the API report, then (once they pass) the chain tier of jest (real Prometheus and pushgateway
 //   processes that wait on scrapes: many workers).
 // Each part's output is printed whole once it ends, with how long it took; the exit code is non-zero if any part
@@ -153,9 +154,9 @@ async function main(): Promise<number> {
     ]),
   );
   // the unit and package tiers from the start: their package tests (npm pack, npm install, tsc of an app) are a chain
-  // of steps that took some 240 s while the clusters ran, and after the checks they ended last. The chain tier's
-  // timing-bound tests wait for lint, tsc and the API report (about 300 s here), so that they run after the test
-  // clusters' start, when their API servers booting at once no longer hold both cores
+  // of steps that took some 240 s while the clusters ran, and after the checks they ended last (599 s of 599). The
+  // chain tier's timing-bound tests wait for lint, tsc and the API report (about 300 s here), so that they run after
+  // the test clusters' start, when their API servers booting at once no longer hold both cores
   const checks = part('lint, tsc, API report', [
     [npm, ['run', '-s', 'lint']],
     [join(root, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.']],
@@ -169,7 +170,11 @@ async function main(): Promise<number> {
   });
   const afterChecks = (name: string, commands: Array<[string, string[]]>) =>
     checks.then((c) => (c.code === 0 ? part(name, commands) : skipped(name)));
-  const tiers = part('the unit and package tiers (jest)', [[jest, ['--ci', '--selectProjects', 'unit', 'package']]]);
+  // two workers, so that the package tests' chain (consumer.test.ts: about 400 s here beside the clusters) runs beside
+  // the other files rather than before or after them (jest's default on 2 cores is one)
+  const tiers = part('the unit and package tiers (jest)', [
+    [jest, ['--ci', '--selectProjects', 'unit', 'package', '--maxWorkers=2']],
+  ]);
   const chain = afterChecks('the chain tier (jest, real Prometheus and pushgateway)', [
     [jest, ['--ci', '--selectProjects', 'chain', '--maxWorkers=8']],
   ]);
