@@ -22,29 +22,29 @@ const e2e = readdirSync(join(root, 'test', 'e2e'))
   .map((f) => `test/e2e/${f}`);
 /**
  * How long each file took here (2026-11-30, 2 cores, `CI=true bash .ci/run` in fresh clones on 10 test clusters,
- * about the mean of the last runs), for the order of the queue only: the longest are taken first, so that the short
- * ones fill in at the end. The same file took up to twice as long from one run to the next (the README examples'
- * suites most: their client-side applies and diffs compute), which the queue absorbs: a cluster takes the next file
- * when its last one ends (scripts/e2e-queue.ts). A file not listed counts 300 s.
+ * the mean of three runs of 74178f3 and edf71b5), for the order of the queue only: the longest are taken first, so
+ * that the short ones fill in at the end. The same file took up to twice as long from one run to the next (the
+ * README examples' suites most: their client-side applies and diffs compute), which the queue absorbs: a cluster
+ * takes the next file when its last one ends (scripts/e2e-queue.ts). A file not listed counts 300 s.
  */
 const SECONDS: Record<string, number> = {
-  takeover: 410,
-  doctor: 410,
-  'network-policies-readme': 400,
-  keda: 355,
-  'network-policy-props': 340,
-  'scaler-switch': 290,
-  'readme-examples-5': 280,
-  hpa: 265,
-  'readme-examples-3': 250,
-  'kube-prometheus-stack': 250,
-  'readme-examples': 240,
-  'network-policies-readme-2': 215,
-  'readme-examples-4': 190,
-  'network-policies': 170,
-  'readme-examples-6': 160,
-  'readme-examples-2': 135,
-  apply: 75,
+  takeover: 415,
+  'network-policies-readme': 415,
+  doctor: 400,
+  'readme-examples-3': 400,
+  'kube-prometheus-stack': 365,
+  keda: 360,
+  'network-policy-props': 360,
+  'readme-examples-5': 320,
+  'scaler-switch': 300,
+  hpa: 255,
+  'network-policies-readme-2': 205,
+  'readme-examples': 185,
+  'network-policies': 150,
+  'readme-examples-2': 120,
+  'readme-examples-4': 120,
+  'readme-examples-6': 100,
+  apply: 60,
 };
 /**
  * 10 by default: the tests mostly wait on clocks, and the queue keeps every cluster busy to the end (bench/RESULTS.md
