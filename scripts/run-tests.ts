@@ -154,7 +154,7 @@ async function main(): Promise<number> {
     ]),
   );
   // the unit and package tiers from the start: their package tests (npm pack, npm install, tsc of an app) are a chain
-  // of steps that took some 240 s while the clusters ran, and after the checks they ended last (599 s of 599). The
+  // of steps that took 238 s after the checks while the clusters ran, ending the run (597 s of 599). The
   // chain tier's timing-bound tests wait for lint, tsc and the API report (about 300 s here), so that they run after
   // the test clusters' start, when their API servers booting at once no longer hold both cores
   const checks = part('lint, tsc, API report', [
@@ -170,8 +170,8 @@ async function main(): Promise<number> {
   });
   const afterChecks = (name: string, commands: Array<[string, string[]]>) =>
     checks.then((c) => (c.code === 0 ? part(name, commands) : skipped(name)));
-  // two workers, so that the package tests' chain (consumer.test.ts: about 400 s here beside the clusters) runs beside
-  // the other files rather than before or after them (jest's default on 2 cores is one)
+  // two workers, so that the package tests' chain (consumer.test.ts: 396 to 466 s here from the start, beside the
+  // clusters) runs beside the other files rather than before or after them (jest's default on 2 cores is one)
   const tiers = part('the unit and package tiers (jest)', [
     [jest, ['--ci', '--selectProjects', 'unit', 'package', '--maxWorkers=2']],
   ]);

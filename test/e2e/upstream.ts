@@ -490,7 +490,8 @@ export function deleteStandInPages(namespace: string, pod: string): void {
 
 /**
  * Resolves once `url` answers 2xx from the node. A pod that just became Ready may not take traffic for a few seconds
- * more (kube-router syncs its NetworkPolicy chains every 5 s), and the Pusher fails the test on its first failed push.
+ * more (kube-router syncs its NetworkPolicy chains on the pod's changes, each sync taking a moment), and the Pusher
+ * fails the test on its first failed push.
  */
 export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
   await waitFor(
