@@ -162,22 +162,17 @@ async function main(): Promise<number> {
     [join(root, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.']],
     [npm, ['run', '-s', 'api:check']],
   ]);
-  const skipped = (name: string): Result => ({
-    name: `${name}: not run, lint, tsc or the API report failed`,
-    code: 1,
-    output: '',
-    seconds: 0,
-  });
-  const afterChecks = (name: string, commands: Array<[string, string[]]>) =>
-    checks.then((c) => (c.code === 0 ? part(name, commands) : skipped(name)));
   // two workers, so that the package tests' chain (consumer.test.ts: 396 to 466 s here from the start, beside the
   // clusters) runs beside the other files rather than before or after them (jest's default on 2 cores is one)
   const tiers = part('the unit and package tiers (jest)', [
     [jest, ['--ci', '--selectProjects', 'unit', 'package', '--maxWorkers=2']],
   ]);
-  const chain = afterChecks('the chain tier (jest, real Prometheus and pushgateway)', [
-    [jest, ['--ci', '--selectProjects', 'chain', '--maxWorkers=8']],
-  ]);
+  const chainName = 'the chain tier (jest, real Prometheus and pushgateway)';
+  const chain = checks.then((c): Promise<Result> | Result =>
+    c.code === 0
+      ? part(chainName, [[jest, ['--ci', '--selectProjects', 'chain', '--maxWorkers=8']]])
+      : { name: `${chainName}: not run, lint, tsc or the API report failed`, code: 1, output: '', seconds: 0 },
+  );
   const results = await Promise.all([checks, tiers, chain, ...clusters]);
   // files no cluster took (every cluster failed to start, or ended early): never run, so the run fails
   const left = readdirSync(queue)

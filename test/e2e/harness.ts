@@ -5,6 +5,7 @@ import { join } from 'path';
 import { parse, stringify } from 'yaml';
 import { serviceProxyBase } from '../../cli/service-proxy';
 import { STATE_ENV } from '../cluster/cluster';
+import { chainRoles } from './chain-roles';
 import { apiGet, apiGetJson, liveManifestObjects, manifestObjects, readPath, serverError } from './kube-api';
 
 /** Fails the suite (never skips it) when it is not run inside `npm run cluster -- run`. */
@@ -457,18 +458,11 @@ export async function removeCreatedNamespaces(): Promise<void> {
  */
 export async function applyAdapterLast(dist: string): Promise<void> {
   const objects = manifestObjects(dist);
-  const prometheusUrl = (o: any): string | undefined =>
-    o.kind === 'Deployment'
-      ? o.spec.template.spec.containers
-          .flatMap((c: any) => c.args ?? [])
-          .find((a: string) => a.startsWith('--prometheus-url='))
-          ?.slice('--prometheus-url='.length)
-      : undefined;
-  const adapter = objects.find((o) => prometheusUrl(o) !== undefined);
-  if (!adapter) throw new Error(`${dist} has no adapter Deployment (no container with --prometheus-url)`);
+  const { adapter, adapterPrometheusUrl } = chainRoles(objects);
+  if (!adapter || !adapterPrometheusUrl) throw new Error(`${dist} has no prometheus-adapter Deployment`);
   // through the API server's proxy to the Service, as doctor reads Prometheus
-  const proxy = serviceProxyBase(prometheusUrl(adapter)!);
-  if (!proxy) throw new Error(`the adapter's --prometheus-url ${prometheusUrl(adapter)} is not a Service's address`);
+  const proxy = serviceProxyBase(adapterPrometheusUrl);
+  if (!proxy) throw new Error(`the adapter's --prometheus-url ${adapterPrometheusUrl} is not a Service's address`);
   const configMap = adapter.spec.template.spec.volumes.find((v: any) => v.configMap).configMap.name;
   const config = objects.find(
     (o) =>
@@ -477,10 +471,14 @@ export async function applyAdapterLast(dist: string): Promise<void> {
   const seriesQueries: string[] = (parse(config.data['config.yaml']).externalRules ?? []).map(
     (r: any) => r.seriesQuery,
   );
+  const isAdapter = (o: any) =>
+    o.kind === 'Deployment' &&
+    o.metadata.name === adapter.metadata.name &&
+    (o.metadata.namespace ?? 'default') === adapter.metadata.namespace;
   kubectl(
     ['apply', '-f', '-'],
     objects
-      .filter((o) => o !== adapter)
+      .filter((o) => !isAdapter(o))
       .map((o) => stringify(o))
       .join('---\n'),
   );
@@ -496,7 +494,7 @@ export async function applyAdapterLast(dist: string): Promise<void> {
     },
     120_000,
   );
-  kubectl(['apply', '-f', '-'], stringify(adapter));
+  kubectl(['apply', '-f', '-'], stringify(objects.find(isAdapter)));
   kubectl([
     '-n',
     adapter.metadata.namespace,

@@ -7,6 +7,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { readFileSync } from 'fs';
 import { desiredReplicasExternal } from '../../lib';
 import {
+  applyAdapterLast,
   getJson,
   hpaState,
   kubectl,
@@ -18,7 +19,6 @@ import {
   resetCluster,
   waitFor,
   waitForEveryAdapterReplica,
-  applyAdapterLast,
   waitForReplicas,
 } from './harness';
 import { DEFAULT_NAMES as NAMES } from '../../lib/monitoring/monitoring-names';
